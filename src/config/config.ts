@@ -1,0 +1,146 @@
+// Environment → validated, typed, frozen configuration. Every problem is reported at once,
+// naming the variable, so an operator fixes a deployment in one round.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  /** HTTP/1.1 listener: REST, Connect, gRPC-Web, UI. */
+  readonly port: number;
+  /** HTTP/2 listener: gRPC (and Connect/gRPC-Web over HTTP/2). */
+  readonly grpcPort: number;
+  readonly host: string;
+  /** Externally visible base URL, without a trailing slash. */
+  readonly publicUrl: string;
+  /** Postgres URL; undefined means the embedded database under dataDir. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly dataDir: string;
+  /** Base64 of 32 bytes; undefined means a development key kept in dataDir. */
+  readonly kek: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly env: string;
+  readonly version: string;
+  readonly grpcTls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly shutdownGraceMs: number;
+  /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
+  readonly trustProxyHops: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** Reads one variable at a time and collects every problem instead of stopping at the first. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback?: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === "" ? fallback : value;
+  }
+
+  port(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < 0 || value > 65535) {
+      this.problems.push(`${name} must be a port number (0-65535), got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  nonNegativeInt(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) {
+      this.problems.push(`${name} must be a non-negative integer, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!/^[1-9]\d*$/.test(raw)) {
+      this.problems.push(`${name} must be a positive integer, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      const url = new URL(raw);
+      if (!protocols.includes(url.protocol)) throw new Error("protocol");
+      return raw;
+    } catch {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+      return undefined;
+    }
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      this.problems.push(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+      return fallback;
+    }
+    return raw as T;
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const read = new EnvReader(env);
+  const port = read.port("PORT", 8080);
+  const grpcPort = read.port("GRPC_PORT", 8081);
+  const host = read.string("HOST", "127.0.0.1") as string;
+  const publicUrl = (read.url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const databaseUrl = read.url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const kek = read.string("SVAULT_KEK");
+  if (kek !== undefined && Buffer.from(kek, "base64").length !== 32) {
+    read.problems.push("SVAULT_KEK must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)");
+  }
+  const certFile = read.string("GRPC_TLS_CERT");
+  const keyFile = read.string("GRPC_TLS_KEY");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    read.problems.push("GRPC_TLS_CERT and GRPC_TLS_KEY must be set together");
+  }
+  const config: Config = {
+    port,
+    grpcPort,
+    host,
+    publicUrl,
+    databaseUrl,
+    databasePoolMax: read.positiveInt("DATABASE_POOL_MAX", 10),
+    dataDir: resolve(read.string("DATA_DIR", "./data") as string),
+    kek,
+    logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    env: read.string("SVAULT_ENV", "development") as string,
+    version: packageVersion(),
+    grpcTls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    shutdownGraceMs: read.positiveInt("SHUTDOWN_GRACE_MS", 10_000),
+    trustProxyHops: read.nonNegativeInt("TRUST_PROXY_HOPS", 0),
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return Object.freeze(config);
+}

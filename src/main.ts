@@ -1,0 +1,44 @@
+// Process entry point: configuration, start, and graceful shutdown on SIGTERM/SIGINT.
+import { ConfigError, loadConfig, type Config } from "./config/config.js";
+import { createLogger } from "./logging/logger.js";
+import { startServer } from "./server.js";
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`svault: ${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw error;
+}
+
+const logger = createLogger(config.logLevel);
+const server = await startServer(config, logger).catch((error: unknown) => {
+  logger.fatal({ err: error }, "failed to start");
+  process.exit(1);
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, "shutting down: finishing in-flight requests");
+  const deadline = setTimeout(() => {
+    logger.error({ graceMs: config.shutdownGraceMs }, "shutdown grace period exceeded; exiting");
+    process.exit(1);
+  }, config.shutdownGraceMs);
+  deadline.unref();
+  try {
+    await server.close();
+    logger.info("stopped");
+    process.exit(0);
+  } catch (error) {
+    logger.error({ err: error }, "error during shutdown");
+    process.exit(1);
+  }
+}
+
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));

@@ -1,0 +1,32 @@
+// Per-request values every handler may read, whatever protocol carried the call.
+import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "../logging/logger.js";
+
+export const requestIdKey = createContextKey<string>("", { description: "request id" });
+export const clientAddressKey = createContextKey<string>("", { description: "client IP address" });
+export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "request logger" });
+export const entityManagerKey = createContextKey<EntityManager | undefined>(undefined, {
+  description: "EntityManager fork of this request",
+});
+
+export interface RequestInfo {
+  readonly requestId: string;
+  readonly clientAddress: string;
+  readonly logger: Logger;
+}
+
+export function requestContextValues(info: RequestInfo): ContextValues {
+  const values = createContextValues();
+  values.set(requestIdKey, info.requestId);
+  values.set(clientAddressKey, info.clientAddress);
+  values.set(loggerKey, info.logger);
+  return values;
+}
+
+/** The request's EntityManager; the database interceptor guarantees it for every RPC. */
+export function entityManager(ctx: HandlerContext): EntityManager {
+  const em = ctx.values.get(entityManagerKey);
+  if (!em) throw new Error("no EntityManager in context: is the database interceptor installed?");
+  return em;
+}

@@ -1,0 +1,51 @@
+// Turns whatever a handler threw into the error the caller may see. A DomainError keeps its code
+// and safe message (plus google.rpc details for gRPC/Connect clients); a unique-constraint
+// violation is AlreadyExists; anything else is a bug: logged in full, answered as an opaque
+// `internal` error so that no stack, SQL or secret leaks.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
+import { alreadyExists, DomainError } from "../../errors/domain-error.js";
+import type { Logger } from "../../logging/logger.js";
+import { loggerKey, requestIdKey } from "../context.js";
+
+export function errorBoundary(fallbackLogger: Logger): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (error) {
+      const logger = req.contextValues.get(loggerKey) ?? fallbackLogger;
+      throw toConnectError(error, logger, req.contextValues.get(requestIdKey), `${req.service.typeName}/${req.method.name}`);
+    }
+  };
+}
+
+export function toConnectError(error: unknown, logger: Logger, requestId: string, rpc: string): ConnectError {
+  const domain = asDomainError(error);
+  if (domain) return domainToConnect(domain);
+  if (error instanceof ConnectError && error.code !== Code.Internal && error.code !== Code.Unknown) return error;
+  logger.error({ err: error, rpc, requestId }, "unhandled error in RPC");
+  return new ConnectError("Internal Server Error", Code.Internal);
+}
+
+/** The DomainError behind `error`, recognizing database constraint violations. */
+export function asDomainError(error: unknown): DomainError | undefined {
+  if (error instanceof DomainError) return error;
+  if (error instanceof ConnectError && error.cause instanceof DomainError) return error.cause;
+  if (error instanceof UniqueConstraintViolationException) return alreadyExists("ALREADY_EXISTS", "The resource already exists");
+  return undefined;
+}
+
+type OutgoingDetails = ConstructorParameters<typeof ConnectError>[3];
+
+function domainToConnect(error: DomainError): ConnectError {
+  const details: NonNullable<OutgoingDetails> = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: error.reason, domain: "svault" }) },
+  ];
+  if (error.violations.length > 0) {
+    const fieldViolations = error.violations.map((v) => ({ field: v.path.join("."), description: v.message, reason: v.type }));
+    details.push({ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations }) });
+  }
+  return new ConnectError(error.message, error.code, undefined, details, error);
+}

@@ -1,0 +1,75 @@
+// One REST binding of an RPC: an HTTP method and path template from its google.api.http rule (or
+// one of the rule's additional_bindings), compiled once at start-up.
+import type { DescField, DescMessage, DescMethodUnary } from "@bufbuild/protobuf";
+import { compilePathTemplate, type PathVariable } from "./path-template.js";
+
+export interface HttpBinding {
+  readonly method: DescMethodUnary;
+  readonly httpMethod: "GET" | "PUT" | "POST" | "DELETE" | "PATCH";
+  readonly template: string;
+  readonly route: string;
+  readonly variables: readonly PathVariable[];
+  /** Absent: no body; `*`: the whole request; otherwise the top-level field the body fills. */
+  readonly body: DescField | "*" | undefined;
+  /** A top-level response field sent as the whole REST body (`response_body`). */
+  readonly responseBody: DescField | undefined;
+}
+
+export class BindingError extends Error {
+  constructor(method: DescMethodUnary, problem: string) {
+    super(`${method.parent.typeName}.${method.name}: ${problem}`);
+    this.name = "BindingError";
+  }
+}
+
+export function compileBinding(
+  method: DescMethodUnary,
+  httpMethod: HttpBinding["httpMethod"],
+  template: string,
+  body: string,
+  responseBody: string,
+): HttpBinding {
+  const { route, variables } = compilePathTemplate(template);
+  for (const variable of variables) {
+    if (!resolveFieldPath(method.input, variable.fieldPath)) {
+      throw new BindingError(method, `path variable ${variable.fieldPath.join(".")} is not a field of ${method.input.typeName}`);
+    }
+  }
+  return {
+    method,
+    httpMethod,
+    template,
+    route,
+    variables,
+    body: body === "" || body === "*" ? (body === "*" ? "*" : undefined) : requireField(method, method.input, body),
+    responseBody: responseBody === "" ? undefined : requireField(method, method.output, responseBody),
+  };
+}
+
+function requireField(method: DescMethodUnary, message: DescMessage, name: string): DescField {
+  const field = message.fields.find((f) => f.name === name);
+  if (!field) throw new BindingError(method, `${name} is not a field of ${message.typeName}`);
+  return field;
+}
+
+/** The fields along a dotted path, or undefined when the path leaves the message. */
+export function resolveFieldPath(message: DescMessage, path: readonly string[]): DescField[] | undefined {
+  const fields: DescField[] = [];
+  let current: DescMessage | undefined = message;
+  for (const name of path) {
+    const field: DescField | undefined = current?.fields.find((f) => f.name === name || f.jsonName === name);
+    if (!field) return undefined;
+    fields.push(field);
+    current = field.message;
+  }
+  return fields;
+}
+
+/** Where a request field came from over REST, for the `loc` of a 422 answer. */
+export function locationOf(binding: HttpBinding, path: readonly (string | number)[]): (string | number)[] {
+  const [first, ...rest] = path;
+  if (binding.variables.some((v) => v.fieldPath.length === 1 && v.fieldPath[0] === first)) return ["path", ...path];
+  if (binding.body === "*") return ["body", ...path];
+  if (binding.body !== undefined && binding.body.name === first) return ["body", ...rest];
+  return ["query", ...path];
+}

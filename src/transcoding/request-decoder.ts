@@ -1,0 +1,190 @@
+// Builds an RPC's request message from a REST call: path variables, query parameters and the
+// body (JSON, or form fields for the OAuth endpoints), per the binding's google.api.http rule.
+// Values that arrive as strings (path, query, form) are first turned into the proto3 JSON value
+// their field expects, so that one parser (`fromJson`) does the rest and every type error is a
+// 422 naming the field.
+import { fromJson, ScalarType, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
+import type { FieldViolation } from "../errors/domain-error.js";
+import { locationOf, resolveFieldPath, type HttpBinding } from "./binding.js";
+import { readPathVariables } from "./path-template.js";
+
+export type StringFields = Record<string, string | string[] | undefined>;
+
+export interface RestInput {
+  readonly params: Record<string, string | undefined>;
+  readonly query: StringFields;
+  /** Parsed JSON, or string fields when `isForm`; undefined when the request had no body. */
+  readonly body: unknown;
+  readonly isForm: boolean;
+}
+
+/** A decoding failure whose `loc` is already complete (`["query", "limit"]`). */
+export class RestDecodeError extends Error {
+  constructor(readonly violations: FieldViolation[]) {
+    super("invalid REST request");
+  }
+}
+
+type JsonObject = Record<string, JsonValue>;
+
+export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
+  const schema = binding.method.input;
+  const violations: FieldViolation[] = [];
+  let json: JsonObject = {};
+
+  if (binding.body === "*") {
+    json = bodyObject(schema, input, ["body"], violations);
+  } else if (binding.body !== undefined) {
+    const field = binding.body;
+    if (input.body !== undefined) {
+      json[field.name] = field.message ? bodyObject(field.message, input, ["body"], violations) : (input.body as JsonValue);
+    }
+  }
+
+  if (binding.body !== "*") {
+    const bound = new Set([binding.body?.name, ...binding.variables.map((v) => v.fieldPath.join("."))]);
+    for (const [key, value] of Object.entries(input.query)) {
+      if (value === undefined || bound.has(key) || bound.has(key.split(".")[0])) continue;
+      setStringField(schema, json, key.split("."), value, ["query", key], violations, true);
+    }
+  }
+
+  for (const { fieldPath, value } of readPathVariables(binding.variables, input.params)) {
+    setStringField(schema, json, fieldPath, value, ["path", fieldPath.join(".")], violations, false);
+  }
+
+  if (violations.length > 0) throw new RestDecodeError(violations);
+  try {
+    return fromJson(schema, json, { ignoreUnknownFields: true });
+  } catch (error) {
+    throw new RestDecodeError([jsonViolation(binding, schema, error)]);
+  }
+}
+
+function bodyObject(schema: DescMessage, input: RestInput, loc: string[], violations: FieldViolation[]): JsonObject {
+  if (input.body === undefined) return {};
+  if (input.isForm) {
+    const json: JsonObject = {};
+    for (const [key, value] of Object.entries(input.body as StringFields)) {
+      if (value !== undefined) setStringField(schema, json, key.split("."), value, [...loc, key], violations, true);
+    }
+    return json;
+  }
+  if (typeof input.body !== "object" || input.body === null || Array.isArray(input.body)) {
+    violations.push({ path: loc, message: "Input should be a valid dictionary or object", type: "dict_type" });
+    return {};
+  }
+  return input.body as JsonObject;
+}
+
+/** Sets `json[path]` from string value(s), converted to the JSON type of the field at `path`. */
+function setStringField(
+  schema: DescMessage,
+  json: JsonObject,
+  path: readonly string[],
+  value: string | string[],
+  loc: (string | number)[],
+  violations: FieldViolation[],
+  ignoreUnknown: boolean,
+): void {
+  const fields = resolveFieldPath(schema, path);
+  if (!fields) {
+    if (!ignoreUnknown) violations.push({ path: loc, message: "Unknown field", type: "unknown_field" });
+    return;
+  }
+  let target = json;
+  for (const field of fields.slice(0, -1)) {
+    if (field.fieldKind !== "message") {
+      violations.push({ path: loc, message: "Cannot address a field inside a non-message field", type: "bad_path" });
+      return;
+    }
+    const next = target[field.name];
+    target = (typeof next === "object" && next !== null && !Array.isArray(next) ? next : (target[field.name] = {})) as JsonObject;
+  }
+  const field = fields[fields.length - 1] as DescField;
+  const converted = stringsToJson(field, value);
+  if (converted instanceof Error) {
+    violations.push({ path: loc, message: converted.message, type: "type_error" });
+    return;
+  }
+  target[field.name] = converted;
+}
+
+function stringsToJson(field: DescField, value: string | string[]): JsonValue | Error {
+  const values = Array.isArray(value) ? value : [value];
+  if (field.fieldKind === "list") {
+    const items: JsonValue[] = [];
+    for (const item of values) {
+      const converted = field.listKind === "scalar" ? scalarToJson(field.scalar, item) : field.listKind === "enum" ? item : messageStringToJson(field.message, item);
+      if (converted instanceof Error) return converted;
+      items.push(converted);
+    }
+    return items;
+  }
+  if (values.length !== 1) return new Error("Expected a single value, got several");
+  const single = values[0] as string;
+  switch (field.fieldKind) {
+    case "scalar":
+      return scalarToJson(field.scalar, single);
+    case "enum":
+      return single;
+    case "message":
+      return messageStringToJson(field.message, single);
+    default:
+      return new Error("A map cannot be set from a string");
+  }
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function scalarToJson(type: ScalarType, value: string): JsonValue | Error {
+  switch (type) {
+    case ScalarType.BOOL:
+      if (value === "true" || value === "1") return true;
+      if (value === "false" || value === "0") return false;
+      return new Error("Input should be a valid boolean");
+    case ScalarType.INT32:
+    case ScalarType.SINT32:
+    case ScalarType.SFIXED32:
+    case ScalarType.UINT32:
+    case ScalarType.FIXED32:
+      return /^[+-]?\d+$/.test(value) ? Number(value) : new Error("Input should be a valid integer");
+    case ScalarType.FLOAT:
+    case ScalarType.DOUBLE:
+      return NUMBER.test(value) ? Number(value) : new Error("Input should be a valid number");
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      return /^[+-]?\d+$/.test(value) ? value : new Error("Input should be a valid integer");
+    default:
+      return value;
+  }
+}
+
+/** Well-known types that have a scalar JSON form (wrappers, Timestamp, Duration, FieldMask). */
+function messageStringToJson(message: DescMessage | undefined, value: string): JsonValue | Error {
+  const name = message?.typeName ?? "";
+  if (!name.startsWith("google.protobuf.")) return new Error("A message cannot be set from a string; address its fields with dots");
+  const wrapped = message?.fields.length === 1 && message.fields[0]?.name === "value" ? message.fields[0] : undefined;
+  if (wrapped?.fieldKind === "scalar") return scalarToJson(wrapped.scalar, value);
+  return value;
+}
+
+/** protobuf-es names the failing field in its message; point `loc` at it when we can. */
+function jsonViolation(binding: HttpBinding, schema: DescMessage, error: unknown): FieldViolation {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /cannot decode (?:field|message) ([\w.]+)/.exec(message);
+  const typeName = match?.[1] ?? "";
+  const fieldName = typeName.slice(typeName.lastIndexOf(".") + 1);
+  const topLevel = schema.fields.find((f) => f.name === fieldName);
+  const loc = topLevel ? locationOf(binding, [fieldName]) : ["body"];
+  return { path: loc, message: describeJsonError(message), type: "type_error" };
+}
+
+function describeJsonError(message: string): string {
+  const detail = message.replace(/^cannot decode (field|message) [\w.]+ from JSON:?\s*/, "");
+  return detail.length > 0 && detail.length < 200 ? `Invalid value: ${detail}` : "Invalid value";
+}
+

@@ -1,0 +1,48 @@
+// Writes an RPC's answer as a REST response. The status comes from the handler (x-http-code, for
+// redirects and the like), else from the method's `success_status` option, else 200. Response
+// headers the handler set (Location, Set-Cookie, Cache-Control, …) are copied through. A
+// `google.api.HttpBody` answer is sent raw with its own content type; anything else as JSON with
+// the proto field names.
+import { getOption, hasOption, toJson, type DescMessage, type Message } from "@bufbuild/protobuf";
+import type { FastifyReply } from "fastify";
+import type { HttpBody } from "../../gen/google/api/httpbody_pb.js";
+import { method as methodExtension } from "../../gen/svault/api/v1/options_pb.js";
+import { HTTP_STATUS_HEADER } from "../rpc/http-response.js";
+import type { HttpBinding } from "./binding.js";
+
+const HTTP_BODY = "google.api.HttpBody";
+
+export function successStatusOf(binding: HttpBinding): number {
+  const { method } = binding;
+  return hasOption(method, methodExtension) ? getOption(method, methodExtension).successStatus || 200 : 200;
+}
+
+export function restJson(schema: DescMessage, message: Message): unknown {
+  return toJson(schema, message, { useProtoFieldName: true, alwaysEmitImplicit: true });
+}
+
+export function sendResponse(reply: FastifyReply, binding: HttpBinding, successStatus: number, output: Message, header: Headers): FastifyReply {
+  const override = header.get(HTTP_STATUS_HEADER);
+  const status = override ? Number(override) : successStatus;
+  copyHeaders(header, reply);
+  reply.code(status);
+
+  const schema = binding.method.output;
+  if (schema.typeName === HTTP_BODY) {
+    const body = output as HttpBody;
+    return reply.type(body.contentType || "application/octet-stream").send(Buffer.from(body.data));
+  }
+  if (status === 204 || status === 304 || (status >= 300 && status < 400)) return reply.send();
+  let json = restJson(schema, output);
+  if (binding.responseBody) json = (json as Record<string, unknown>)[binding.responseBody.name] ?? null;
+  return reply.type("application/json; charset=utf-8").send(JSON.stringify(json));
+}
+
+function copyHeaders(header: Headers, reply: FastifyReply): void {
+  for (const [name, value] of header) {
+    if (name === HTTP_STATUS_HEADER || name === "set-cookie") continue;
+    reply.header(name, value);
+  }
+  const cookies = header.getSetCookie();
+  if (cookies.length > 0) reply.header("set-cookie", cookies);
+}

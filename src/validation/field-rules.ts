@@ -1,0 +1,188 @@
+// Runtime check of the `(svault.api.v1.field)` constraints declared in the protos. The checks of
+// a message type are compiled once from its descriptor; validating a request is then a walk over
+// precomputed closures, with no descriptor or option lookups on the hot path.
+import { getOption, hasOption, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { field as fieldExtension, StringFormat, type FieldRules } from "../../gen/svault/api/v1/options_pb.js";
+import type { FieldViolation } from "../errors/domain-error.js";
+
+type Path = readonly (string | number)[];
+type Check = (message: Record<string, unknown>, path: Path, out: FieldViolation[]) => void;
+
+const compiled = new WeakMap<DescMessage, Check[]>();
+
+/** Returns every violation in `message` (empty when valid). */
+export function validateMessage(schema: DescMessage, message: Message): FieldViolation[] {
+  const out: FieldViolation[] = [];
+  runChecks(schema, message as unknown as Record<string, unknown>, [], out);
+  return out;
+}
+
+function runChecks(schema: DescMessage, message: Record<string, unknown>, path: Path, out: FieldViolation[]): void {
+  for (const check of checksFor(schema)) check(message, path, out);
+}
+
+function checksFor(schema: DescMessage): Check[] {
+  let checks = compiled.get(schema);
+  if (checks === undefined) {
+    // Registered before compiling so that recursive message types terminate.
+    checks = [];
+    compiled.set(schema, checks);
+    for (const field of schema.fields) {
+      const check = compileField(field);
+      if (check) checks.push(check);
+    }
+  }
+  return checks;
+}
+
+/** Reads a field's value, looking through its oneof when it has one. */
+function fieldValue(field: DescField, message: Record<string, unknown>): unknown {
+  if (field.oneof === undefined) return message[field.localName];
+  const group = message[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+  return group?.case === field.localName ? group.value : undefined;
+}
+
+function compileField(field: DescField): Check | undefined {
+  const rules = hasOption(field, fieldExtension) ? getOption(field, fieldExtension) : undefined;
+  const itemCheck = rules ? compileValueRules(rules) : undefined;
+  const nested = field.message;
+  if (!rules && !nested) return undefined;
+
+  return (message, path, out) => {
+    const value = fieldValue(field, message);
+    const here = [...path, field.name];
+    if (field.fieldKind === "list") {
+      const items = (value as unknown[] | undefined) ?? [];
+      if (rules) checkList(rules, items, here, out);
+      items.forEach((item, index) => {
+        itemCheck?.(item, [...here, index], out);
+        if (nested && item !== undefined) runChecks(nested, item as Record<string, unknown>, [...here, index], out);
+      });
+      return;
+    }
+    if (field.fieldKind === "map") return;
+    if (rules?.required && isEmpty(value)) {
+      out.push({ path: here, message: "Field required", type: "missing" });
+      return;
+    }
+    if (value === undefined) return;
+    itemCheck?.(value, here, out);
+    if (nested && field.fieldKind === "message") runChecks(nested, value as Record<string, unknown>, here, out);
+  };
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+function checkList(rules: FieldRules, items: unknown[], path: Path, out: FieldViolation[]): void {
+  if (rules.required && items.length === 0) {
+    out.push({ path, message: "Field required", type: "missing" });
+  }
+  if (rules.minItems !== undefined && items.length < rules.minItems) {
+    out.push({ path, message: `List should have at least ${rules.minItems} items`, type: "too_short" });
+  }
+  if (rules.maxItems !== undefined && items.length > rules.maxItems) {
+    out.push({ path, message: `List should have at most ${rules.maxItems} items`, type: "too_long" });
+  }
+  if (rules.uniqueItems && new Set(items.map((item) => String(item))).size !== items.length) {
+    out.push({ path, message: "List items must be unique", type: "not_unique" });
+  }
+}
+
+type ValueCheck = (value: unknown, path: Path, out: FieldViolation[]) => void;
+
+function compileValueRules(rules: FieldRules): ValueCheck | undefined {
+  const checks: ValueCheck[] = [];
+  const stringCheck = compileStringRules(rules);
+  if (stringCheck) checks.push((value, path, out) => typeof value === "string" && stringCheck(value, path, out));
+  const numberCheck = compileNumberRules(rules);
+  if (numberCheck) {
+    checks.push((value, path, out) => {
+      if (typeof value === "number" || typeof value === "bigint") numberCheck(Number(value), path, out);
+    });
+  }
+  if (checks.length === 0) return undefined;
+  return (value, path, out) => {
+    for (const check of checks) check(value, path, out);
+  };
+}
+
+function compileStringRules(rules: FieldRules): ((value: string, path: Path, out: FieldViolation[]) => void) | undefined {
+  const { minLen, maxLen, pattern, format, oneOf } = rules;
+  if (minLen === undefined && maxLen === undefined && !pattern && !format && oneOf.length === 0) return undefined;
+  const regex = pattern ? new RegExp(pattern, "u") : undefined;
+  const formatCheck = format ? FORMAT_CHECKS[format] : undefined;
+  const allowed = oneOf.length > 0 ? new Set(oneOf) : undefined;
+  return (value, path, out) => {
+    const length = [...value].length;
+    if (minLen !== undefined && length < minLen) {
+      out.push({ path, message: `String should have at least ${minLen} characters`, type: "string_too_short" });
+    }
+    if (maxLen !== undefined && length > maxLen) {
+      out.push({ path, message: `String should have at most ${maxLen} characters`, type: "string_too_long" });
+    }
+    if (value === "") return;
+    if (regex && !regex.test(value)) {
+      out.push({ path, message: `String should match pattern '${pattern}'`, type: "string_pattern_mismatch" });
+    }
+    if (formatCheck && !formatCheck.test(value)) {
+      out.push({ path, message: formatCheck.message, type: formatCheck.type });
+    }
+    if (allowed && !allowed.has(value)) {
+      out.push({ path, message: `Input should be one of: ${oneOf.map((v) => `'${v}'`).join(", ")}`, type: "enum" });
+    }
+  };
+}
+
+function compileNumberRules(rules: FieldRules): ((value: number, path: Path, out: FieldViolation[]) => void) | undefined {
+  const { gt, gte, lt, lte } = rules;
+  if (gt === undefined && gte === undefined && lt === undefined && lte === undefined) return undefined;
+  return (value, path, out) => {
+    if (gt !== undefined && !(value > gt)) out.push({ path, message: `Input should be greater than ${gt}`, type: "greater_than" });
+    if (gte !== undefined && !(value >= gte)) {
+      out.push({ path, message: `Input should be greater than or equal to ${gte}`, type: "greater_than_equal" });
+    }
+    if (lt !== undefined && !(value < lt)) out.push({ path, message: `Input should be less than ${lt}`, type: "less_than" });
+    if (lte !== undefined && !(value <= lte)) {
+      out.push({ path, message: `Input should be less than or equal to ${lte}`, type: "less_than_equal" });
+    }
+  };
+}
+
+interface FormatCheck {
+  test(value: string): boolean;
+  readonly message: string;
+  readonly type: string;
+}
+
+// The WHATWG HTML rule for a valid e-mail address: strict enough to catch typos, and it accepts
+// every address a mail system delivers to in practice.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+function isAbsoluteUri(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol !== "http:" && url.protocol !== "https:") || url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+function isIp(value: string): boolean {
+  if (IPV4.test(value)) return true;
+  try {
+    return value.includes(":") && new URL(`http://[${value}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+const FORMAT_CHECKS: Partial<Record<StringFormat, FormatCheck>> = {
+  [StringFormat.EMAIL]: { test: (v) => v.length <= 254 && EMAIL.test(v), message: "value is not a valid email address", type: "value_error.email" },
+  [StringFormat.URI]: { test: isAbsoluteUri, message: "Input should be a valid absolute URL", type: "url_parsing" },
+  [StringFormat.UUID]: { test: (v) => UUID.test(v), message: "Input should be a valid UUID", type: "uuid_parsing" },
+  [StringFormat.IP]: { test: isIp, message: "Input should be a valid IP address", type: "ip_address" },
+};
