@@ -18,6 +18,7 @@ const copies = [
   ["google-proto-files", "google/rpc/error_details.proto", "googleapis"],
   ["grpc-health-check", "proto/health/v1/health.proto", "grpc", "grpc/health/v1/health.proto"],
   ["@grpc/reflection", "build/proto/grpc/reflection/v1/reflection.proto", "grpc", "grpc/reflection/v1/reflection.proto"],
+  ["@grpc/reflection", "build/proto/grpc/reflection/v1alpha/reflection.proto", "grpc", "grpc/reflection/v1alpha/reflection.proto"],
 ];
 
 rmSync(deps, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // Values that arrive as strings (path, query, form) are first turned into the proto3 JSON value
 // their field expects, so that one parser (`fromJson`) does the rest and every type error is a
 // 422 naming the field.
-import { fromJson, ScalarType, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { fromJson, ScalarType, type DescEnum, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
 import type { FieldViolation } from "../errors/domain-error.js";
 import { locationOf, resolveFieldPath, type HttpBinding } from "./binding.js";
 import { readPathVariables } from "./path-template.js";
@@ -115,7 +115,12 @@ function stringsToJson(field: DescField, value: string | string[]): JsonValue | 
   if (field.fieldKind === "list") {
     const items: JsonValue[] = [];
     for (const item of values) {
-      const converted = field.listKind === "scalar" ? scalarToJson(field.scalar, item) : field.listKind === "enum" ? item : messageStringToJson(field.message, item);
+      const converted =
+        field.listKind === "scalar"
+          ? scalarToJson(field.scalar, item)
+          : field.listKind === "enum"
+            ? enumToJson(field.enum, item)
+            : messageStringToJson(field.message, item);
       if (converted instanceof Error) return converted;
       items.push(converted);
     }
@@ -127,7 +132,7 @@ function stringsToJson(field: DescField, value: string | string[]): JsonValue | 
     case "scalar":
       return scalarToJson(field.scalar, single);
     case "enum":
-      return single;
+      return enumToJson(field.enum, single);
     case "message":
       return messageStringToJson(field.message, single);
     default:
@@ -161,6 +166,13 @@ function scalarToJson(type: ScalarType, value: string): JsonValue | Error {
     default:
       return value;
   }
+}
+
+/** An enum value by its name or number; an unknown one is an error, not silently dropped. */
+function enumToJson(type: DescEnum, value: string): JsonValue | Error {
+  const known = /^-?\d+$/.test(value) ? type.value[Number(value)] : type.values.find((v) => v.name === value);
+  if (known) return known.name;
+  return new Error(`Input should be one of: ${type.values.map((v) => `'${v.name}'`).join(", ")}`);
 }
 
 /** Well-known types that have a scalar JSON form (wrappers, Timestamp, Duration, FieldMask). */

@@ -71,7 +71,10 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
       error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError
         ? restErrorOf(Code.InvalidArgument, "JSON decode error", [{ path: ["body"], message: "JSON decode error", type: "json_invalid" }])
         : restErrorOf(codeOfHttpStatus(status), status >= 500 ? "Internal Server Error" : error.message, []);
-    return sendError(reply, renderer(restError));
+    const rendered = renderer(restError);
+    // Keep Fastify's precise 4xx (413, 415) where the code table would say 400.
+    const precise = status >= 400 && status < 500 && rendered.status !== 422 ? status : rendered.status;
+    return sendError(reply, { ...rendered, status: precise });
   });
 
   const specs = new Map(options.registrations.map((r) => [r.service, createServiceImplSpec(r.service, r.impl)]));

@@ -1,0 +1,261 @@
+// The REST transcoding layer over real HTTP, against the test-only services: every binding kind,
+// parameter source, special response kind and error shape.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startTestServer, type TestServer } from "../support/test-server.js";
+import { testServices } from "../support/transcoding-test-service.js";
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer({ registrations: () => testServices() });
+});
+after(() => server.close());
+
+const call = (path: string, init?: RequestInit) => fetch(`${server.baseUrl}${path}`, { redirect: "manual", ...init });
+const json = (body: unknown): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+describe("path templates and query parameters", () => {
+  it("binds path variables (including a nested field) and typed query parameters", async () => {
+    const query = "widget.name=bolt&widget.size=7&widget.colour=COLOUR_BLUE&widget.in_stock=true&widget.tags=a&widget.tags=b&widget.origin.country=NL&widget.serial=9007199254740993&numbers=1&numbers=2";
+    const res = await call(`/test/shelves/s%2F1/widgets/w-9?${query}`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+    assert.deepEqual(await res.json(), {
+      shelf: "s/1",
+      widget: {
+        id: "w-9",
+        name: "bolt",
+        size: 7,
+        colour: "COLOUR_BLUE",
+        tags: ["a", "b"],
+        in_stock: true,
+        origin: { country: "NL", city: "" },
+        serial: "9007199254740993",
+        cipherKey: "",
+      },
+      numbers: [1, 2],
+      protocol: "rest",
+    });
+  });
+
+  it("accepts enum numbers and ignores unknown query parameters", async () => {
+    const res = await call("/test/shelves/s/widgets/w?widget.colour=1&cache_buster=123");
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).widget.colour, "COLOUR_RED");
+  });
+
+  it("rejects an unknown enum name instead of dropping it", async () => {
+    const res = await call("/test/shelves/s/widgets/w?widget.colour=PURPLE");
+    assert.equal(res.status, 422);
+    const [detail] = (await res.json()).detail;
+    assert.deepEqual(detail.loc, ["query", "widget.colour"]);
+    assert.match(detail.msg, /'COLOUR_RED'/);
+  });
+
+  it("answers 422 naming the query parameter whose value has the wrong type", async () => {
+    const res = await call("/test/shelves/s/widgets/w?widget.size=big&widget.in_stock=maybe");
+    assert.equal(res.status, 422);
+    const body = await res.json();
+    assert.deepEqual(
+      body.detail.map((d: { loc: string[] }) => d.loc),
+      [
+        ["query", "widget.size"],
+        ["query", "widget.in_stock"],
+      ],
+    );
+    assert.equal(body.detail[0].msg, "Input should be a valid integer");
+  });
+
+  it("rejects a repeated value for a single field", async () => {
+    const res = await call("/test/shelves/s/widgets/w?widget.size=1&widget.size=2");
+    assert.equal(res.status, 422);
+    assert.deepEqual((await res.json()).detail[0].loc, ["query", "widget.size"]);
+  });
+});
+
+describe("bodies", () => {
+  it('fills the whole request from a JSON body with `body: "*"`, path variables winning', async () => {
+    const res = await call(
+      "/test/shelves/s1/widgets/w1/echo",
+      json({ shelf: "ignored", widget: { id: "ignored", name: "nut", cipherKey: "k1", inStock: true }, numbers: [3] }),
+    );
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.shelf, "s1");
+    assert.equal(body.widget.id, "w1");
+    assert.equal(body.widget.name, "nut");
+    assert.equal(body.widget.cipherKey, "k1");
+    assert.equal(body.widget.in_stock, true, "JSON names are accepted on input");
+    assert.deepEqual(body.numbers, [3]);
+  });
+
+  it('fills one field from the body with `body: "<field>"`, the rest from the query', async () => {
+    const res = await call("/test/widgets/w7?shelf=top", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "gear", size: 3 }),
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.shelf, "top");
+    assert.equal(body.widget.id, "w7");
+    assert.equal(body.widget.name, "gear");
+  });
+
+  it("parses application/x-www-form-urlencoded bodies with typed and repeated fields", async () => {
+    const form = new URLSearchParams([
+      ["widget.name", "spring"],
+      ["widget.size", "12"],
+      ["widget.in_stock", "false"],
+      ["numbers", "4"],
+      ["numbers", "5"],
+    ]);
+    const res = await call("/test/form-echo/shelf9", { method: "POST", body: form });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.shelf, "shelf9");
+    assert.equal(body.widget.size, 12);
+    assert.equal(body.widget.in_stock, false);
+    assert.deepEqual(body.numbers, [4, 5]);
+  });
+
+  it("answers 422 for malformed JSON and for a body that is not an object", async () => {
+    const malformed = await call("/test/widgets", { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
+    assert.equal(malformed.status, 422);
+    assert.deepEqual((await malformed.json()).detail[0], { loc: ["body"], msg: "JSON decode error", type: "json_invalid" });
+    const array = await call("/test/widgets", json([1, 2]));
+    assert.equal(array.status, 422);
+    assert.deepEqual((await array.json()).detail[0].loc, ["body"]);
+  });
+
+  it("answers 422 for a JSON value of the wrong type, naming the field", async () => {
+    const res = await call("/test/widgets", json({ widget: { name: "x" }, email: 42 }));
+    assert.equal(res.status, 422);
+    assert.deepEqual((await res.json()).detail[0].loc, ["body", "email"]);
+  });
+
+  it("answers 415 in the detail shape for an unsupported content type", async () => {
+    const res = await call("/test/widgets", { method: "POST", headers: { "content-type": "text/csv" }, body: "a,b" });
+    assert.equal(res.status, 415);
+    assert.equal(typeof (await res.json()).detail, "string");
+  });
+});
+
+describe("field rules from the protos", () => {
+  it("answers 422 with every violation and its location", async () => {
+    const res = await call(
+      "/test/widgets",
+      json({ widget: { name: "TOO-LONG-NAME", size: 501, tags: ["a", "b", "c", "d"], origin: { country: "NLD" } }, email: "not-an-email" }),
+    );
+    assert.equal(res.status, 422);
+    const detail = (await res.json()).detail as { loc: unknown[]; type: string }[];
+    const byLoc = Object.fromEntries(detail.map((d) => [d.loc.join("."), d.type]));
+    assert.deepEqual(byLoc, {
+      "body.widget.name": "string_pattern_mismatch",
+      "body.widget.size": "less_than_equal",
+      "body.widget.tags": "too_long",
+      "body.widget.origin.country": "string_too_long",
+      "body.email": "value_error.email",
+    });
+    // The reference's shape has exactly these keys.
+    assert.deepEqual(Object.keys(detail[0] ?? {}).sort(), ["loc", "msg", "type"]);
+  });
+
+  it("reports a missing required field", async () => {
+    const res = await call("/test/widgets", json({ email: "a@b.example" }));
+    assert.equal(res.status, 422);
+    assert.deepEqual((await res.json()).detail, [{ loc: ["body", "widget"], msg: "Field required", type: "missing" }]);
+  });
+});
+
+describe("special responses", () => {
+  it("answers 201 for a method whose success status is 201", async () => {
+    const res = await call("/test/widgets", json({ widget: { name: "cog" } }));
+    assert.equal(res.status, 201);
+    assert.equal((await res.json()).widget.name, "cog");
+  });
+
+  it("answers 204 with no body, and 404 in the detail shape for an unknown id", async () => {
+    const ok = await call("/test/widgets/w1", { method: "DELETE" });
+    assert.equal(ok.status, 204);
+    assert.equal(await ok.text(), "");
+    const missing = await call("/test/widgets/nope", { method: "DELETE" });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { detail: "Widget nope not found" });
+  });
+
+  it("redirects with Location and several Set-Cookie headers", async () => {
+    const res = await call(`/test/bounce?to=${encodeURIComponent("https://rp.example/cb?code=1&state=x")}`);
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get("location"), "https://rp.example/cb?code=1&state=x");
+    assert.deepEqual(res.headers.getSetCookie(), [
+      "sid=s-123; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax",
+      "pref=dark; Path=/; HttpOnly; SameSite=Lax",
+    ]);
+  });
+
+  it("sends raw bodies with their own content type and the handler's headers", async () => {
+    const html = await call("/test/page/welcome");
+    assert.equal(html.status, 200);
+    assert.equal(html.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(html.headers.get("cache-control"), "no-store");
+    assert.equal(await html.text(), "<h1>welcome</h1>");
+    const scim = await call("/test/page/scim");
+    assert.equal(scim.headers.get("content-type"), "application/scim+json");
+    assert.deepEqual(await scim.json(), { schemas: [] });
+  });
+
+  it("echoes a valid X-Request-Id and generates one otherwise", async () => {
+    const given = await call("/test/page/a", { headers: { "x-request-id": "trace-123" } });
+    assert.equal(given.headers.get("x-request-id"), "trace-123");
+    const generated = await call("/test/page/a", { headers: { "x-request-id": "bad id with spaces" } });
+    assert.match(generated.headers.get("x-request-id") ?? "", /^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("error renderers per route family", () => {
+  it("renders OAuth errors with WWW-Authenticate on 401 and no-store", async () => {
+    const res = await call("/test/oauth/fail", json({ code: "unauthenticated", oauth_error: "invalid_token" }));
+    assert.equal(res.status, 401);
+    assert.equal(res.headers.get("cache-control"), "no-store");
+    assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer error="invalid_token"/);
+    assert.deepEqual(await res.json(), { error: "invalid_token", error_description: "it failed as asked" });
+  });
+
+  it("renders OAuth invalid_request as 400 (not 422) for bad input", async () => {
+    const res = await call("/test/oauth/fail", { method: "POST", headers: { "content-type": "application/json" }, body: "[" });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).error, "invalid_request");
+  });
+
+  it("hides internals of unexpected failures and logs them", async () => {
+    const res = await call("/test/oauth/fail", json({ code: "crash" }));
+    assert.equal(res.status, 500);
+    const text = await res.text();
+    assert.doesNotMatch(text, /hunter2/);
+    assert.deepEqual(JSON.parse(text), { error: "server_error", error_description: "Internal Server Error" });
+    assert.match(server.logs.text(), /unhandled error in RPC/);
+  });
+
+  it("renders SCIM errors as application/scim+json", async () => {
+    const res = await call("/test/scim/fail", json({ code: "already_exists" }));
+    assert.equal(res.status, 409);
+    assert.match(res.headers.get("content-type") ?? "", /^application\/scim\+json/);
+    assert.deepEqual(await res.json(), {
+      schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+      status: "409",
+      scimType: "uniqueness",
+      detail: "it failed as asked",
+    });
+  });
+
+  it("maps a plain ConnectError code to its HTTP status", async () => {
+    const res = await call("/test/scim/fail", json({ code: "connect" }));
+    assert.equal(res.status, 404);
+    assert.equal((await res.json()).detail, "plain connect error");
+  });
+});
