@@ -3,6 +3,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { HealthService } from "../gen/svault/health/v1/health_service_pb.js";
 import { grpcHealthService } from "./api/grpc-health/grpc-health-service.js";
 import { healthService } from "./api/health/health-service.js";
+import { reflectionServices } from "./api/reflection/reflection-service.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./persistence/database.js";
 import { registerService, type ServiceRegistration } from "./rpc/registry.js";
@@ -19,5 +20,6 @@ export function createServices({ config, database }: ServiceDeps): ServiceRegist
   ];
   const serviceNames = () => registrations.map((r) => r.service.typeName);
   registrations.push(registerService(Health, grpcHealthService({ isDatabaseUp, serviceNames })));
+  registrations.push(...reflectionServices(() => registrations));
   return registrations;
 }

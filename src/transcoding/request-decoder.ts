@@ -98,8 +98,10 @@ function setStringField(
       violations.push({ path: loc, message: "Cannot address a field inside a non-message field", type: "bad_path" });
       return;
     }
-    const next = target[field.name];
-    target = (typeof next === "object" && next !== null && !Array.isArray(next) ? next : (target[field.name] = {})) as JsonObject;
+    const existing = target[field.name];
+    const nested = typeof existing === "object" && existing !== null && !Array.isArray(existing) ? (existing as JsonObject) : {};
+    target[field.name] = nested;
+    target = nested;
   }
   const field = fields[fields.length - 1] as DescField;
   const converted = stringsToJson(field, value);
@@ -199,4 +201,3 @@ function describeJsonError(message: string): string {
   const detail = message.replace(/^cannot decode (field|message) [\w.]+ from JSON:?\s*/, "");
   return detail.length > 0 && detail.length < 200 ? `Invalid value: ${detail}` : "Invalid value";
 }
-

@@ -21,7 +21,13 @@ export function restJson(schema: DescMessage, message: Message): unknown {
   return toJson(schema, message, { useProtoFieldName: true, alwaysEmitImplicit: true });
 }
 
-export function sendResponse(reply: FastifyReply, binding: HttpBinding, successStatus: number, output: Message, header: Headers): FastifyReply {
+export function sendResponse(
+  reply: FastifyReply,
+  binding: HttpBinding,
+  successStatus: number,
+  output: Message,
+  header: Headers,
+): FastifyReply {
   const override = header.get(HTTP_STATUS_HEADER);
   const status = override ? Number(override) : successStatus;
   copyHeaders(header, reply);

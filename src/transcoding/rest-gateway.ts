@@ -81,7 +81,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   for (const binding of collectBindings(options.registrations)) {
     const service = binding.method.parent;
     const spec = specs.get(service)?.methods[binding.method.localName];
-    if (!spec || spec.kind !== "unary") continue;
+    if (spec?.kind !== "unary") continue;
     const renderer = errorRendererOf(service);
     const successStatus = successStatusOf(binding);
     const config: RouteConfig = { renderer };

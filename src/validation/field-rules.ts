@@ -158,7 +158,8 @@ interface FormatCheck {
 
 // The WHATWG HTML rule for a valid e-mail address: strict enough to catch typos, and it accepts
 // every address a mail system delivers to in practice.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+const EMAIL =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -181,7 +182,11 @@ function isIp(value: string): boolean {
 }
 
 const FORMAT_CHECKS: Partial<Record<StringFormat, FormatCheck>> = {
-  [StringFormat.EMAIL]: { test: (v) => v.length <= 254 && EMAIL.test(v), message: "value is not a valid email address", type: "value_error.email" },
+  [StringFormat.EMAIL]: {
+    test: (v) => v.length <= 254 && EMAIL.test(v),
+    message: "value is not a valid email address",
+    type: "value_error.email",
+  },
   [StringFormat.URI]: { test: isAbsoluteUri, message: "Input should be a valid absolute URL", type: "url_parsing" },
   [StringFormat.UUID]: { test: (v) => UUID.test(v), message: "Input should be a valid UUID", type: "uuid_parsing" },
   [StringFormat.IP]: { test: isIp, message: "Input should be a valid IP address", type: "ip_address" },

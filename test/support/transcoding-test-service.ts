@@ -1,11 +1,7 @@
 // Implementations of the test-only services of proto/svault/testing/v1, which exercise every
 // feature of the REST transcoding layer.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import {
-  OAuthErrorTestService,
-  ScimErrorTestService,
-  TranscodingTestService,
-} from "../../gen/svault/testing/v1/transcoding_service_pb.js";
+import { OAuthErrorTestService, ScimErrorTestService, TranscodingTestService } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
 import { DomainError, notFound } from "../../src/errors/domain-error.js";
 import { noStore, redirect, setCookie } from "../../src/rpc/http-response.js";
 import { registerService, type ServiceRegistration } from "../../src/rpc/registry.js";

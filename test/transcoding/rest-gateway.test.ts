@@ -20,7 +20,8 @@ const json = (body: unknown): RequestInit => ({
 
 describe("path templates and query parameters", () => {
   it("binds path variables (including a nested field) and typed query parameters", async () => {
-    const query = "widget.name=bolt&widget.size=7&widget.colour=COLOUR_BLUE&widget.in_stock=true&widget.tags=a&widget.tags=b&widget.origin.country=NL&widget.serial=9007199254740993&numbers=1&numbers=2";
+    const query =
+      "widget.name=bolt&widget.size=7&widget.colour=COLOUR_BLUE&widget.in_stock=true&widget.tags=a&widget.tags=b&widget.origin.country=NL&widget.serial=9007199254740993&numbers=1&numbers=2";
     const res = await call(`/test/shelves/s%2F1/widgets/w-9?${query}`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^application\/json/);

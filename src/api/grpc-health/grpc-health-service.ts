@@ -2,7 +2,7 @@
 // and grpc-health-probe. The whole server is one unit: it is SERVING when the database answers,
 // for the empty service name and for every registered service; unknown names are NOT_FOUND.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../../gen/grpc/health/v1/health_pb.js";
+import { type Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../../gen/grpc/health/v1/health_pb.js";
 
 export interface GrpcHealthDeps {
   readonly isDatabaseUp: () => Promise<boolean>;
@@ -46,9 +46,13 @@ export function grpcHealthService(deps: GrpcHealthDeps): ServiceImpl<typeof Heal
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

@@ -1,6 +1,6 @@
 // svault.health.v1.HealthService: the `/health` endpoint of load balancers and operators.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { HealthService } from "../../../gen/svault/health/v1/health_service_pb.js";
+import type { HealthService } from "../../../gen/svault/health/v1/health_service_pb.js";
 import { noStore, setHttpStatus } from "../../rpc/http-response.js";
 
 export interface HealthDeps {

@@ -1,0 +1,41 @@
+// The zero-setup path a newcomer takes: `npm start` with no DATABASE_URL runs on the embedded
+// Postgres under DATA_DIR, shuts down cleanly on SIGTERM, and finds its data again after a restart.
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { startServerProcess } from "../support/server-process.js";
+
+const isListening = (line: Record<string, unknown>) => line.msg === "listening";
+
+describe("the service process on the embedded database", () => {
+  it("starts, answers /health, stops on SIGTERM, and keeps its data across a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "svault-embedded-"));
+    const env = { DATA_DIR: dataDir, PORT: "0", GRPC_PORT: "0", LOG_LEVEL: "info" };
+
+    const first = startServerProcess(env);
+    const { port } = (await first.waitForLog(isListening)) as { port: number };
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, "ok");
+    const firstKek = first.logs.find((line) => typeof line.kekId === "string")?.kekId;
+    assert.ok(firstKek, "the development KEK warning is logged");
+    assert.equal(await first.stop(), 0, "clean exit on SIGTERM");
+    assert.ok(first.logs.some((line) => line.msg === "stopped"));
+
+    const second = startServerProcess(env);
+    const { port: port2 } = (await second.waitForLog(isListening)) as { port: number };
+    assert.equal((await fetch(`http://127.0.0.1:${port2}/health`)).status, 200);
+    assert.equal(second.logs.find((line) => typeof line.kekId === "string")?.kekId, firstKek, "same development KEK");
+    const migrated = second.logs.find((line) => line.msg === "database schema up to date" || line.msg === "database migrated");
+    assert.equal(migrated?.msg, "database schema up to date", "no migration re-applied: the schema persisted");
+    assert.equal(await second.stop(), 0);
+  });
+
+  it("refuses to start with a bad variable and names it", async () => {
+    const bad = startServerProcess({ PORT: "eighty", DATA_DIR: mkdtempSync(join(tmpdir(), "svault-bad-")) });
+    assert.equal(await bad.exited(), 78);
+    assert.match(bad.stderr.join("\n"), /PORT must be a port number/);
+  });
+});
