@@ -1,4 +1,9 @@
-// Every entity the ORM knows. Tenant-owned entities use the scoping of tenant-scope.ts.
-import type { EntitySchema } from "@mikro-orm/core";
+// Every entity the ORM knows. Tenant-owned ones use the scoping of tenant-scope.ts.
+import { ApiKeyEntity } from "./entities/api-key.js";
+import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
+import { ClientEntity } from "./entities/client.js";
+import { TenantEntity } from "./entities/tenant.js";
+import { TenantKeyEntity } from "./entities/tenant-key.js";
+import { UserEntity } from "./entities/user.js";
 
-export const entities: EntitySchema[] = [];
+export const entities = [TenantEntity, TenantKeyEntity, UserEntity, ClientEntity, ApiKeyEntity, BlockedIpEntity, BlockedUserEntity];

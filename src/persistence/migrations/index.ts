@@ -1,5 +1,6 @@
 // The ordered list of migrations (explicit, so that they load the same under tsx, in tests and in
-// a bundled build). `npm run migration:create` writes a new file; add it here.
+// a bundled build). `npm run migration:create -- <name>` writes a new file; add it here.
 import type { MigrationObject } from "@mikro-orm/core";
+import { Migration20261128225202_initial } from "./Migration20261128225202_initial.js";
 
-export const migrations: MigrationObject[] = [];
+export const migrations: MigrationObject[] = [{ name: "Migration20261128225202_initial", class: Migration20261128225202_initial }];
