@@ -32,3 +32,38 @@ export function loadKeyEncryptionKey(configured: string | undefined, dataDir: st
   );
   return kek;
 }
+
+/**
+ * The KEKs a process holds: `current` seals every new secret; `previous` (older KEKs still being
+ * rotated out) only open secrets sealed before the rotation, picked by the KEK id recorded in each
+ * sealed value. Rotation: set the new KEK as SVAULT_KEK, move the old one to the previous list,
+ * re-seal every secret that `needsReseal` reports (see secret-box.ts), then drop the old KEK.
+ */
+export interface Keyring {
+  readonly current: KeyEncryptionKey;
+  readonly previous: readonly KeyEncryptionKey[];
+}
+
+/** Builds a keyring; a previous KEK equal to the current one (or listed twice) is ignored. */
+export function keyringOf(current: KeyEncryptionKey, previous: readonly KeyEncryptionKey[] = []): Keyring {
+  const byId = new Map<string, KeyEncryptionKey>([[current.id, current]]);
+  for (const kek of previous) {
+    const known = byId.get(kek.id);
+    if (known === undefined) byId.set(kek.id, kek);
+    else if (!known.key.equals(kek.key)) throw new Error(`two different key-encryption keys share the id ${kek.id}`);
+  }
+  byId.delete(current.id);
+  return Object.freeze({ current, previous: Object.freeze([...byId.values()]) });
+}
+
+/**
+ * The keyring from configuration: the current KEK as `loadKeyEncryptionKey` finds it, plus the
+ * previous KEKs (each base64 of 32 bytes) that are only used to open older secrets.
+ */
+export function loadKeyring(configured: string | undefined, previous: readonly string[], dataDir: string, logger: Logger): Keyring {
+  const current = loadKeyEncryptionKey(configured, dataDir, logger);
+  return keyringOf(
+    current,
+    previous.map((encoded) => keyEncryptionKeyOf(Buffer.from(encoded, "base64"))),
+  );
+}
