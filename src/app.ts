@@ -17,6 +17,8 @@ import type { Logger } from "./logging/logger.js";
 import { loggablePath } from "./logging/logger.js";
 import type { Database } from "./persistence/database.js";
 import { requestContextValues } from "./rpc/context.js";
+import type { Authenticator } from "./domain/auth/authenticator.js";
+import { authorization } from "./rpc/interceptors/authorization.js";
 import { database as databaseInterceptor } from "./rpc/interceptors/database.js";
 import { errorBoundary } from "./rpc/interceptors/error-boundary.js";
 import { validation } from "./rpc/interceptors/validation.js";
@@ -27,6 +29,7 @@ export interface AppDeps {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: Database;
+  readonly authenticator: Authenticator;
   readonly registrations: readonly ServiceRegistration[];
   /** Extra HTTP routes (pages, documents) registered beside the RPC surfaces. */
   readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
@@ -50,7 +53,9 @@ function requestIdOf(header: string | string[] | undefined): string {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, logger, database, registrations } = deps;
   const shutdown = new AbortController();
-  const interceptors: Interceptor[] = [errorBoundary(logger), databaseInterceptor(database.orm), validation];
+  // Outermost first: every failure passes the error boundary; authorization runs before
+  // validation so that an unauthenticated caller learns nothing about the request's shape.
+  const interceptors: Interceptor[] = [errorBoundary(logger), databaseInterceptor(database.orm), authorization(deps.authenticator), validation];
   const routes = connectRoutes(registrations);
 
   const app = fastify({

@@ -19,6 +19,16 @@ export interface Config {
   readonly dataDir: string;
   /** Base64 of 32 bytes; undefined means a development key kept in dataDir. */
   readonly kek: string | undefined;
+  /** Older KEKs, only used to open secrets sealed before a KEK rotation. */
+  readonly previousKeks: readonly string[];
+  /** The tenant created on an empty database, and used where a request names none. */
+  readonly defaultTenant: string;
+  /** A super-admin API key to install on an empty database instead of generating one. */
+  readonly bootstrapApiKey: string | undefined;
+  /** Key rotation: how long a new signing key is published before it signs. */
+  readonly keyPublishLeadSeconds: number;
+  /** Key rotation: how long a replaced key stays published after its successor signs. */
+  readonly keyGraceSeconds: number;
   readonly logLevel: LogLevel;
   readonly env: string;
   readonly version: string;
@@ -120,6 +130,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (kek !== undefined && Buffer.from(kek, "base64").length !== 32) {
     read.problems.push("SVAULT_KEK must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)");
   }
+  const previousKeks = (read.string("SVAULT_KEK_PREVIOUS") ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  if (previousKeks.some((k) => Buffer.from(k, "base64").length !== 32)) {
+    read.problems.push("SVAULT_KEK_PREVIOUS must be a comma-separated list of 32-byte keys in base64");
+  }
+  const defaultTenant = read.string("SVAULT_DEFAULT_TENANT", "default") as string;
+  if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(defaultTenant)) {
+    read.problems.push("SVAULT_DEFAULT_TENANT must match ^[a-z0-9][a-z0-9-]{1,62}$");
+  }
+  const bootstrapApiKey = read.string("SVAULT_BOOTSTRAP_API_KEY");
+  if (bootstrapApiKey !== undefined && !/^svk_[a-z2-7]{16}_[A-Za-z0-9_-]{43}$/.test(bootstrapApiKey)) {
+    read.problems.push("SVAULT_BOOTSTRAP_API_KEY must be a key made by `npm run -s new-api-key` (svk_<16 chars>_<43 chars>)");
+  }
   const certFile = read.string("GRPC_TLS_CERT");
   const keyFile = read.string("GRPC_TLS_KEY");
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -134,6 +156,11 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolMax: read.positiveInt("DATABASE_POOL_MAX", 10),
     dataDir: resolve(read.string("DATA_DIR", "./data") as string),
     kek,
+    previousKeks,
+    defaultTenant,
+    bootstrapApiKey,
+    keyPublishLeadSeconds: read.nonNegativeInt("KEY_PUBLISH_LEAD_SECONDS", 86_400),
+    keyGraceSeconds: read.nonNegativeInt("KEY_GRACE_SECONDS", 7 * 86_400),
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
     env: read.string("SVAULT_ENV", "development") as string,
     version: packageVersion(),

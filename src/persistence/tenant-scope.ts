@@ -33,9 +33,12 @@ export const tenantFilters = {
   },
 };
 
-/** An EntityManager fork whose queries on tenant-owned entities only see `tenantId`. */
-export function scopeToTenant(em: EntityManager, tenantId: string): EntityManager {
-  const scoped = em.fork();
-  scoped.setFilterParams(TENANT_FILTER, { tenantId } satisfies TenantFilterArgs);
-  return scoped;
+/**
+ * Scopes `em` (a per-request fork, or a transaction's EntityManager) to `tenantId`: from now on
+ * its queries on tenant-owned entities only see that tenant. Returns `em` for chaining. It scopes
+ * in place rather than forking so that it stays inside the caller's transaction.
+ */
+export function scopeToTenant<T extends EntityManager>(em: T, tenantId: string): T {
+  em.setFilterParams(TENANT_FILTER, { tenantId } satisfies TenantFilterArgs);
+  return em;
 }

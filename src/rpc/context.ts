@@ -1,6 +1,7 @@
 // Per-request values every handler may read, whatever protocol carried the call.
 import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Principal } from "../domain/auth/permissions.js";
 import type { Logger } from "../logging/logger.js";
 
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
@@ -29,4 +30,13 @@ export function entityManager(ctx: HandlerContext): EntityManager {
   const em = ctx.values.get(entityManagerKey);
   if (!em) throw new Error("no EntityManager in context: is the database interceptor installed?");
   return em;
+}
+
+export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "authenticated caller" });
+
+/** The authenticated caller; the authorization interceptor guarantees it for non-public RPCs. */
+export function principal(ctx: HandlerContext): Principal {
+  const found = ctx.values.get(principalKey);
+  if (!found) throw new Error("no principal in context: is the RPC missing its permission option?");
+  return found;
 }

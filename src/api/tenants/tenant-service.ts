@@ -1,0 +1,35 @@
+// svault.tenant.v1.TenantService.
+import type { ServiceImpl } from "@connectrpc/connect";
+import { TenantService } from "../../../gen/svault/tenant/v1/tenant_service_pb.js";
+import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from "../../domain/tenants/tenant-admin.js";
+import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
+import { entityManager, principal } from "../../rpc/context.js";
+import { tenantMessage } from "./tenant-converters.js";
+
+export interface TenantServiceDeps {
+  readonly keys: TenantKeyStore;
+  readonly defaultTenant: string;
+}
+
+export function tenantService({ keys, defaultTenant }: TenantServiceDeps): ServiceImpl<typeof TenantService> {
+  return {
+    async listTenants(_request, ctx) {
+      const tenants = await listTenants(entityManager(ctx), principal(ctx));
+      return { tenants: tenants.map(tenantMessage) };
+    },
+    async createTenant(request, ctx) {
+      return { tenant: tenantMessage(await createTenant(entityManager(ctx), keys, request.tenantId, request)) };
+    },
+    async getTenant(request, ctx) {
+      return { tenant: tenantMessage(await getTenant(entityManager(ctx), request.tenantId)) };
+    },
+    async updateTenant(request, ctx) {
+      const settings = request.settings ?? { loginOrder: [] };
+      return { tenant: tenantMessage(await updateTenant(entityManager(ctx), request.tenantId, settings)) };
+    },
+    async deleteTenant(request, ctx) {
+      await deleteTenant(entityManager(ctx), request.tenantId, defaultTenant);
+      return {};
+    },
+  };
+}

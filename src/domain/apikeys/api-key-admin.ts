@@ -1,0 +1,81 @@
+// Use cases of API keys, for both surfaces: a tenant's administrators (ApiKeyService, any key of
+// a tenant they administer) and every user for their own keys (UserService, `/users/me`). The
+// two differ only in which keys a caller may touch, so one set of functions takes that rule.
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { Code, DomainError, notFound, permissionDenied } from "../../errors/domain-error.js";
+import { type ApiKey, ApiKeyEntity } from "../../persistence/entities/api-key.js";
+import { TenantEntity } from "../../persistence/entities/tenant.js";
+import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import { issueApiKey } from "../auth/api-key-secret.js";
+import { canAccessTenant, hasScope, isScope, type Principal, SCOPES } from "../auth/permissions.js";
+import { tenantNotFound } from "../tenants/tenant-admin.js";
+
+/** Which existing keys a caller may see and change. */
+export type KeyAccess = "own" | "tenant";
+
+export interface ApiKeyWithSecret {
+  readonly key: ApiKey;
+  /** The full key, only right after creation or regeneration. */
+  readonly secret?: string;
+}
+
+function mayTouch(caller: Principal, key: ApiKey, access: KeyAccess): boolean {
+  return access === "own" ? key.user === caller.userId : canAccessTenant(caller, key.tenant);
+}
+
+function keyNotFound(keyId: string): DomainError {
+  return notFound("API_KEY_NOT_FOUND", `API key ${keyId} not found`);
+}
+
+export async function createApiKey(em: EntityManager, caller: Principal, tenantId: string, name: string, scopes: string[]): Promise<ApiKeyWithSecret> {
+  const unknown = scopes.filter((scope) => !isScope(scope));
+  if (unknown.length > 0) {
+    throw new DomainError(Code.InvalidArgument, "UNKNOWN_SCOPE", `Unknown scope: ${unknown.join(", ")}`, {
+      violations: [{ path: ["scopes"], message: `Unknown scope: ${unknown.join(", ")}; see GET /api/v1/api-keys/scopes`, type: "enum" }],
+    });
+  }
+  const notHeld = scopes.filter((scope) => !hasScope(caller, scope));
+  if (notHeld.length > 0) throw permissionDenied(`A key cannot grant scopes its creator lacks: ${notHeld.join(", ")}`);
+  if (!(await em.count(TenantEntity, { id: tenantId }))) throw tenantNotFound(tenantId);
+
+  const issued = issueApiKey();
+  const scoped = scopeToTenant(em, tenantId);
+  const key = scoped.create(ApiKeyEntity, { id: issued.id, tenant: tenantId, user: caller.userId, name, scopes, secretHash: issued.secretHash });
+  await scoped.flush();
+  return { key, secret: issued.key };
+}
+
+/** A tenant's keys (access "tenant") or the caller's own keys across tenants (access "own"). */
+export async function listApiKeys(em: EntityManager, caller: Principal, access: KeyAccess, tenantId?: string): Promise<ApiKey[]> {
+  const orderBy = { createdAt: "desc", id: "asc" } as const;
+  if (access === "tenant") return scopeToTenant(em, tenantId ?? caller.tenantId).find(ApiKeyEntity, {}, { orderBy });
+  // A user's own keys may act in several tenants (a super admin's): deliberately unscoped.
+  return em.find(ApiKeyEntity, { user: caller.userId }, { orderBy, filters: { tenant: false } });
+}
+
+/** Finds a key by id across tenants, then applies the access rule: unknown and foreign look alike. */
+async function findKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKey> {
+  const key = await em.findOne(ApiKeyEntity, { id: keyId }, { filters: { tenant: false } });
+  if (!key || !mayTouch(caller, key, access)) throw keyNotFound(keyId);
+  return key;
+}
+
+export async function deleteApiKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<void> {
+  const key = await findKey(em, caller, access, keyId);
+  await em.remove(key).flush();
+}
+
+export async function regenerateApiKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKeyWithSecret> {
+  const key = await findKey(em, caller, access, keyId);
+  const issued = issueApiKey(key.id);
+  key.secretHash = issued.secretHash;
+  key.lastUseAt = null;
+  await em.flush();
+  return { key, secret: issued.key };
+}
+
+/** The scopes the caller can grant, and the tenants it may create keys for. */
+export async function grantableScopes(em: EntityManager, caller: Principal): Promise<{ scopes: string[]; tenants: string[] }> {
+  const tenants = caller.global ? (await em.find(TenantEntity, {}, { orderBy: { id: "asc" }, fields: ["id"] })).map((t) => t.id) : [caller.tenantId];
+  return { scopes: SCOPES.filter((scope) => caller.scopes.has(scope)), tenants };
+}

@@ -1,0 +1,93 @@
+// A tenant's keys in the database: created with the tenant, rotated on schedule, published in
+// its JWKS, and loaded (decrypted with the KEK) to sign. Decrypted private keys are cached in
+// memory by kid: a key's material never changes, so the cache needs no invalidation.
+import type { KeyObject } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Keyring } from "../../crypto/key-encryption-key.js";
+import { planRotation, publishedKeys, signingKey } from "../../crypto/key-rotation.js";
+import { open, seal } from "../../crypto/secret-box.js";
+import { type GeneratedTenantKey, generateTenantKey, generateTenantKeys, loadPrivateKey, type TenantKeyAlg } from "../../crypto/tenant-keys.js";
+import { type TenantKey, TenantKeyEntity } from "../../persistence/entities/tenant-key.js";
+import { Code, DomainError } from "../../errors/domain-error.js";
+
+export interface RotationPolicy {
+  readonly publishLeadMs: number;
+  readonly graceMs: number;
+}
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly alg: TenantKeyAlg;
+  readonly privateKey: KeyObject;
+}
+
+const sealAad = (kid: string) => `tenant-key:${kid}`;
+const scheduleOf = (key: TenantKey) => ({ ...key, kid: key.id });
+
+export class TenantKeyStore {
+  private readonly privateKeys = new Map<string, KeyObject>();
+
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly rotation: RotationPolicy,
+  ) {}
+
+  /** Adds a new tenant's first keys (one per algorithm), active at once. `em` is tenant-scoped. */
+  async createInitialKeys(em: EntityManager, tenantId: string, now = new Date()): Promise<void> {
+    for (const key of await generateTenantKeys({ tenantId, now })) this.persist(em, tenantId, key, now, now);
+  }
+
+  /**
+   * Rotates one algorithm's key: the new key is published now and signs after the publish lead;
+   * the old one stays published for the grace period after that.
+   */
+  async rotate(em: EntityManager, tenantId: string, alg: TenantKeyAlg, now = new Date()): Promise<string> {
+    const existing = await em.find(TenantKeyEntity, { alg });
+    const plan = planRotation(existing.map(scheduleOf), alg, now, this.rotation);
+    const key = await generateTenantKey(alg, { tenantId, now });
+    this.persist(em, tenantId, key, plan.newKey.publishAt, plan.newKey.activateAt);
+    for (const { kid, retireAt } of plan.retirements) {
+      const old = existing.find((k) => k.id === kid);
+      if (old) old.retireAt = retireAt;
+    }
+    await em.flush();
+    return key.kid;
+  }
+
+  /** The public JWKs a relying party may verify with now. `em` is tenant-scoped. */
+  async publishedJwks(em: EntityManager, now = new Date()): Promise<Record<string, unknown>[]> {
+    const keys = await em.find(TenantKeyEntity, { publishAt: { $lte: now }, $or: [{ retireAt: null }, { retireAt: { $gt: now } }] });
+    return publishedKeys(keys.map(scheduleOf), now).map((key) => key.publicJwk);
+  }
+
+  /** The key that signs (or, for ECDH-ES, decrypts) now. `em` is tenant-scoped. */
+  async currentKey(em: EntityManager, alg: TenantKeyAlg, now = new Date()): Promise<SigningKey> {
+    const keys = await em.find(TenantKeyEntity, { alg });
+    const current = signingKey(keys.map(scheduleOf), alg, now);
+    if (!current) throw new DomainError(Code.FailedPrecondition, "NO_ACTIVE_KEY", `The tenant has no active ${alg} key`);
+    return { kid: current.id, alg, privateKey: this.privateKeyOf(current) };
+  }
+
+  private privateKeyOf(key: TenantKey): KeyObject {
+    let privateKey = this.privateKeys.get(key.id);
+    if (!privateKey) {
+      privateKey = loadPrivateKey(open(this.keyring, key.privateKeySealed, sealAad(key.id)), key.alg as TenantKeyAlg);
+      this.privateKeys.set(key.id, privateKey);
+    }
+    return privateKey;
+  }
+
+  private persist(em: EntityManager, tenantId: string, key: GeneratedTenantKey, publishAt: Date, activateAt: Date): void {
+    em.create(TenantKeyEntity, {
+      id: key.kid,
+      tenant: tenantId,
+      alg: key.alg,
+      use: key.use,
+      publicJwk: { ...key.publicJwk },
+      privateKeySealed: seal(this.keyring, key.privateKeyPkcs8, sealAad(key.kid)),
+      publishAt,
+      activateAt,
+      retireAt: null,
+    });
+  }
+}
