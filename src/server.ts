@@ -1,27 +1,60 @@
-// Starts a complete server from a configuration: logger, KEK, database (migrated), services,
-// listeners. Used by main.ts and by tests that need a real running server.
-import { buildApp, type App } from "./app.js";
+// Starts a complete server from a configuration: KEK, database (migrated, bootstrapped), services,
+// listeners. Used by main.ts and by the tests, so that both run the same assembly.
+import { type App, buildApp } from "./app.js";
 import type { Config } from "./config/config.js";
-import { loadKeyEncryptionKey } from "./crypto/key-encryption-key.js";
+import { loadKeyring } from "./crypto/key-encryption-key.js";
+import { docsRoutes } from "./docs/docs-routes.js";
+import { Authenticator } from "./domain/auth/authenticator.js";
+import { bootstrap } from "./domain/bootstrap.js";
+import { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import type { Logger } from "./logging/logger.js";
-import { migrate, openDatabase } from "./persistence/database.js";
-import { createServices } from "./services.js";
+import { type Database, migrate, openDatabase } from "./persistence/database.js";
+import type { ServiceRegistration } from "./rpc/registry.js";
+import { createServices, type ServiceDeps } from "./services.js";
+
+export interface ServerOptions {
+  /** Services in place of the production ones (tests register test-only services). */
+  readonly registrations?: (deps: ServiceDeps) => ServiceRegistration[];
+  /** Where a generated bootstrap API key is shown (stdout by default). */
+  readonly announce?: (text: string) => void;
+}
 
 export interface RunningServer {
   readonly app: App;
+  readonly database: Database;
+  readonly keys: TenantKeyStore;
   readonly port: number;
   readonly grpcPort: number;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  loadKeyEncryptionKey(config.kek, config.dataDir, logger);
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
   const database = await openDatabase(config, logger);
   try {
     await migrate(database.orm, logger);
-    const app = await buildApp({ config, logger, database, registrations: createServices({ config, database }) });
+    const keys = new TenantKeyStore(keyring, {
+      publishLeadMs: config.keyPublishLeadSeconds * 1000,
+      graceMs: config.keyGraceSeconds * 1000,
+    });
+    await bootstrap(database.orm, {
+      defaultTenant: config.defaultTenant,
+      bootstrapApiKey: config.bootstrapApiKey,
+      keys,
+      logger,
+      ...(options.announce ? { announce: options.announce } : {}),
+    });
+    const deps: ServiceDeps = { config, database, keys };
+    const app = await buildApp({
+      config,
+      logger,
+      database,
+      authenticator: new Authenticator(database.orm, logger),
+      registrations: (options.registrations ?? createServices)(deps),
+      plugins: [docsRoutes(config)],
+    });
     const { port, grpcPort } = await app.listen();
-    return { app, port, grpcPort, close: () => app.close() };
+    return { app, database, keys, port, grpcPort, close: () => app.close() };
   } catch (error) {
     await database.close();
     throw error;

@@ -1,22 +1,44 @@
 // The composition root of the RPC services: which implementation serves which proto service.
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ApiKeyService } from "../gen/svault/apikey/v1/api_key_service_pb.js";
+import { AuthService } from "../gen/svault/auth/v1/auth_service_pb.js";
+import { ClientService } from "../gen/svault/client/v1/client_service_pb.js";
 import { HealthService } from "../gen/svault/health/v1/health_service_pb.js";
+import { BlockerService } from "../gen/svault/tenant/v1/blocker_service_pb.js";
+import { TenantService } from "../gen/svault/tenant/v1/tenant_service_pb.js";
+import { UserService } from "../gen/svault/user/v1/user_service_pb.js";
+import { apiKeyService } from "./api/apikeys/api-key-service.js";
+import { authService } from "./api/auth/auth-service.js";
+import { blockerService } from "./api/blocker/blocker-service.js";
+import { clientService } from "./api/clients/client-service.js";
 import { grpcHealthService } from "./api/grpc-health/grpc-health-service.js";
 import { healthService } from "./api/health/health-service.js";
 import { reflectionServices } from "./api/reflection/reflection-service.js";
+import { tenantService } from "./api/tenants/tenant-service.js";
+import { userService } from "./api/users/user-service.js";
 import type { Config } from "./config/config.js";
+import type { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import type { Database } from "./persistence/database.js";
 import { registerService, type ServiceRegistration } from "./rpc/registry.js";
 
 export interface ServiceDeps {
   readonly config: Config;
   readonly database: Database;
+  readonly keys: TenantKeyStore;
 }
 
-export function createServices({ config, database }: ServiceDeps): ServiceRegistration[] {
+export function createServices({ config, database, keys }: ServiceDeps): ServiceRegistration[] {
   const isDatabaseUp = () => database.ping();
+  const { defaultTenant } = config;
+  const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
   const registrations: ServiceRegistration[] = [
     registerService(HealthService, healthService({ isDatabaseUp, version: config.version, env: config.env })),
+    registerService(TenantService, tenantService({ keys, defaultTenant })),
+    registerService(BlockerService, blockerService()),
+    registerService(ClientService, clientService()),
+    registerService(ApiKeyService, apiKeyService()),
+    registerService(UserService, userService()),
+    registerService(AuthService, authService({ keys, defaultTenant, issuerOf })),
   ];
   const serviceNames = () => registrations.map((r) => r.service.typeName);
   registrations.push(registerService(Health, grpcHealthService({ isDatabaseUp, serviceNames })));

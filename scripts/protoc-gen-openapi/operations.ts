@@ -1,0 +1,78 @@
+// One REST binding → one OpenAPI operation: its parameters, request body, success response (the
+// method's `success_status`) and the error responses of its service's error format.
+import type { DescMessage } from "@bufbuild/protobuf";
+import { STATUS_CODES } from "node:http";
+import type { HttpBinding } from "../../src/transcoding/binding.js";
+import type { Annotations, ErrorStyle } from "./annotations.js";
+import { docOf } from "./comments.js";
+import { errorResponses } from "./error-responses.js";
+import type { HttpVerb, MediaType, Operation, RequestBody, Response } from "./openapi-types.js";
+import { pathParameters, queryParameters } from "./parameters.js";
+import { openApiPath } from "./paths.js";
+import type { SchemaCatalog } from "./schemas.js";
+
+const HTTP_BODY = "google.api.HttpBody";
+
+export interface BoundOperation {
+  readonly path: string;
+  readonly verb: HttpVerb;
+  readonly operation: Operation;
+}
+
+export function operationOf(binding: HttpBinding, operationId: string, catalog: SchemaCatalog, annotations: Annotations): BoundOperation {
+  const { method } = binding;
+  const { summary, description } = docOf(method);
+  const { path, segmentPatterns } = openApiPath(binding.template);
+  const style = annotations.errorStyle(method.parent);
+  const parameters = [...pathParameters(binding, catalog, segmentPatterns), ...queryParameters(binding, catalog, annotations)];
+  const requestBody = requestBodyOf(binding, catalog, style);
+  const status = annotations.successStatus(method);
+  const operation: Operation = {
+    tags: [method.parent.name],
+    ...(summary ? { summary } : {}),
+    ...(description && description !== summary ? { description } : {}),
+    operationId,
+    ...(method.deprecated ? { deprecated: true } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses: {
+      [String(status)]: successResponse(binding, status, catalog),
+      ...errorResponses(style),
+    },
+  };
+  return { path, verb: binding.httpMethod.toLowerCase() as HttpVerb, operation };
+}
+
+/** The gateway parses JSON and form bodies on every route, and SCIM's media type too. */
+function requestContentTypes(style: ErrorStyle): string[] {
+  return ["application/json", "application/x-www-form-urlencoded", ...(style === "scim" ? ["application/scim+json"] : [])];
+}
+
+function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: ErrorStyle): RequestBody | undefined {
+  const { body } = binding;
+  if (body === undefined) return undefined;
+  let media: MediaType;
+  let description: string | undefined;
+  if (body === "*") {
+    // Top-level fields bound to the path come from there; nested ones may be sent in both.
+    const fromPath = new Set(binding.variables.filter((v) => v.fieldPath.length === 1).map((v) => v.fieldPath.join(".")));
+    media = { schema: catalog.messageWithout(binding.method.input, fromPath) };
+  } else {
+    media = { schema: catalog.value(body) };
+    description = docOf(body).description;
+  }
+  return {
+    ...(description ? { description } : {}),
+    content: Object.fromEntries(requestContentTypes(style).map((type) => [type, media])),
+  };
+}
+
+function successResponse(binding: HttpBinding, status: number, catalog: SchemaCatalog): Response {
+  const output: DescMessage = binding.method.output;
+  const reason = STATUS_CODES[status] ?? "Success";
+  // The gateway sends no body with these, whatever the handler returned.
+  if (status === 204 || status === 304 || (status >= 300 && status < 400)) return { description: reason };
+  if (output.typeName === HTTP_BODY) return { description: `${reason}: a body in the media type the method sets.`, content: { "*/*": {} } };
+  const schema = binding.responseBody ? catalog.value(binding.responseBody) : catalog.message(output);
+  return { description: docOf(output).summary ?? reason, content: { "application/json": { schema } } };
+}

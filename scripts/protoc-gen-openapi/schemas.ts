@@ -1,0 +1,127 @@
+// Messages and enums → components/schemas, in the proto3 JSON form the REST gateway reads and
+// writes: proto field names as property names, enums by name, repeated fields as arrays, maps as
+// objects. Only the types an operation reaches become components.
+import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import type { Annotations } from "./annotations.js";
+import { docOf } from "./comments.js";
+import { ruleKindOf, withListRules, withRequiredValue, withValueRules } from "./field-rules.js";
+import type { Schema } from "./openapi-types.js";
+import { scalarSchema } from "./scalars.js";
+import { sortedObject } from "./sorted.js";
+import { wellKnownSchema } from "./well-known-types.js";
+
+export class SchemaCatalog {
+  private readonly components = new Map<string, Schema>();
+
+  constructor(private readonly annotations: Annotations) {}
+
+  /** A reference to the message's component (built on first use), or a well-known type's schema. */
+  message(message: DescMessage): Schema {
+    const known = wellKnownSchema(message);
+    if (known) return known;
+    if (!this.components.has(message.typeName)) {
+      // Registered before it is built, so that recursive types terminate.
+      this.components.set(message.typeName, {});
+      this.components.set(message.typeName, this.objectSchema(message, new Set()));
+    }
+    return refTo(message.typeName);
+  }
+
+  /**
+   * The message as an inline object without some top-level fields (those a request takes from
+   * its path, which a body need not repeat); a plain reference when there are none to leave out.
+   */
+  messageWithout(message: DescMessage, omitted: ReadonlySet<string>): Schema {
+    const fieldsOmitted = message.fields.some((field) => omitted.has(field.name));
+    return fieldsOmitted ? this.objectSchema(message, omitted) : this.message(message);
+  }
+
+  /** A field's schema with its documentation, as a property of its message. */
+  private property(field: DescField): Schema {
+    const { description } = docOf(field);
+    return {
+      ...this.value(field),
+      ...(description ? { description } : {}),
+      ...(field.deprecated ? { deprecated: true } : {}),
+    };
+  }
+
+  /** The schema of a field's JSON value, with its rules. */
+  value(field: DescField): Schema {
+    const rules = this.annotations.fieldRules(field);
+    const format = rules && this.annotations.stringFormat(rules);
+    switch (field.fieldKind) {
+      case "scalar": {
+        const kind = ruleKindOf(field.scalar);
+        const schema = scalarSchema(field.scalar);
+        return rules ? withRequiredValue(withValueRules(schema, kind, rules, format), kind, rules) : schema;
+      }
+      case "enum":
+        return this.enum(field.enum);
+      case "message":
+        return this.message(field.message);
+      case "list": {
+        const kind = ruleKindOf(field.scalar);
+        const item =
+          field.listKind === "scalar"
+            ? scalarSchema(field.scalar)
+            : field.listKind === "enum"
+              ? this.enum(field.enum)
+              : this.message(field.message);
+        const array: Schema = { type: "array", items: rules ? withValueRules(item, kind, rules, format) : item };
+        return rules ? withListRules(array, rules) : array;
+      }
+      case "map": {
+        const value =
+          field.mapKind === "scalar"
+            ? scalarSchema(field.scalar)
+            : field.mapKind === "enum"
+              ? this.enum(field.enum)
+              : this.message(field.message);
+        return { type: "object", additionalProperties: value };
+      }
+    }
+  }
+
+  /** Every component built so far, by name. */
+  schemas(): Record<string, Schema> {
+    return sortedObject(this.components);
+  }
+
+  private enum(desc: DescEnum): Schema {
+    if (desc.typeName === "google.protobuf.NullValue") return { type: "null" };
+    if (!this.components.has(desc.typeName)) this.components.set(desc.typeName, enumSchema(desc));
+    return refTo(desc.typeName);
+  }
+
+  private objectSchema(message: DescMessage, omitted: ReadonlySet<string>): Schema {
+    const fields = message.fields.filter((field) => !omitted.has(field.name));
+    const required = fields.filter((field) => this.annotations.fieldRules(field)?.required).map((field) => field.name);
+    const { description } = docOf(message);
+    return {
+      type: "object",
+      ...(description ? { description } : {}),
+      properties: Object.fromEntries(fields.map((field) => [field.name, this.property(field)])),
+      ...(required.length > 0 ? { required } : {}),
+    };
+  }
+}
+
+function refTo(typeName: string): Schema {
+  return { $ref: `#/components/schemas/${typeName}` };
+}
+
+/** Enums travel as their value names; the description lists what each one means. */
+function enumSchema(desc: DescEnum): Schema {
+  const { description } = docOf(desc);
+  const values = desc.values.map((value) => `- \`${value.name}\`${docLine(docOf(value).description)}`);
+  return {
+    type: "string",
+    description: [description, values.join("\n")].filter(Boolean).join("\n\n"),
+    enum: desc.values.map((value) => value.name),
+  };
+}
+
+function docLine(text: string | undefined): string {
+  return text ? `: ${text.replace(/\s*\n\s*/g, " ")}` : "";
+}
