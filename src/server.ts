@@ -1,6 +1,6 @@
 // Starts a complete server from a configuration: KEK, database (migrated, bootstrapped), services,
 // listeners. Used by main.ts and by the tests, so that both run the same assembly.
-import { type App, buildApp } from "./app.js";
+import { type App, type AppDeps, buildApp } from "./app.js";
 import type { Config } from "./config/config.js";
 import { loadKeyring } from "./crypto/key-encryption-key.js";
 import { docsRoutes } from "./docs/docs-routes.js";
@@ -17,6 +17,8 @@ export interface ServerOptions {
   readonly registrations?: (deps: ServiceDeps) => ServiceRegistration[];
   /** Where a generated bootstrap API key is shown (stdout by default). */
   readonly announce?: (text: string) => void;
+  /** Extra HTTP routes beside the RPC surfaces (benchmarks add a bare comparison route). */
+  readonly plugins?: AppDeps["plugins"];
 }
 
 export interface RunningServer {
@@ -51,7 +53,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       database,
       authenticator: new Authenticator(database.orm, logger),
       registrations: (options.registrations ?? createServices)(deps),
-      plugins: [docsRoutes(config)],
+      plugins: [docsRoutes(config), ...(options.plugins ?? [])],
     });
     const { port, grpcPort } = await app.listen();
     return { app, database, keys, port, grpcPort, close: () => app.close() };

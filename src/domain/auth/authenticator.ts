@@ -60,7 +60,7 @@ export class Authenticator {
     const parsed = parseApiKey(presented);
     if (!parsed) throw unauthenticated("Invalid API key");
     const row = (await this.orm.em.getConnection().execute(API_KEY_QUERY, [parsed.id], "get")) as ApiKeyRow | undefined;
-    if (!row || !row.is_active || row.is_disabled || !secretMatches(parsed.secret, row.secret_hash)) {
+    if (!row?.is_active || row.is_disabled || !secretMatches(parsed.secret, row.secret_hash)) {
       throw unauthenticated("Invalid API key");
     }
     this.recordUse(row);
