@@ -1,14 +1,26 @@
 // Calls our services the way third-party gRPC tooling does: through @grpc/grpc-js over HTTP/2,
 // not through Connect, so that tests catch what only a real gRPC peer would notice.
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import type { DescMethodBiDiStreaming, DescMethodUnary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type {
+  DescMessage,
+  DescMethod,
+  DescMethodBiDiStreaming,
+  DescMethodUnary,
+  DescService,
+  Message,
+  MessageInitShape,
+  MessageShape,
+} from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 
-/** A grpc-js method definition whose messages are protobuf-es messages (init shapes on the way out). */
-type MethodDefinitionOf<M extends DescMethod> = grpc.MethodDefinition<MessageInitShape<M["input"]>, MessageShape<M["output"]>>;
+/**
+ * A grpc-js method definition over protobuf-es messages; requests may be init shapes. Untyped per
+ * method here: `GrpcJsCalls` gives the typed view.
+ */
+type ProtobufEsMethodDefinition = grpc.MethodDefinition<MessageInitShape<DescMessage>, Message>;
 
 /** The grpc-js definition of `method`: its path and protobuf-es (de)serializers for both sides. */
-export function grpcJsMethodDefinition<M extends DescMethod>(method: M): MethodDefinitionOf<M> {
+export function grpcJsMethodDefinition(method: DescMethod): ProtobufEsMethodDefinition {
   return {
     path: `/${method.parent.typeName}/${method.name}`,
     originalName: method.localName,
@@ -23,17 +35,19 @@ export function grpcJsMethodDefinition<M extends DescMethod>(method: M): MethodD
 
 /** A grpc-js client class for `service`, with one method per RPC named as the proto names it. */
 export function grpcJsClientConstructor(service: DescService): grpc.ServiceClientConstructor {
-  const definition: Record<string, grpc.MethodDefinition<MessageInitShape<DescMessage>, MessageShape<DescMessage>>> = {};
+  const definition: Record<string, ProtobufEsMethodDefinition> = {};
   for (const method of service.methods) definition[method.name] = grpcJsMethodDefinition(method);
   return grpc.makeGenericClientConstructor(definition, service.typeName);
 }
 
-type UnaryCall<M> = M extends DescMethodUnary<infer I, infer O>
-  ? (request: MessageInitShape<I>, metadata?: grpc.Metadata) => Promise<MessageShape<O>>
-  : never;
-type BidiCall<M> = M extends DescMethodBiDiStreaming<infer I, infer O>
-  ? (metadata?: grpc.Metadata) => grpc.ClientDuplexStream<MessageInitShape<I>, MessageShape<O>>
-  : never;
+type UnaryCall<M> =
+  M extends DescMethodUnary<infer I, infer O>
+    ? (request: MessageInitShape<I>, metadata?: grpc.Metadata) => Promise<MessageShape<O>>
+    : never;
+type BidiCall<M> =
+  M extends DescMethodBiDiStreaming<infer I, infer O>
+    ? (metadata?: grpc.Metadata) => grpc.ClientDuplexStream<MessageInitShape<I>, MessageShape<O>>
+    : never;
 
 /** The unary and bidi-streaming RPCs of `S`, by their protobuf-es local names (e.g. `check`). */
 export type GrpcJsCalls<S extends DescService> = {
@@ -73,4 +87,19 @@ export function createGrpcJsClient<S extends DescService>(service: S, address: s
     }
   }
   return { rpc: calls as GrpcJsCalls<S>, client, close: () => client.close() };
+}
+
+/** The responses of a streaming call, typed (Node's stream iterator yields `any`). */
+export function responsesOf<Response>(
+  call: grpc.ClientDuplexStream<never, Response> | grpc.ClientReadableStream<Response>,
+): AsyncIterator<Response> {
+  const responses: AsyncIterator<Response> = call[Symbol.asyncIterator]();
+  return responses;
+}
+
+/** The next response of a stream; the stream ending instead is an error. */
+export async function nextResponse<Response>(responses: AsyncIterator<Response>): Promise<Response> {
+  const next = await responses.next();
+  if (next.done) throw new Error("the stream ended without a response");
+  return next.value;
 }
