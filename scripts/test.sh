@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Runs the whole test suite against the real Postgres on 127.0.0.1:5432 (each test file makes its
-# own fresh database). Node 20's test runner does not expand ** globs, hence find.
+# Runs the whole test suite (or the files given) against the real PostgreSQL on 127.0.0.1:5432,
+# starting the machine's cluster first if it is installed but stopped. Each test file makes its
+# own fresh database. Node 20's test runner does not expand ** globs, hence find.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ -z "${TEST_PG_ADMIN_URL:-}" ] && command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+  fi
+fi
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"
