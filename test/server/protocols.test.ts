@@ -4,7 +4,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/grpc/health/v1/health_pb.js";
 import { HealthService } from "../../gen/svault/health/v1/health_service_pb.js";
+import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 let server: TestServer;
@@ -37,6 +40,24 @@ describe("Health over every protocol", () => {
       assert.deepEqual({ status: answer.status, version: answer.version, env: answer.env }, expected);
     });
   }
+
+  it("gRPC with a real @grpc/grpc-js client and the generated types", async () => {
+    const health = createGrpcJsClient(HealthService, `127.0.0.1:${server.grpcPort}`);
+    const standard = createGrpcJsClient(Health, `127.0.0.1:${server.grpcPort}`);
+    try {
+      const answer = await health.rpc.check({});
+      assert.deepEqual({ status: answer.status, version: answer.version, env: answer.env }, expected);
+      const probe = await standard.rpc.check({ service: "" });
+      assert.equal(probe.status, HealthCheckResponse_ServingStatus.SERVING);
+      await assert.rejects(
+        standard.rpc.check({ service: "no.such.Service" }),
+        (error: { code?: number }) => error.code === grpc.status.NOT_FOUND,
+      );
+    } finally {
+      health.close();
+      standard.close();
+    }
+  });
 
   it("Connect unary calls are plain POSTs that curl can make", async () => {
     const res = await fetch(`${server.baseUrl}/svault.health.v1.HealthService/Check`, {
