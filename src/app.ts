@@ -55,7 +55,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const shutdown = new AbortController();
   // Outermost first: every failure passes the error boundary; authorization runs before
   // validation so that an unauthenticated caller learns nothing about the request's shape.
-  const interceptors: Interceptor[] = [errorBoundary(logger), databaseInterceptor(database.orm), authorization(deps.authenticator), validation];
+  const interceptors: Interceptor[] = [
+    errorBoundary(logger),
+    databaseInterceptor(database.orm),
+    authorization(deps.authenticator),
+    validation,
+  ];
   const routes = connectRoutes(registrations);
 
   const app = fastify({

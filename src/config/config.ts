@@ -130,7 +130,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (kek !== undefined && Buffer.from(kek, "base64").length !== 32) {
     read.problems.push("SVAULT_KEK must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)");
   }
-  const previousKeks = (read.string("SVAULT_KEK_PREVIOUS") ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  const previousKeks = (read.string("SVAULT_KEK_PREVIOUS") ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (previousKeks.some((k) => Buffer.from(k, "base64").length !== 32)) {
     read.problems.push("SVAULT_KEK_PREVIOUS must be a comma-separated list of 32-byte keys in base64");
   }

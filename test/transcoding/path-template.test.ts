@@ -46,7 +46,10 @@ describe("compilePathTemplate", () => {
     ["/a/b c", /bad segment/],
   ] as const) {
     it(`rejects ${template}`, () => {
-      assert.throws(() => compilePathTemplate(template), (error: unknown) => error instanceof PathTemplateError && problem.test(error.message));
+      assert.throws(
+        () => compilePathTemplate(template),
+        (error: unknown) => error instanceof PathTemplateError && problem.test(error.message),
+      );
     });
   }
 });

@@ -1,6 +1,6 @@
 // svault.apikey.v1.ApiKeyService: the keys of a tenant, for its administrators.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ApiKeyService } from "../../../gen/svault/apikey/v1/api_key_service_pb.js";
+import type { ApiKeyService } from "../../../gen/svault/apikey/v1/api_key_service_pb.js";
 import { createApiKey, deleteApiKey, grantableScopes, listApiKeys, regenerateApiKey } from "../../domain/apikeys/api-key-admin.js";
 import { entityManager, principal } from "../../rpc/context.js";
 import { apiKeyMessage, apiKeyWithSecretMessage } from "./api-key-converters.js";

@@ -1,7 +1,7 @@
 // svault.auth.v1.AuthService: the public information the hosted login page reads.
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
-import { AuthService, GetClientTenantResponseSchema } from "../../../gen/svault/auth/v1/auth_service_pb.js";
+import { type AuthService, GetClientTenantResponseSchema } from "../../../gen/svault/auth/v1/auth_service_pb.js";
 import { findClientAndTenant, signForTenant } from "../../domain/clients/public-info.js";
 import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
 import { entityManager } from "../../rpc/context.js";

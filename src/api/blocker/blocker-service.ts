@@ -1,7 +1,7 @@
 // svault.tenant.v1.BlockerService.
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { BlockerService } from "../../../gen/svault/tenant/v1/blocker_service_pb.js";
+import type { BlockerService } from "../../../gen/svault/tenant/v1/blocker_service_pb.js";
 import { listBlockedIps, listBlockedUsers, pageRequestOf, unblockIp, unblockUser } from "../../domain/blocker/blocker-lists.js";
 import type { BlockedIp, BlockedUser } from "../../persistence/entities/blocked.js";
 import { entityManager } from "../../rpc/context.js";

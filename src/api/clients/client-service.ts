@@ -1,6 +1,6 @@
 // svault.client.v1.ClientService.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ClientService } from "../../../gen/svault/client/v1/client_service_pb.js";
+import type { ClientService } from "../../../gen/svault/client/v1/client_service_pb.js";
 import {
   createClient,
   deleteClient,

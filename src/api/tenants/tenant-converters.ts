@@ -1,4 +1,4 @@
-import { type MessageInitShape } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { TenantSchema } from "../../../gen/svault/tenant/v1/tenant_pb.js";
 import type { Tenant } from "../../persistence/entities/tenant.js";

@@ -1,8 +1,9 @@
 // svault.tenant.v1.TenantService.
 import type { ServiceImpl } from "@connectrpc/connect";
-import { TenantService } from "../../../gen/svault/tenant/v1/tenant_service_pb.js";
+import type { TenantService } from "../../../gen/svault/tenant/v1/tenant_service_pb.js";
 import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from "../../domain/tenants/tenant-admin.js";
 import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
+import { Code, DomainError, invalidArgument } from "../../errors/domain-error.js";
 import { entityManager, principal } from "../../rpc/context.js";
 import { tenantMessage } from "./tenant-converters.js";
 
@@ -25,7 +26,15 @@ export function tenantService({ keys, defaultTenant }: TenantServiceDeps): Servi
     },
     async updateTenant(request, ctx) {
       const settings = request.settings ?? { loginOrder: [] };
-      return { tenant: tenantMessage(await updateTenant(entityManager(ctx), request.tenantId, settings)) };
+      try {
+        return { tenant: tenantMessage(await updateTenant(entityManager(ctx), request.tenantId, settings)) };
+      } catch (error) {
+        // The settings rules name fields of the settings; in this request they sit under `settings`.
+        if (error instanceof DomainError && error.code === Code.InvalidArgument && error.violations.length > 0) {
+          throw invalidArgument(error.violations.map((v) => ({ ...v, path: ["settings", ...v.path] })));
+        }
+        throw error;
+      }
     },
     async deleteTenant(request, ctx) {
       await deleteTenant(entityManager(ctx), request.tenantId, defaultTenant);

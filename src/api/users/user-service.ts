@@ -1,6 +1,6 @@
 // svault.user.v1.UserService: what a signed-in user manages of their own (API keys so far).
 import type { ServiceImpl } from "@connectrpc/connect";
-import { UserService } from "../../../gen/svault/user/v1/user_service_pb.js";
+import type { UserService } from "../../../gen/svault/user/v1/user_service_pb.js";
 import { createApiKey, deleteApiKey, listApiKeys, regenerateApiKey } from "../../domain/apikeys/api-key-admin.js";
 import { entityManager, principal } from "../../rpc/context.js";
 import { apiKeyMessage, apiKeyWithSecretMessage } from "../apikeys/api-key-converters.js";

@@ -19,15 +19,22 @@ export interface ApiKeyWithSecret {
   readonly secret?: string;
 }
 
+/** A credential never reaches keys acting in a tenant it cannot access, even its owner's own. */
 function mayTouch(caller: Principal, key: ApiKey, access: KeyAccess): boolean {
-  return access === "own" ? key.user === caller.userId : canAccessTenant(caller, key.tenant);
+  return canAccessTenant(caller, key.tenant) && (access === "tenant" || key.user === caller.userId);
 }
 
 function keyNotFound(keyId: string): DomainError {
   return notFound("API_KEY_NOT_FOUND", `API key ${keyId} not found`);
 }
 
-export async function createApiKey(em: EntityManager, caller: Principal, tenantId: string, name: string, scopes: string[]): Promise<ApiKeyWithSecret> {
+export async function createApiKey(
+  em: EntityManager,
+  caller: Principal,
+  tenantId: string,
+  name: string,
+  scopes: string[],
+): Promise<ApiKeyWithSecret> {
   const unknown = scopes.filter((scope) => !isScope(scope));
   if (unknown.length > 0) {
     throw new DomainError(Code.InvalidArgument, "UNKNOWN_SCOPE", `Unknown scope: ${unknown.join(", ")}`, {
@@ -40,7 +47,14 @@ export async function createApiKey(em: EntityManager, caller: Principal, tenantI
 
   const issued = issueApiKey();
   const scoped = scopeToTenant(em, tenantId);
-  const key = scoped.create(ApiKeyEntity, { id: issued.id, tenant: tenantId, user: caller.userId, name, scopes, secretHash: issued.secretHash });
+  const key = scoped.create(ApiKeyEntity, {
+    id: issued.id,
+    tenant: tenantId,
+    user: caller.userId,
+    name,
+    scopes,
+    secretHash: issued.secretHash,
+  });
   await scoped.flush();
   return { key, secret: issued.key };
 }
@@ -49,7 +63,8 @@ export async function createApiKey(em: EntityManager, caller: Principal, tenantI
 export async function listApiKeys(em: EntityManager, caller: Principal, access: KeyAccess, tenantId?: string): Promise<ApiKey[]> {
   const orderBy = { createdAt: "desc", id: "asc" } as const;
   if (access === "tenant") return scopeToTenant(em, tenantId ?? caller.tenantId).find(ApiKeyEntity, {}, { orderBy });
-  // A user's own keys may act in several tenants (a super admin's): deliberately unscoped.
+  if (!caller.global) return scopeToTenant(em, caller.tenantId).find(ApiKeyEntity, { user: caller.userId }, { orderBy });
+  // A global super admin's own keys may act in several tenants: deliberately unscoped.
   return em.find(ApiKeyEntity, { user: caller.userId }, { orderBy, filters: { tenant: false } });
 }
 
@@ -76,6 +91,8 @@ export async function regenerateApiKey(em: EntityManager, caller: Principal, acc
 
 /** The scopes the caller can grant, and the tenants it may create keys for. */
 export async function grantableScopes(em: EntityManager, caller: Principal): Promise<{ scopes: string[]; tenants: string[] }> {
-  const tenants = caller.global ? (await em.find(TenantEntity, {}, { orderBy: { id: "asc" }, fields: ["id"] })).map((t) => t.id) : [caller.tenantId];
+  const tenants = caller.global
+    ? (await em.find(TenantEntity, {}, { orderBy: { id: "asc" }, fields: ["id"] })).map((t) => t.id)
+    : [caller.tenantId];
   return { scopes: SCOPES.filter((scope) => caller.scopes.has(scope)), tenants };
 }

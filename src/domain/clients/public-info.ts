@@ -35,5 +35,9 @@ export async function signForTenant(
   type: string,
 ): Promise<string> {
   const key = await keys.currentKey(scopeToTenant(em, tenantId), "EdDSA");
-  return new SignJWT(payload).setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: type }).setIssuer(issuer).setIssuedAt().sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: type })
+    .setIssuer(issuer)
+    .setIssuedAt()
+    .sign(key.privateKey);
 }

@@ -6,7 +6,13 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { planRotation, publishedKeys, signingKey } from "../../crypto/key-rotation.js";
 import { open, seal } from "../../crypto/secret-box.js";
-import { type GeneratedTenantKey, generateTenantKey, generateTenantKeys, loadPrivateKey, type TenantKeyAlg } from "../../crypto/tenant-keys.js";
+import {
+  type GeneratedTenantKey,
+  generateTenantKey,
+  generateTenantKeys,
+  loadPrivateKey,
+  type TenantKeyAlg,
+} from "../../crypto/tenant-keys.js";
 import { type TenantKey, TenantKeyEntity } from "../../persistence/entities/tenant-key.js";
 import { Code, DomainError } from "../../errors/domain-error.js";
 

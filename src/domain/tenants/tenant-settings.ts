@@ -104,7 +104,9 @@ export function resolveTenantSettings(input: TenantSettingsInput, current?: Tena
     loginOrder: input.loginOrder.length > 0 ? [...input.loginOrder] : [],
     passkeyEnabled: input.passkeyEnabled ?? base.passkeyEnabled,
     hasUsernameAndEmail: input.hasUsernameAndEmail ?? base.hasUsernameAndEmail,
-    livenessConfig: input.livenessConfig ? { provider: input.livenessConfig.provider, threshold: input.livenessConfig.threshold } : base.livenessConfig,
+    livenessConfig: input.livenessConfig
+      ? { provider: input.livenessConfig.provider, threshold: input.livenessConfig.threshold }
+      : base.livenessConfig,
   };
   const enabled = [...(state.usePin ? ["PIN"] : []), ...(state.usePattern ? ["PATTERN"] : [])];
   if (state.loginOrder.length === 0) {
