@@ -6,7 +6,10 @@ import { loadKeyring } from "./crypto/key-encryption-key.js";
 import { docsRoutes } from "./docs/docs-routes.js";
 import { Authenticator } from "./domain/auth/authenticator.js";
 import { bootstrap } from "./domain/bootstrap.js";
+import { AuthEventRecorder } from "./domain/login/auth-events.js";
 import { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
+import { accountMail } from "./mail/account-mail.js";
+import { createMailer } from "./mail/create-mailer.js";
 import type { Logger } from "./logging/logger.js";
 import { type Database, migrate, openDatabase } from "./persistence/database.js";
 import type { ServiceRegistration } from "./rpc/registry.js";
@@ -25,6 +28,7 @@ export interface RunningServer {
   readonly app: App;
   readonly database: Database;
   readonly keys: TenantKeyStore;
+  readonly events: AuthEventRecorder;
   readonly port: number;
   readonly grpcPort: number;
   close(): Promise<void>;
@@ -46,7 +50,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
       ...(options.announce ? { announce: options.announce } : {}),
     });
-    const deps: ServiceDeps = { config, database, keys };
+    const events = new AuthEventRecorder(database.orm, logger);
+    const mail = accountMail(createMailer(config, logger), config.publicUrl, logger);
+    const deps: ServiceDeps = { config, database, keys, keyring, events, mail };
     const app = await buildApp({
       config,
       logger,
@@ -56,7 +62,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       plugins: [docsRoutes(config), ...(options.plugins ?? [])],
     });
     const { port, grpcPort } = await app.listen();
-    return { app, database, keys, port, grpcPort, close: () => app.close() };
+    const close = async () => {
+      await app.close();
+      await events.flush();
+      await database.close();
+    };
+    return { app, database, keys, events, port, grpcPort, close };
   } catch (error) {
     await database.close();
     throw error;

@@ -7,7 +7,9 @@ import { HealthService } from "../gen/svault/health/v1/health_service_pb.js";
 import { BlockerService } from "../gen/svault/tenant/v1/blocker_service_pb.js";
 import { TenantService } from "../gen/svault/tenant/v1/tenant_service_pb.js";
 import { UserService } from "../gen/svault/user/v1/user_service_pb.js";
+import { OidcService } from "../gen/svault/oidc/v1/oidc_service_pb.js";
 import { apiKeyService } from "./api/apikeys/api-key-service.js";
+import { oidcService } from "./api/oidc/oidc-service.js";
 import { authService } from "./api/auth/auth-service.js";
 import { blockerService } from "./api/blocker/blocker-service.js";
 import { clientService } from "./api/clients/client-service.js";
@@ -17,6 +19,14 @@ import { reflectionServices } from "./api/reflection/reflection-service.js";
 import { tenantService } from "./api/tenants/tenant-service.js";
 import { userService } from "./api/users/user-service.js";
 import type { Config } from "./config/config.js";
+import type { Keyring } from "./crypto/key-encryption-key.js";
+import { AccountFlows } from "./domain/login/account-flows.js";
+import type { AccountMail } from "./domain/login/account-mail.js";
+import type { AuthEventRecorder } from "./domain/login/auth-events.js";
+import { LoginThrottle } from "./domain/login/login-throttle.js";
+import { OpaqueLogin } from "./domain/login/opaque-login.js";
+import { OpaqueRegistration } from "./domain/login/opaque-registration.js";
+import { OpaqueSetups } from "./domain/login/opaque-setups.js";
 import type { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import type { Database } from "./persistence/database.js";
 import { registerService, type ServiceRegistration } from "./rpc/registry.js";
@@ -25,12 +35,19 @@ export interface ServiceDeps {
   readonly config: Config;
   readonly database: Database;
   readonly keys: TenantKeyStore;
+  readonly keyring: Keyring;
+  readonly events: AuthEventRecorder;
+  readonly mail: AccountMail;
 }
 
-export function createServices({ config, database, keys }: ServiceDeps): ServiceRegistration[] {
+export function createServices({ config, database, keys, keyring, events, mail }: ServiceDeps): ServiceRegistration[] {
   const isDatabaseUp = () => database.ping();
   const { defaultTenant } = config;
   const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
+  const setups = new OpaqueSetups(keyring);
+  const login = new OpaqueLogin({ keyring, setups, throttle: new LoginThrottle(), events, issuerOf });
+  const registration = new OpaqueRegistration({ setups, keys });
+  const accounts = new AccountFlows({ keyring, registration, mail, events });
   const registrations: ServiceRegistration[] = [
     registerService(HealthService, healthService({ isDatabaseUp, version: config.version, env: config.env })),
     registerService(TenantService, tenantService({ keys, defaultTenant })),
@@ -38,7 +55,8 @@ export function createServices({ config, database, keys }: ServiceDeps): Service
     registerService(ClientService, clientService()),
     registerService(ApiKeyService, apiKeyService()),
     registerService(UserService, userService()),
-    registerService(AuthService, authService({ keys, defaultTenant, issuerOf })),
+    registerService(AuthService, authService({ keys, defaultTenant, issuerOf, login, registration, accounts })),
+    registerService(OidcService, oidcService({ keys })),
   ];
   const serviceNames = () => registrations.map((r) => r.service.typeName);
   registrations.push(registerService(Health, grpcHealthService({ isDatabaseUp, serviceNames })));

@@ -36,6 +36,10 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
   readonly trustProxyHops: number;
+  /** `smtp://` or `smtps://` URL (may carry credentials); undefined means e-mails are logged, not sent. */
+  readonly smtpUrl: string | undefined;
+  /** The From header of every e-mail, `Name <address>` or a bare address. */
+  readonly smtpFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +154,12 @@ export function loadConfig(env: Env = process.env): Config {
   if ((certFile === undefined) !== (keyFile === undefined)) {
     read.problems.push("GRPC_TLS_CERT and GRPC_TLS_KEY must be set together");
   }
+  const smtpUrl = read.url("SMTP_URL", ["smtp:", "smtps:"]);
+  if (smtpUrl !== undefined && new URL(smtpUrl).hostname === "") read.problems.push("SMTP_URL must name a host (smtp://host:587)");
+  const smtpFrom = read.string("SMTP_FROM", "Secrets Vault <no-reply@localhost>") as string;
+  if (/[\r\n]/.test(smtpFrom) || !/^(?:[^<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(smtpFrom)) {
+    read.problems.push(`SMTP_FROM must be an e-mail address, optionally with a name ("Name <address>"), got ${JSON.stringify(smtpFrom)}`);
+  }
   const config: Config = {
     port,
     grpcPort,
@@ -170,6 +180,8 @@ export function loadConfig(env: Env = process.env): Config {
     grpcTls: certFile && keyFile ? { certFile, keyFile } : undefined,
     shutdownGraceMs: read.positiveInt("SHUTDOWN_GRACE_MS", 10_000),
     trustProxyHops: read.nonNegativeInt("TRUST_PROXY_HOPS", 0),
+    smtpUrl,
+    smtpFrom,
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return Object.freeze(config);

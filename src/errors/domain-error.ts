@@ -20,6 +20,8 @@ export interface DomainErrorOptions {
   /** RFC 7644 `scimType`, for SCIM endpoints (`uniqueness`, `invalidFilter`, …). */
   readonly scimType?: string;
   readonly violations?: readonly FieldViolation[];
+  /** For ResourceExhausted: when to try again (REST `Retry-After`). */
+  readonly retryAfterSeconds?: number;
   readonly cause?: unknown;
 }
 
@@ -27,6 +29,7 @@ export class DomainError extends Error {
   readonly oauthError: string | undefined;
   readonly scimType: string | undefined;
   readonly violations: readonly FieldViolation[];
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly code: Code,
@@ -40,6 +43,7 @@ export class DomainError extends Error {
     this.oauthError = options.oauthError;
     this.scimType = options.scimType;
     this.violations = options.violations ?? [];
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

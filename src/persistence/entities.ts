@@ -1,9 +1,34 @@
 // Every entity the ORM knows. Tenant-owned ones use the scoping of tenant-scope.ts.
 import { ApiKeyEntity } from "./entities/api-key.js";
+import {
+  AuthChallengeEntity,
+  AuthEventEntity,
+  AuthRequestEntity,
+  LoginNonceEntity,
+  LoginThrottleEntity,
+  OneTimeCodeEntity,
+} from "./entities/auth-flow.js";
+import { CredentialEntity, OpaqueSetupEntity } from "./entities/credential.js";
 import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
 import { ClientEntity } from "./entities/client.js";
 import { TenantEntity } from "./entities/tenant.js";
 import { TenantKeyEntity } from "./entities/tenant-key.js";
 import { UserEntity } from "./entities/user.js";
 
-export const entities = [TenantEntity, TenantKeyEntity, UserEntity, ClientEntity, ApiKeyEntity, BlockedIpEntity, BlockedUserEntity];
+export const entities = [
+  TenantEntity,
+  TenantKeyEntity,
+  UserEntity,
+  ClientEntity,
+  ApiKeyEntity,
+  BlockedIpEntity,
+  BlockedUserEntity,
+  CredentialEntity,
+  OpaqueSetupEntity,
+  AuthChallengeEntity,
+  LoginNonceEntity,
+  LoginThrottleEntity,
+  OneTimeCodeEntity,
+  AuthEventEntity,
+  AuthRequestEntity,
+];

@@ -65,11 +65,19 @@ export function resolveFieldPath(message: DescMessage, path: readonly string[]):
   return fields;
 }
 
-/** Where a request field came from over REST, for the `loc` of a 422 answer. */
+/**
+ * Where a request field came from over REST, for the `loc` of a 422 answer. Paths are in terms of
+ * the request message; a path that names a field of the body message directly (as domain rules
+ * do, knowing nothing of transport wrappers) is placed in the body too.
+ */
 export function locationOf(binding: HttpBinding, path: readonly (string | number)[]): (string | number)[] {
   const [first, ...rest] = path;
   if (binding.variables.some((v) => v.fieldPath.length === 1 && v.fieldPath[0] === first)) return ["path", ...path];
   if (binding.body === "*") return ["body", ...path];
   if (binding.body !== undefined && binding.body.name === first) return ["body", ...rest];
+  const bodyMessage = binding.body === undefined ? undefined : binding.body.message;
+  if (bodyMessage?.fields.some((f) => f.name === first) && !binding.method.input.fields.some((f) => f.name === first)) {
+    return ["body", ...path];
+  }
   return ["query", ...path];
 }

@@ -14,6 +14,7 @@ export interface RestError {
   readonly violations: readonly FieldViolation[];
   readonly oauthError: string | undefined;
   readonly scimType: string | undefined;
+  readonly retryAfterSeconds?: number | undefined;
 }
 
 export interface RenderedError {

@@ -112,7 +112,9 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
           return sendResponse(reply, binding, successStatus, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
-          return sendError(reply, renderer(toRestError(binding, error, request)));
+          const restError = toRestError(binding, error, request);
+          if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
+          return sendError(reply, renderer(restError));
         } finally {
           ctx.abort();
         }
@@ -136,7 +138,14 @@ function toRestError(binding: HttpBinding, error: unknown, request: FastifyReque
   const domain = asDomainError(error);
   if (domain) {
     const violations = domain.violations.map((v): FieldViolation => ({ ...v, path: locationOf(binding, v.path) }));
-    return { code: domain.code, message: domain.message, violations, oauthError: domain.oauthError, scimType: domain.scimType };
+    return {
+      code: domain.code,
+      message: domain.message,
+      violations,
+      oauthError: domain.oauthError,
+      scimType: domain.scimType,
+      retryAfterSeconds: domain.retryAfterSeconds,
+    };
   }
   if (error instanceof ConnectError && error.code !== Code.Internal && error.code !== Code.Unknown) {
     return restErrorOf(error.code, error.rawMessage, []);

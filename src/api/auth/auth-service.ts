@@ -1,25 +1,143 @@
-// svault.auth.v1.AuthService: the public information the hosted login page reads.
-import { create } from "@bufbuild/protobuf";
+// svault.auth.v1.AuthService: the zero-knowledge login (docs/login-protocol.md), account
+// self-service, and the public information the hosted login page reads.
+import { create, type JsonObject } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { type AuthService, GetClientTenantResponseSchema } from "../../../gen/svault/auth/v1/auth_service_pb.js";
 import { findClientAndTenant, signForTenant } from "../../domain/clients/public-info.js";
+import type { AccountFlows } from "../../domain/login/account-flows.js";
+import { resolveAuthTarget } from "../../domain/login/auth-target.js";
+import type { OpaqueLogin } from "../../domain/login/opaque-login.js";
+import type { OpaqueRegistration } from "../../domain/login/opaque-registration.js";
 import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
-import { entityManager } from "../../rpc/context.js";
+import { getTenant } from "../../domain/tenants/tenant-admin.js";
+import { entityManager, principal } from "../../rpc/context.js";
+import { noStore } from "../../rpc/http-response.js";
+import { parseCipherKey } from "../../sdk/challenge-data.js";
 import { restJson } from "../../transcoding/response-encoder.js";
+import { callerInfo } from "./caller-info.js";
 import { publicClientMessage, publicTenantMessage } from "./public-info-converters.js";
 
 export interface AuthServiceDeps {
   readonly keys: TenantKeyStore;
   readonly defaultTenant: string;
   readonly issuerOf: (tenantId: string) => string;
+  readonly login: OpaqueLogin;
+  readonly registration: OpaqueRegistration;
+  readonly accounts: AccountFlows;
 }
 
-export function authService({ keys, defaultTenant, issuerOf }: AuthServiceDeps): ServiceImpl<typeof AuthService> {
+const logDataOf = (value: JsonObject | undefined) => (value ? (value as Record<string, unknown>) : null);
+
+export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
+  const { keys, defaultTenant, issuerOf, login, registration, accounts } = deps;
+  const target = (ctx: HandlerContext, request: { authReqId: string; tenantId: string }) =>
+    resolveAuthTarget(entityManager(ctx), request, defaultTenant);
   const clientTenant = async (request: { tenantId: string; clientId: string }, ctx: HandlerContext) => {
     const found = await findClientAndTenant(entityManager(ctx), request.tenantId || defaultTenant, request.clientId);
     return create(GetClientTenantResponseSchema, { client: publicClientMessage(found), tenant: publicTenantMessage(found) });
   };
+
   return {
+    async getChallenge(request, ctx) {
+      noStore(ctx);
+      const found = await target(ctx, request);
+      const { username = "", cipherKey = "" } = request.challenge ?? {};
+      const em = entityManager(ctx);
+      // A malformed cipherKey is reported by the flow it names (or by the login flow).
+      const kind = safeKind(cipherKey);
+      const answer =
+        kind === "register"
+          ? await registration.challenge(em, {
+              tenantId: found.tenant.id,
+              username,
+              cipherKey,
+              purpose: "register",
+              userId: null,
+              authReqId: found.authRequest?.id ?? null,
+            })
+          : await login.challenge(em, found, username, cipherKey, callerInfo(ctx));
+      return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
+    },
+    async authenticate(request, ctx) {
+      noStore(ctx);
+      const proof = request.proof;
+      const result = await login.authenticate(
+        entityManager(ctx),
+        await target(ctx, request),
+        {
+          username: proof?.username ?? "",
+          cipherKey: proof?.cipherKey ?? "",
+          challengeId: proof?.challengeId ?? "",
+          ke3: proof?.challengeData ?? "",
+          logData: logDataOf(proof?.logData),
+        },
+        callerInfo(ctx),
+      );
+      return { nonce: result.nonce, needVerify: result.needVerify };
+    },
+    async register(request, ctx) {
+      const input = request.registration;
+      await accounts.register(
+        entityManager(ctx),
+        await target(ctx, request),
+        {
+          username: input?.username ?? "",
+          email: input?.email ?? "",
+          encryptedCommitment: input?.encryptedCommitment ?? "",
+          protoVersion: input?.protoVersion ?? "",
+          logData: logDataOf(input?.logData),
+        },
+        callerInfo(ctx),
+      );
+      return {};
+    },
+    async verifyEmail(request, ctx) {
+      await accounts.verifyEmail(entityManager(ctx), request.code, callerInfo(ctx));
+      return {};
+    },
+    async requestResetPassword(request, ctx) {
+      const tenant = await getTenant(entityManager(ctx), request.tenantId || defaultTenant);
+      const { username = "", email = "" } = request.account ?? {};
+      await accounts.requestReset(entityManager(ctx), tenant, { username, email, clientId: request.clientId }, callerInfo(ctx));
+      return {};
+    },
+    async resetPasswordCode(request, ctx) {
+      await accounts.resetWithCode(
+        entityManager(ctx),
+        {
+          code: request.code,
+          username: request.username,
+          encryptedCommitment: request.encryptedCommitment,
+          protoVersion: request.protoVersion,
+        },
+        callerInfo(ctx),
+      );
+      return {};
+    },
+    async auxChallenge(request, ctx) {
+      noStore(ctx);
+      const caller = principal(ctx);
+      const answer = await registration.challenge(entityManager(ctx), {
+        tenantId: caller.tenantId,
+        username: "",
+        cipherKey: request.cipherKey,
+        purpose: "change",
+        userId: caller.userId,
+        authReqId: null,
+      });
+      return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
+    },
+    async changePassword(request, ctx) {
+      const caller = principal(ctx);
+      await accounts.change(
+        entityManager(ctx),
+        caller.tenantId,
+        caller.userId,
+        { encryptedCommitment: request.encryptedCommitment, protoVersion: request.protoVersion, logData: logDataOf(request.logData) },
+        callerInfo(ctx),
+      );
+      return {};
+    },
     async getClient(request, ctx) {
       return { client: (await clientTenant(request, ctx)).client };
     },
@@ -32,4 +150,12 @@ export function authService({ keys, defaultTenant, issuerOf }: AuthServiceDeps):
       return { data: await signForTenant(entityManager(ctx), keys, tenantId, issuerOf(tenantId), payload, "client-tenant+jwt") };
     },
   };
+}
+
+function safeKind(cipherKey: string): "login" | "register" | undefined {
+  try {
+    return parseCipherKey(cipherKey).kind;
+  } catch {
+    return undefined;
+  }
 }

@@ -62,8 +62,12 @@ export async function createApiKey(
 /** A tenant's keys (access "tenant") or the caller's own keys across tenants (access "own"). */
 export async function listApiKeys(em: EntityManager, caller: Principal, access: KeyAccess, tenantId?: string): Promise<ApiKey[]> {
   const orderBy = { createdAt: "desc", id: "asc" } as const;
-  if (access === "tenant") return scopeToTenant(em, tenantId ?? caller.tenantId).find(ApiKeyEntity, {}, { orderBy });
-  if (!caller.global) return scopeToTenant(em, caller.tenantId).find(ApiKeyEntity, { user: caller.userId }, { orderBy });
+  // Not `scopeToTenant`: the ORM would apply the tenant filter to the owner too (auto-joined), hiding
+  // keys that act in the tenant but belong to a user of another one (a super admin's). The tenant
+  // is therefore a plain condition on the key itself.
+  const unscoped = { orderBy, filters: { tenant: false } } as const;
+  if (access === "tenant") return em.find(ApiKeyEntity, { tenant: tenantId ?? caller.tenantId }, unscoped);
+  if (!caller.global) return em.find(ApiKeyEntity, { tenant: caller.tenantId, user: caller.userId }, unscoped);
   // A global super admin's own keys may act in several tenants: deliberately unscoped.
   return em.find(ApiKeyEntity, { user: caller.userId }, { orderBy, filters: { tenant: false } });
 }

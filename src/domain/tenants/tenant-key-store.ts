@@ -74,6 +74,16 @@ export class TenantKeyStore {
     return { kid: current.id, alg, privateKey: this.privateKeyOf(current) };
   }
 
+  /**
+   * The private key of a published key of this tenant, by kid — to decrypt a JWE addressed to
+   * it (during a rotation clients may still use the previous key). `em` is tenant-scoped.
+   */
+  async publishedKey(em: EntityManager, kid: string, alg: TenantKeyAlg, now = new Date()): Promise<SigningKey | undefined> {
+    const key = await em.findOne(TenantKeyEntity, { id: kid, alg });
+    if (!key || key.publishAt > now || (key.retireAt && key.retireAt <= now)) return undefined;
+    return { kid: key.id, alg, privateKey: this.privateKeyOf(key) };
+  }
+
   private privateKeyOf(key: TenantKey): KeyObject {
     let privateKey = this.privateKeys.get(key.id);
     if (!privateKey) {

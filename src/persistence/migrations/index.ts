@@ -2,5 +2,9 @@
 // a bundled build). `npm run migration:create -- <name>` writes a new file; add it here.
 import type { MigrationObject } from "@mikro-orm/core";
 import { Migration20261128225202_initial } from "./Migration20261128225202_initial.js";
+import { Migration20261128231733_login } from "./Migration20261128231733_login.js";
 
-export const migrations: MigrationObject[] = [{ name: "Migration20261128225202_initial", class: Migration20261128225202_initial }];
+export const migrations: MigrationObject[] = [
+  { name: "Migration20261128225202_initial", class: Migration20261128225202_initial },
+  { name: "Migration20261128231733_login", class: Migration20261128231733_login },
+];

@@ -4,10 +4,10 @@
 // `internal` error so that no stack, SQL or secret leaks.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
 import { alreadyExists, DomainError } from "../../errors/domain-error.js";
 import type { Logger } from "../../logging/logger.js";
+import { isUniqueViolation } from "../../persistence/db-errors.js";
 import { loggerKey, requestIdKey } from "../context.js";
 
 export function errorBoundary(fallbackLogger: Logger): Interceptor {
@@ -33,7 +33,7 @@ export function toConnectError(error: unknown, logger: Logger, requestId: string
 export function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof ConnectError && error.cause instanceof DomainError) return error.cause;
-  if (error instanceof UniqueConstraintViolationException) return alreadyExists("ALREADY_EXISTS", "The resource already exists");
+  if (isUniqueViolation(error)) return alreadyExists("ALREADY_EXISTS", "The resource already exists");
   return undefined;
 }
 
@@ -47,5 +47,6 @@ function domainToConnect(error: DomainError): ConnectError {
     const fieldViolations = error.violations.map((v) => ({ field: v.path.join("."), description: v.message, reason: v.type }));
     details.push({ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations }) });
   }
-  return new ConnectError(error.message, error.code, undefined, details, error);
+  const metadata = error.retryAfterSeconds ? { "retry-after": String(error.retryAfterSeconds) } : undefined;
+  return new ConnectError(error.message, error.code, metadata, details, error);
 }

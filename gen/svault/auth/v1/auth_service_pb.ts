@@ -5,16 +5,17 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
 import type { PublicClient, PublicTenant } from "./public_info_pb.js";
 import { file_svault_auth_v1_public_info } from "./public_info_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file svault/auth/v1/auth_service.proto.
  */
 export const file_svault_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvYXV0aC92MS9hdXRoX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5hdXRoLnYxIksKEEdldENsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8iQQoRR2V0Q2xpZW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50IlEKFkdldENsaWVudFRlbmFudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8idQoXR2V0Q2xpZW50VGVuYW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50EiwKBnRlbmFudBgCIAEoCzIcLnN2YXVsdC5hdXRoLnYxLlB1YmxpY1RlbmFudCJXChxHZXRDbGllbnRUZW5hbnRTaWduZWRSZXF1ZXN0EhwKCWNsaWVudF9pZBgBIAEoCUIJorsYBQgBGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/Ii0KHUdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlEgwKBGRhdGEYASABKAkyrwMKC0F1dGhTZXJ2aWNlEnUKCUdldENsaWVudBIgLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFJlcXVlc3QaIS5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRSZXNwb25zZSIjgtPkkwIdYgZjbGllbnQSEy9hcGkvdjEvYXV0aC9jbGllbnQShgEKD0dldENsaWVudFRlbmFudBImLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFJlcXVlc3QaJy5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRUZW5hbnRSZXNwb25zZSIigtPkkwIcEhovYXBpL3YxL2F1dGgvY2xpZW50LXRlbmFudBKfAQoVR2V0Q2xpZW50VGVuYW50U2lnbmVkEiwuc3ZhdWx0LmF1dGgudjEuR2V0Q2xpZW50VGVuYW50U2lnbmVkUmVxdWVzdBotLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlIimC0+STAiMSIS9hcGkvdjEvYXV0aC9jbGllbnQtdGVuYW50L3NpZ25lZGIGcHJvdG8z", [file_google_api_annotations, file_svault_api_v1_options, file_svault_auth_v1_public_info]);
+  fileDesc("CiFzdmF1bHQvYXV0aC92MS9hdXRoX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5hdXRoLnYxIksKEEdldENsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8iQQoRR2V0Q2xpZW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50IlEKFkdldENsaWVudFRlbmFudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8idQoXR2V0Q2xpZW50VGVuYW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50EiwKBnRlbmFudBgCIAEoCzIcLnN2YXVsdC5hdXRoLnYxLlB1YmxpY1RlbmFudCJXChxHZXRDbGllbnRUZW5hbnRTaWduZWRSZXF1ZXN0EhwKCWNsaWVudF9pZBgBIAEoCUIJorsYBQgBGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/Ii0KHUdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlEgwKBGRhdGEYASABKAkihgEKD1JlZ2lzdGVyUmVxdWVzdBIcCgthdXRoX3JlcV9pZBgBIAEoCUIHorsYAxiAARIZCgl0ZW5hbnRfaWQYAiABKAlCBqK7GAIYPxI6CgxyZWdpc3RyYXRpb24YAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZWdpc3RyYXRpb25CBqK7GAIIASLhAQoMUmVnaXN0cmF0aW9uEi8KCHVzZXJuYW1lGAEgASgJQh2iuxgZCAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgCIAEoCUIJorsYBRj+ASgBEicKFGVuY3J5cHRlZF9jb21taXRtZW50GAMgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgEIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSISChBSZWdpc3RlclJlc3BvbnNlIokBChNHZXRDaGFsbGVuZ2VSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjkKCWNoYWxsZW5nZRgDIAEoCzIeLnN2YXVsdC5hdXRoLnYxLkNoYWxsZW5nZUlucHV0QgaiuxgCCAEiSwoOQ2hhbGxlbmdlSW5wdXQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIcCgljaXBoZXJLZXkYAiABKAlCCaK7GAUIARiAICJFChRHZXRDaGFsbGVuZ2VSZXNwb25zZRIWCg5jaGFsbGVuZ2VfZGF0YRgBIAEoCRIVCg1wcm90b192ZXJzaW9uGAIgASgJIoEBChNBdXRoZW50aWNhdGVSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjEKBXByb29mGAMgASgLMhouc3ZhdWx0LmF1dGgudjEuTG9naW5Qcm9vZkIGorsYAggBIvsBCgpMb2dpblByb29mEhsKCHVzZXJuYW1lGAEgASgJQgmiuxgFCAEYgAESHAoJY2lwaGVyS2V5GAIgASgJQgmiuxgFCAEYgCASHwoMY2hhbGxlbmdlX2lkGAMgASgJQgmiuxgFCAEYgAESIQoOY2hhbGxlbmdlX2RhdGEYBCABKAlCCaK7GAUIARiAIBIpCgNiZXIYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SACIAQESLgoIbG9nX2RhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAGIAQFCBgoEX2JlckILCglfbG9nX2RhdGEiOgoUQXV0aGVudGljYXRlUmVzcG9uc2USDQoFbm9uY2UYASABKAkSEwoLbmVlZF92ZXJpZnkYAiABKAgiLQoSVmVyaWZ5RW1haWxSZXF1ZXN0EhcKBGNvZGUYASABKAlCCaK7GAUIARiAASIVChNWZXJpZnlFbWFpbFJlc3BvbnNlIosBChtSZXF1ZXN0UmVzZXRQYXNzd29yZFJlcXVlc3QSGgoJY2xpZW50X2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjUKB2FjY291bnQYAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZXNldEFjY291bnRCBqK7GAIIASJFCgxSZXNldEFjY291bnQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIYCgVlbWFpbBgCIAEoCUIJorsYBQgBGP4BIh4KHFJlcXVlc3RSZXNldFBhc3N3b3JkUmVzcG9uc2Ui2AEKGFJlc2V0UGFzc3dvcmRDb2RlUmVxdWVzdBIXCgRjb2RlGAEgASgJQgmiuxgFCAEYgAESGwoIdXNlcm5hbWUYAiABKAlCCaK7GAUIARiAARInChRlbmNyeXB0ZWRfY29tbWl0bWVudBgDIAEoCUIJorsYBQgBGIBAEiAKDXByb3RvX3ZlcnNpb24YBCABKAlCCaK7GAUIARiAARIuCghsb2dfZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIAIgBAUILCglfbG9nX2RhdGEiGwoZUmVzZXRQYXNzd29yZENvZGVSZXNwb25zZSKfAQoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EicKFGVuY3J5cHRlZF9jb21taXRtZW50GAEgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgCIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIjMKE0F1eENoYWxsZW5nZVJlcXVlc3QSHAoJY2lwaGVyS2V5GAEgASgJQgmiuxgFCAEYgCAiRQoUQXV4Q2hhbGxlbmdlUmVzcG9uc2USFgoOY2hhbGxlbmdlX2RhdGEYASABKAkSFQoNcHJvdG9fdmVyc2lvbhgCIAEoCTKVDAoLQXV0aFNlcnZpY2USegoIUmVnaXN0ZXISHy5zdmF1bHQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaIC5zdmF1bHQuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlIiuC0+STAiU6DHJlZ2lzdHJhdGlvbiIVL2FwaS92MS9hdXRoL3JlZ2lzdGVyEoQBCgxHZXRDaGFsbGVuZ2USIy5zdmF1bHQuYXV0aC52MS5HZXRDaGFsbGVuZ2VSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuR2V0Q2hhbGxlbmdlUmVzcG9uc2UiKYLT5JMCIzoJY2hhbGxlbmdlIhYvYXBpL3YxL2F1dGgvY2hhbGxlbmdlEoMBCgxBdXRoZW50aWNhdGUSIy5zdmF1bHQuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuQXV0aGVudGljYXRlUmVzcG9uc2UiKILT5JMCIjoFcHJvb2YiGS9hcGkvdjEvYXV0aC9hdXRoZW50aWNhdGUSeQoLVmVyaWZ5RW1haWwSIi5zdmF1bHQuYXV0aC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaIy5zdmF1bHQuYXV0aC52MS5WZXJpZnlFbWFpbFJlc3BvbnNlIiGC0+STAhsSGS9hcGkvdjEvYXV0aC92ZXJpZnktZW1haWwSnwEKFFJlcXVlc3RSZXNldFBhc3N3b3JkEisuc3ZhdWx0LmF1dGgudjEuUmVxdWVzdFJlc2V0UGFzc3dvcmRSZXF1ZXN0Giwuc3ZhdWx0LmF1dGgudjEuUmVxdWVzdFJlc2V0UGFzc3dvcmRSZXNwb25zZSIsgtPkkwImOgdhY2NvdW50IhsvYXBpL3YxL2F1dGgvcmVzZXQtcGFzc3dvcmQSlQEKEVJlc2V0UGFzc3dvcmRDb2RlEiguc3ZhdWx0LmF1dGgudjEuUmVzZXRQYXNzd29yZENvZGVSZXF1ZXN0Gikuc3ZhdWx0LmF1dGgudjEuUmVzZXRQYXNzd29yZENvZGVSZXNwb25zZSIrgtPkkwIlOgEqIiAvYXBpL3YxL2F1dGgvcmVzZXQtcGFzc3dvcmQvY29kZRKVAQoOQ2hhbmdlUGFzc3dvcmQSJS5zdmF1bHQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJi5zdmF1bHQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlIjSiuxgJEgdwcm9maWxlgtPkkwIhOgEqIhwvYXBpL3YxL2F1dGgvY2hhbmdlLXBhc3N3b3JkEo0BCgxBdXhDaGFsbGVuZ2USIy5zdmF1bHQuYXV0aC52MS5BdXhDaGFsbGVuZ2VSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuQXV4Q2hhbGxlbmdlUmVzcG9uc2UiMqK7GAkSB3Byb2ZpbGWC0+STAh86ASoiGi9hcGkvdjEvYXV0aC9hdXgtY2hhbGxlbmdlEnUKCUdldENsaWVudBIgLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFJlcXVlc3QaIS5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRSZXNwb25zZSIjgtPkkwIdYgZjbGllbnQSEy9hcGkvdjEvYXV0aC9jbGllbnQShgEKD0dldENsaWVudFRlbmFudBImLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFJlcXVlc3QaJy5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRUZW5hbnRSZXNwb25zZSIigtPkkwIcEhovYXBpL3YxL2F1dGgvY2xpZW50LXRlbmFudBKfAQoVR2V0Q2xpZW50VGVuYW50U2lnbmVkEiwuc3ZhdWx0LmF1dGgudjEuR2V0Q2xpZW50VGVuYW50U2lnbmVkUmVxdWVzdBotLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlIimC0+STAiMSIS9hcGkvdjEvYXV0aC9jbGllbnQtdGVuYW50L3NpZ25lZGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options, file_svault_auth_v1_public_info]);
 
 /**
  * Request of GetClient.
@@ -172,11 +173,682 @@ export const GetClientTenantSignedResponseSchema: GenMessage<GetClientTenantSign
   messageDesc(file_svault_auth_v1_auth_service, 5);
 
 /**
+ * Request of Register.
+ *
+ * @generated from message svault.auth.v1.RegisterRequest
+ */
+export type RegisterRequest = Message<"svault.auth.v1.RegisterRequest"> & {
+  /**
+   * A pending authorization request (query parameter).
+   *
+   * @generated from field: string auth_req_id = 1;
+   */
+  authReqId: string;
+
+  /**
+   * The tenant, when there is no authorization request (query parameter).
+   *
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * The new account (the REST body).
+   *
+   * @generated from field: svault.auth.v1.Registration registration = 3;
+   */
+  registration?: Registration | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.RegisterRequest.
+ * Use `create(RegisterRequestSchema)` to create a new message.
+ */
+export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 6);
+
+/**
+ * A new account.
+ *
+ * @generated from message svault.auth.v1.Registration
+ */
+export type Registration = Message<"svault.auth.v1.Registration"> & {
+  /**
+   * The username: `^[a-zA-Z0-9_.@-]+$`, 1 to 128 characters.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * The e-mail address; required when the tenant keeps e-mail addresses.
+   *
+   * @generated from field: string email = 2;
+   */
+  email: string;
+
+  /**
+   * Compact JWE (ECDH-ES, A256GCM) to the tenant's X25519 key of
+   * `{"challenge_id", "registration_record"}`.
+   *
+   * @generated from field: string encrypted_commitment = 3;
+   */
+  encryptedCommitment: string;
+
+  /**
+   * The suite and key stretching the client used (login protocol §2).
+   *
+   * @generated from field: string proto_version = 4;
+   */
+  protoVersion: string;
+
+  /**
+   * Client-side context recorded with the attempt (device, app version…), at most 4 KiB.
+   *
+   * @generated from field: optional google.protobuf.Struct log_data = 5;
+   */
+  logData?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.Registration.
+ * Use `create(RegistrationSchema)` to create a new message.
+ */
+export const RegistrationSchema: GenMessage<Registration> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 7);
+
+/**
+ * Empty: the user exists.
+ *
+ * @generated from message svault.auth.v1.RegisterResponse
+ */
+export type RegisterResponse = Message<"svault.auth.v1.RegisterResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.RegisterResponse.
+ * Use `create(RegisterResponseSchema)` to create a new message.
+ */
+export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 8);
+
+/**
+ * Request of GetChallenge.
+ *
+ * @generated from message svault.auth.v1.GetChallengeRequest
+ */
+export type GetChallengeRequest = Message<"svault.auth.v1.GetChallengeRequest"> & {
+  /**
+   * A pending authorization request (query parameter).
+   *
+   * @generated from field: string auth_req_id = 1;
+   */
+  authReqId: string;
+
+  /**
+   * The tenant, when there is no authorization request (query parameter).
+   *
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * The challenge request (the REST body).
+   *
+   * @generated from field: svault.auth.v1.ChallengeInput challenge = 3;
+   */
+  challenge?: ChallengeInput | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.GetChallengeRequest.
+ * Use `create(GetChallengeRequestSchema)` to create a new message.
+ */
+export const GetChallengeRequestSchema: GenMessage<GetChallengeRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 9);
+
+/**
+ * Step 1 of login or registration.
+ *
+ * @generated from message svault.auth.v1.ChallengeInput
+ */
+export type ChallengeInput = Message<"svault.auth.v1.ChallengeInput"> & {
+  /**
+   * The username.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * `login:<KE1>` or `register:<registrationRequest>` (base64url).
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string cipherKey = 2;
+   */
+  cipherKey: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.ChallengeInput.
+ * Use `create(ChallengeInputSchema)` to create a new message.
+ */
+export const ChallengeInputSchema: GenMessage<ChallengeInput> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 10);
+
+/**
+ * The server's OPAQUE answer.
+ *
+ * @generated from message svault.auth.v1.GetChallengeResponse
+ */
+export type GetChallengeResponse = Message<"svault.auth.v1.GetChallengeResponse"> & {
+  /**
+   * base64url of `{"v", "kind", "challenge_id", "login_response" | "registration_response"}`.
+   *
+   * @generated from field: string challenge_data = 1;
+   */
+  challengeData: string;
+
+  /**
+   * The suite the client must use (login protocol §2).
+   *
+   * @generated from field: string proto_version = 2;
+   */
+  protoVersion: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.GetChallengeResponse.
+ * Use `create(GetChallengeResponseSchema)` to create a new message.
+ */
+export const GetChallengeResponseSchema: GenMessage<GetChallengeResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 11);
+
+/**
+ * Request of Authenticate.
+ *
+ * @generated from message svault.auth.v1.AuthenticateRequest
+ */
+export type AuthenticateRequest = Message<"svault.auth.v1.AuthenticateRequest"> & {
+  /**
+   * A pending authorization request (query parameter).
+   *
+   * @generated from field: string auth_req_id = 1;
+   */
+  authReqId: string;
+
+  /**
+   * The tenant, when there is no authorization request (query parameter).
+   *
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * The proof (the REST body).
+   *
+   * @generated from field: svault.auth.v1.LoginProof proof = 3;
+   */
+  proof?: LoginProof | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.AuthenticateRequest.
+ * Use `create(AuthenticateRequestSchema)` to create a new message.
+ */
+export const AuthenticateRequestSchema: GenMessage<AuthenticateRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 12);
+
+/**
+ * Step 2 of login.
+ *
+ * @generated from message svault.auth.v1.LoginProof
+ */
+export type LoginProof = Message<"svault.auth.v1.LoginProof"> & {
+  /**
+   * The username, as in step 1.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * The same `login:<KE1>` as in step 1.
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string cipherKey = 2;
+   */
+  cipherKey: string;
+
+  /**
+   * The challenge id from step 1.
+   *
+   * @generated from field: string challenge_id = 3;
+   */
+  challengeId: string;
+
+  /**
+   * KE3 (base64url).
+   *
+   * @generated from field: string challenge_data = 4;
+   */
+  challengeData: string;
+
+  /**
+   * Biometric/extra-factor form data, when the tenant uses it (recorded, not interpreted yet).
+   *
+   * @generated from field: optional google.protobuf.Struct ber = 5;
+   */
+  ber?: JsonObject | undefined;
+
+  /**
+   * Client-side context recorded with the attempt, at most 4 KiB.
+   *
+   * @generated from field: optional google.protobuf.Struct log_data = 6;
+   */
+  logData?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.LoginProof.
+ * Use `create(LoginProofSchema)` to create a new message.
+ */
+export const LoginProofSchema: GenMessage<LoginProof> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 13);
+
+/**
+ * A successful login.
+ *
+ * @generated from message svault.auth.v1.AuthenticateResponse
+ */
+export type AuthenticateResponse = Message<"svault.auth.v1.AuthenticateResponse"> & {
+  /**
+   * Single use, 5 minutes: exchange it at Sign In.
+   *
+   * @generated from field: string nonce = 1;
+   */
+  nonce: string;
+
+  /**
+   * True when the tenant keeps e-mail addresses and the user's is not verified yet.
+   *
+   * @generated from field: bool need_verify = 2;
+   */
+  needVerify: boolean;
+};
+
+/**
+ * Describes the message svault.auth.v1.AuthenticateResponse.
+ * Use `create(AuthenticateResponseSchema)` to create a new message.
+ */
+export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 14);
+
+/**
+ * Request of VerifyEmail.
+ *
+ * @generated from message svault.auth.v1.VerifyEmailRequest
+ */
+export type VerifyEmailRequest = Message<"svault.auth.v1.VerifyEmailRequest"> & {
+  /**
+   * The code from the e-mail.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.VerifyEmailRequest.
+ * Use `create(VerifyEmailRequestSchema)` to create a new message.
+ */
+export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 15);
+
+/**
+ * Empty: the address is verified.
+ *
+ * @generated from message svault.auth.v1.VerifyEmailResponse
+ */
+export type VerifyEmailResponse = Message<"svault.auth.v1.VerifyEmailResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.VerifyEmailResponse.
+ * Use `create(VerifyEmailResponseSchema)` to create a new message.
+ */
+export const VerifyEmailResponseSchema: GenMessage<VerifyEmailResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 16);
+
+/**
+ * Request of RequestResetPassword.
+ *
+ * @generated from message svault.auth.v1.RequestResetPasswordRequest
+ */
+export type RequestResetPasswordRequest = Message<"svault.auth.v1.RequestResetPasswordRequest"> & {
+  /**
+   * The client whose pages the e-mail links to (query parameter).
+   *
+   * @generated from field: string client_id = 1;
+   */
+  clientId: string;
+
+  /**
+   * The tenant (query parameter); default: the default tenant.
+   *
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * The account (the REST body).
+   *
+   * @generated from field: svault.auth.v1.ResetAccount account = 3;
+   */
+  account?: ResetAccount | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.RequestResetPasswordRequest.
+ * Use `create(RequestResetPasswordRequestSchema)` to create a new message.
+ */
+export const RequestResetPasswordRequestSchema: GenMessage<RequestResetPasswordRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 17);
+
+/**
+ * Whose credential to reset.
+ *
+ * @generated from message svault.auth.v1.ResetAccount
+ */
+export type ResetAccount = Message<"svault.auth.v1.ResetAccount"> & {
+  /**
+   * The username.
+   *
+   * @generated from field: string username = 1;
+   */
+  username: string;
+
+  /**
+   * The account's e-mail address.
+   *
+   * @generated from field: string email = 2;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.ResetAccount.
+ * Use `create(ResetAccountSchema)` to create a new message.
+ */
+export const ResetAccountSchema: GenMessage<ResetAccount> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 18);
+
+/**
+ * Always empty, whether or not the account exists.
+ *
+ * @generated from message svault.auth.v1.RequestResetPasswordResponse
+ */
+export type RequestResetPasswordResponse = Message<"svault.auth.v1.RequestResetPasswordResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.RequestResetPasswordResponse.
+ * Use `create(RequestResetPasswordResponseSchema)` to create a new message.
+ */
+export const RequestResetPasswordResponseSchema: GenMessage<RequestResetPasswordResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 19);
+
+/**
+ * Request of ResetPasswordCode.
+ *
+ * @generated from message svault.auth.v1.ResetPasswordCodeRequest
+ */
+export type ResetPasswordCodeRequest = Message<"svault.auth.v1.ResetPasswordCodeRequest"> & {
+  /**
+   * The code from the e-mail.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * The username.
+   *
+   * @generated from field: string username = 2;
+   */
+  username: string;
+
+  /**
+   * Compact JWE of `{"challenge_id", "registration_record"}` (login protocol §6).
+   *
+   * @generated from field: string encrypted_commitment = 3;
+   */
+  encryptedCommitment: string;
+
+  /**
+   * The suite the client used.
+   *
+   * @generated from field: string proto_version = 4;
+   */
+  protoVersion: string;
+
+  /**
+   * Client-side context, at most 4 KiB.
+   *
+   * @generated from field: optional google.protobuf.Struct log_data = 5;
+   */
+  logData?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.ResetPasswordCodeRequest.
+ * Use `create(ResetPasswordCodeRequestSchema)` to create a new message.
+ */
+export const ResetPasswordCodeRequestSchema: GenMessage<ResetPasswordCodeRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 20);
+
+/**
+ * Empty: the new credential is set.
+ *
+ * @generated from message svault.auth.v1.ResetPasswordCodeResponse
+ */
+export type ResetPasswordCodeResponse = Message<"svault.auth.v1.ResetPasswordCodeResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.ResetPasswordCodeResponse.
+ * Use `create(ResetPasswordCodeResponseSchema)` to create a new message.
+ */
+export const ResetPasswordCodeResponseSchema: GenMessage<ResetPasswordCodeResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 21);
+
+/**
+ * Request of ChangePassword.
+ *
+ * @generated from message svault.auth.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"svault.auth.v1.ChangePasswordRequest"> & {
+  /**
+   * Compact JWE of `{"challenge_id", "registration_record"}` for an Aux Challenge.
+   *
+   * @generated from field: string encrypted_commitment = 1;
+   */
+  encryptedCommitment: string;
+
+  /**
+   * The suite the client used.
+   *
+   * @generated from field: string proto_version = 2;
+   */
+  protoVersion: string;
+
+  /**
+   * Client-side context, at most 4 KiB.
+   *
+   * @generated from field: optional google.protobuf.Struct log_data = 3;
+   */
+  logData?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message svault.auth.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 22);
+
+/**
+ * Empty: the new credential is set.
+ *
+ * @generated from message svault.auth.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"svault.auth.v1.ChangePasswordResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 23);
+
+/**
+ * Request of AuxChallenge.
+ *
+ * @generated from message svault.auth.v1.AuxChallengeRequest
+ */
+export type AuxChallengeRequest = Message<"svault.auth.v1.AuxChallengeRequest"> & {
+  /**
+   * `register:<registrationRequest>` (base64url).
+   * buf:lint:ignore FIELD_LOWER_SNAKE_CASE
+   *
+   * @generated from field: string cipherKey = 1;
+   */
+  cipherKey: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.AuxChallengeRequest.
+ * Use `create(AuxChallengeRequestSchema)` to create a new message.
+ */
+export const AuxChallengeRequestSchema: GenMessage<AuxChallengeRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 24);
+
+/**
+ * The server's registration answer.
+ *
+ * @generated from message svault.auth.v1.AuxChallengeResponse
+ */
+export type AuxChallengeResponse = Message<"svault.auth.v1.AuxChallengeResponse"> & {
+  /**
+   * base64url of `{"v", "kind": "register", "challenge_id", "registration_response"}`.
+   *
+   * @generated from field: string challenge_data = 1;
+   */
+  challengeData: string;
+
+  /**
+   * The suite new registrations use.
+   *
+   * @generated from field: string proto_version = 2;
+   */
+  protoVersion: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.AuxChallengeResponse.
+ * Use `create(AuxChallengeResponseSchema)` to create a new message.
+ */
+export const AuxChallengeResponseSchema: GenMessage<AuxChallengeResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 25);
+
+/**
  * Sign-in, registration and credentials of users, and what the hosted login page needs.
  *
  * @generated from service svault.auth.v1.AuthService
  */
 export const AuthService: GenService<{
+  /**
+   * Registers a new user with an OPAQUE registration record (login protocol §6). Requires the
+   * tenant — and the client of `auth_req_id`, if any — to allow registration.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.Register
+   */
+  register: {
+    methodKind: "unary";
+    input: typeof RegisterRequestSchema;
+    output: typeof RegisterResponseSchema;
+  },
+  /**
+   * Login step 1 (KE1 → KE2), or registration step 1 (login protocol §6, §7).
+   *
+   * @generated from rpc svault.auth.v1.AuthService.GetChallenge
+   */
+  getChallenge: {
+    methodKind: "unary";
+    input: typeof GetChallengeRequestSchema;
+    output: typeof GetChallengeResponseSchema;
+  },
+  /**
+   * Login step 2 (KE3): answers a single-use nonce for Sign In (login protocol §7).
+   *
+   * @generated from rpc svault.auth.v1.AuthService.Authenticate
+   */
+  authenticate: {
+    methodKind: "unary";
+    input: typeof AuthenticateRequestSchema;
+    output: typeof AuthenticateResponseSchema;
+  },
+  /**
+   * Confirms an e-mail address with the code sent to it.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.VerifyEmail
+   */
+  verifyEmail: {
+    methodKind: "unary";
+    input: typeof VerifyEmailRequestSchema;
+    output: typeof VerifyEmailResponseSchema;
+  },
+  /**
+   * E-mails a reset code when a user has that username and e-mail; answers the same either way.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.RequestResetPassword
+   */
+  requestResetPassword: {
+    methodKind: "unary";
+    input: typeof RequestResetPasswordRequestSchema;
+    output: typeof RequestResetPasswordResponseSchema;
+  },
+  /**
+   * Sets a new credential with a reset code (login protocol §9).
+   *
+   * @generated from rpc svault.auth.v1.AuthService.ResetPasswordCode
+   */
+  resetPasswordCode: {
+    methodKind: "unary";
+    input: typeof ResetPasswordCodeRequestSchema;
+    output: typeof ResetPasswordCodeResponseSchema;
+  },
+  /**
+   * Sets a new credential for the signed-in caller (login protocol §9).
+   *
+   * @generated from rpc svault.auth.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
+   * Registration step 1 for the signed-in caller, before Change Password.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.AuxChallenge
+   */
+  auxChallenge: {
+    methodKind: "unary";
+    input: typeof AuxChallengeRequestSchema;
+    output: typeof AuxChallengeResponseSchema;
+  },
   /**
    * The public branding of a client, for the login page.
    *

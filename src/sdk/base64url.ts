@@ -1,0 +1,36 @@
+// base64url without padding (RFC 4648 §5) and UTF-8, with nothing but what browsers and Node
+// both have (TextEncoder, btoa/atob): the SDK must bundle for the browser without polyfills.
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+export function utf8Encode(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/** Strict UTF-8 decoding: malformed input throws instead of turning into U+FFFD. */
+export function utf8Decode(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+}
+
+export function bytesToBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Decodes base64url without padding; throws on any other alphabet, padding or an impossible length. */
+export function base64urlToBytes(text: string): Uint8Array {
+  if (!BASE64URL.test(text) || text.length % 4 === 1) throw new TypeError("Not base64url without padding");
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Whether `text` is a non-empty base64url string without padding. */
+export function isBase64url(text: string): boolean {
+  return text.length > 0 && BASE64URL.test(text) && text.length % 4 !== 1;
+}
