@@ -6,6 +6,7 @@ import { loadKeyring } from "./crypto/key-encryption-key.js";
 import { docsRoutes } from "./docs/docs-routes.js";
 import { Authenticator } from "./domain/auth/authenticator.js";
 import { bootstrap } from "./domain/bootstrap.js";
+import { startHousekeeping } from "./domain/housekeeping.js";
 import { AuthEventRecorder } from "./domain/login/auth-events.js";
 import { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import { accountMail } from "./mail/account-mail.js";
@@ -62,7 +63,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       plugins: [docsRoutes(config), ...(options.plugins ?? [])],
     });
     const { port, grpcPort } = await app.listen();
+    const stopHousekeeping = startHousekeeping(database.orm, logger);
     const close = async () => {
+      stopHousekeeping();
       await app.close();
       await events.flush();
       await database.close();

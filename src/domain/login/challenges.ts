@@ -51,9 +51,3 @@ export async function consumeChallenge(em: EntityManager, tenantId: string, id: 
   const row = rows[0];
   return row && new Date(row.expires_at).getTime() > Date.now() ? row : undefined;
 }
-
-/** Housekeeping: challenges that were never finished. */
-export async function deleteExpiredChallenges(em: EntityManager): Promise<number> {
-  const result = await em.getConnection().execute("delete from auth_challenge where expires_at < now() - interval '1 hour'", [], "run");
-  return (result as { affectedRows?: number }).affectedRows ?? 0;
-}
