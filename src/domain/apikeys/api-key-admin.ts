@@ -5,9 +5,10 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { Code, DomainError, notFound, permissionDenied } from "../../errors/domain-error.js";
 import { type ApiKey, ApiKeyEntity } from "../../persistence/entities/api-key.js";
 import { TenantEntity } from "../../persistence/entities/tenant.js";
+import { UserEntity } from "../../persistence/entities/user.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { issueApiKey } from "../auth/api-key-secret.js";
-import { canAccessTenant, hasScope, isScope, type Principal, SCOPES } from "../auth/permissions.js";
+import { canAccessTenant, hasScope, isScope, type Principal, type Role, roleOf, SCOPES } from "../auth/permissions.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
 
 /** Which existing keys a caller may see and change. */
@@ -76,7 +77,25 @@ export async function listApiKeys(em: EntityManager, caller: Principal, access: 
 async function findKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKey> {
   const key = await em.findOne(ApiKeyEntity, { id: keyId }, { filters: { tenant: false } });
   if (!key || !mayTouch(caller, key, access)) throw keyNotFound(keyId);
+  if (access === "tenant") await assertNotStronger(em, caller, key);
   return key;
+}
+
+const ROLE_RANK: Record<Role, number> = { user: 0, tenant_admin: 1, super_admin: 2 };
+
+/**
+ * An administrator may only manage keys that are not stronger than itself: regenerating a key
+ * hands over its secret, so a caller must hold every scope of the key, and the key's owner must
+ * not outrank the caller (a tenant admin cannot take over a super admin's key).
+ */
+async function assertNotStronger(em: EntityManager, caller: Principal, key: ApiKey): Promise<void> {
+  if (caller.global || key.user === caller.userId) return;
+  const missing = key.scopes.filter((scope) => !hasScope(caller, scope));
+  // The owner may live in another tenant (a super admin's key for this one): read across tenants.
+  const owner = await em.findOne(UserEntity, { id: key.user }, { filters: { tenant: false }, fields: ["roles"] });
+  if (missing.length > 0 || ROLE_RANK[roleOf(owner?.roles ?? [])] > ROLE_RANK[caller.role]) {
+    throw permissionDenied("This key is stronger than your credentials: only its owner or a more privileged administrator may manage it");
+  }
 }
 
 export async function deleteApiKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<void> {

@@ -44,8 +44,18 @@ export function listBlockedUsers(em: EntityManager, tenantId: string, paging: Pa
   return listPage<BlockedUser>(scopeToTenant(em, tenantId), BlockedUserEntity, "username", paging);
 }
 
+/** The form Node reports client addresses in (IPv6 lower case and compressed). */
+export function canonicalIp(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip.toLowerCase();
+  }
+}
+
 export async function unblockIp(em: EntityManager, tenantId: string, ip: string): Promise<void> {
-  if ((await scopeToTenant(em, tenantId).nativeDelete(BlockedIpEntity, { ip })) === 0) {
+  if ((await scopeToTenant(em, tenantId).nativeDelete(BlockedIpEntity, { ip: canonicalIp(ip) })) === 0) {
     throw notFound("NOT_BLOCKED", `IP address ${ip} is not blocked`);
   }
 }
