@@ -4,9 +4,11 @@ import { type App, type AppDeps, buildApp } from "./app.js";
 import type { Config } from "./config/config.js";
 import { loadKeyring } from "./crypto/key-encryption-key.js";
 import { docsRoutes } from "./docs/docs-routes.js";
+import { placeholderPages } from "./ui/placeholder-pages.js";
 import { Authenticator } from "./domain/auth/authenticator.js";
 import { bootstrap } from "./domain/bootstrap.js";
 import { startHousekeeping } from "./domain/housekeeping.js";
+import { accessTokenPrincipals } from "./domain/oidc/access-token-check.js";
 import { AuthEventRecorder } from "./domain/login/auth-events.js";
 import { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import { accountMail } from "./mail/account-mail.js";
@@ -14,7 +16,7 @@ import { createMailer } from "./mail/create-mailer.js";
 import type { Logger } from "./logging/logger.js";
 import { type Database, migrate, openDatabase } from "./persistence/database.js";
 import type { ServiceRegistration } from "./rpc/registry.js";
-import { createServices, type ServiceDeps } from "./services.js";
+import { createOidcComponents, createServices, type ServiceDeps } from "./services.js";
 
 export interface ServerOptions {
   /** Services in place of the production ones (tests register test-only services). */
@@ -53,14 +55,19 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
     const events = new AuthEventRecorder(database.orm, logger);
     const mail = accountMail(createMailer(config, logger), config.publicUrl, logger);
-    const deps: ServiceDeps = { config, database, keys, keyring, events, mail };
+    const oidc = createOidcComponents(config, keys);
+    const deps: ServiceDeps = { config, database, keys, keyring, events, mail, logger, oidc };
     const app = await buildApp({
       config,
       logger,
       database,
-      authenticator: new Authenticator(database.orm, logger),
+      authenticator: new Authenticator(
+        database.orm,
+        logger,
+        accessTokenPrincipals(() => database.orm.em.fork(), oidc.tokens),
+      ),
       registrations: (options.registrations ?? createServices)(deps),
-      plugins: [docsRoutes(config), ...(options.plugins ?? [])],
+      plugins: [docsRoutes(config), placeholderPages, ...(options.plugins ?? [])],
     });
     const { port, grpcPort } = await app.listen();
     const stopHousekeeping = startHousekeeping(database.orm, logger);

@@ -27,6 +27,11 @@ import { LoginThrottle } from "./domain/login/login-throttle.js";
 import { OpaqueLogin } from "./domain/login/opaque-login.js";
 import { OpaqueRegistration } from "./domain/login/opaque-registration.js";
 import { OpaqueSetups } from "./domain/login/opaque-setups.js";
+import { Authorization } from "./domain/oidc/authorization.js";
+import { Issuers } from "./domain/oidc/issuers.js";
+import { Logout } from "./domain/oidc/logout.js";
+import { Tokens } from "./domain/oidc/tokens.js";
+import type { Logger } from "./logging/logger.js";
 import type { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
 import type { Database } from "./persistence/database.js";
 import { registerService, type ServiceRegistration } from "./rpc/registry.js";
@@ -38,9 +43,22 @@ export interface ServiceDeps {
   readonly keyring: Keyring;
   readonly events: AuthEventRecorder;
   readonly mail: AccountMail;
+  readonly logger: Logger;
+  /** The OIDC building blocks shared with the authenticator (bearer access tokens). */
+  readonly oidc: OidcComponents;
 }
 
-export function createServices({ config, database, keys, keyring, events, mail }: ServiceDeps): ServiceRegistration[] {
+export interface OidcComponents {
+  readonly issuers: Issuers;
+  readonly tokens: Tokens;
+}
+
+export function createOidcComponents(config: Config, keys: TenantKeyStore): OidcComponents {
+  const issuers = new Issuers(config.publicUrl);
+  return { issuers, tokens: new Tokens(keys, issuers) };
+}
+
+export function createServices({ config, database, keys, keyring, events, mail, logger, oidc }: ServiceDeps): ServiceRegistration[] {
   const isDatabaseUp = () => database.ping();
   const { defaultTenant } = config;
   const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
@@ -48,6 +66,10 @@ export function createServices({ config, database, keys, keyring, events, mail }
   const login = new OpaqueLogin({ keyring, setups, throttle: new LoginThrottle(), events, issuerOf });
   const registration = new OpaqueRegistration({ setups, keys });
   const accounts = new AccountFlows({ keyring, registration, mail, events });
+  const { issuers, tokens } = oidc;
+  const authorization = new Authorization({ issuers });
+  const logout = new Logout({ tokens, issuers, keys, logger });
+  const publicUrl = config.publicUrl;
   const registrations: ServiceRegistration[] = [
     registerService(HealthService, healthService({ isDatabaseUp, version: config.version, env: config.env })),
     registerService(TenantService, tenantService({ keys, defaultTenant })),
@@ -55,8 +77,11 @@ export function createServices({ config, database, keys, keyring, events, mail }
     registerService(ClientService, clientService()),
     registerService(ApiKeyService, apiKeyService()),
     registerService(UserService, userService()),
-    registerService(AuthService, authService({ keys, defaultTenant, issuerOf, login, registration, accounts })),
-    registerService(OidcService, oidcService({ keys })),
+    registerService(
+      AuthService,
+      authService({ keys, defaultTenant, issuerOf, login, registration, accounts, authorization, logout, publicUrl }),
+    ),
+    registerService(OidcService, oidcService({ keys, issuers, tokens, authorization, publicUrl })),
   ];
   const serviceNames = () => registrations.map((r) => r.service.typeName);
   registrations.push(registerService(Health, grpcHealthService({ isDatabaseUp, serviceNames })));

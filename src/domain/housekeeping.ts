@@ -4,7 +4,15 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "../logging/logger.js";
 
-const EXPIRING_TABLES = ["auth_challenge", "login_nonce", "one_time_code", "auth_request"] as const;
+const EXPIRING_TABLES = [
+  "auth_challenge",
+  "login_nonce",
+  "one_time_code",
+  "auth_request",
+  "authorization_code",
+  "refresh_token",
+  "revoked_access_token",
+] as const;
 const INTERVAL_MS = 5 * 60_000;
 
 export async function deleteExpiredRows(orm: MikroORM): Promise<number> {

@@ -9,6 +9,13 @@ import {
   OneTimeCodeEntity,
 } from "./entities/auth-flow.js";
 import { CredentialEntity, OpaqueSetupEntity } from "./entities/credential.js";
+import {
+  AuthorizationCodeEntity,
+  RefreshTokenEntity,
+  RevokedAccessTokenEntity,
+  SessionEntity,
+  TokenFamilyEntity,
+} from "./entities/oidc.js";
 import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
 import { ClientEntity } from "./entities/client.js";
 import { TenantEntity } from "./entities/tenant.js";
@@ -31,4 +38,9 @@ export const entities = [
   OneTimeCodeEntity,
   AuthEventEntity,
   AuthRequestEntity,
+  SessionEntity,
+  TokenFamilyEntity,
+  AuthorizationCodeEntity,
+  RefreshTokenEntity,
+  RevokedAccessTokenEntity,
 ];

@@ -42,7 +42,7 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
   }
 
   if (binding.body !== "*") {
-    const bound = new Set([binding.body?.name, ...binding.variables.map((v) => v.fieldPath.join("."))]);
+    const bound = boundFieldsOf(binding);
     for (const [key, value] of Object.entries(input.query)) {
       if (value === undefined || bound.has(key) || bound.has(key.split(".")[0])) continue;
       setStringField(schema, json, key.split("."), value, ["query", key], violations, true);
@@ -59,6 +59,18 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
   } catch (error) {
     throw new RestDecodeError([jsonViolation(binding, schema, error)]);
   }
+}
+
+const boundFields = new WeakMap<HttpBinding, ReadonlySet<string | undefined>>();
+
+/** The fields the body and the path fill, which the query string may not set (once per binding). */
+function boundFieldsOf(binding: HttpBinding): ReadonlySet<string | undefined> {
+  let bound = boundFields.get(binding);
+  if (bound === undefined) {
+    bound = new Set([binding.body === "*" ? undefined : binding.body?.name, ...binding.variables.map((v) => v.fieldPath.join("."))]);
+    boundFields.set(binding, bound);
+  }
+  return bound;
 }
 
 function bodyObject(schema: DescMessage, input: RestInput, loc: string[], violations: FieldViolation[]): JsonObject {

@@ -3,7 +3,7 @@
 // implementation through the same interceptors as Connect and gRPC (auth, validation, database,
 // error boundary) and writes the answer and errors in the route family's REST shape.
 import { getOption, hasOption, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseQueryString } from "node:querystring";
@@ -15,6 +15,7 @@ import { requestContextValues } from "../rpc/context.js";
 import { asDomainError } from "../rpc/interceptors/error-boundary.js";
 import type { ServiceRegistration } from "../rpc/registry.js";
 import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
+import { restCallContext } from "./call-context.js";
 import { rendererFor, type ErrorRenderer, type RestError } from "./error-renderers.js";
 import { decodeRequest, RestDecodeError, type StringFields } from "./request-decoder.js";
 import { sendResponse, successStatusOf } from "./response-encoder.js";
@@ -78,6 +79,8 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   });
 
   const specs = new Map(options.registrations.map((r) => [r.service, createServiceImplSpec(r.service, r.impl)]));
+  // Connect copies the list itself when it builds a call's interceptor chain.
+  const interceptors = [...options.interceptors];
   for (const binding of collectBindings(options.registrations)) {
     const service = binding.method.parent;
     const spec = specs.get(service)?.methods[binding.method.localName];
@@ -91,16 +94,8 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
       url: binding.route,
       config,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const ctx = createHandlerContext({
-          service,
-          method: binding.method,
-          protocolName: "rest",
-          requestMethod: request.method,
-          url: request.url,
-          requestHeader: headersOf(request),
-          contextValues: requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }),
-          ...(options.shutdownSignal ? { shutdownSignal: options.shutdownSignal } : {}),
-        });
+        const values = requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log });
+        const ctx = restCallContext(service, binding.method, request, values, options.shutdownSignal);
         try {
           const input = decodeRequest(binding, {
             params: request.params as Record<string, string>,
@@ -108,7 +103,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             body: request.body ?? undefined,
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
-          const output = await invokeUnaryImplementation(spec, ctx, input, [...options.interceptors]);
+          const output = await invokeUnaryImplementation(spec, ctx, input, interceptors);
           return sendResponse(reply, binding, successStatus, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
@@ -116,21 +111,11 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
           if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
           return sendError(reply, renderer(restError));
         } finally {
-          ctx.abort();
+          ctx.done();
         }
       },
     });
   }
-}
-
-function headersOf(request: FastifyRequest): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  return headers;
 }
 
 function toRestError(binding: HttpBinding, error: unknown, request: FastifyRequest): RestError {

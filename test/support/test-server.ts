@@ -1,6 +1,7 @@
 // A real server (both listeners, real Postgres in a fresh database), assembled exactly as in
 // production by startServer, for end-to-end tests. The database is bootstrapped with a known
 // super-admin API key.
+import { createServer, type AddressInfo } from "node:net";
 import type { App } from "../../src/app.js";
 import type { Config } from "../../src/config/config.js";
 import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
@@ -25,6 +26,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 export interface TestServerOptions extends ServerOptions {
   readonly env?: Record<string, string>;
 }
@@ -32,7 +41,15 @@ export interface TestServerOptions extends ServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase();
   const adminKey = issueApiKey().key;
-  const config = testConfig({ DATABASE_URL: db.url, SVAULT_BOOTSTRAP_API_KEY: adminKey, ...options.env });
+  // PUBLIC_URL must be the real address (issuers and redirects name it), so pick the port first.
+  const port = await freePort();
+  const config = testConfig({
+    DATABASE_URL: db.url,
+    SVAULT_BOOTSTRAP_API_KEY: adminKey,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...options.env,
+  });
   const logs = captureLogs("info");
   const running = await startServer(config, logs.logger, options);
   return {

@@ -16,8 +16,9 @@ import { parseCipherKey } from "../../sdk/challenge-data.js";
 import { restJson } from "../../transcoding/response-encoder.js";
 import { callerInfo } from "./caller-info.js";
 import { publicClientMessage, publicTenantMessage } from "./public-info-converters.js";
+import { type SessionHandlerDeps, sessionHandlers } from "./session-handlers.js";
 
-export interface AuthServiceDeps {
+export interface AuthServiceDeps extends SessionHandlerDeps {
   readonly keys: TenantKeyStore;
   readonly defaultTenant: string;
   readonly issuerOf: (tenantId: string) => string;
@@ -38,6 +39,7 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
   };
 
   return {
+    ...sessionHandlers(deps),
     async getChallenge(request, ctx) {
       noStore(ctx);
       const found = await target(ctx, request);

@@ -55,13 +55,25 @@ export function canonicalIp(ip: string): string {
 }
 
 export async function unblockIp(em: EntityManager, tenantId: string, ip: string): Promise<void> {
-  if ((await scopeToTenant(em, tenantId).nativeDelete(BlockedIpEntity, { ip: canonicalIp(ip) })) === 0) {
+  const scoped = scopeToTenant(em, tenantId);
+  const canonical = canonicalIp(ip);
+  if ((await scoped.nativeDelete(BlockedIpEntity, { ip: canonical })) === 0) {
     throw notFound("NOT_BLOCKED", `IP address ${ip} is not blocked`);
   }
+  // Forget its failures too: else the next guess would count past the limit and block it again.
+  await scoped
+    .getConnection()
+    .execute("delete from login_throttle where tenant_id = ? and kind = 'ip' and subject = ?", [tenantId, canonical], "run");
 }
 
 export async function unblockUser(em: EntityManager, tenantId: string, username: string): Promise<void> {
-  if ((await scopeToTenant(em, tenantId).nativeDelete(BlockedUserEntity, { username: normalizeUsername(username) })) === 0) {
+  const scoped = scopeToTenant(em, tenantId);
+  const normalized = normalizeUsername(username);
+  if ((await scoped.nativeDelete(BlockedUserEntity, { username: normalized })) === 0) {
     throw notFound("NOT_BLOCKED", `User ${username} is not blocked`);
   }
+  // Reset its failure count too: else the next guess would be delayed, and then block it again.
+  await scoped
+    .getConnection()
+    .execute("delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?", [tenantId, normalized], "run");
 }

@@ -34,7 +34,7 @@ export async function signForTenant(
   payload: Record<string, unknown>,
   type: string,
 ): Promise<string> {
-  const key = await keys.currentKey(scopeToTenant(em, tenantId), "EdDSA");
+  const key = await keys.currentKey(em, tenantId, "EdDSA");
   return new SignJWT(payload)
     .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: type })
     .setIssuer(issuer)

@@ -112,7 +112,7 @@ export class OpaqueRegistration {
     } catch {
       throw invalidCommitment("encrypted_commitment is not a compact JWE");
     }
-    const key = kid ? await this.deps.keys.publishedKey(scopeToTenant(em, tenantId), kid, "ECDH-ES") : undefined;
+    const key = kid ? await this.deps.keys.publishedKey(em, tenantId, kid, "ECDH-ES") : undefined;
     if (!key) throw invalidCommitment("encrypted_commitment is not addressed to a current encryption key of this tenant");
     try {
       const { plaintext } = await compactDecrypt(jwe, key.privateKey, {

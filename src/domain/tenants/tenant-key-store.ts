@@ -15,6 +15,7 @@ import {
 } from "../../crypto/tenant-keys.js";
 import { type TenantKey, TenantKeyEntity } from "../../persistence/entities/tenant-key.js";
 import { Code, DomainError } from "../../errors/domain-error.js";
+import { scopeToTenant } from "../../persistence/tenant-scope.js";
 
 export interface RotationPolicy {
   readonly publishLeadMs: number;
@@ -30,8 +31,12 @@ export interface SigningKey {
 const sealAad = (kid: string) => `tenant-key:${kid}`;
 const scheduleOf = (key: TenantKey) => ({ ...key, kid: key.id });
 
+/** How long a tenant's key list is reused from memory: well under KEY_PUBLISH_LEAD_SECONDS. */
+const KEY_CACHE_MS = 30_000;
+
 export class TenantKeyStore {
   private readonly privateKeys = new Map<string, KeyObject>();
+  private readonly keyLists = new Map<string, { keys: TenantKey[]; until: number }>();
 
   constructor(
     private readonly keyring: Keyring,
@@ -41,6 +46,7 @@ export class TenantKeyStore {
   /** Adds a new tenant's first keys (one per algorithm), active at once. `em` is tenant-scoped. */
   async createInitialKeys(em: EntityManager, tenantId: string, now = new Date()): Promise<void> {
     for (const key of await generateTenantKeys({ tenantId, now })) this.persist(em, tenantId, key, now, now);
+    this.forget(tenantId);
   }
 
   /**
@@ -57,18 +63,18 @@ export class TenantKeyStore {
       if (old) old.retireAt = retireAt;
     }
     await em.flush();
+    this.forget(tenantId);
     return key.kid;
   }
 
-  /** The public JWKs a relying party may verify with now. `em` is tenant-scoped. */
-  async publishedJwks(em: EntityManager, now = new Date()): Promise<Record<string, unknown>[]> {
-    const keys = await em.find(TenantKeyEntity, { publishAt: { $lte: now }, $or: [{ retireAt: null }, { retireAt: { $gt: now } }] });
-    return publishedKeys(keys.map(scheduleOf), now).map((key) => key.publicJwk);
+  /** The public JWKs a relying party may verify with now. */
+  async publishedJwks(em: EntityManager, tenantId: string, now = new Date()): Promise<Record<string, unknown>[]> {
+    return publishedKeys((await this.keysOf(em, tenantId)).map(scheduleOf), now).map((key) => key.publicJwk);
   }
 
-  /** The key that signs (or, for ECDH-ES, decrypts) now. `em` is tenant-scoped. */
-  async currentKey(em: EntityManager, alg: TenantKeyAlg, now = new Date()): Promise<SigningKey> {
-    const keys = await em.find(TenantKeyEntity, { alg });
+  /** The key that signs (or, for ECDH-ES, decrypts) now. */
+  async currentKey(em: EntityManager, tenantId: string, alg: TenantKeyAlg, now = new Date()): Promise<SigningKey> {
+    const keys = (await this.keysOf(em, tenantId)).filter((key) => key.alg === alg);
     const current = signingKey(keys.map(scheduleOf), alg, now);
     if (!current) throw new DomainError(Code.FailedPrecondition, "NO_ACTIVE_KEY", `The tenant has no active ${alg} key`);
     return { kid: current.id, alg, privateKey: this.privateKeyOf(current) };
@@ -78,10 +84,29 @@ export class TenantKeyStore {
    * The private key of a published key of this tenant, by kid — to decrypt a JWE addressed to
    * it (during a rotation clients may still use the previous key). `em` is tenant-scoped.
    */
-  async publishedKey(em: EntityManager, kid: string, alg: TenantKeyAlg, now = new Date()): Promise<SigningKey | undefined> {
-    const key = await em.findOne(TenantKeyEntity, { id: kid, alg });
+  async publishedKey(
+    em: EntityManager,
+    tenantId: string,
+    kid: string,
+    alg: TenantKeyAlg,
+    now = new Date(),
+  ): Promise<SigningKey | undefined> {
+    const key = (await this.keysOf(em, tenantId)).find((k) => k.id === kid && k.alg === alg);
     if (!key || key.publishAt > now || (key.retireAt && key.retireAt <= now)) return undefined;
     return { kid: key.id, alg, privateKey: this.privateKeyOf(key) };
+  }
+
+  /** Every key of a tenant, from memory for a short while: signing must not cost a query. */
+  private async keysOf(em: EntityManager, tenantId: string): Promise<TenantKey[]> {
+    const cached = this.keyLists.get(tenantId);
+    if (cached && cached.until > Date.now()) return cached.keys;
+    const keys = await scopeToTenant(em.fork(), tenantId).find(TenantKeyEntity, {});
+    this.keyLists.set(tenantId, { keys, until: Date.now() + KEY_CACHE_MS });
+    return keys;
+  }
+
+  private forget(tenantId: string): void {
+    this.keyLists.delete(tenantId);
   }
 
   private privateKeyOf(key: TenantKey): KeyObject {

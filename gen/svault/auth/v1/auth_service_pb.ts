@@ -5,7 +5,8 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
 import type { PublicClient, PublicTenant } from "./public_info_pb.js";
 import { file_svault_auth_v1_public_info } from "./public_info_pb.js";
@@ -15,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file svault/auth/v1/auth_service.proto.
  */
 export const file_svault_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvYXV0aC92MS9hdXRoX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5hdXRoLnYxIksKEEdldENsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8iQQoRR2V0Q2xpZW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50IlEKFkdldENsaWVudFRlbmFudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8idQoXR2V0Q2xpZW50VGVuYW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50EiwKBnRlbmFudBgCIAEoCzIcLnN2YXVsdC5hdXRoLnYxLlB1YmxpY1RlbmFudCJXChxHZXRDbGllbnRUZW5hbnRTaWduZWRSZXF1ZXN0EhwKCWNsaWVudF9pZBgBIAEoCUIJorsYBQgBGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/Ii0KHUdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlEgwKBGRhdGEYASABKAkihgEKD1JlZ2lzdGVyUmVxdWVzdBIcCgthdXRoX3JlcV9pZBgBIAEoCUIHorsYAxiAARIZCgl0ZW5hbnRfaWQYAiABKAlCBqK7GAIYPxI6CgxyZWdpc3RyYXRpb24YAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZWdpc3RyYXRpb25CBqK7GAIIASLhAQoMUmVnaXN0cmF0aW9uEi8KCHVzZXJuYW1lGAEgASgJQh2iuxgZCAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgCIAEoCUIJorsYBRj+ASgBEicKFGVuY3J5cHRlZF9jb21taXRtZW50GAMgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgEIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSISChBSZWdpc3RlclJlc3BvbnNlIokBChNHZXRDaGFsbGVuZ2VSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjkKCWNoYWxsZW5nZRgDIAEoCzIeLnN2YXVsdC5hdXRoLnYxLkNoYWxsZW5nZUlucHV0QgaiuxgCCAEiSwoOQ2hhbGxlbmdlSW5wdXQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIcCgljaXBoZXJLZXkYAiABKAlCCaK7GAUIARiAICJFChRHZXRDaGFsbGVuZ2VSZXNwb25zZRIWCg5jaGFsbGVuZ2VfZGF0YRgBIAEoCRIVCg1wcm90b192ZXJzaW9uGAIgASgJIoEBChNBdXRoZW50aWNhdGVSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjEKBXByb29mGAMgASgLMhouc3ZhdWx0LmF1dGgudjEuTG9naW5Qcm9vZkIGorsYAggBIvsBCgpMb2dpblByb29mEhsKCHVzZXJuYW1lGAEgASgJQgmiuxgFCAEYgAESHAoJY2lwaGVyS2V5GAIgASgJQgmiuxgFCAEYgCASHwoMY2hhbGxlbmdlX2lkGAMgASgJQgmiuxgFCAEYgAESIQoOY2hhbGxlbmdlX2RhdGEYBCABKAlCCaK7GAUIARiAIBIpCgNiZXIYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SACIAQESLgoIbG9nX2RhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAGIAQFCBgoEX2JlckILCglfbG9nX2RhdGEiOgoUQXV0aGVudGljYXRlUmVzcG9uc2USDQoFbm9uY2UYASABKAkSEwoLbmVlZF92ZXJpZnkYAiABKAgiLQoSVmVyaWZ5RW1haWxSZXF1ZXN0EhcKBGNvZGUYASABKAlCCaK7GAUIARiAASIVChNWZXJpZnlFbWFpbFJlc3BvbnNlIosBChtSZXF1ZXN0UmVzZXRQYXNzd29yZFJlcXVlc3QSGgoJY2xpZW50X2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjUKB2FjY291bnQYAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZXNldEFjY291bnRCBqK7GAIIASJFCgxSZXNldEFjY291bnQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIYCgVlbWFpbBgCIAEoCUIJorsYBQgBGP4BIh4KHFJlcXVlc3RSZXNldFBhc3N3b3JkUmVzcG9uc2Ui2AEKGFJlc2V0UGFzc3dvcmRDb2RlUmVxdWVzdBIXCgRjb2RlGAEgASgJQgmiuxgFCAEYgAESGwoIdXNlcm5hbWUYAiABKAlCCaK7GAUIARiAARInChRlbmNyeXB0ZWRfY29tbWl0bWVudBgDIAEoCUIJorsYBQgBGIBAEiAKDXByb3RvX3ZlcnNpb24YBCABKAlCCaK7GAUIARiAARIuCghsb2dfZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIAIgBAUILCglfbG9nX2RhdGEiGwoZUmVzZXRQYXNzd29yZENvZGVSZXNwb25zZSKfAQoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EicKFGVuY3J5cHRlZF9jb21taXRtZW50GAEgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgCIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIjMKE0F1eENoYWxsZW5nZVJlcXVlc3QSHAoJY2lwaGVyS2V5GAEgASgJQgmiuxgFCAEYgCAiRQoUQXV4Q2hhbGxlbmdlUmVzcG9uc2USFgoOY2hhbGxlbmdlX2RhdGEYASABKAkSFQoNcHJvdG9fdmVyc2lvbhgCIAEoCTKVDAoLQXV0aFNlcnZpY2USegoIUmVnaXN0ZXISHy5zdmF1bHQuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaIC5zdmF1bHQuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlIiuC0+STAiU6DHJlZ2lzdHJhdGlvbiIVL2FwaS92MS9hdXRoL3JlZ2lzdGVyEoQBCgxHZXRDaGFsbGVuZ2USIy5zdmF1bHQuYXV0aC52MS5HZXRDaGFsbGVuZ2VSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuR2V0Q2hhbGxlbmdlUmVzcG9uc2UiKYLT5JMCIzoJY2hhbGxlbmdlIhYvYXBpL3YxL2F1dGgvY2hhbGxlbmdlEoMBCgxBdXRoZW50aWNhdGUSIy5zdmF1bHQuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuQXV0aGVudGljYXRlUmVzcG9uc2UiKILT5JMCIjoFcHJvb2YiGS9hcGkvdjEvYXV0aC9hdXRoZW50aWNhdGUSeQoLVmVyaWZ5RW1haWwSIi5zdmF1bHQuYXV0aC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaIy5zdmF1bHQuYXV0aC52MS5WZXJpZnlFbWFpbFJlc3BvbnNlIiGC0+STAhsSGS9hcGkvdjEvYXV0aC92ZXJpZnktZW1haWwSnwEKFFJlcXVlc3RSZXNldFBhc3N3b3JkEisuc3ZhdWx0LmF1dGgudjEuUmVxdWVzdFJlc2V0UGFzc3dvcmRSZXF1ZXN0Giwuc3ZhdWx0LmF1dGgudjEuUmVxdWVzdFJlc2V0UGFzc3dvcmRSZXNwb25zZSIsgtPkkwImOgdhY2NvdW50IhsvYXBpL3YxL2F1dGgvcmVzZXQtcGFzc3dvcmQSlQEKEVJlc2V0UGFzc3dvcmRDb2RlEiguc3ZhdWx0LmF1dGgudjEuUmVzZXRQYXNzd29yZENvZGVSZXF1ZXN0Gikuc3ZhdWx0LmF1dGgudjEuUmVzZXRQYXNzd29yZENvZGVSZXNwb25zZSIrgtPkkwIlOgEqIiAvYXBpL3YxL2F1dGgvcmVzZXQtcGFzc3dvcmQvY29kZRKVAQoOQ2hhbmdlUGFzc3dvcmQSJS5zdmF1bHQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJi5zdmF1bHQuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlIjSiuxgJEgdwcm9maWxlgtPkkwIhOgEqIhwvYXBpL3YxL2F1dGgvY2hhbmdlLXBhc3N3b3JkEo0BCgxBdXhDaGFsbGVuZ2USIy5zdmF1bHQuYXV0aC52MS5BdXhDaGFsbGVuZ2VSZXF1ZXN0GiQuc3ZhdWx0LmF1dGgudjEuQXV4Q2hhbGxlbmdlUmVzcG9uc2UiMqK7GAkSB3Byb2ZpbGWC0+STAh86ASoiGi9hcGkvdjEvYXV0aC9hdXgtY2hhbGxlbmdlEnUKCUdldENsaWVudBIgLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFJlcXVlc3QaIS5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRSZXNwb25zZSIjgtPkkwIdYgZjbGllbnQSEy9hcGkvdjEvYXV0aC9jbGllbnQShgEKD0dldENsaWVudFRlbmFudBImLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFJlcXVlc3QaJy5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRUZW5hbnRSZXNwb25zZSIigtPkkwIcEhovYXBpL3YxL2F1dGgvY2xpZW50LXRlbmFudBKfAQoVR2V0Q2xpZW50VGVuYW50U2lnbmVkEiwuc3ZhdWx0LmF1dGgudjEuR2V0Q2xpZW50VGVuYW50U2lnbmVkUmVxdWVzdBotLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlIimC0+STAiMSIS9hcGkvdjEvYXV0aC9jbGllbnQtdGVuYW50L3NpZ25lZGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options, file_svault_auth_v1_public_info]);
+  fileDesc("CiFzdmF1bHQvYXV0aC92MS9hdXRoX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5hdXRoLnYxIksKEEdldENsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8iQQoRR2V0Q2xpZW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50IlEKFkdldENsaWVudFRlbmFudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCGD8idQoXR2V0Q2xpZW50VGVuYW50UmVzcG9uc2USLAoGY2xpZW50GAEgASgLMhwuc3ZhdWx0LmF1dGgudjEuUHVibGljQ2xpZW50EiwKBnRlbmFudBgCIAEoCzIcLnN2YXVsdC5hdXRoLnYxLlB1YmxpY1RlbmFudCJXChxHZXRDbGllbnRUZW5hbnRTaWduZWRSZXF1ZXN0EhwKCWNsaWVudF9pZBgBIAEoCUIJorsYBQgBGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/Ii0KHUdldENsaWVudFRlbmFudFNpZ25lZFJlc3BvbnNlEgwKBGRhdGEYASABKAkihgEKD1JlZ2lzdGVyUmVxdWVzdBIcCgthdXRoX3JlcV9pZBgBIAEoCUIHorsYAxiAARIZCgl0ZW5hbnRfaWQYAiABKAlCBqK7GAIYPxI6CgxyZWdpc3RyYXRpb24YAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZWdpc3RyYXRpb25CBqK7GAIIASLhAQoMUmVnaXN0cmF0aW9uEi8KCHVzZXJuYW1lGAEgASgJQh2iuxgZCAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgCIAEoCUIJorsYBRj+ASgBEicKFGVuY3J5cHRlZF9jb21taXRtZW50GAMgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgEIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSISChBSZWdpc3RlclJlc3BvbnNlIokBChNHZXRDaGFsbGVuZ2VSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjkKCWNoYWxsZW5nZRgDIAEoCzIeLnN2YXVsdC5hdXRoLnYxLkNoYWxsZW5nZUlucHV0QgaiuxgCCAEiSwoOQ2hhbGxlbmdlSW5wdXQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIcCgljaXBoZXJLZXkYAiABKAlCCaK7GAUIARiAICJFChRHZXRDaGFsbGVuZ2VSZXNwb25zZRIWCg5jaGFsbGVuZ2VfZGF0YRgBIAEoCRIVCg1wcm90b192ZXJzaW9uGAIgASgJIoEBChNBdXRoZW50aWNhdGVSZXF1ZXN0EhwKC2F1dGhfcmVxX2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjEKBXByb29mGAMgASgLMhouc3ZhdWx0LmF1dGgudjEuTG9naW5Qcm9vZkIGorsYAggBIvsBCgpMb2dpblByb29mEhsKCHVzZXJuYW1lGAEgASgJQgmiuxgFCAEYgAESHAoJY2lwaGVyS2V5GAIgASgJQgmiuxgFCAEYgCASHwoMY2hhbGxlbmdlX2lkGAMgASgJQgmiuxgFCAEYgAESIQoOY2hhbGxlbmdlX2RhdGEYBCABKAlCCaK7GAUIARiAIBIpCgNiZXIYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SACIAQESLgoIbG9nX2RhdGEYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAGIAQFCBgoEX2JlckILCglfbG9nX2RhdGEiOgoUQXV0aGVudGljYXRlUmVzcG9uc2USDQoFbm9uY2UYASABKAkSEwoLbmVlZF92ZXJpZnkYAiABKAgiLQoSVmVyaWZ5RW1haWxSZXF1ZXN0EhcKBGNvZGUYASABKAlCCaK7GAUIARiAASIVChNWZXJpZnlFbWFpbFJlc3BvbnNlIosBChtSZXF1ZXN0UmVzZXRQYXNzd29yZFJlcXVlc3QSGgoJY2xpZW50X2lkGAEgASgJQgeiuxgDGIABEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAhg/EjUKB2FjY291bnQYAyABKAsyHC5zdmF1bHQuYXV0aC52MS5SZXNldEFjY291bnRCBqK7GAIIASJFCgxSZXNldEFjY291bnQSGwoIdXNlcm5hbWUYASABKAlCCaK7GAUIARiAARIYCgVlbWFpbBgCIAEoCUIJorsYBQgBGP4BIh4KHFJlcXVlc3RSZXNldFBhc3N3b3JkUmVzcG9uc2Ui2AEKGFJlc2V0UGFzc3dvcmRDb2RlUmVxdWVzdBIXCgRjb2RlGAEgASgJQgmiuxgFCAEYgAESGwoIdXNlcm5hbWUYAiABKAlCCaK7GAUIARiAARInChRlbmNyeXB0ZWRfY29tbWl0bWVudBgDIAEoCUIJorsYBQgBGIBAEiAKDXByb3RvX3ZlcnNpb24YBCABKAlCCaK7GAUIARiAARIuCghsb2dfZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIAIgBAUILCglfbG9nX2RhdGEiGwoZUmVzZXRQYXNzd29yZENvZGVSZXNwb25zZSKfAQoVQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0EicKFGVuY3J5cHRlZF9jb21taXRtZW50GAEgASgJQgmiuxgFCAEYgEASIAoNcHJvdG9fdmVyc2lvbhgCIAEoCUIJorsYBQgBGIABEi4KCGxvZ19kYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAiAEBQgsKCV9sb2dfZGF0YSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIjMKE0F1eENoYWxsZW5nZVJlcXVlc3QSHAoJY2lwaGVyS2V5GAEgASgJQgmiuxgFCAEYgCAiRQoUQXV4Q2hhbGxlbmdlUmVzcG9uc2USFgoOY2hhbGxlbmdlX2RhdGEYASABKAkSFQoNcHJvdG9fdmVyc2lvbhgCIAEoCSJNCg1TaWduSW5SZXF1ZXN0EhwKCW9pZF9ub25jZRgBIAEoCUIJorsYBQgBGIABEh4KC2F1dGhfcmVxX2lkGAIgASgJQgmiuxgFCAEYgAEiEAoOU2lnbkluUmVzcG9uc2UikgEKEU9pZGNMb2dvdXRSZXF1ZXN0Eh4KDWlkX3Rva2VuX2hpbnQYASABKAlCB6K7GAMYgEASFgoFc3RhdGUYAiABKAlCB6K7GAMYgBASKQoYcG9zdF9sb2dvdXRfcmVkaXJlY3RfdXJpGAMgASgJQgeiuxgDGIAQEhoKCWNsaWVudF9pZBgEIAEoCUIHorsYAxiAASIUChJPaWRjTG9nb3V0UmVzcG9uc2UiDwoNTG9nb3V0UmVxdWVzdCIQCg5Mb2dvdXRSZXNwb25zZSI0ChRSZXZva2VTZXNzaW9uUmVxdWVzdBIcCgpzZXNzaW9uX2lkGAEgASgJQgiiuxgECAEYQCIrChVSZXZva2VTZXNzaW9uUmVzcG9uc2USEgoKc2Vzc2lvbl9pZBgBIAEoCSIZChdSZXZva2VBbGxTZXNzaW9uUmVxdWVzdCIaChhSZXZva2VBbGxTZXNzaW9uUmVzcG9uc2UiFQoTTGlzdFNlc3Npb25zUmVxdWVzdCLBAQoHU2Vzc2lvbhISCgpzZXNzaW9uX2lkGAEgASgJEhIKCnVzZXJfYWdlbnQYAiABKAkSCgoCaXAYAyABKAkSLgoKY3JlYXRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbGFzdF9zZWVuX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdjbGllbnRzGAYgAygJEg8KB2N1cnJlbnQYByABKAgiUAoUTGlzdFNlc3Npb25zUmVzcG9uc2USKQoIc2Vzc2lvbnMYASADKAsyFy5zdmF1bHQuYXV0aC52MS5TZXNzaW9uEg0KBXRvdGFsGAIgASgFMsESCgtBdXRoU2VydmljZRJkCgZTaWduSW4SHS5zdmF1bHQuYXV0aC52MS5TaWduSW5SZXF1ZXN0Gh4uc3ZhdWx0LmF1dGgudjEuU2lnbkluUmVzcG9uc2UiG4LT5JMCFRITL2FwaS92MS9hdXRoL3NpZ25pbhKUAQoKT2lkY0xvZ291dBIhLnN2YXVsdC5hdXRoLnYxLk9pZGNMb2dvdXRSZXF1ZXN0GiIuc3ZhdWx0LmF1dGgudjEuT2lkY0xvZ291dFJlc3BvbnNlIj+C0+STAjlaHToBKiIYL2FwaS92MS9hdXRoL29pZGMvbG9nb3V0EhgvYXBpL3YxL2F1dGgvb2lkYy9sb2dvdXQScQoGTG9nb3V0Eh0uc3ZhdWx0LmF1dGgudjEuTG9nb3V0UmVxdWVzdBoeLnN2YXVsdC5hdXRoLnYxLkxvZ291dFJlc3BvbnNlIiiiuxgJEgdwcm9maWxlgtPkkwIVIhMvYXBpL3YxL2F1dGgvbG9nb3V0EpIBCg1SZXZva2VTZXNzaW9uEiQuc3ZhdWx0LmF1dGgudjEuUmV2b2tlU2Vzc2lvblJlcXVlc3QaJS5zdmF1bHQuYXV0aC52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2UiNKK7GAkSB3Byb2ZpbGWC0+STAiE6ASoiHC9hcGkvdjEvYXV0aC9zZXNzaW9ucy9yZXZva2USnAEKEFJldm9rZUFsbFNlc3Npb24SJy5zdmF1bHQuYXV0aC52MS5SZXZva2VBbGxTZXNzaW9uUmVxdWVzdBooLnN2YXVsdC5hdXRoLnYxLlJldm9rZUFsbFNlc3Npb25SZXNwb25zZSI1orsYCRIHcHJvZmlsZYLT5JMCIiIgL2FwaS92MS9hdXRoL3Nlc3Npb25zL3Jldm9rZS1hbGwShQEKDExpc3RTZXNzaW9ucxIjLnN2YXVsdC5hdXRoLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaJC5zdmF1bHQuYXV0aC52MS5MaXN0U2Vzc2lvbnNSZXNwb25zZSIqorsYCRIHcHJvZmlsZYLT5JMCFxIVL2FwaS92MS9hdXRoL3Nlc3Npb25zEnoKCFJlZ2lzdGVyEh8uc3ZhdWx0LmF1dGgudjEuUmVnaXN0ZXJSZXF1ZXN0GiAuc3ZhdWx0LmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZSIrgtPkkwIlOgxyZWdpc3RyYXRpb24iFS9hcGkvdjEvYXV0aC9yZWdpc3RlchKEAQoMR2V0Q2hhbGxlbmdlEiMuc3ZhdWx0LmF1dGgudjEuR2V0Q2hhbGxlbmdlUmVxdWVzdBokLnN2YXVsdC5hdXRoLnYxLkdldENoYWxsZW5nZVJlc3BvbnNlIimC0+STAiM6CWNoYWxsZW5nZSIWL2FwaS92MS9hdXRoL2NoYWxsZW5nZRKDAQoMQXV0aGVudGljYXRlEiMuc3ZhdWx0LmF1dGgudjEuQXV0aGVudGljYXRlUmVxdWVzdBokLnN2YXVsdC5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlIiiC0+STAiI6BXByb29mIhkvYXBpL3YxL2F1dGgvYXV0aGVudGljYXRlEnkKC1ZlcmlmeUVtYWlsEiIuc3ZhdWx0LmF1dGgudjEuVmVyaWZ5RW1haWxSZXF1ZXN0GiMuc3ZhdWx0LmF1dGgudjEuVmVyaWZ5RW1haWxSZXNwb25zZSIhgtPkkwIbEhkvYXBpL3YxL2F1dGgvdmVyaWZ5LWVtYWlsEp8BChRSZXF1ZXN0UmVzZXRQYXNzd29yZBIrLnN2YXVsdC5hdXRoLnYxLlJlcXVlc3RSZXNldFBhc3N3b3JkUmVxdWVzdBosLnN2YXVsdC5hdXRoLnYxLlJlcXVlc3RSZXNldFBhc3N3b3JkUmVzcG9uc2UiLILT5JMCJjoHYWNjb3VudCIbL2FwaS92MS9hdXRoL3Jlc2V0LXBhc3N3b3JkEpUBChFSZXNldFBhc3N3b3JkQ29kZRIoLnN2YXVsdC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRDb2RlUmVxdWVzdBopLnN2YXVsdC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRDb2RlUmVzcG9uc2UiK4LT5JMCJToBKiIgL2FwaS92MS9hdXRoL3Jlc2V0LXBhc3N3b3JkL2NvZGUSlQEKDkNoYW5nZVBhc3N3b3JkEiUuc3ZhdWx0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXF1ZXN0GiYuc3ZhdWx0LmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSI0orsYCRIHcHJvZmlsZYLT5JMCIToBKiIcL2FwaS92MS9hdXRoL2NoYW5nZS1wYXNzd29yZBKNAQoMQXV4Q2hhbGxlbmdlEiMuc3ZhdWx0LmF1dGgudjEuQXV4Q2hhbGxlbmdlUmVxdWVzdBokLnN2YXVsdC5hdXRoLnYxLkF1eENoYWxsZW5nZVJlc3BvbnNlIjKiuxgJEgdwcm9maWxlgtPkkwIfOgEqIhovYXBpL3YxL2F1dGgvYXV4LWNoYWxsZW5nZRJ1CglHZXRDbGllbnQSIC5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRSZXF1ZXN0GiEuc3ZhdWx0LmF1dGgudjEuR2V0Q2xpZW50UmVzcG9uc2UiI4LT5JMCHWIGY2xpZW50EhMvYXBpL3YxL2F1dGgvY2xpZW50EoYBCg9HZXRDbGllbnRUZW5hbnQSJi5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRUZW5hbnRSZXF1ZXN0Gicuc3ZhdWx0LmF1dGgudjEuR2V0Q2xpZW50VGVuYW50UmVzcG9uc2UiIoLT5JMCHBIaL2FwaS92MS9hdXRoL2NsaWVudC10ZW5hbnQSnwEKFUdldENsaWVudFRlbmFudFNpZ25lZBIsLnN2YXVsdC5hdXRoLnYxLkdldENsaWVudFRlbmFudFNpZ25lZFJlcXVlc3QaLS5zdmF1bHQuYXV0aC52MS5HZXRDbGllbnRUZW5hbnRTaWduZWRSZXNwb25zZSIpgtPkkwIjEiEvYXBpL3YxL2F1dGgvY2xpZW50LXRlbmFudC9zaWduZWRiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_google_protobuf_timestamp, file_svault_api_v1_options, file_svault_auth_v1_public_info]);
 
 /**
  * Request of GetClient.
@@ -763,11 +764,381 @@ export const AuxChallengeResponseSchema: GenMessage<AuxChallengeResponse> = /*@_
   messageDesc(file_svault_auth_v1_auth_service, 25);
 
 /**
+ * Request of SignIn.
+ *
+ * @generated from message svault.auth.v1.SignInRequest
+ */
+export type SignInRequest = Message<"svault.auth.v1.SignInRequest"> & {
+  /**
+   * The nonce from Authenticate.
+   *
+   * @generated from field: string oid_nonce = 1;
+   */
+  oidNonce: string;
+
+  /**
+   * The pending authorization request.
+   *
+   * @generated from field: string auth_req_id = 2;
+   */
+  authReqId: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.SignInRequest.
+ * Use `create(SignInRequestSchema)` to create a new message.
+ */
+export const SignInRequestSchema: GenMessage<SignInRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 26);
+
+/**
+ * Empty: the answer is a redirect.
+ *
+ * @generated from message svault.auth.v1.SignInResponse
+ */
+export type SignInResponse = Message<"svault.auth.v1.SignInResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.SignInResponse.
+ * Use `create(SignInResponseSchema)` to create a new message.
+ */
+export const SignInResponseSchema: GenMessage<SignInResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 27);
+
+/**
+ * Request of OidcLogout.
+ *
+ * @generated from message svault.auth.v1.OidcLogoutRequest
+ */
+export type OidcLogoutRequest = Message<"svault.auth.v1.OidcLogoutRequest"> & {
+  /**
+   * An ID token the client received, identifying the session and the client.
+   *
+   * @generated from field: string id_token_hint = 1;
+   */
+  idTokenHint: string;
+
+  /**
+   * Returned to the client with the redirect.
+   *
+   * @generated from field: string state = 2;
+   */
+  state: string;
+
+  /**
+   * One of the client's registered post-logout redirect URIs, exactly.
+   *
+   * @generated from field: string post_logout_redirect_uri = 3;
+   */
+  postLogoutRedirectUri: string;
+
+  /**
+   * The client.
+   *
+   * @generated from field: string client_id = 4;
+   */
+  clientId: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.OidcLogoutRequest.
+ * Use `create(OidcLogoutRequestSchema)` to create a new message.
+ */
+export const OidcLogoutRequestSchema: GenMessage<OidcLogoutRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 28);
+
+/**
+ * Empty: the answer is a redirect.
+ *
+ * @generated from message svault.auth.v1.OidcLogoutResponse
+ */
+export type OidcLogoutResponse = Message<"svault.auth.v1.OidcLogoutResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.OidcLogoutResponse.
+ * Use `create(OidcLogoutResponseSchema)` to create a new message.
+ */
+export const OidcLogoutResponseSchema: GenMessage<OidcLogoutResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 29);
+
+/**
+ * Request of Logout.
+ *
+ * @generated from message svault.auth.v1.LogoutRequest
+ */
+export type LogoutRequest = Message<"svault.auth.v1.LogoutRequest"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.LogoutRequest.
+ * Use `create(LogoutRequestSchema)` to create a new message.
+ */
+export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 30);
+
+/**
+ * Empty.
+ *
+ * @generated from message svault.auth.v1.LogoutResponse
+ */
+export type LogoutResponse = Message<"svault.auth.v1.LogoutResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.LogoutResponse.
+ * Use `create(LogoutResponseSchema)` to create a new message.
+ */
+export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 31);
+
+/**
+ * Request of RevokeSession.
+ *
+ * @generated from message svault.auth.v1.RevokeSessionRequest
+ */
+export type RevokeSessionRequest = Message<"svault.auth.v1.RevokeSessionRequest"> & {
+  /**
+   * The session.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.RevokeSessionRequest.
+ * Use `create(RevokeSessionRequestSchema)` to create a new message.
+ */
+export const RevokeSessionRequestSchema: GenMessage<RevokeSessionRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 32);
+
+/**
+ * The ended session.
+ *
+ * @generated from message svault.auth.v1.RevokeSessionResponse
+ */
+export type RevokeSessionResponse = Message<"svault.auth.v1.RevokeSessionResponse"> & {
+  /**
+   * The session.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message svault.auth.v1.RevokeSessionResponse.
+ * Use `create(RevokeSessionResponseSchema)` to create a new message.
+ */
+export const RevokeSessionResponseSchema: GenMessage<RevokeSessionResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 33);
+
+/**
+ * Request of RevokeAllSession.
+ *
+ * @generated from message svault.auth.v1.RevokeAllSessionRequest
+ */
+export type RevokeAllSessionRequest = Message<"svault.auth.v1.RevokeAllSessionRequest"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.RevokeAllSessionRequest.
+ * Use `create(RevokeAllSessionRequestSchema)` to create a new message.
+ */
+export const RevokeAllSessionRequestSchema: GenMessage<RevokeAllSessionRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 34);
+
+/**
+ * Empty.
+ *
+ * @generated from message svault.auth.v1.RevokeAllSessionResponse
+ */
+export type RevokeAllSessionResponse = Message<"svault.auth.v1.RevokeAllSessionResponse"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.RevokeAllSessionResponse.
+ * Use `create(RevokeAllSessionResponseSchema)` to create a new message.
+ */
+export const RevokeAllSessionResponseSchema: GenMessage<RevokeAllSessionResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 35);
+
+/**
+ * Request of ListSessions.
+ *
+ * @generated from message svault.auth.v1.ListSessionsRequest
+ */
+export type ListSessionsRequest = Message<"svault.auth.v1.ListSessionsRequest"> & {
+};
+
+/**
+ * Describes the message svault.auth.v1.ListSessionsRequest.
+ * Use `create(ListSessionsRequestSchema)` to create a new message.
+ */
+export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 36);
+
+/**
+ * A browser session of a user.
+ *
+ * @generated from message svault.auth.v1.Session
+ */
+export type Session = Message<"svault.auth.v1.Session"> & {
+  /**
+   * The session id (the `sid` of its tokens).
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * The browser's user agent when it signed in.
+   *
+   * @generated from field: string user_agent = 2;
+   */
+  userAgent: string;
+
+  /**
+   * The client address when it signed in.
+   *
+   * @generated from field: string ip = 3;
+   */
+  ip: string;
+
+  /**
+   * When the session started.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 4;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * When it was last used.
+   *
+   * @generated from field: google.protobuf.Timestamp last_seen_at = 5;
+   */
+  lastSeenAt?: Timestamp | undefined;
+
+  /**
+   * The clients it signed in to.
+   *
+   * @generated from field: repeated string clients = 6;
+   */
+  clients: string[];
+
+  /**
+   * Whether it is the session of the calling token.
+   *
+   * @generated from field: bool current = 7;
+   */
+  current: boolean;
+};
+
+/**
+ * Describes the message svault.auth.v1.Session.
+ * Use `create(SessionSchema)` to create a new message.
+ */
+export const SessionSchema: GenMessage<Session> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 37);
+
+/**
+ * The caller's sessions.
+ *
+ * @generated from message svault.auth.v1.ListSessionsResponse
+ */
+export type ListSessionsResponse = Message<"svault.auth.v1.ListSessionsResponse"> & {
+  /**
+   * Active sessions, newest first.
+   *
+   * @generated from field: repeated svault.auth.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * Their number.
+   *
+   * @generated from field: int32 total = 2;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message svault.auth.v1.ListSessionsResponse.
+ * Use `create(ListSessionsResponseSchema)` to create a new message.
+ */
+export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_svault_auth_v1_auth_service, 38);
+
+/**
  * Sign-in, registration and credentials of users, and what the hosted login page needs.
  *
  * @generated from service svault.auth.v1.AuthService
  */
 export const AuthService: GenService<{
+  /**
+   * Exchanges the nonce of a finished login for a session (cookie) and an authorization code,
+   * and sends the browser back to the client's redirect URI with `code`, `state` and `iss`.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.SignIn
+   */
+  signIn: {
+    methodKind: "unary";
+    input: typeof SignInRequestSchema;
+    output: typeof SignInResponseSchema;
+  },
+  /**
+   * RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): ends the browser's session and
+   * redirects to a registered post-logout URI (with `state`) or to the logged-out page.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.OidcLogout
+   */
+  oidcLogout: {
+    methodKind: "unary";
+    input: typeof OidcLogoutRequestSchema;
+    output: typeof OidcLogoutResponseSchema;
+  },
+  /**
+   * Ends the caller's current session (the one of its access token).
+   *
+   * @generated from rpc svault.auth.v1.AuthService.Logout
+   */
+  logout: {
+    methodKind: "unary";
+    input: typeof LogoutRequestSchema;
+    output: typeof LogoutResponseSchema;
+  },
+  /**
+   * Ends one of the caller's sessions: its refresh tokens die and its access tokens fail.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.RevokeSession
+   */
+  revokeSession: {
+    methodKind: "unary";
+    input: typeof RevokeSessionRequestSchema;
+    output: typeof RevokeSessionResponseSchema;
+  },
+  /**
+   * Ends all of the caller's sessions.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.RevokeAllSession
+   */
+  revokeAllSession: {
+    methodKind: "unary";
+    input: typeof RevokeAllSessionRequestSchema;
+    output: typeof RevokeAllSessionResponseSchema;
+  },
+  /**
+   * The caller's active sessions, newest first.
+   *
+   * @generated from rpc svault.auth.v1.AuthService.ListSessions
+   */
+  listSessions: {
+    methodKind: "unary";
+    input: typeof ListSessionsRequestSchema;
+    output: typeof ListSessionsResponseSchema;
+  },
   /**
    * Registers a new user with an OPAQUE registration record (login protocol §6). Requires the
    * tenant — and the client of `auth_req_id`, if any — to allow registration.

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file svault/oidc/v1/oidc_service.proto.
  */
 export const file_svault_oidc_v1_oidc_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvb2lkYy92MS9vaWRjX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5vaWRjLnYxIi0KDkdldEp3a3NSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iOAoPR2V0Sndrc1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0MrcBCgtPaWRjU2VydmljZRKhAQoHR2V0SndrcxIeLnN2YXVsdC5vaWRjLnYxLkdldEp3a3NSZXF1ZXN0Gh8uc3ZhdWx0Lm9pZGMudjEuR2V0Sndrc1Jlc3BvbnNlIlWC0+STAk9aKRInL29pZGMve3RlbmFudF9pZH0vLndlbGwta25vd24vandrcy5qc29uEiIve3RlbmFudF9pZH0vLndlbGwta25vd24vandrcy5qc29uGgSguxgBYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options]);
+  fileDesc("CiFzdmF1bHQvb2lkYy92MS9vaWRjX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5vaWRjLnYxIi0KDkdldEp3a3NSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iOAoPR2V0Sndrc1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IjwKHUdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iggcKHkdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXNwb25zZRIOCgZpc3N1ZXIYASABKAkSHgoWYXV0aG9yaXphdGlvbl9lbmRwb2ludBgCIAEoCRIWCg50b2tlbl9lbmRwb2ludBgDIAEoCRIZChF1c2VyaW5mb19lbmRwb2ludBgEIAEoCRIQCghqd2tzX3VyaRgFIAEoCRIcChRlbmRfc2Vzc2lvbl9lbmRwb2ludBgGIAEoCRIbChNyZXZvY2F0aW9uX2VuZHBvaW50GAcgASgJEiAKGHJlc3BvbnNlX3R5cGVzX3N1cHBvcnRlZBgIIAMoCRIgChhyZXNwb25zZV9tb2Rlc19zdXBwb3J0ZWQYCSADKAkSHQoVZ3JhbnRfdHlwZXNfc3VwcG9ydGVkGAogAygJEh8KF3N1YmplY3RfdHlwZXNfc3VwcG9ydGVkGAsgAygJEi0KJWlkX3Rva2VuX3NpZ25pbmdfYWxnX3ZhbHVlc19zdXBwb3J0ZWQYDCADKAkSGAoQc2NvcGVzX3N1cHBvcnRlZBgNIAMoCRIYChBjbGFpbXNfc3VwcG9ydGVkGA4gAygJEigKIGNvZGVfY2hhbGxlbmdlX21ldGhvZHNfc3VwcG9ydGVkGA8gAygJEi0KJXRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYECADKAkSMgoqcmV2b2NhdGlvbl9lbmRwb2ludF9hdXRoX21ldGhvZHNfc3VwcG9ydGVkGBEgAygJEjYKLmF1dGhvcml6YXRpb25fcmVzcG9uc2VfaXNzX3BhcmFtZXRlcl9zdXBwb3J0ZWQYEiABKAgSJAocYmFja2NoYW5uZWxfbG9nb3V0X3N1cHBvcnRlZBgTIAEoCBIsCiRiYWNrY2hhbm5lbF9sb2dvdXRfc2Vzc2lvbl9zdXBwb3J0ZWQYFCABKAgSHwoXcHJvbXB0X3ZhbHVlc19zdXBwb3J0ZWQYFSADKAkSHQoVY2xhaW1fdHlwZXNfc3VwcG9ydGVkGBYgAygJEiIKGmNsYWltc19wYXJhbWV0ZXJfc3VwcG9ydGVkGBcgASgIEiMKG3JlcXVlc3RfcGFyYW1ldGVyX3N1cHBvcnRlZBgYIAEoCBInCh9yZXF1ZXN0X3VyaV9wYXJhbWV0ZXJfc3VwcG9ydGVkGBkgASgIIroDChBBdXRob3JpemVSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/Eh0KDXJlc3BvbnNlX3R5cGUYAiABKAlCBqK7GAIYQBIaCgljbGllbnRfaWQYAyABKAlCB6K7GAMYgAESHQoMcmVkaXJlY3RfdXJpGAQgASgJQgeiuxgDGIAQEhYKBXNjb3BlGAUgASgJQgeiuxgDGIAQEhYKBXN0YXRlGAYgASgJQgeiuxgDGIAQEhYKBW5vbmNlGAcgASgJQgeiuxgDGIAEEhcKBnByb21wdBgIIAEoCUIHorsYAxiAARIfCg5jb2RlX2NoYWxsZW5nZRgJIAEoCUIHorsYAxiAARIlChVjb2RlX2NoYWxsZW5nZV9tZXRob2QYCiABKAlCBqK7GAIYEBIbCgpsb2dpbl9oaW50GAsgASgJQgeiuxgDGP4BEhsKCmVtYWlsX2hpbnQYDCABKAlCB6K7GAMY/gESIwoHbWF4X2FnZRgNIAEoA0INorsYCTkAAAAAAAAAAEgAiAEBEh0KDXJlc3BvbnNlX21vZGUYDiABKAlCBqK7GAIYIEIKCghfbWF4X2FnZSITChFBdXRob3JpemVSZXNwb25zZSKPAgoMVG9rZW5SZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/EhoKCmdyYW50X3R5cGUYAiABKAlCBqK7GAIYQBIaCgljbGllbnRfaWQYAyABKAlCB6K7GAMYgAESHgoNY2xpZW50X3NlY3JldBgEIAEoCUIHorsYAxiAAhIVCgRjb2RlGAUgASgJQgeiuxgDGIACEh0KDHJlZGlyZWN0X3VyaRgGIAEoCUIHorsYAxiAEBIeCg1jb2RlX3ZlcmlmaWVyGAcgASgJQgeiuxgDGIABEh4KDXJlZnJlc2hfdG9rZW4YCCABKAlCB6K7GAMYgAISFgoFc2NvcGUYCSABKAlCB6K7GAMYgBAirgEKDVRva2VuUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhIKCnRva2VuX3R5cGUYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRIaCg1yZWZyZXNoX3Rva2VuGAQgASgJSACIAQESFQoIaWRfdG9rZW4YBSABKAlIAYgBARINCgVzY29wZRgGIAEoCUIQCg5fcmVmcmVzaF90b2tlbkILCglfaWRfdG9rZW4iSwoPVXNlcmluZm9SZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/Eh0KDGFjY2Vzc190b2tlbhgCIAEoCUIHorsYAxiAICI7ChBVc2VyaW5mb1Jlc3BvbnNlEicKBmNsYWltcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QinwEKDVJldm9rZVJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SFgoFdG9rZW4YAiABKAlCB6K7GAMYgCASHwoPdG9rZW5fdHlwZV9oaW50GAMgASgJQgaiuxgCGCASGgoJY2xpZW50X2lkGAQgASgJQgeiuxgDGIABEh4KDWNsaWVudF9zZWNyZXQYBSABKAlCB6K7GAMYgAIiEAoOUmV2b2tlUmVzcG9uc2UymAkKC09pZGNTZXJ2aWNlEuQBChZHZXRPcGVuaWRDb25maWd1cmF0aW9uEi0uc3ZhdWx0Lm9pZGMudjEuR2V0T3BlbmlkQ29uZmlndXJhdGlvblJlcXVlc3QaLi5zdmF1bHQub2lkYy52MS5HZXRPcGVuaWRDb25maWd1cmF0aW9uUmVzcG9uc2Uia4LT5JMCZVo0EjIvb2lkYy97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9vcGVuaWQtY29uZmlndXJhdGlvbhItL3t0ZW5hbnRfaWR9Ly53ZWxsLWtub3duL29wZW5pZC1jb25maWd1cmF0aW9uEqIBCglBdXRob3JpemUSIC5zdmF1bHQub2lkYy52MS5BdXRob3JpemVSZXF1ZXN0GiEuc3ZhdWx0Lm9pZGMudjEuQXV0aG9yaXplUmVzcG9uc2UiUILT5JMCSlodEhsvb2lkYy97dGVuYW50X2lkfS9hdXRob3JpemVaERIPL29pZGMvYXV0aG9yaXplEhYve3RlbmFudF9pZH0vYXV0aG9yaXplEpMBCgVUb2tlbhIcLnN2YXVsdC5vaWRjLnYxLlRva2VuUmVxdWVzdBodLnN2YXVsdC5vaWRjLnYxLlRva2VuUmVzcG9uc2UiTYLT5JMCRzoBKlocOgEqIhcvb2lkYy97dGVuYW50X2lkfS90b2tlbloQOgEqIgsvb2lkYy90b2tlbiISL3t0ZW5hbnRfaWR9L3Rva2VuEqACCghVc2VyaW5mbxIfLnN2YXVsdC5vaWRjLnYxLlVzZXJpbmZvUmVxdWVzdBogLnN2YXVsdC5vaWRjLnYxLlVzZXJpbmZvUmVzcG9uc2Ui0AGC0+STAskBWhs6ASpiBmNsYWltcyIOL29pZGMvdXNlcmluZm9aH2IGY2xhaW1zEhUve3RlbmFudF9pZH0vdXNlcmluZm9aIjoBKmIGY2xhaW1zIhUve3RlbmFudF9pZH0vdXNlcmluZm9aJGIGY2xhaW1zEhovb2lkYy97dGVuYW50X2lkfS91c2VyaW5mb1onOgEqYgZjbGFpbXMiGi9vaWRjL3t0ZW5hbnRfaWR9L3VzZXJpbmZvYgZjbGFpbXMSDi9vaWRjL3VzZXJpbmZvEpkBCgZSZXZva2USHS5zdmF1bHQub2lkYy52MS5SZXZva2VSZXF1ZXN0Gh4uc3ZhdWx0Lm9pZGMudjEuUmV2b2tlUmVzcG9uc2UiUILT5JMCSjoBKloYOgEqIhMve3RlbmFudF9pZH0vcmV2b2tlWh06ASoiGC9vaWRjL3t0ZW5hbnRfaWR9L3Jldm9rZSIML29pZGMvcmV2b2tlEqEBCgdHZXRKd2tzEh4uc3ZhdWx0Lm9pZGMudjEuR2V0Sndrc1JlcXVlc3QaHy5zdmF1bHQub2lkYy52MS5HZXRKd2tzUmVzcG9uc2UiVYLT5JMCT1opEicvb2lkYy97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9qd2tzLmpzb24SIi97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9qd2tzLmpzb24aBKC7GAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options]);
 
 /**
  * Request of GetJwks.
@@ -58,12 +58,652 @@ export const GetJwksResponseSchema: GenMessage<GetJwksResponse> = /*@__PURE__*/
   messageDesc(file_svault_oidc_v1_oidc_service, 1);
 
 /**
+ * Request of GetOpenidConfiguration.
+ *
+ * @generated from message svault.oidc.v1.GetOpenidConfigurationRequest
+ */
+export type GetOpenidConfigurationRequest = Message<"svault.oidc.v1.GetOpenidConfigurationRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.GetOpenidConfigurationRequest.
+ * Use `create(GetOpenidConfigurationRequestSchema)` to create a new message.
+ */
+export const GetOpenidConfigurationRequestSchema: GenMessage<GetOpenidConfigurationRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 2);
+
+/**
+ * OpenID Provider metadata (OpenID Connect Discovery 1.0 §3).
+ *
+ * @generated from message svault.oidc.v1.GetOpenidConfigurationResponse
+ */
+export type GetOpenidConfigurationResponse = Message<"svault.oidc.v1.GetOpenidConfigurationResponse"> & {
+  /**
+   * The issuer identifier.
+   *
+   * @generated from field: string issuer = 1;
+   */
+  issuer: string;
+
+  /**
+   * The authorization endpoint.
+   *
+   * @generated from field: string authorization_endpoint = 2;
+   */
+  authorizationEndpoint: string;
+
+  /**
+   * The token endpoint.
+   *
+   * @generated from field: string token_endpoint = 3;
+   */
+  tokenEndpoint: string;
+
+  /**
+   * The userinfo endpoint.
+   *
+   * @generated from field: string userinfo_endpoint = 4;
+   */
+  userinfoEndpoint: string;
+
+  /**
+   * The JWKS.
+   *
+   * @generated from field: string jwks_uri = 5;
+   */
+  jwksUri: string;
+
+  /**
+   * RP-initiated logout.
+   *
+   * @generated from field: string end_session_endpoint = 6;
+   */
+  endSessionEndpoint: string;
+
+  /**
+   * RFC 7009 revocation.
+   *
+   * @generated from field: string revocation_endpoint = 7;
+   */
+  revocationEndpoint: string;
+
+  /**
+   * `code`.
+   *
+   * @generated from field: repeated string response_types_supported = 8;
+   */
+  responseTypesSupported: string[];
+
+  /**
+   * `query`.
+   *
+   * @generated from field: repeated string response_modes_supported = 9;
+   */
+  responseModesSupported: string[];
+
+  /**
+   * `authorization_code`, `refresh_token`, `client_credentials`.
+   *
+   * @generated from field: repeated string grant_types_supported = 10;
+   */
+  grantTypesSupported: string[];
+
+  /**
+   * `public`.
+   *
+   * @generated from field: repeated string subject_types_supported = 11;
+   */
+  subjectTypesSupported: string[];
+
+  /**
+   * `EdDSA`, `RS256`.
+   *
+   * @generated from field: repeated string id_token_signing_alg_values_supported = 12;
+   */
+  idTokenSigningAlgValuesSupported: string[];
+
+  /**
+   * The scopes.
+   *
+   * @generated from field: repeated string scopes_supported = 13;
+   */
+  scopesSupported: string[];
+
+  /**
+   * The claims.
+   *
+   * @generated from field: repeated string claims_supported = 14;
+   */
+  claimsSupported: string[];
+
+  /**
+   * `S256`.
+   *
+   * @generated from field: repeated string code_challenge_methods_supported = 15;
+   */
+  codeChallengeMethodsSupported: string[];
+
+  /**
+   * `client_secret_basic`, `client_secret_post`, `none`.
+   *
+   * @generated from field: repeated string token_endpoint_auth_methods_supported = 16;
+   */
+  tokenEndpointAuthMethodsSupported: string[];
+
+  /**
+   * The same for revocation.
+   *
+   * @generated from field: repeated string revocation_endpoint_auth_methods_supported = 17;
+   */
+  revocationEndpointAuthMethodsSupported: string[];
+
+  /**
+   * RFC 9207: authorization responses carry `iss`.
+   *
+   * @generated from field: bool authorization_response_iss_parameter_supported = 18;
+   */
+  authorizationResponseIssParameterSupported: boolean;
+
+  /**
+   * OIDC Back-Channel Logout.
+   *
+   * @generated from field: bool backchannel_logout_supported = 19;
+   */
+  backchannelLogoutSupported: boolean;
+
+  /**
+   * Back-channel logout tokens carry `sid`.
+   *
+   * @generated from field: bool backchannel_logout_session_supported = 20;
+   */
+  backchannelLogoutSessionSupported: boolean;
+
+  /**
+   * `none`, `login`, `consent`, `select_account`.
+   *
+   * @generated from field: repeated string prompt_values_supported = 21;
+   */
+  promptValuesSupported: string[];
+
+  /**
+   * `normal`.
+   *
+   * @generated from field: repeated string claim_types_supported = 22;
+   */
+  claimTypesSupported: string[];
+
+  /**
+   * Whether the `claims` parameter is supported (no).
+   *
+   * @generated from field: bool claims_parameter_supported = 23;
+   */
+  claimsParameterSupported: boolean;
+
+  /**
+   * Whether `request` objects are supported (no).
+   *
+   * @generated from field: bool request_parameter_supported = 24;
+   */
+  requestParameterSupported: boolean;
+
+  /**
+   * Whether `request_uri` is supported (no).
+   *
+   * @generated from field: bool request_uri_parameter_supported = 25;
+   */
+  requestUriParameterSupported: boolean;
+};
+
+/**
+ * Describes the message svault.oidc.v1.GetOpenidConfigurationResponse.
+ * Use `create(GetOpenidConfigurationResponseSchema)` to create a new message.
+ */
+export const GetOpenidConfigurationResponseSchema: GenMessage<GetOpenidConfigurationResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 3);
+
+/**
+ * Request of Authorize (OAuth 2.0 §4.1.1, OpenID Connect Core §3.1.2.1).
+ *
+ * @generated from message svault.oidc.v1.AuthorizeRequest
+ */
+export type AuthorizeRequest = Message<"svault.oidc.v1.AuthorizeRequest"> & {
+  /**
+   * The tenant (path, or query on `/oidc/authorize`).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * `code`.
+   *
+   * @generated from field: string response_type = 2;
+   */
+  responseType: string;
+
+  /**
+   * The client.
+   *
+   * @generated from field: string client_id = 3;
+   */
+  clientId: string;
+
+  /**
+   * One of the client's registered redirect URIs, exactly.
+   *
+   * @generated from field: string redirect_uri = 4;
+   */
+  redirectUri: string;
+
+  /**
+   * Space-separated scopes; default `openid`.
+   *
+   * @generated from field: string scope = 5;
+   */
+  scope: string;
+
+  /**
+   * Returned unchanged to the client.
+   *
+   * @generated from field: string state = 6;
+   */
+  state: string;
+
+  /**
+   * Put into the ID token.
+   *
+   * @generated from field: string nonce = 7;
+   */
+  nonce: string;
+
+  /**
+   * `none`, `login`, `consent`, `select_account` (space-separated).
+   *
+   * @generated from field: string prompt = 8;
+   */
+  prompt: string;
+
+  /**
+   * PKCE challenge (RFC 7636).
+   *
+   * @generated from field: string code_challenge = 9;
+   */
+  codeChallenge: string;
+
+  /**
+   * `S256`.
+   *
+   * @generated from field: string code_challenge_method = 10;
+   */
+  codeChallengeMethod: string;
+
+  /**
+   * A hint of the username, handed to the login page.
+   *
+   * @generated from field: string login_hint = 11;
+   */
+  loginHint: string;
+
+  /**
+   * A hint of the e-mail, handed to the login page.
+   *
+   * @generated from field: string email_hint = 12;
+   */
+  emailHint: string;
+
+  /**
+   * Maximum authentication age in seconds.
+   *
+   * @generated from field: optional int64 max_age = 13;
+   */
+  maxAge?: bigint | undefined;
+
+  /**
+   * `query` (the only mode).
+   *
+   * @generated from field: string response_mode = 14;
+   */
+  responseMode: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.AuthorizeRequest.
+ * Use `create(AuthorizeRequestSchema)` to create a new message.
+ */
+export const AuthorizeRequestSchema: GenMessage<AuthorizeRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 4);
+
+/**
+ * Empty: the answer is a redirect.
+ *
+ * @generated from message svault.oidc.v1.AuthorizeResponse
+ */
+export type AuthorizeResponse = Message<"svault.oidc.v1.AuthorizeResponse"> & {
+};
+
+/**
+ * Describes the message svault.oidc.v1.AuthorizeResponse.
+ * Use `create(AuthorizeResponseSchema)` to create a new message.
+ */
+export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 5);
+
+/**
+ * Request of Token (form-encoded).
+ *
+ * @generated from message svault.oidc.v1.TokenRequest
+ */
+export type TokenRequest = Message<"svault.oidc.v1.TokenRequest"> & {
+  /**
+   * The tenant (path, or form field on `/oidc/token`).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * `authorization_code`, `refresh_token` or `client_credentials`.
+   *
+   * @generated from field: string grant_type = 2;
+   */
+  grantType: string;
+
+  /**
+   * The client (or in HTTP Basic).
+   *
+   * @generated from field: string client_id = 3;
+   */
+  clientId: string;
+
+  /**
+   * The client secret (`client_secret_post`; or in HTTP Basic).
+   *
+   * @generated from field: string client_secret = 4;
+   */
+  clientSecret: string;
+
+  /**
+   * The authorization code.
+   *
+   * @generated from field: string code = 5;
+   */
+  code: string;
+
+  /**
+   * The redirect URI of the authorization request.
+   *
+   * @generated from field: string redirect_uri = 6;
+   */
+  redirectUri: string;
+
+  /**
+   * The PKCE verifier.
+   *
+   * @generated from field: string code_verifier = 7;
+   */
+  codeVerifier: string;
+
+  /**
+   * The refresh token.
+   *
+   * @generated from field: string refresh_token = 8;
+   */
+  refreshToken: string;
+
+  /**
+   * Requested scopes (client_credentials; or narrowing a refresh).
+   *
+   * @generated from field: string scope = 9;
+   */
+  scope: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.TokenRequest.
+ * Use `create(TokenRequestSchema)` to create a new message.
+ */
+export const TokenRequestSchema: GenMessage<TokenRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 6);
+
+/**
+ * A successful token response (RFC 6749 §5.1).
+ *
+ * @generated from message svault.oidc.v1.TokenResponse
+ */
+export type TokenResponse = Message<"svault.oidc.v1.TokenResponse"> & {
+  /**
+   * A JWT access token (RFC 9068).
+   *
+   * @generated from field: string access_token = 1;
+   */
+  accessToken: string;
+
+  /**
+   * `Bearer`.
+   *
+   * @generated from field: string token_type = 2;
+   */
+  tokenType: string;
+
+  /**
+   * Lifetime of the access token in seconds.
+   *
+   * @generated from field: int32 expires_in = 3;
+   */
+  expiresIn: number;
+
+  /**
+   * A new refresh token (rotated on every use).
+   *
+   * @generated from field: optional string refresh_token = 4;
+   */
+  refreshToken?: string | undefined;
+
+  /**
+   * The ID token.
+   *
+   * @generated from field: optional string id_token = 5;
+   */
+  idToken?: string | undefined;
+
+  /**
+   * The granted scopes.
+   *
+   * @generated from field: string scope = 6;
+   */
+  scope: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.TokenResponse.
+ * Use `create(TokenResponseSchema)` to create a new message.
+ */
+export const TokenResponseSchema: GenMessage<TokenResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 7);
+
+/**
+ * Request of Userinfo (the access token comes in `Authorization: Bearer`).
+ *
+ * @generated from message svault.oidc.v1.UserinfoRequest
+ */
+export type UserinfoRequest = Message<"svault.oidc.v1.UserinfoRequest"> & {
+  /**
+   * The tenant, on the per-tenant paths (must match the token's).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The access token as a form field (RFC 6750 §2.2), for POST.
+   *
+   * @generated from field: string access_token = 2;
+   */
+  accessToken: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.UserinfoRequest.
+ * Use `create(UserinfoRequestSchema)` to create a new message.
+ */
+export const UserinfoRequestSchema: GenMessage<UserinfoRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 8);
+
+/**
+ * The user's claims.
+ *
+ * @generated from message svault.oidc.v1.UserinfoResponse
+ */
+export type UserinfoResponse = Message<"svault.oidc.v1.UserinfoResponse"> & {
+  /**
+   * `sub` and the claims of the granted scopes.
+   *
+   * @generated from field: google.protobuf.Struct claims = 1;
+   */
+  claims?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message svault.oidc.v1.UserinfoResponse.
+ * Use `create(UserinfoResponseSchema)` to create a new message.
+ */
+export const UserinfoResponseSchema: GenMessage<UserinfoResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 9);
+
+/**
+ * Request of Revoke (form-encoded, RFC 7009).
+ *
+ * @generated from message svault.oidc.v1.RevokeRequest
+ */
+export type RevokeRequest = Message<"svault.oidc.v1.RevokeRequest"> & {
+  /**
+   * The tenant (path, or form field).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The token to revoke.
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * `refresh_token` or `access_token`.
+   *
+   * @generated from field: string token_type_hint = 3;
+   */
+  tokenTypeHint: string;
+
+  /**
+   * The client (or in HTTP Basic).
+   *
+   * @generated from field: string client_id = 4;
+   */
+  clientId: string;
+
+  /**
+   * The client secret.
+   *
+   * @generated from field: string client_secret = 5;
+   */
+  clientSecret: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.RevokeRequest.
+ * Use `create(RevokeRequestSchema)` to create a new message.
+ */
+export const RevokeRequestSchema: GenMessage<RevokeRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 10);
+
+/**
+ * Empty.
+ *
+ * @generated from message svault.oidc.v1.RevokeResponse
+ */
+export type RevokeResponse = Message<"svault.oidc.v1.RevokeResponse"> & {
+};
+
+/**
+ * Describes the message svault.oidc.v1.RevokeResponse.
+ * Use `create(RevokeResponseSchema)` to create a new message.
+ */
+export const RevokeResponseSchema: GenMessage<RevokeResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 11);
+
+/**
  * OpenID Connect provider endpoints of each tenant. Each tenant has two issuers: the standard
  * `{PUBLIC_URL}/{tenant_id}` and the alias `{PUBLIC_URL}/oidc/{tenant_id}`.
  *
  * @generated from service svault.oidc.v1.OidcService
  */
 export const OidcService: GenService<{
+  /**
+   * OpenID Provider metadata of a tenant's issuer (OpenID Connect Discovery 1.0). The standard
+   * issuer is `{PUBLIC_URL}/{tenant_id}`, the alias `{PUBLIC_URL}/oidc/{tenant_id}`; each document
+   * names its own issuer and endpoints.
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.GetOpenidConfiguration
+   */
+  getOpenidConfiguration: {
+    methodKind: "unary";
+    input: typeof GetOpenidConfigurationRequestSchema;
+    output: typeof GetOpenidConfigurationResponseSchema;
+  },
+  /**
+   * The authorization endpoint (code flow with PKCE S256). Valid requests are stored and the
+   * browser goes to the hosted login page (`/ui/login?auth_req_id=…`), or straight back to the
+   * client with a code when a session exists (SSO). Errors before the redirect URI is trusted
+   * show an error page; later ones go back to the client with `error`, `state` and `iss`.
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.Authorize
+   */
+  authorize: {
+    methodKind: "unary";
+    input: typeof AuthorizeRequestSchema;
+    output: typeof AuthorizeResponseSchema;
+  },
+  /**
+   * The token endpoint: `authorization_code`, `refresh_token` and `client_credentials` grants.
+   * Clients authenticate with `client_secret_basic`, `client_secret_post`, or `none` (public).
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.Token
+   */
+  token: {
+    methodKind: "unary";
+    input: typeof TokenRequestSchema;
+    output: typeof TokenResponseSchema;
+  },
+  /**
+   * Claims about the user of a bearer access token, by granted scope. A token of an ended
+   * session or a revoked token is refused (RFC 6750 `WWW-Authenticate`).
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.Userinfo
+   */
+  userinfo: {
+    methodKind: "unary";
+    input: typeof UserinfoRequestSchema;
+    output: typeof UserinfoResponseSchema;
+  },
+  /**
+   * Token revocation (RFC 7009) of refresh and access tokens; unknown tokens answer 200 too.
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.Revoke
+   */
+  revoke: {
+    methodKind: "unary";
+    input: typeof RevokeRequestSchema;
+    output: typeof RevokeResponseSchema;
+  },
   /**
    * The tenant's public keys (RFC 7517): Ed25519 (`EdDSA`) and RSA (`RS256`, with `x5c`)
    * signing keys, and the X25519 key (`use: enc`, `ECDH-ES`) for `encrypted_commitment`.

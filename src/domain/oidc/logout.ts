@@ -1,0 +1,101 @@
+// Ending sessions: RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0) and the
+// back-channel notification of the clients that signed in through the session (OpenID Connect
+// Back-Channel Logout 1.0). A redirect to the client only ever happens for a valid
+// `id_token_hint` and an exactly registered `post_logout_redirect_uri`: never an open redirect.
+import { randomBytes } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { SignJWT } from "jose";
+import type { Logger } from "../../logging/logger.js";
+import { ClientEntity } from "../../persistence/entities/client.js";
+import type { Session } from "../../persistence/entities/oidc.js";
+import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
+import { type Redirect, redirectWith } from "./authorization.js";
+import type { Issuers } from "./issuers.js";
+import { endSessions, sessionOfCookie } from "./sessions.js";
+import { signingAlgOf, type Tokens } from "./tokens.js";
+
+export interface LogoutDeps {
+  readonly tokens: Tokens;
+  readonly issuers: Issuers;
+  readonly keys: TenantKeyStore;
+  readonly logger: Logger;
+  /** Sends a back-channel logout token; injectable for tests. */
+  readonly post?: (url: string, body: URLSearchParams) => Promise<void>;
+}
+
+const BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+
+async function postForm(url: string, body: URLSearchParams): Promise<void> {
+  const response = await fetch(url, { method: "POST", body, signal: AbortSignal.timeout(5_000), redirect: "manual" });
+  if (!response.ok) throw new Error(`back-channel logout answered ${response.status}`);
+}
+
+export class Logout {
+  constructor(private readonly deps: LogoutDeps) {}
+
+  async rpInitiated(
+    em: EntityManager,
+    input: { idTokenHint: string; state: string; postLogoutRedirectUri: string; clientId: string },
+    sessionCookie: string | undefined,
+  ): Promise<Redirect> {
+    const loggedOut = (tenantId?: string) => {
+      const url = new URL(this.deps.issuers.endpoints(this.deps.issuers.of(tenantId ?? "_")).loggedOutPage);
+      if (tenantId) url.searchParams.set("tenant_id", tenantId);
+      return { location: url.toString() };
+    };
+    const hint = input.idTokenHint ? await this.deps.tokens.verifyIdTokenHint(em, input.idTokenHint) : undefined;
+    if (!hint) return loggedOut();
+    const tenantId = hint.issuer.tenantId;
+    const audience = Array.isArray(hint.claims.aud) ? hint.claims.aud[0] : hint.claims.aud;
+    if (input.clientId && input.clientId !== audience) return loggedOut(tenantId);
+
+    const ids = new Set<string>();
+    if (typeof hint.claims.sid === "string") ids.add(hint.claims.sid);
+    const browser = await sessionOfCookie(em, tenantId, sessionCookie);
+    if (browser) ids.add(browser.id);
+    await this.end(em, tenantId, { ids: [...ids] });
+
+    const client = audience ? await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId: audience }) : null;
+    if (client && input.postLogoutRedirectUri && client.postLogoutRedirectUri.includes(input.postLogoutRedirectUri)) {
+      return redirectWith(input.postLogoutRedirectUri, { state: input.state });
+    }
+    return loggedOut(tenantId);
+  }
+
+  /** Ends sessions, revokes their tokens, and notifies their clients over the back channel. */
+  async end(em: EntityManager, tenantId: string, which: { ids?: string[]; userId?: string }): Promise<Session[]> {
+    if (which.ids && which.ids.length === 0) return [];
+    const ended = await endSessions(em, tenantId, which);
+    if (ended.length > 0) void this.notify(em.fork(), tenantId, ended);
+    return ended;
+  }
+
+  private async notify(em: EntityManager, tenantId: string, sessions: Session[]): Promise<void> {
+    const clientIds = [...new Set(sessions.flatMap((s) => s.clients))];
+    if (clientIds.length === 0) return;
+    const clients = await scopeToTenant(em, tenantId).find(ClientEntity, { clientId: { $in: clientIds }, clientLogoutUri: { $ne: null } });
+    const issuer = this.deps.issuers.of(tenantId).issuer;
+    const post = this.deps.post ?? postForm;
+    for (const session of sessions) {
+      for (const client of clients.filter((c) => session.clients.includes(c.clientId))) {
+        const alg = signingAlgOf(client);
+        try {
+          const key = await this.deps.keys.currentKey(em, tenantId, alg);
+          const token = await new SignJWT({ sid: session.id, events: { [BACKCHANNEL_EVENT]: {} } })
+            .setProtectedHeader({ alg, kid: key.kid, typ: "logout+jwt" })
+            .setIssuer(issuer)
+            .setSubject(session.user)
+            .setAudience(client.clientId)
+            .setIssuedAt()
+            .setExpirationTime("2m")
+            .setJti(randomBytes(16).toString("base64url"))
+            .sign(key.privateKey);
+          await post(client.clientLogoutUri as string, new URLSearchParams({ logout_token: token }));
+        } catch (error) {
+          this.deps.logger.warn({ err: error, clientId: client.clientId, tenantId }, "back-channel logout failed");
+        }
+      }
+    }
+  }
+}

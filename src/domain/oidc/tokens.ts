@@ -1,0 +1,172 @@
+// Minting and verifying the tokens of the OIDC provider: ID tokens (signed per the client's
+// `sing_alg`), JWT access tokens (RFC 9068, `typ: at+jwt`) and opaque refresh tokens (random,
+// stored as SHA-256, rotated on every use).
+import { createHash, randomBytes } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import { hashSecret } from "../../crypto/secret-hash.js";
+import type { TenantKeyAlg } from "../../crypto/tenant-keys.js";
+import type { Client } from "../../persistence/entities/client.js";
+import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
+import type { Issuers, TenantIssuer } from "./issuers.js";
+
+export interface MintInput {
+  readonly issuer: TenantIssuer;
+  readonly client: Client;
+  /** The user; null for client_credentials. */
+  readonly userId: string | null;
+  readonly sessionId: string | null;
+  readonly familyId: string;
+  readonly scope: string;
+  readonly nonce?: string | null;
+  readonly authTime?: Date;
+  readonly amr?: readonly string[];
+  readonly withIdToken: boolean;
+  readonly withRefreshToken: boolean;
+}
+
+export interface TokenSet {
+  readonly accessToken: string;
+  readonly expiresIn: number;
+  readonly idToken?: string;
+  readonly refreshToken?: { value: string; hash: Buffer; expiresAt: Date };
+  readonly scope: string;
+}
+
+/** The verified content of an access token. */
+export interface AccessTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly sub: string;
+  readonly client_id: string;
+  readonly scope: string;
+  readonly jti: string;
+  readonly exp: number;
+  readonly sid?: string;
+  readonly fid: string;
+}
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/** OIDC Core §3.1.3.6: the left half of the hash of the access token, with the JWS alg's hash. */
+export function atHash(accessToken: string, alg: TenantKeyAlg): string {
+  const digest = createHash(alg === "EdDSA" ? "sha512" : "sha256")
+    .update(accessToken)
+    .digest();
+  return digest.subarray(0, digest.length / 2).toString("base64url");
+}
+
+export function signingAlgOf(client: Client): TenantKeyAlg {
+  return client.singAlg === "RS256" ? "RS256" : "EdDSA";
+}
+
+export class Tokens {
+  constructor(
+    private readonly keys: TenantKeyStore,
+    private readonly issuers: Issuers,
+  ) {}
+
+  async mint(em: EntityManager, input: MintInput): Promise<TokenSet> {
+    const { issuer, client } = input;
+    const alg = signingAlgOf(client);
+    const key = await this.keys.currentKey(em, issuer.tenantId, alg);
+    const now = Math.floor(Date.now() / 1000);
+    const accessTtl = client.flow.access_token_ttl_seconds;
+    const subject = input.userId ?? client.clientId;
+    const accessToken = await new SignJWT({
+      client_id: client.clientId,
+      scope: input.scope,
+      fid: input.familyId,
+      ...(input.sessionId ? { sid: input.sessionId } : {}),
+      ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
+    })
+      .setProtectedHeader({ alg, kid: key.kid, typ: "at+jwt" })
+      .setIssuer(issuer.issuer)
+      .setSubject(subject)
+      .setAudience(issuer.issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + accessTtl)
+      .setJti(randomBytes(16).toString("base64url"))
+      .sign(key.privateKey);
+
+    let idToken: string | undefined;
+    if (input.withIdToken && input.userId) {
+      idToken = await new SignJWT({
+        ...(input.nonce ? { nonce: input.nonce } : {}),
+        ...(input.sessionId ? { sid: input.sessionId } : {}),
+        ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
+        amr: [...(input.amr ?? [])],
+        at_hash: atHash(accessToken, alg),
+        azp: client.clientId,
+      })
+        .setProtectedHeader({ alg, kid: key.kid, typ: "JWT" })
+        .setIssuer(issuer.issuer)
+        .setSubject(input.userId)
+        .setAudience(client.clientId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + client.flow.id_token_ttl_seconds)
+        .sign(key.privateKey);
+    }
+
+    let refreshToken: TokenSet["refreshToken"];
+    if (input.withRefreshToken) {
+      const value = randomBytes(32).toString("base64url");
+      refreshToken = { value, hash: hashSecret(value), expiresAt: new Date((now + client.flow.refresh_token_ttl_seconds) * 1000) };
+    }
+    return {
+      accessToken,
+      expiresIn: accessTtl,
+      scope: input.scope,
+      ...(idToken ? { idToken } : {}),
+      ...(refreshToken ? { refreshToken } : {}),
+    };
+  }
+
+  /**
+   * Verifies signature, type, issuer and expiry of an access token of any of our tenants. The
+   * database checks (session ended, token or family revoked) are the caller's.
+   */
+  async verifyAccessToken(em: EntityManager, token: string): Promise<{ claims: AccessTokenClaims; issuer: TenantIssuer } | undefined> {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      return undefined;
+    }
+    const issuer = typeof unverified.iss === "string" ? this.issuers.parse(unverified.iss) : undefined;
+    if (!issuer) return undefined;
+    try {
+      const jwks = createLocalJWKSet({ keys: (await this.keys.publishedJwks(em, issuer.tenantId)) as JWK[] });
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: issuer.issuer,
+        audience: issuer.issuer,
+        typ: "at+jwt",
+        algorithms: ["EdDSA", "RS256"],
+      });
+      const claims = payload as AccessTokenClaims;
+      if (typeof claims.fid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
+      return { claims, issuer };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Verifies an ID token we issued, accepting an expired one (an `id_token_hint`). */
+  async verifyIdTokenHint(em: EntityManager, token: string): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      return undefined;
+    }
+    const issuer = typeof unverified.iss === "string" ? this.issuers.parse(unverified.iss) : undefined;
+    if (!issuer) return undefined;
+    try {
+      const jwks = createLocalJWKSet({ keys: (await this.keys.publishedJwks(em, issuer.tenantId)) as JWK[] });
+      // The hint may have expired: logout must still work with it (RP-Initiated Logout §2).
+      const { payload } = await jwtVerify(token, jwks, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], currentDate: new Date(0) });
+      return { claims: payload, issuer };
+    } catch {
+      return undefined;
+    }
+  }
+}

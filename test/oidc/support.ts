@@ -1,0 +1,112 @@
+// An application using `openid-client` against the real server, and a "browser" that follows
+// redirects by hand (keeping the session cookie) and signs in through the SDK over the API.
+import assert from "node:assert/strict";
+import * as oidc from "openid-client";
+import { RestTransport } from "../../src/sdk/rest-transport.js";
+import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
+import { SvaultAuthClient } from "../../src/sdk/svault-auth-client.js";
+import { createTenant, rest } from "../support/fixtures.js";
+import type { TestServer } from "../support/test-server.js";
+
+export const SECRET = "pinpat/v1|PIN:482913";
+export const REDIRECT_URI = "http://localhost:4000/callback";
+
+export interface RelyingParty {
+  readonly config: oidc.Configuration;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+}
+
+/** A tenant with open registration, a registered user, and a client. */
+export async function setUpTenant(
+  server: TestServer,
+  tenantId: string,
+  client: { clientId: string; type?: "public" | "confidential"; singAlg?: "EdDSA" | "RS256"; extra?: Record<string, unknown> },
+  username = "alice",
+): Promise<{ clientSecret: string | undefined }> {
+  await createTenant(server, tenantId, { register_enable: true, has_username_and_email: false });
+  const created = await rest(server, server.adminKey, "POST", "/api/v1/clients", {
+    tenant_id: tenantId,
+    client_id: client.clientId,
+    name: client.clientId,
+    redirect_uris: [REDIRECT_URI],
+    post_logout_redirect_uri: ["http://localhost:4000/bye"],
+    client_type: client.type ?? "confidential",
+    sing_alg: client.singAlg ?? "EdDSA",
+    flow: {
+      grant_types: ["authorization_code", "refresh_token", "client_credentials"].filter(
+        (g) => client.type !== "public" || g !== "client_credentials",
+      ),
+    },
+    ...client.extra,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await authClient(server, tenantId).register({ username, secret: SECRET, protoVersion: PROTO_VERSION_LIGHT });
+  return { clientSecret: (created.body as { client_secret?: string }).client_secret };
+}
+
+export function authClient(server: TestServer, tenantId: string, authReqId?: string): SvaultAuthClient {
+  return new SvaultAuthClient({
+    transport: new RestTransport({ baseUrl: server.baseUrl }),
+    issuer: `${server.config.publicUrl}/${tenantId}`,
+    tenantId,
+    ...(authReqId ? { authReqId } : {}),
+  });
+}
+
+export async function discover(
+  server: TestServer,
+  issuer: string,
+  clientId: string,
+  clientSecret: string | undefined,
+): Promise<RelyingParty> {
+  const auth = clientSecret ? oidc.ClientSecretBasic(clientSecret) : oidc.None();
+  const config = await oidc.discovery(new URL(issuer), clientId, clientSecret ? { client_secret: clientSecret } : {}, auth, {
+    execute: [oidc.allowInsecureRequests],
+  });
+  return { config, clientId, clientSecret };
+}
+
+/** A browser: follows redirects one by one and keeps cookies. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+
+  async get(url: string): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    const res = await fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {} });
+    for (const set of res.headers.getSetCookie()) {
+      const [pair] = set.split(";");
+      const eq = (pair ?? "").indexOf("=");
+      const name = (pair ?? "").slice(0, eq);
+      const value = (pair ?? "").slice(eq + 1);
+      if (/Max-Age=0/i.test(set) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  /** GET and return the Location of the redirect it must answer. */
+  async redirectOf(url: string): Promise<URL> {
+    const res = await this.get(url);
+    assert.ok(res.status === 302 || res.status === 303, `expected a redirect from ${url}, got ${res.status}: ${await res.text()}`);
+    return new URL(res.headers.get("location") as string);
+  }
+}
+
+/** The whole browser part of a login: authorize → login page → SDK login → Sign In → callback URL. */
+export async function browserLogin(
+  server: TestServer,
+  browser: Browser,
+  authorizationUrl: URL,
+  tenantId: string,
+  username = "alice",
+  secret = SECRET,
+): Promise<URL> {
+  const loginPage = await browser.redirectOf(authorizationUrl.toString());
+  if (loginPage.pathname !== "/ui/login") return loginPage; // SSO, or an error back to the client
+  const authReqId = loginPage.searchParams.get("auth_req_id") as string;
+  const { nonce } = await authClient(server, tenantId, authReqId).login({ username, secret });
+  const signIn = new URL(`${server.baseUrl}/api/v1/auth/signin`);
+  signIn.search = new URLSearchParams({ oid_nonce: nonce, auth_req_id: authReqId }).toString();
+  return browser.redirectOf(signIn.toString());
+}
