@@ -55,7 +55,7 @@ export function authClient(server: TestServer, tenantId: string, authReqId?: str
 }
 
 export async function discover(
-  server: TestServer,
+  _server: TestServer,
   issuer: string,
   clientId: string,
   clientSecret: string | undefined,

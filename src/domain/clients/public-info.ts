@@ -7,7 +7,6 @@ import type { Client } from "../../persistence/entities/client.js";
 import type { Tenant } from "../../persistence/entities/tenant.js";
 import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
 import { getTenant } from "../tenants/tenant-admin.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { getClient } from "./client-admin.js";
 
 export interface ClientAndTenant {

@@ -151,7 +151,7 @@ export class OpaqueLogin {
     };
 
     const challenge = await consumeChallenge(em, tenant.id, input.challengeId);
-    if (!challenge || challenge.purpose !== "login") throw fail("unknown_or_expired_challenge");
+    if (challenge?.purpose !== "login") throw fail("unknown_or_expired_challenge");
     if (challenge.username_normalized !== normalized) throw fail("username_mismatch");
     const ke1Hash = challenge.ke1_hash ?? Buffer.alloc(0);
     const presented = sha256(input.cipherKey);

@@ -6,7 +6,6 @@ import * as opaque from "@serenity-kit/opaque";
 import { compactDecrypt, decodeProtectedHeader } from "jose";
 import { encodeChallengeData, decodeCommitmentPayload, parseCipherKey, WireFormatError } from "../../sdk/challenge-data.js";
 import { PROTO_VERSION_DEFAULT, parseProtoVersion } from "../../sdk/proto-version.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
 import { normalizeUsername } from "../users/identity-normalization.js";
 import { type ChallengePurpose, consumeChallenge, insertChallenge } from "./challenges.js";

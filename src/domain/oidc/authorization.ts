@@ -181,7 +181,7 @@ export class Authorization {
     const tenant = await em.findOneOrFail(TenantEntity, { id: tenantId });
     const client = await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId: request.clientId });
     const params = request.params as unknown as AuthRequestParams;
-    if (!client || !client.redirectUris.includes(params.redirect_uri)) {
+    if (!client?.redirectUris.includes(params.redirect_uri)) {
       return errorPage(this.deps.issuers, "invalid_client", "The client no longer exists");
     }
     await em.nativeDelete(AuthRequestEntity, { id: request.id }, { filters: { tenant: { tenantId } } });
