@@ -97,10 +97,13 @@ export class LoginThrottle {
 
   /** A successful login: the username starts afresh, and the address's guess is taken back. */
   async recordSuccess(em: EntityManager, tenantId: string, username: string, ip: string): Promise<void> {
+    // The guess that reached the block threshold may have been the right one: then the owner is
+    // in, and the block it triggered is lifted too.
     await em.getConnection().execute(
-      `with forget_user as (delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?)
+      `with forget_user as (delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?),
+            unblock_user as (delete from blocked_user where tenant_id = ? and username = ?)
        update login_throttle set failures = greatest(failures - 1, 0) where tenant_id = ? and kind = 'ip' and subject = ?`,
-      [tenantId, username, tenantId, ip],
+      [tenantId, username, tenantId, username, tenantId, ip],
       "run",
     );
   }
