@@ -140,16 +140,16 @@ describe("a new tenant's keys", () => {
 
   it("sign with the current EdDSA key, verifiable against the published JWKS", async () => {
     const em = scoped("keys-a");
-    const current = await server.running.keys.currentKey(em, "EdDSA");
+    const current = await server.running.keys.currentKey(em, "keys-a", "EdDSA");
     assert.equal(current.kid, keys.find((k) => k.alg === "EdDSA")?.id);
-    const jwks = await server.running.keys.publishedJwks(scoped("keys-a"));
+    const jwks = await server.running.keys.publishedJwks(scoped("keys-a"), "keys-a");
     assert.deepEqual(kidsOf(jwks).sort(), keys.map((k) => k.id).sort());
     for (const jwk of jwks) for (const member of PRIVATE_MEMBERS) assert.ok(!(member in jwk));
     const token = await new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "EdDSA", kid: current.kid }).sign(current.privateKey);
     const { protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: jwks as JWK[] }));
     assert.equal(protectedHeader.kid, current.kid);
     // Another tenant's JWKS does not verify it.
-    const foreign = await server.running.keys.publishedJwks(scoped("keys-b"));
+    const foreign = await server.running.keys.publishedJwks(scoped("keys-b"), "keys-b");
     await assert.rejects(jwtVerify(token, createLocalJWKSet({ keys: foreign as JWK[] })));
   });
 });
@@ -171,7 +171,7 @@ describe("key rotation through the key store", () => {
     assert.equal(lead, 86_400_000, "default publish lead");
     assert.equal(grace, 604_800_000, "default grace");
     t0 = new Date();
-    const old = await server.running.keys.currentKey(scoped(tenantId), "EdDSA", t0);
+    const old = await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", t0);
     oldKid = old.kid;
     tokenBefore = await new SignJWT({ sub: "signed-before-rotation" })
       .setProtectedHeader({ alg: "EdDSA", kid: old.kid })
@@ -200,25 +200,25 @@ describe("key rotation through the key store", () => {
 
   it("before activation: the old key still signs, both are published", async () => {
     for (const now of [t0, at(HOUR), at(lead - 1)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), "EdDSA", now)).kid, oldKid, now.toISOString());
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), now));
+      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, oldKid, now.toISOString());
+      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
       assert.ok(published.includes(oldKid) && published.includes(newKid), now.toISOString());
       assert.equal(published.length, 4);
     }
     // Just before the rotation the new key was not published yet.
-    const earlier = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), at(-1)));
+    const earlier = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, at(-1)));
     assert.ok(!earlier.includes(newKid));
   });
 
   it("from activation: the new key signs, the old one stays published until the grace ends", async () => {
     for (const now of [at(lead), at(lead + HOUR), at(lead + grace - 1)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), "EdDSA", now)).kid, newKid, now.toISOString());
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), now));
+      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, newKid, now.toISOString());
+      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
       assert.ok(published.includes(oldKid) && published.includes(newKid), now.toISOString());
     }
     for (const now of [at(lead + grace), at(lead + grace + 365 * 24 * HOUR)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), "EdDSA", now)).kid, newKid);
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), now));
+      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, newKid);
+      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
       assert.ok(!published.includes(oldKid), `old key retired at ${now.toISOString()}`);
       assert.ok(published.includes(newKid));
       assert.equal(published.length, 3);
@@ -227,7 +227,7 @@ describe("key rotation through the key store", () => {
 
   it("a JWS signed before the rotation verifies against the published JWKS through the grace, not after", async () => {
     const verifiesAt = async (token: string, now: Date) => {
-      const jwks = (await server.running.keys.publishedJwks(scoped(tenantId), now)) as JWK[];
+      const jwks = (await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now)) as JWK[];
       try {
         await jwtVerify(token, createLocalJWKSet({ keys: jwks }), { currentDate: now });
         return true;
@@ -241,11 +241,11 @@ describe("key rotation through the key store", () => {
     assert.equal(await verifiesAt(tokenBefore, at(lead + grace)), false, "the old key left the JWKS");
 
     // A token of the new key verifies from activation on, with a JWKS fetched before that.
-    const signer = await server.running.keys.currentKey(scoped(tenantId), "EdDSA", at(lead));
+    const signer = await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", at(lead));
     const tokenAfter = await new SignJWT({ sub: "signed-after-activation" })
       .setProtectedHeader({ alg: "EdDSA", kid: signer.kid })
       .sign(signer.privateKey);
-    const cachedBeforeActivation = (await server.running.keys.publishedJwks(scoped(tenantId), at(HOUR))) as JWK[];
+    const cachedBeforeActivation = (await server.running.keys.publishedJwks(scoped(tenantId), tenantId, at(HOUR))) as JWK[];
     await jwtVerify(tokenAfter, createLocalJWKSet({ keys: cachedBeforeActivation }));
     assert.ok(await verifiesAt(tokenAfter, at(lead + grace + HOUR)));
   });
@@ -268,9 +268,9 @@ describe("rotation timing from the configuration", () => {
       // The rotated RS256 key comes with its own certificate.
       assert.ok(Array.isArray(fresh.publicJwk.x5c));
       const at = (ms: number) => new Date(t0.getTime() + ms);
-      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "RS256", at(59_999))).kid, old.id);
-      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "RS256", at(60_000))).kid, kid);
-      assert.ok(!kidsOf(await custom.running.keys.publishedJwks(scoped("timed", custom), at(180_000))).includes(old.id));
+      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "timed", "RS256", at(59_999))).kid, old.id);
+      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "timed", "RS256", at(60_000))).kid, kid);
+      assert.ok(!kidsOf(await custom.running.keys.publishedJwks(scoped("timed", custom), "timed", at(180_000))).includes(old.id));
     } finally {
       await custom.close();
     }
