@@ -8,6 +8,7 @@ import { AuthService } from "../../gen/svault/auth/v1/auth_service_pb.js";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { OidcService } from "../../gen/svault/oidc/v1/oidc_service_pb.js";
 import { type FieldViolation, parseRetryAfter, SvaultAuthError } from "./errors.js";
+import { httpStatusOf } from "../errors/http-status.js";
 import {
   type AuthenticateAnswer,
   type AuthenticateRequest,
@@ -28,28 +29,12 @@ export interface ConnectTransportOptions extends CallerCredentials {
   readonly transport: Transport;
 }
 
-/** Connect code → HTTP-like status: the codes the auth endpoints use, else Connect's own table. */
-const STATUS_BY_CODE: Record<Code, number> = {
-  [Code.Canceled]: 499,
-  [Code.Unknown]: 500,
-  [Code.InvalidArgument]: 422,
-  [Code.DeadlineExceeded]: 504,
-  [Code.NotFound]: 404,
-  [Code.AlreadyExists]: 409,
-  [Code.PermissionDenied]: 403,
-  [Code.ResourceExhausted]: 429,
-  [Code.FailedPrecondition]: 400,
-  [Code.Aborted]: 409,
-  [Code.OutOfRange]: 400,
-  [Code.Unimplemented]: 501,
-  [Code.Internal]: 500,
-  [Code.Unavailable]: 503,
-  [Code.DataLoss]: 500,
-  [Code.Unauthenticated]: 401,
-};
-
+/**
+ * Connect code → HTTP-like status: the server's own table (src/errors/http-status.ts), except
+ * that invalid input is 422, as the REST API answers for field errors.
+ */
 export function statusOfConnectCode(code: Code): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return code === Code.InvalidArgument ? 422 : httpStatusOf(code);
 }
 
 /** The SvaultAuthError for any error a Connect call threw. */

@@ -55,9 +55,12 @@ const OAUTH_ERROR_BY_CODE: Partial<Record<Code, string>> = {
   [Code.Unavailable]: "temporarily_unavailable",
 };
 
-/** RFC 6749 §5.2 and RFC 6750 §3: `{error, error_description}`, never cached. */
+/**
+ * RFC 6749 §5.2 and RFC 6750 §3: `{error, error_description}`, never cached. Bad input is 400 (not
+ * 422); a resource that does not exist (an unknown tenant's discovery or JWKS) stays 404.
+ */
 export const renderOAuthError: ErrorRenderer = (error) => {
-  const status = error.code === Code.InvalidArgument || error.code === Code.NotFound ? 400 : httpStatusOf(error.code);
+  const status = error.code === Code.InvalidArgument ? 400 : httpStatusOf(error.code);
   const name = error.oauthError ?? OAUTH_ERROR_BY_CODE[error.code] ?? (status >= 500 ? "server_error" : "invalid_request");
   const description = safeMessage(error, status);
   const headers: Record<string, string> = { "cache-control": "no-store", pragma: "no-cache" };

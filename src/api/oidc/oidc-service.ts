@@ -73,6 +73,17 @@ function bearerOf(ctx: HandlerContext, formToken: string): string {
 export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcService> {
   const { keys, issuers, tokens, authorization } = deps;
   const sessionCookie = (ctx: HandlerContext) => getCookie(ctx, cookieName(deps.publicUrl));
+  /** The authenticated client of a token or revocation request. */
+  const clientOf = (ctx: HandlerContext, request: { tenantId: string; clientId: string; clientSecret: string }) => {
+    if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
+    // No separate tenant lookup: an unknown tenant has no clients, so authentication fails
+    // (invalid_client) — one round trip fewer on the hot path.
+    return authenticateClient(entityManager(ctx), request.tenantId, {
+      authorization: ctx.requestHeader.get("authorization"),
+      clientId: request.clientId,
+      clientSecret: request.clientSecret,
+    });
+  };
 
   return {
     async getJwks(request, ctx) {
@@ -149,14 +160,7 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
     async token(request, ctx) {
       noStore(ctx);
       const em = entityManager(ctx);
-      if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
-      // No separate tenant lookup: an unknown tenant has no clients, so authentication fails
-      // (invalid_client) — one round trip fewer on the hot path.
-      const client = await authenticateClient(em, request.tenantId, {
-        authorization: ctx.requestHeader.get("authorization"),
-        clientId: request.clientId,
-        clientSecret: request.clientSecret,
-      });
+      const client = await clientOf(ctx, request);
       if (!["authorization_code", "refresh_token", "client_credentials"].includes(request.grantType)) {
         throw oauthError("unsupported_grant_type", `Unsupported grant_type: ${request.grantType || "(none)"}`);
       }
@@ -202,12 +206,7 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
     async revoke(request, ctx) {
       noStore(ctx);
       const em = entityManager(ctx);
-      if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
-      const client = await authenticateClient(em, request.tenantId, {
-        authorization: ctx.requestHeader.get("authorization"),
-        clientId: request.clientId,
-        clientSecret: request.clientSecret,
-      });
+      const client = await clientOf(ctx, request);
       if (!request.token) throw oauthError("invalid_request", "token is required");
       await revokeToken(em, tokens, request.tenantId, client, request.token, request.tokenTypeHint);
       return {};

@@ -3,7 +3,7 @@
 // stored as SHA-256, rotated on every use).
 import { createHash, randomBytes } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import type { TenantKeyAlg } from "../../crypto/tenant-keys.js";
 import type { Client } from "../../persistence/entities/client.js";
@@ -126,32 +126,25 @@ export class Tokens {
    * database checks (session ended, token or family revoked) are the caller's.
    */
   async verifyAccessToken(em: EntityManager, token: string): Promise<{ claims: AccessTokenClaims; issuer: TenantIssuer } | undefined> {
-    let unverified: JWTPayload;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      return undefined;
-    }
-    const issuer = typeof unverified.iss === "string" ? this.issuers.parse(unverified.iss) : undefined;
-    if (!issuer) return undefined;
-    try {
-      const jwks = createLocalJWKSet({ keys: (await this.keys.publishedJwks(em, issuer.tenantId)) as JWK[] });
-      const { payload } = await jwtVerify(token, jwks, {
-        issuer: issuer.issuer,
-        audience: issuer.issuer,
-        typ: "at+jwt",
-        algorithms: ["EdDSA", "RS256"],
-      });
-      const claims = payload as AccessTokenClaims;
-      if (typeof claims.fid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
-      return { claims, issuer };
-    } catch {
-      return undefined;
-    }
+    const verified = await this.verifyOurs(em, token, (issuer) => ({ audience: issuer.issuer, typ: "at+jwt" }));
+    if (!verified) return undefined;
+    const claims = verified.claims as AccessTokenClaims;
+    if (typeof claims.fid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
+    return { claims, issuer: verified.issuer };
   }
 
   /** Verifies an ID token we issued, accepting an expired one (an `id_token_hint`). */
   async verifyIdTokenHint(em: EntityManager, token: string): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
+    // The hint may have expired: logout must still work with it (RP-Initiated Logout §2).
+    return this.verifyOurs(em, token, () => ({ currentDate: new Date(0) }));
+  }
+
+  /** A JWT of one of our tenants: its `iss` picks the tenant, whose published keys must verify it. */
+  private async verifyOurs(
+    em: EntityManager,
+    token: string,
+    options: (issuer: TenantIssuer) => JWTVerifyOptions,
+  ): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);
@@ -162,8 +155,7 @@ export class Tokens {
     if (!issuer) return undefined;
     try {
       const jwks = createLocalJWKSet({ keys: (await this.keys.publishedJwks(em, issuer.tenantId)) as JWK[] });
-      // The hint may have expired: logout must still work with it (RP-Initiated Logout §2).
-      const { payload } = await jwtVerify(token, jwks, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], currentDate: new Date(0) });
+      const { payload } = await jwtVerify(token, jwks, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], ...options(issuer) });
       return { claims: payload, issuer };
     } catch {
       return undefined;
