@@ -16,6 +16,15 @@ describe("the service process on the embedded database", () => {
 
     const first = startServerProcess(env);
     const { port } = (await first.waitForLog(isListening)) as { port: number };
+    // The first start bootstraps the empty database and shows the super-admin key once.
+    const adminKey = /svk_[a-z2-7]{16}_[A-Za-z0-9_-]{43}/.exec(first.stdoutText())?.[0];
+    assert.ok(adminKey, "the bootstrap key is printed on the first start");
+    const created = await fetch(`http://127.0.0.1:${port}/api/v1/tenants`, {
+      method: "POST",
+      headers: { "x-api-key": adminKey, "content-type": "application/json" },
+      body: JSON.stringify({ tenant_id: "persisted" }),
+    });
+    assert.equal(created.status, 201);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, "ok");
@@ -30,6 +39,9 @@ describe("the service process on the embedded database", () => {
     assert.equal(second.logs.find((line) => typeof line.kekId === "string")?.kekId, firstKek, "same development KEK");
     const migrated = second.logs.find((line) => line.msg === "database schema up to date" || line.msg === "database migrated");
     assert.equal(migrated?.msg, "database schema up to date", "no migration re-applied: the schema persisted");
+    assert.doesNotMatch(second.stdoutText(), /svk_/, "no second bootstrap");
+    const read = await fetch(`http://127.0.0.1:${port2}/api/v1/tenants/persisted`, { headers: { "x-api-key": adminKey } });
+    assert.equal(read.status, 200, "the key and the tenant created before the restart are still there");
     assert.equal(await second.stop(), 0);
   });
 

@@ -8,6 +8,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly logs: Record<string, unknown>[];
   readonly stderr: string[];
+  /** Everything the process wrote on stdout, including lines that are not JSON. */
+  stdoutText(): string;
   /** Resolves with the first log line matching, or rejects after the timeout. */
   waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -25,8 +27,10 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
+  const stdoutLines: string[] = [];
   const waiters: { predicate: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (text) => {
+    stdoutLines.push(text);
     let line: Record<string, unknown>;
     try {
       line = JSON.parse(text) as Record<string, unknown>;
@@ -48,6 +52,7 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
     child,
     logs,
     stderr,
+    stdoutText: () => stdoutLines.join("\n"),
     waitForLog(predicate, timeoutMs = 60_000) {
       const seen = logs.find(predicate);
       if (seen) return Promise.resolve(seen);
