@@ -71,9 +71,21 @@ export async function discover(
 export class Browser {
   readonly cookies = new Map<string, string>();
 
+  /** `headers` go with every request (e.g. a `user-agent`). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   async get(url: string): Promise<Response> {
+    return this.send(url);
+  }
+
+  /** A form POST, as a browser submits an HTML form. */
+  async post(url: string, form: Record<string, string>): Promise<Response> {
+    return this.send(url, { method: "POST", body: new URLSearchParams(form) });
+  }
+
+  private async send(url: string, init: { method?: string; body?: URLSearchParams } = {}): Promise<Response> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-    const res = await fetch(url, { redirect: "manual", headers: cookie ? { cookie } : {} });
+    const res = await fetch(url, { ...init, redirect: "manual", headers: { ...this.headers, ...(cookie ? { cookie } : {}) } });
     for (const set of res.headers.getSetCookie()) {
       const [pair] = set.split(";");
       const eq = (pair ?? "").indexOf("=");
@@ -109,4 +121,72 @@ export async function browserLogin(
   const signIn = new URL(`${server.baseUrl}/api/v1/auth/signin`);
   signIn.search = new URLSearchParams({ oid_nonce: nonce, auth_req_id: authReqId }).toString();
   return browser.redirectOf(signIn.toString());
+}
+
+/** An authorization request URL built by hand (for requests an application library would refuse to build). */
+export function authorizeUrl(issuer: string, params: Record<string, string>): URL {
+  const url = new URL(`${issuer}/authorize`);
+  url.search = new URLSearchParams(params).toString();
+  return url;
+}
+
+/** A fresh PKCE pair (S256). */
+export async function pkcePair(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  return { verifier, challenge: await oidc.calculatePKCECodeChallenge(verifier) };
+}
+
+/** `Authorization: Basic` of client_secret_basic (RFC 6749 §2.3.1: form-urlencoded parts). */
+export function basicAuth(clientId: string, secret: string): string {
+  const enc = (value: string) => encodeURIComponent(value).replace(/%20/g, "+");
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString("base64")}`;
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Parsed JSON, or the text when it is not JSON. */
+  readonly body: unknown;
+}
+
+/** A raw HTTP call that follows no redirect (for requests that must misbehave). */
+export async function send(
+  url: string,
+  init: { method?: string; form?: Record<string, string>; body?: string; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
+  const res = await fetch(url, {
+    method: init.method ?? (init.form ? "POST" : "GET"),
+    redirect: "manual",
+    headers: init.headers ?? {},
+    ...(init.form ? { body: new URLSearchParams(init.form) } : init.body !== undefined ? { body: init.body } : {}),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/**
+ * Asserts an RFC 6749 §5.2 / RFC 6750 §3 error answer: the status, exactly `{error,
+ * error_description}`, `Cache-Control: no-store`, and `WWW-Authenticate` on 401.
+ */
+export function assertOAuthError(res: RawAnswer, status: number, error: string, context = ""): void {
+  const what = `${context} ${res.status} ${JSON.stringify(res.body)}`;
+  assert.equal(res.status, status, what);
+  assert.ok(res.body && typeof res.body === "object", what);
+  assert.deepEqual(Object.keys(res.body as object).sort(), ["error", "error_description"], what);
+  const body = res.body as { error: unknown; error_description: unknown };
+  assert.equal(body.error, error, what);
+  assert.equal(typeof body.error_description, "string", what);
+  assert.ok((body.error_description as string).length > 0, what);
+  assert.match(res.headers.get("cache-control") ?? "", /no-store/, `${what}: Cache-Control`);
+  if (status === 401) {
+    const challenge = res.headers.get("www-authenticate") ?? "";
+    const scheme = error === "invalid_client" ? /^Basic\b/ : /^Bearer\b/;
+    assert.match(challenge, scheme, `${what}: WWW-Authenticate ${challenge}`);
+  }
 }
