@@ -192,13 +192,14 @@ export class Authorization {
     if (session && session.user === nonce.user_id) {
       session.authTime = new Date();
       session.amr = nonce.amr;
-      await touchSession(em, session, client.clientId);
+      await touchSession(em, session, client.clientId, params.issuer);
     } else {
       const created = await createSession(em, {
         tenantId,
         userId: nonce.user_id,
         amr: nonce.amr,
         clientId: client.clientId,
+        issuer: params.issuer,
         ip: input.ip,
         userAgent: input.userAgent,
       });
@@ -218,7 +219,7 @@ export class Authorization {
     session: Session,
     params: AuthRequestParams,
   ): Promise<Redirect> {
-    await touchSession(em, session, client.clientId);
+    await touchSession(em, session, client.clientId, issuer.issuer);
     const code = issueSecret();
     const familyId = randomId();
     const scoped = scopeToTenant(em, tenant.id);

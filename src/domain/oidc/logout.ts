@@ -45,7 +45,20 @@ export class Logout {
       return { location: url.toString() };
     };
     const hint = input.idTokenHint ? await this.deps.tokens.verifyIdTokenHint(em, input.idTokenHint) : undefined;
-    if (!hint) return loggedOut();
+    if (!hint) {
+      // No valid hint: end the browser's own session (its cookie names it), but redirect nowhere.
+      const [sessionId] = (sessionCookie ?? "").split(".");
+      const tenantId = sessionId
+        ? (
+            (await em.getConnection().execute("select tenant_id from user_session where id = ?", [sessionId], "get")) as unknown as
+              | { tenant_id: string }
+              | undefined
+          )?.tenant_id
+        : undefined;
+      const browser = tenantId ? await sessionOfCookie(em, tenantId, sessionCookie) : undefined;
+      if (tenantId && browser) await this.end(em, tenantId, { ids: [browser.id] });
+      return loggedOut(tenantId);
+    }
     const tenantId = hint.issuer.tenantId;
     const audience = Array.isArray(hint.claims.aud) ? hint.claims.aud[0] : hint.claims.aud;
     if (input.clientId && input.clientId !== audience) return loggedOut(tenantId);
@@ -75,7 +88,7 @@ export class Logout {
     const clientIds = [...new Set(sessions.flatMap((s) => s.clients))];
     if (clientIds.length === 0) return;
     const clients = await scopeToTenant(em, tenantId).find(ClientEntity, { clientId: { $in: clientIds }, clientLogoutUri: { $ne: null } });
-    const issuer = this.deps.issuers.of(tenantId).issuer;
+    const standardIssuer = this.deps.issuers.of(tenantId).issuer;
     const post = this.deps.post ?? postForm;
     for (const session of sessions) {
       for (const client of clients.filter((c) => session.clients.includes(c.clientId))) {
@@ -84,7 +97,7 @@ export class Logout {
           const key = await this.deps.keys.currentKey(em, tenantId, alg);
           const token = await new SignJWT({ sid: session.id, events: { [BACKCHANNEL_EVENT]: {} } })
             .setProtectedHeader({ alg, kid: key.kid, typ: "logout+jwt" })
-            .setIssuer(issuer)
+            .setIssuer(session.clientIssuers[client.clientId] ?? standardIssuer)
             .setSubject(session.user)
             .setAudience(client.clientId)
             .setIssuedAt()

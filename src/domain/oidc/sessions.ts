@@ -25,7 +25,7 @@ export function cookieName(publicUrl: string): string {
 
 export async function createSession(
   em: EntityManager,
-  input: { tenantId: string; userId: string; amr: string[]; clientId: string; ip: string; userAgent: string },
+  input: { tenantId: string; userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string },
 ): Promise<NewSession> {
   const id = randomBytes(18).toString("base64url");
   const secret = randomBytes(32).toString("base64url");
@@ -38,6 +38,7 @@ export async function createSession(
     authTime: now,
     amr: input.amr,
     clients: [input.clientId],
+    clientIssuers: { [input.clientId]: input.issuer },
     ip: input.ip,
     userAgent: input.userAgent,
     lastSeenAt: now,
@@ -59,9 +60,10 @@ export async function sessionOfCookie(em: EntityManager, tenantId: string, cooki
   return session;
 }
 
-/** Records that the session signed in to another client, and that it was used now. */
-export async function touchSession(em: EntityManager, session: Session, clientId: string): Promise<void> {
+/** Records that the session signed in to a client (through an issuer), and that it was used now. */
+export async function touchSession(em: EntityManager, session: Session, clientId: string, issuer: string): Promise<void> {
   if (!session.clients.includes(clientId)) session.clients = [...session.clients, clientId];
+  if (session.clientIssuers[clientId] !== issuer) session.clientIssuers = { ...session.clientIssuers, [clientId]: issuer };
   session.lastSeenAt = new Date();
   await em.flush();
 }

@@ -18,6 +18,8 @@ export const SessionEntity = defineEntity({
     amr: p.json<string[]>().columnType("jsonb"),
     /** Client ids this session signed in to (for back-channel logout and the sessions list). */
     clients: p.json<string[]>().columnType("jsonb"),
+    /** The issuer each client signed in through: its back-channel logout token must name it. */
+    clientIssuers: p.json<Record<string, string>>().columnType("jsonb").defaultRaw("'{}'::jsonb"),
     ip: p.string().length(45).default(""),
     userAgent: p.string().length(512).default(""),
     createdAt: p.datetime().onCreate(() => new Date()),
