@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createLocalJWKSet, decodeProtectedHeader, importJWK, type JWK, jwtVerify } from "jose";
 import { AuthService } from "../../gen/svault/auth/v1/auth_service_pb.js";
-import { scopeToTenant } from "../../src/persistence/tenant-scope.js";
 import { createTenant, grpcClient, rest, violationLocs } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
