@@ -230,9 +230,10 @@ describe("authorization codes", () => {
     assertOAuthError(await redeem(code, verifier), 400, "invalid_grant");
   });
 
-  it("a code of client A used by client B is invalid_grant", async () => {
+  it("a code of client A used by client B is invalid_grant, and does not burn A's code", async () => {
     const { code, verifier } = await codeFor("webapp");
     assertOAuthError(await redeem(code, verifier, "other"), 400, "invalid_grant");
+    assert.equal((await redeem(code, verifier)).status, 200, "the rightful client still redeems it");
   });
 
   it("a code of tenant A redeemed at tenant B is invalid_grant", async () => {
@@ -288,6 +289,8 @@ describe("refresh tokens", () => {
     const { code, verifier } = await codeFor("webapp", { scope: "openid offline_access" });
     const tokens = (await redeem(code, verifier)).body as Tokens;
     assertOAuthError(await tokenAs("other", { grant_type: "refresh_token", refresh_token: tokens.refresh_token }), 400, "invalid_grant");
+    const stillMine = await tokenAs("webapp", { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
+    assert.equal(stillMine.status, 200, "another client cannot burn the token or its family");
     const other = await codeFor("webapp", { scope: "openid offline_access" });
     const otherTokens = (await redeem(other.code, other.verifier)).body as Tokens;
     assertOAuthError(

@@ -24,10 +24,11 @@ interface CodeRow {
   amr: string[];
 }
 
-// Marks the code used and checks, in the same statement, that its session and user are still
-// active and its family not revoked.
+// Marks the code used and checks, in the same statement, that it belongs to the calling client
+// (another client cannot burn it), that its session and user are still active and its family
+// not revoked.
 const REDEEM = `update authorization_code c set used_at = now()
-  where c.hash = ? and c.tenant_id = ? and c.used_at is null and c.expires_at > now()
+  where c.hash = ? and c.tenant_id = ? and c.client_id = ? and c.used_at is null and c.expires_at > now()
     and exists (select 1 from user_session s join app_user u on u.id = s.user_id
                 where s.id = c.session_id and s.ended_at is null and not u.is_disabled)
     and exists (select 1 from token_family f where f.id = c.family_id and f.revoked_at is null)
@@ -43,18 +44,17 @@ export async function authorizationCodeGrant(
 ): Promise<TokenSet> {
   const hash = hashSecret(input.code);
   const connection = em.getConnection();
-  const [code] = (await connection.execute(REDEEM, [hash, tenantId])) as CodeRow[];
+  const [code] = (await connection.execute(REDEEM, [hash, tenantId, client.clientId])) as CodeRow[];
   if (!code) {
     // Used before: a replay. Revoke what the code issued (RFC 9700 §4.5.3.1).
     await connection.execute(
       `update token_family set revoked_at = now() where revoked_at is null and id = (
-         select family_id from authorization_code where hash = ? and tenant_id = ? and used_at is not null)`,
-      [hash, tenantId],
+         select family_id from authorization_code where hash = ? and tenant_id = ? and client_id = ? and used_at is not null)`,
+      [hash, tenantId, client.clientId],
       "run",
     );
     throw oauthError("invalid_grant", "The authorization code is invalid, expired or already used");
   }
-  if (code.client_id !== client.clientId) throw oauthError("invalid_grant", "The code was issued to another client");
   if (code.redirect_uri !== input.redirectUri) throw oauthError("invalid_grant", "redirect_uri does not match the authorization request");
   if (code.code_challenge) {
     if (!input.codeVerifier || !pkceMatches(input.codeVerifier, code.code_challenge))

@@ -55,9 +55,10 @@ export async function storeRefreshToken(
   );
 }
 
-// Retires the token, in the same statement checking that its family, session and user are live.
+// Retires the token, in the same statement checking that it belongs to the calling client (another
+// client cannot burn it) and that its family, session and user are live.
 const ROTATE = `update refresh_token r set rotated_at = now()
-  where r.hash = ? and r.tenant_id = ? and r.rotated_at is null and r.expires_at > now()
+  where r.hash = ? and r.tenant_id = ? and r.client_id = ? and r.rotated_at is null and r.expires_at > now()
     and exists (select 1 from token_family f where f.id = r.family_id and f.revoked_at is null)
     and not exists (select 1 from user_session s where s.id = r.session_id and s.ended_at is not null)
     and exists (select 1 from app_user u where u.id = r.user_id and not u.is_disabled)
@@ -72,18 +73,17 @@ export async function refreshTokenGrant(
 ): Promise<TokenSet> {
   const hash = hashSecret(input.refreshToken);
   const connection = em.getConnection();
-  const [row] = (await connection.execute(ROTATE, [hash, tenantId])) as RefreshRow[];
+  const [row] = (await connection.execute(ROTATE, [hash, tenantId, client.clientId])) as RefreshRow[];
   if (!row) {
-    // A retired token presented again means it was stolen or replayed: revoke the family.
+    // A retired token presented again (by its client) means it was stolen or replayed: revoke the family.
     await connection.execute(
       `update token_family set revoked_at = now() where revoked_at is null and id = (
-         select family_id from refresh_token where hash = ? and tenant_id = ? and rotated_at is not null)`,
-      [hash, tenantId],
+         select family_id from refresh_token where hash = ? and tenant_id = ? and client_id = ? and rotated_at is not null)`,
+      [hash, tenantId, client.clientId],
       "run",
     );
     throw oauthError("invalid_grant", "The refresh token is invalid, expired or revoked");
   }
-  if (row.client_id !== client.clientId) throw oauthError("invalid_grant", "The refresh token was issued to another client");
   const granted = row.scope.split(" ");
   const requested = input.scope ? input.scope.split(" ").filter(Boolean) : granted;
   if (requested.some((scope) => !granted.includes(scope))) throw oauthError("invalid_scope", "A refresh cannot widen the granted scopes");
