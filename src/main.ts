@@ -40,5 +40,9 @@ async function stop(signal: string): Promise<void> {
   }
 }
 
+// A safety net: a background task that forgot its own error handling must not take every
+// in-flight request down with the process. The bug is logged with its stack.
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled promise rejection"));
+
 process.on("SIGTERM", () => void stop("SIGTERM"));
 process.on("SIGINT", () => void stop("SIGINT"));

@@ -80,7 +80,12 @@ export class Logout {
   async end(em: EntityManager, tenantId: string, which: { ids?: string[]; userId?: string }): Promise<Session[]> {
     if (which.ids && which.ids.length === 0) return [];
     const ended = await endSessions(em, tenantId, which);
-    if (ended.length > 0) void this.notify(em.fork(), tenantId, ended);
+    if (ended.length > 0) {
+      // In the background: a slow or failing client must not delay or fail the logout.
+      this.notify(em.fork(), tenantId, ended).catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, tenantId }, "back-channel logout notification failed"),
+      );
+    }
     return ended;
   }
 
