@@ -76,7 +76,7 @@ export function createServices({ config, database, keys, keyring, events, mail, 
     registerService(BlockerService, blockerService()),
     registerService(ClientService, clientService()),
     registerService(ApiKeyService, apiKeyService()),
-    registerService(UserService, userService()),
+    registerService(UserService, userService({ logout, accounts })),
     registerService(
       AuthService,
       authService({ keys, defaultTenant, issuerOf, login, registration, accounts, authorization, logout, publicUrl }),

@@ -1,4 +1,4 @@
-// Every RPC of the tenant, blocker, client, API-key and user-key services, over REST and gRPC,
+// Every RPC of the tenant, blocker, client, API-key and user services, over REST and gRPC,
 // with (a) no credentials, (b) a key of another tenant, (c) a key lacking the scope, (d) a
 // sufficient key: 401 / 404 (or 403 where the scope is missing first, or a result that does not
 // reveal the other tenant) / 403 / success.
@@ -308,7 +308,127 @@ const rows: Row[] = [
       return { rest: { method: "POST", path: `/api/v1/users/me/api-keys/${keyId}/regenerate` }, grpc: { keyId } };
     },
   },
+  {
+    service: UserService,
+    method: "getCurrentUser",
+    permission: "profile",
+    otherTenant: "ok_scoped",
+    call: () => ({ rest: { method: "GET", path: "/api/v1/users/me" }, grpc: {} }),
+    scopedCheck: (body) => assert.equal((body as { tenant_id: string }).tenant_id, "other"),
+  },
+  {
+    service: UserService,
+    method: "listUsers",
+    permission: "users:read",
+    otherTenant: "not_found",
+    call: () => ({ rest: { method: "GET", path: "/api/v1/tenants/acme/users" }, grpc: { tenantId: "acme" } }),
+  },
+  {
+    service: UserService,
+    method: "getUserByName",
+    permission: "users:read",
+    otherTenant: "not_found",
+    call: async () => {
+      const { username } = await acmeUser();
+      return { rest: { method: "GET", path: `/api/v1/tenants/acme/users/by-name/${username}` }, grpc: { tenantId: "acme", username } };
+    },
+  },
+  {
+    service: UserService,
+    method: "getUser",
+    permission: "users:read",
+    otherTenant: "not_found",
+    call: async () => {
+      const { userId } = await acmeUser();
+      return { rest: { method: "GET", path: `/api/v1/tenants/acme/users/${userId}` }, grpc: { tenantId: "acme", userId } };
+    },
+  },
+  {
+    service: UserService,
+    method: "updateUser",
+    permission: "users:write",
+    otherTenant: "not_found",
+    call: async () => {
+      const { userId, username } = await acmeUser();
+      const email = `${username}@example.com`;
+      return {
+        rest: { method: "PUT", path: `/api/v1/tenants/acme/users/${userId}`, body: { username, email, locale: "de" } },
+        grpc: { tenantId: "acme", userId, username, email, locale: "de" },
+      };
+    },
+  },
+  {
+    service: UserService,
+    method: "deleteUser",
+    permission: "users:write",
+    otherTenant: "not_found",
+    call: async () => {
+      const { userId } = await acmeUser();
+      return { rest: { method: "DELETE", path: `/api/v1/tenants/acme/users/${userId}` }, grpc: { tenantId: "acme", userId } };
+    },
+  },
+  {
+    service: UserService,
+    method: "createUser",
+    permission: "users:write",
+    otherTenant: "not_found",
+    call: () => {
+      const username = fresh("new-user");
+      const email = `${username}@example.com`;
+      return {
+        rest: { method: "POST", path: "/api/v1/tenants/acme/users", body: { username, email } },
+        grpc: { tenantId: "acme", username, email },
+      };
+    },
+  },
+  {
+    service: UserService,
+    method: "batchCreateUser",
+    permission: "users:write",
+    otherTenant: "not_found",
+    call: () => {
+      const username = fresh("batch-user");
+      const email = `${username}@example.com`;
+      return {
+        rest: { method: "POST", path: "/api/v1/tenants/acme/users/batch", body: { users: [{ username, email }] } },
+        grpc: { tenantId: "acme", users: [{ username, email }] },
+      };
+    },
+  },
+  {
+    service: UserService,
+    method: "batchDeleteUser",
+    permission: "users:write",
+    otherTenant: "not_found",
+    call: async () => {
+      const { userId } = await acmeUser();
+      return {
+        rest: { method: "POST", path: "/api/v1/tenants/acme/users/batch-delete", body: { users_ids: [userId] } },
+        grpc: { tenantId: "acme", usersIds: [userId] },
+      };
+    },
+  },
+  {
+    service: UserService,
+    method: "updateEmail",
+    permission: "profile",
+    otherTenant: "not_found",
+    call: async () => {
+      const { userId, username } = await acmeUser();
+      const email = `${username}-new@example.com`;
+      return {
+        rest: { method: "PUT", path: `/api/v1/tenants/acme/users/${userId}/email`, body: { challenge_id: "", challenge_data: "", email } },
+        grpc: { tenantId: "acme", userId, email },
+      };
+    },
+  },
 ];
+
+/** A fresh plain user of acme (seeded, with a key that is not used). */
+async function acmeUser(): Promise<{ userId: string; username: string }> {
+  const { userId } = await seedUserWithKey(server, "acme", [], ["profile"]);
+  return { userId, username: `user-${userId.slice(0, 8)}` };
+}
 
 async function createTenantQuietly(id: string): Promise<void> {
   await createTenant(server, id);

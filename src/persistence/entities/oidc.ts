@@ -36,7 +36,10 @@ export const TokenFamilyEntity = defineEntity({
   name: "TokenFamily",
   tableName: "token_family",
   filters: tenantFilters,
-  indexes: [{ name: "token_family_session_index", properties: ["sessionId"] }],
+  indexes: [
+    { name: "token_family_session_index", properties: ["sessionId"] },
+    { name: "token_family_user_index", properties: ["tenant", "userId"] },
+  ],
   properties: (p) => ({
     id: p.string().primary().length(64),
     tenant: tenantColumn(),
@@ -78,7 +81,10 @@ export const RefreshTokenEntity = defineEntity({
   name: "RefreshToken",
   tableName: "refresh_token",
   filters: tenantFilters,
-  indexes: [{ name: "refresh_token_family_index", properties: ["familyId"] }],
+  indexes: [
+    { name: "refresh_token_family_index", properties: ["familyId"] },
+    { name: "refresh_token_user_index", properties: ["tenant", "userId"] },
+  ],
   properties: (p) => ({
     hash: p.blob().primary(),
     tenant: tenantColumn(),

@@ -1,6 +1,12 @@
 import { defineEntity, type InferEntity } from "@mikro-orm/core";
 import { tenantColumn, tenantFilters } from "../tenant-scope.js";
 
+export const USER_INDEXES = {
+  created: `create index "app_user_tenant_created_index" on "app_user" ("tenant_id", "created_at", "id");`,
+  username: `create index "app_user_tenant_username_c_index" on "app_user" ("tenant_id", ("username_normalized" collate "C"), "id");`,
+  email: `create index "app_user_tenant_email_c_index" on "app_user" ("tenant_id", ("email_normalized" collate "C"), "id");`,
+};
+
 export const UserEntity = defineEntity({
   name: "User",
   tableName: "app_user",
@@ -8,6 +14,13 @@ export const UserEntity = defineEntity({
   uniques: [
     { name: "app_user_tenant_username_unique", properties: ["tenant", "usernameNormalized"] },
     { name: "app_user_tenant_email_unique", properties: ["tenant", "emailNormalized"] },
+  ],
+  // The user list's indexes (src/domain/users/user-queries.ts): the "C" collation makes one B-tree
+  // serve both a `like 'prefix%'` filter and the ORDER BY of a page.
+  indexes: [
+    { name: "app_user_tenant_created_index", expression: USER_INDEXES.created },
+    { name: "app_user_tenant_username_c_index", expression: USER_INDEXES.username },
+    { name: "app_user_tenant_email_c_index", expression: USER_INDEXES.email },
   ],
   properties: (p) => ({
     id: p.uuid().primary(),

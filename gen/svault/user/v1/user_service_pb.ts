@@ -6,15 +6,19 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ApiKey } from "../../apikey/v1/api_key_pb.js";
 import { file_svault_apikey_v1_api_key } from "../../apikey/v1/api_key_pb.js";
+import type { BatchUserInput, User } from "./user_pb.js";
+import { file_svault_user_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file svault/user/v1/user_service.proto.
  */
 export const file_svault_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvdXNlci92MS91c2VyX3NlcnZpY2UucHJvdG8SDnN2YXVsdC51c2VyLnYxImYKFENyZWF0ZVVzZXJLZXlSZXF1ZXN0EhUKBG5hbWUYASABKAlCB6K7GAMYgAESHAoGc2NvcGVzGAIgAygJQgyiuxgICAEYQGAgaAESGQoJdGVuYW50X2lkGAMgASgJQgaiuxgCCAEiPgoVQ3JlYXRlVXNlcktleVJlc3BvbnNlEiUKA2tleRgBIAEoCzIYLnN2YXVsdC5hcGlrZXkudjEuQXBpS2V5IhUKE0xpc3RVc2VyS2V5c1JlcXVlc3QiQgoUTGlzdFVzZXJLZXlzUmVzcG9uc2USKgoIYXBpX2tleXMYASADKAsyGC5zdmF1bHQuYXBpa2V5LnYxLkFwaUtleSIuChREZWxldGVVc2VyS2V5UmVxdWVzdBIWCgZrZXlfaWQYASABKAlCBqK7GAIIASIXChVEZWxldGVVc2VyS2V5UmVzcG9uc2UiMgoYUmVnZW5lcmF0ZVVzZXJLZXlSZXF1ZXN0EhYKBmtleV9pZBgBIAEoCUIGorsYAggBIkIKGVJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2USJQoDa2V5GAEgASgLMhguc3ZhdWx0LmFwaWtleS52MS5BcGlLZXkyggUKC1VzZXJTZXJ2aWNlEpcBCg1DcmVhdGVVc2VyS2V5EiQuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlcktleVJlcXVlc3QaJS5zdmF1bHQudXNlci52MS5DcmVhdGVVc2VyS2V5UmVzcG9uc2UiOaK7GAwIyQESB3Byb2ZpbGWC0+STAiM6ASpiA2tleSIZL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cxKJAQoMTGlzdFVzZXJLZXlzEiMuc3ZhdWx0LnVzZXIudjEuTGlzdFVzZXJLZXlzUmVxdWVzdBokLnN2YXVsdC51c2VyLnYxLkxpc3RVc2VyS2V5c1Jlc3BvbnNlIi6iuxgJEgdwcm9maWxlgtPkkwIbEhkvYXBpL3YxL3VzZXJzL21lL2FwaS1rZXlzEpgBCg1EZWxldGVVc2VyS2V5EiQuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlcktleVJlcXVlc3QaJS5zdmF1bHQudXNlci52MS5EZWxldGVVc2VyS2V5UmVzcG9uc2UiOqK7GAwIzAESB3Byb2ZpbGWC0+STAiQqIi9hcGkvdjEvdXNlcnMvbWUvYXBpLWtleXMve2tleV9pZH0SsQEKEVJlZ2VuZXJhdGVVc2VyS2V5Eiguc3ZhdWx0LnVzZXIudjEuUmVnZW5lcmF0ZVVzZXJLZXlSZXF1ZXN0Gikuc3ZhdWx0LnVzZXIudjEuUmVnZW5lcmF0ZVVzZXJLZXlSZXNwb25zZSJHorsYCRIHcHJvZmlsZYLT5JMCNGIDa2V5Ii0vYXBpL3YxL3VzZXJzL21lL2FwaS1rZXlzL3trZXlfaWR9L3JlZ2VuZXJhdGViBnByb3RvMw", [file_google_api_annotations, file_svault_api_v1_options, file_svault_apikey_v1_api_key]);
+  fileDesc("CiFzdmF1bHQvdXNlci92MS91c2VyX3NlcnZpY2UucHJvdG8SDnN2YXVsdC51c2VyLnYxImYKFENyZWF0ZVVzZXJLZXlSZXF1ZXN0EhUKBG5hbWUYASABKAlCB6K7GAMYgAESHAoGc2NvcGVzGAIgAygJQgyiuxgICAEYQGAgaAESGQoJdGVuYW50X2lkGAMgASgJQgaiuxgCCAEiPgoVQ3JlYXRlVXNlcktleVJlc3BvbnNlEiUKA2tleRgBIAEoCzIYLnN2YXVsdC5hcGlrZXkudjEuQXBpS2V5IhUKE0xpc3RVc2VyS2V5c1JlcXVlc3QiQgoUTGlzdFVzZXJLZXlzUmVzcG9uc2USKgoIYXBpX2tleXMYASADKAsyGC5zdmF1bHQuYXBpa2V5LnYxLkFwaUtleSIuChREZWxldGVVc2VyS2V5UmVxdWVzdBIWCgZrZXlfaWQYASABKAlCBqK7GAIIASIXChVEZWxldGVVc2VyS2V5UmVzcG9uc2UiMgoYUmVnZW5lcmF0ZVVzZXJLZXlSZXF1ZXN0EhYKBmtleV9pZBgBIAEoCUIGorsYAggBIkIKGVJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2USJQoDa2V5GAEgASgLMhguc3ZhdWx0LmFwaWtleS52MS5BcGlLZXkiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjwKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIi0gIKEExpc3RVc2Vyc1JlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESGQoIdXNlcm5hbWUYAiABKAlCB6K7GAMYgAESFgoFZW1haWwYAyABKAlCB6K7GAMYgAESKgoFbGltaXQYBCABKAVCFqK7GBIxAAAAAAAAAABJAAAAAABAf0BIAIgBARIiCgZvZmZzZXQYBSABKAVCDaK7GAk5AAAAAAAAAABIAYgBARIzCg5zb3J0X2RpcmVjdGlvbhgGIAEoBUIWorsYEjkAAAAAAADwv0kAAAAAAADwP0gCiAEBEjcKB3NvcnRfYnkYByABKAlCIaK7GB1SCmNyZWF0ZWRfYXRSCHVzZXJuYW1lUgVlbWFpbEgDiAEBQggKBl9saW1pdEIJCgdfb2Zmc2V0QhEKD19zb3J0X2RpcmVjdGlvbkIKCghfc29ydF9ieSJeChFMaXN0VXNlcnNSZXNwb25zZRIiCgRkYXRhGAEgAygLMhQuc3ZhdWx0LnVzZXIudjEuVXNlchIQCghoYXNfbmV4dBgCIAEoCBITCgt0b3RhbF9jb3VudBgDIAEoBSJOChRHZXRVc2VyQnlOYW1lUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIbCgh1c2VybmFtZRgCIAEoCUIJorsYBQgBGIABIjsKFUdldFVzZXJCeU5hbWVSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3ZhdWx0LnVzZXIudjEuVXNlciJECg5HZXRVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIXCgd1c2VyX2lkGAIgASgJQgaiuxgCCAEiNQoPR2V0VXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyIqUDChFDcmVhdGVVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIPCgd1c2VyX2lkGAIgASgJEjEKCHVzZXJuYW1lGAMgASgJQh+iuxgbCAEQARiAASISXlthLXpBLVowLTlfLkAtXSskEhgKBWVtYWlsGAQgASgJQgmiuxgFGP4BKAESEwoLaXNfZGlzYWJsZWQYBSABKAgSEwoLaXNfdmVyaWZpZWQYBiABKAgSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoGbG9jYWxlGAkgASgJQgaiuxgCGCNIAIgBARIyCgVyb2xlcxgKIAMoCUIjorsYH1ILc3VwZXJfYWRtaW5SDHRlbmFudF9hZG1pbmACaAESIQoLZXh0ZXJuYWxfaWQYCyABKAlCB6K7GAMYgAJIAYgBAUIJCgdfbG9jYWxlQg4KDF9leHRlcm5hbF9pZCI4ChJDcmVhdGVVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIirQMKEVVwZGF0ZVVzZXJSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIARIxCgh1c2VybmFtZRgDIAEoCUIforsYGwgBEAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgEIAEoCUIJorsYBRj+ASgBEhMKC2lzX2Rpc2FibGVkGAUgASgIEhMKC2lzX3ZlcmlmaWVkGAYgASgIEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKBmxvY2FsZRgJIAEoCUIGorsYAhgjSACIAQESMgoFcm9sZXMYCiADKAlCI6K7GB9SC3N1cGVyX2FkbWluUgx0ZW5hbnRfYWRtaW5gAmgBEiEKC2V4dGVybmFsX2lkGAsgASgJQgeiuxgDGIACSAGIAQFCCQoHX2xvY2FsZUIOCgxfZXh0ZXJuYWxfaWQiOAoSVXBkYXRlVXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyIkcKEURlbGV0ZVVzZXJSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIASIUChJEZWxldGVVc2VyUmVzcG9uc2UibQoWQmF0Y2hDcmVhdGVVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARI4CgV1c2VycxgCIAMoCzIeLnN2YXVsdC51c2VyLnYxLkJhdGNoVXNlcklucHV0QgmiuxgFCAFg6AcidAoXQmF0Y2hDcmVhdGVVc2VyUmVzcG9uc2USHQoVc3VjY2Vzc19jcmVhdGVkX2NvdW50GAEgASgFEh0KFWZhaWxfY3JlYXRlX3VzZXJuYW1lcxgCIAMoCRIbChNkdXBsaWNhdGVfdXNlcm5hbWVzGAMgAygJIlMKFkJhdGNoRGVsZXRlVXNlclJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESHgoJdXNlcnNfaWRzGAIgAygJQguiuxgHCAEYQGDoByIZChdCYXRjaERlbGV0ZVVzZXJSZXNwb25zZSKkAQoSVXBkYXRlRW1haWxSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIARIdCgxjaGFsbGVuZ2VfaWQYAyABKAlCB6K7GAMYgAESHwoOY2hhbGxlbmdlX2RhdGEYBCABKAlCB6K7GAMYgAQSGgoFZW1haWwYBSABKAlCC6K7GAcIARj+ASgBIhUKE1VwZGF0ZUVtYWlsUmVzcG9uc2Uy1BEKC1VzZXJTZXJ2aWNlEowBCg5HZXRDdXJyZW50VXNlchIlLnN2YXVsdC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBomLnN2YXVsdC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2UiK6K7GAkSB3Byb2ZpbGWC0+STAhhiBHVzZXISEC9hcGkvdjEvdXNlcnMvbWUSiwEKCUxpc3RVc2VycxIgLnN2YXVsdC51c2VyLnYxLkxpc3RVc2Vyc1JlcXVlc3QaIS5zdmF1bHQudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZSI5orsYDBIKdXNlcnM6cmVhZILT5JMCIxIhL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzErABCg1HZXRVc2VyQnlOYW1lEiQuc3ZhdWx0LnVzZXIudjEuR2V0VXNlckJ5TmFtZVJlcXVlc3QaJS5zdmF1bHQudXNlci52MS5HZXRVc2VyQnlOYW1lUmVzcG9uc2UiUqK7GAwSCnVzZXJzOnJlYWSC0+STAjxiBHVzZXISNC9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy9ieS1uYW1lL3t1c2VybmFtZX0SlQEKB0dldFVzZXISHi5zdmF1bHQudXNlci52MS5HZXRVc2VyUmVxdWVzdBofLnN2YXVsdC51c2VyLnYxLkdldFVzZXJSZXNwb25zZSJJorsYDBIKdXNlcnM6cmVhZILT5JMCM2IEdXNlchIrL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKiAQoKVXBkYXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLlVwZGF0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuVXBkYXRlVXNlclJlc3BvbnNlIk2iuxgNEgt1c2Vyczp3cml0ZYLT5JMCNjoBKmIEdXNlchorL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKcAQoKRGVsZXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlclJlc3BvbnNlIkeiuxgQCMwBEgt1c2Vyczp3cml0ZYLT5JMCLSorL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKbAQoKQ3JlYXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlclJlc3BvbnNlIkaiuxgQCMkBEgt1c2Vyczp3cml0ZYLT5JMCLDoBKmIEdXNlciIhL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzEqoBCg9CYXRjaENyZWF0ZVVzZXISJi5zdmF1bHQudXNlci52MS5CYXRjaENyZWF0ZVVzZXJSZXF1ZXN0Gicuc3ZhdWx0LnVzZXIudjEuQmF0Y2hDcmVhdGVVc2VyUmVzcG9uc2UiRqK7GBAIyQESC3VzZXJzOndyaXRlgtPkkwIsOgEqIicvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMvYmF0Y2gSsQEKD0JhdGNoRGVsZXRlVXNlchImLnN2YXVsdC51c2VyLnYxLkJhdGNoRGVsZXRlVXNlclJlcXVlc3QaJy5zdmF1bHQudXNlci52MS5CYXRjaERlbGV0ZVVzZXJSZXNwb25zZSJNorsYEAjMARILdXNlcnM6d3JpdGWC0+STAjM6ASoiLi9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy9iYXRjaC1kZWxldGUSpAEKC1VwZGF0ZUVtYWlsEiIuc3ZhdWx0LnVzZXIudjEuVXBkYXRlRW1haWxSZXF1ZXN0GiMuc3ZhdWx0LnVzZXIudjEuVXBkYXRlRW1haWxSZXNwb25zZSJMorsYDAjMARIHcHJvZmlsZYLT5JMCNjoBKhoxL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfS9lbWFpbBKXAQoNQ3JlYXRlVXNlcktleRIkLnN2YXVsdC51c2VyLnYxLkNyZWF0ZVVzZXJLZXlSZXF1ZXN0GiUuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlcktleVJlc3BvbnNlIjmiuxgMCMkBEgdwcm9maWxlgtPkkwIjOgEqYgNrZXkiGS9hcGkvdjEvdXNlcnMvbWUvYXBpLWtleXMSiQEKDExpc3RVc2VyS2V5cxIjLnN2YXVsdC51c2VyLnYxLkxpc3RVc2VyS2V5c1JlcXVlc3QaJC5zdmF1bHQudXNlci52MS5MaXN0VXNlcktleXNSZXNwb25zZSIuorsYCRIHcHJvZmlsZYLT5JMCGxIZL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cxKYAQoNRGVsZXRlVXNlcktleRIkLnN2YXVsdC51c2VyLnYxLkRlbGV0ZVVzZXJLZXlSZXF1ZXN0GiUuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlcktleVJlc3BvbnNlIjqiuxgMCMwBEgdwcm9maWxlgtPkkwIkKiIvYXBpL3YxL3VzZXJzL21lL2FwaS1rZXlzL3trZXlfaWR9ErEBChFSZWdlbmVyYXRlVXNlcktleRIoLnN2YXVsdC51c2VyLnYxLlJlZ2VuZXJhdGVVc2VyS2V5UmVxdWVzdBopLnN2YXVsdC51c2VyLnYxLlJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2UiR6K7GAkSB3Byb2ZpbGWC0+STAjRiA2tleSItL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cy97a2V5X2lkfS9yZWdlbmVyYXRlYgZwcm90bzM", [file_google_api_annotations, file_svault_api_v1_options, file_google_protobuf_timestamp, file_svault_apikey_v1_api_key, file_svault_user_v1_user]);
 
 /**
  * Request of CreateUserKey.
@@ -187,11 +191,803 @@ export const RegenerateUserKeyResponseSchema: GenMessage<RegenerateUserKeyRespon
   messageDesc(file_svault_user_v1_user_service, 7);
 
 /**
+ * Request of GetCurrentUser.
+ *
+ * @generated from message svault.user.v1.GetCurrentUserRequest
+ */
+export type GetCurrentUserRequest = Message<"svault.user.v1.GetCurrentUserRequest"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.GetCurrentUserRequest.
+ * Use `create(GetCurrentUserRequestSchema)` to create a new message.
+ */
+export const GetCurrentUserRequestSchema: GenMessage<GetCurrentUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 8);
+
+/**
+ * The caller.
+ *
+ * @generated from message svault.user.v1.GetCurrentUserResponse
+ */
+export type GetCurrentUserResponse = Message<"svault.user.v1.GetCurrentUserResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: svault.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.GetCurrentUserResponse.
+ * Use `create(GetCurrentUserResponseSchema)` to create a new message.
+ */
+export const GetCurrentUserResponseSchema: GenMessage<GetCurrentUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 9);
+
+/**
+ * Request of ListUsers.
+ *
+ * @generated from message svault.user.v1.ListUsersRequest
+ */
+export type ListUsersRequest = Message<"svault.user.v1.ListUsersRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * Case-insensitive prefix of the (normalized) username. Empty: no filter.
+   *
+   * @generated from field: string username = 2;
+   */
+  username: string;
+
+  /**
+   * Case-insensitive prefix of the (normalized) e-mail address. Empty: no filter.
+   *
+   * @generated from field: string email = 3;
+   */
+  email: string;
+
+  /**
+   * Users per page, in (0, 500]. Default 10.
+   *
+   * @generated from field: optional int32 limit = 4;
+   */
+  limit?: number | undefined;
+
+  /**
+   * Users to skip. Default 0.
+   *
+   * @generated from field: optional int32 offset = 5;
+   */
+  offset?: number | undefined;
+
+  /**
+   * 1 ascending, -1 descending (default; 0 counts as -1).
+   *
+   * @generated from field: optional int32 sort_direction = 6;
+   */
+  sortDirection?: number | undefined;
+
+  /**
+   * `created_at` (default), `username` or `email` (users without an e-mail sort last ascending).
+   *
+   * @generated from field: optional string sort_by = 7;
+   */
+  sortBy?: string | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.ListUsersRequest.
+ * Use `create(ListUsersRequestSchema)` to create a new message.
+ */
+export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 10);
+
+/**
+ * A page of users.
+ *
+ * @generated from message svault.user.v1.ListUsersResponse
+ */
+export type ListUsersResponse = Message<"svault.user.v1.ListUsersResponse"> & {
+  /**
+   * The users of this page.
+   *
+   * @generated from field: repeated svault.user.v1.User data = 1;
+   */
+  data: User[];
+
+  /**
+   * Whether users follow this page.
+   *
+   * @generated from field: bool has_next = 2;
+   */
+  hasNext: boolean;
+
+  /**
+   * Users matching the filters, across all pages.
+   *
+   * @generated from field: int32 total_count = 3;
+   */
+  totalCount: number;
+};
+
+/**
+ * Describes the message svault.user.v1.ListUsersResponse.
+ * Use `create(ListUsersResponseSchema)` to create a new message.
+ */
+export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 11);
+
+/**
+ * Request of GetUserByName.
+ *
+ * @generated from message svault.user.v1.GetUserByNameRequest
+ */
+export type GetUserByNameRequest = Message<"svault.user.v1.GetUserByNameRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The username (any case).
+   *
+   * @generated from field: string username = 2;
+   */
+  username: string;
+};
+
+/**
+ * Describes the message svault.user.v1.GetUserByNameRequest.
+ * Use `create(GetUserByNameRequestSchema)` to create a new message.
+ */
+export const GetUserByNameRequestSchema: GenMessage<GetUserByNameRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 12);
+
+/**
+ * The user.
+ *
+ * @generated from message svault.user.v1.GetUserByNameResponse
+ */
+export type GetUserByNameResponse = Message<"svault.user.v1.GetUserByNameResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: svault.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.GetUserByNameResponse.
+ * Use `create(GetUserByNameResponseSchema)` to create a new message.
+ */
+export const GetUserByNameResponseSchema: GenMessage<GetUserByNameResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 13);
+
+/**
+ * Request of GetUser.
+ *
+ * @generated from message svault.user.v1.GetUserRequest
+ */
+export type GetUserRequest = Message<"svault.user.v1.GetUserRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message svault.user.v1.GetUserRequest.
+ * Use `create(GetUserRequestSchema)` to create a new message.
+ */
+export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 14);
+
+/**
+ * The user.
+ *
+ * @generated from message svault.user.v1.GetUserResponse
+ */
+export type GetUserResponse = Message<"svault.user.v1.GetUserResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: svault.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.GetUserResponse.
+ * Use `create(GetUserResponseSchema)` to create a new message.
+ */
+export const GetUserResponseSchema: GenMessage<GetUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 15);
+
+/**
+ * Request of CreateUser.
+ *
+ * @generated from message svault.user.v1.CreateUserRequest
+ */
+export type CreateUserRequest = Message<"svault.user.v1.CreateUserRequest"> & {
+  /**
+   * The tenant (from the path; a `tenant_id` in the body is overridden by the path).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * Ignored: the id is assigned by the service.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * The username: letters, digits and `_ . @ -`, 1 to 128 characters.
+   *
+   * @generated from field: string username = 3;
+   */
+  username: string;
+
+  /**
+   * The e-mail address; required when the tenant's `has_username_and_email` is set.
+   *
+   * @generated from field: string email = 4;
+   */
+  email: string;
+
+  /**
+   * Whether the user starts disabled. Default false.
+   *
+   * @generated from field: bool is_disabled = 5;
+   */
+  isDisabled: boolean;
+
+  /**
+   * Whether the e-mail address counts as verified. Default false.
+   *
+   * @generated from field: bool is_verified = 6;
+   */
+  isVerified: boolean;
+
+  /**
+   * Ignored: set by the service.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Ignored: set by the service.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 8;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * BCP 47 language tag.
+   *
+   * @generated from field: optional string locale = 9;
+   */
+  locale?: string | undefined;
+
+  /**
+   * Roles: `super_admin` (only a super admin grants it) and/or `tenant_admin`.
+   *
+   * @generated from field: repeated string roles = 10;
+   */
+  roles: string[];
+
+  /**
+   * An identifier in an external system.
+   *
+   * @generated from field: optional string external_id = 11;
+   */
+  externalId?: string | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.CreateUserRequest.
+ * Use `create(CreateUserRequestSchema)` to create a new message.
+ */
+export const CreateUserRequestSchema: GenMessage<CreateUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 16);
+
+/**
+ * The new user.
+ *
+ * @generated from message svault.user.v1.CreateUserResponse
+ */
+export type CreateUserResponse = Message<"svault.user.v1.CreateUserResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: svault.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.CreateUserResponse.
+ * Use `create(CreateUserResponseSchema)` to create a new message.
+ */
+export const CreateUserResponseSchema: GenMessage<CreateUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 17);
+
+/**
+ * Request of UpdateUser.
+ *
+ * @generated from message svault.user.v1.UpdateUserRequest
+ */
+export type UpdateUserRequest = Message<"svault.user.v1.UpdateUserRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * The username, under the rules of CreateUserRequest.
+   *
+   * @generated from field: string username = 3;
+   */
+  username: string;
+
+  /**
+   * The e-mail address; required when the tenant's `has_username_and_email` is set.
+   *
+   * @generated from field: string email = 4;
+   */
+  email: string;
+
+  /**
+   * Disabling ends the user's sessions and revokes their tokens.
+   *
+   * @generated from field: bool is_disabled = 5;
+   */
+  isDisabled: boolean;
+
+  /**
+   * Whether the e-mail address counts as verified.
+   *
+   * @generated from field: bool is_verified = 6;
+   */
+  isVerified: boolean;
+
+  /**
+   * Ignored.
+   *
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * Ignored.
+   *
+   * @generated from field: google.protobuf.Timestamp updated_at = 8;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * BCP 47 language tag.
+   *
+   * @generated from field: optional string locale = 9;
+   */
+  locale?: string | undefined;
+
+  /**
+   * Roles, under the rules of CreateUserRequest.
+   *
+   * @generated from field: repeated string roles = 10;
+   */
+  roles: string[];
+
+  /**
+   * An identifier in an external system.
+   *
+   * @generated from field: optional string external_id = 11;
+   */
+  externalId?: string | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateUserRequest.
+ * Use `create(UpdateUserRequestSchema)` to create a new message.
+ */
+export const UpdateUserRequestSchema: GenMessage<UpdateUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 18);
+
+/**
+ * The changed user.
+ *
+ * @generated from message svault.user.v1.UpdateUserResponse
+ */
+export type UpdateUserResponse = Message<"svault.user.v1.UpdateUserResponse"> & {
+  /**
+   * The user.
+   *
+   * @generated from field: svault.user.v1.User user = 1;
+   */
+  user?: User | undefined;
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateUserResponse.
+ * Use `create(UpdateUserResponseSchema)` to create a new message.
+ */
+export const UpdateUserResponseSchema: GenMessage<UpdateUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 19);
+
+/**
+ * Request of DeleteUser.
+ *
+ * @generated from message svault.user.v1.DeleteUserRequest
+ */
+export type DeleteUserRequest = Message<"svault.user.v1.DeleteUserRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message svault.user.v1.DeleteUserRequest.
+ * Use `create(DeleteUserRequestSchema)` to create a new message.
+ */
+export const DeleteUserRequestSchema: GenMessage<DeleteUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 20);
+
+/**
+ * Empty: the user is gone.
+ *
+ * @generated from message svault.user.v1.DeleteUserResponse
+ */
+export type DeleteUserResponse = Message<"svault.user.v1.DeleteUserResponse"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.DeleteUserResponse.
+ * Use `create(DeleteUserResponseSchema)` to create a new message.
+ */
+export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 21);
+
+/**
+ * Request of BatchCreateUser.
+ *
+ * @generated from message svault.user.v1.BatchCreateUserRequest
+ */
+export type BatchCreateUserRequest = Message<"svault.user.v1.BatchCreateUserRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The users, at most 1000.
+   *
+   * @generated from field: repeated svault.user.v1.BatchUserInput users = 2;
+   */
+  users: BatchUserInput[];
+};
+
+/**
+ * Describes the message svault.user.v1.BatchCreateUserRequest.
+ * Use `create(BatchCreateUserRequestSchema)` to create a new message.
+ */
+export const BatchCreateUserRequestSchema: GenMessage<BatchCreateUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 22);
+
+/**
+ * What a batch created.
+ *
+ * @generated from message svault.user.v1.BatchCreateUserResponse
+ */
+export type BatchCreateUserResponse = Message<"svault.user.v1.BatchCreateUserResponse"> & {
+  /**
+   * Users created.
+   *
+   * @generated from field: int32 success_created_count = 1;
+   */
+  successCreatedCount: number;
+
+  /**
+   * Usernames of rows that were invalid (or that the caller may not create).
+   *
+   * @generated from field: repeated string fail_create_usernames = 2;
+   */
+  failCreateUsernames: string[];
+
+  /**
+   * Usernames of rows that repeat a username or e-mail of an earlier row or of an existing user.
+   *
+   * @generated from field: repeated string duplicate_usernames = 3;
+   */
+  duplicateUsernames: string[];
+};
+
+/**
+ * Describes the message svault.user.v1.BatchCreateUserResponse.
+ * Use `create(BatchCreateUserResponseSchema)` to create a new message.
+ */
+export const BatchCreateUserResponseSchema: GenMessage<BatchCreateUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 23);
+
+/**
+ * Request of BatchDeleteUser.
+ *
+ * @generated from message svault.user.v1.BatchDeleteUserRequest
+ */
+export type BatchDeleteUserRequest = Message<"svault.user.v1.BatchDeleteUserRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The users' ids, at most 1000.
+   *
+   * @generated from field: repeated string users_ids = 2;
+   */
+  usersIds: string[];
+};
+
+/**
+ * Describes the message svault.user.v1.BatchDeleteUserRequest.
+ * Use `create(BatchDeleteUserRequestSchema)` to create a new message.
+ */
+export const BatchDeleteUserRequestSchema: GenMessage<BatchDeleteUserRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 24);
+
+/**
+ * Empty: every listed user is gone.
+ *
+ * @generated from message svault.user.v1.BatchDeleteUserResponse
+ */
+export type BatchDeleteUserResponse = Message<"svault.user.v1.BatchDeleteUserResponse"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.BatchDeleteUserResponse.
+ * Use `create(BatchDeleteUserResponseSchema)` to create a new message.
+ */
+export const BatchDeleteUserResponseSchema: GenMessage<BatchDeleteUserResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 25);
+
+/**
+ * Request of UpdateEmail.
+ *
+ * @generated from message svault.user.v1.UpdateEmailRequest
+ */
+export type UpdateEmailRequest = Message<"svault.user.v1.UpdateEmailRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * The `challenge_id` of the user's just-finished login run (empty for an administrator).
+   *
+   * @generated from field: string challenge_id = 3;
+   */
+  challengeId: string;
+
+  /**
+   * The `nonce` Authenticate returned at the end of that run (empty for an administrator).
+   *
+   * @generated from field: string challenge_data = 4;
+   */
+  challengeData: string;
+
+  /**
+   * The new address.
+   *
+   * @generated from field: string email = 5;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateEmailRequest.
+ * Use `create(UpdateEmailRequestSchema)` to create a new message.
+ */
+export const UpdateEmailRequestSchema: GenMessage<UpdateEmailRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 26);
+
+/**
+ * Empty: the address is changed and a verification code is on its way.
+ *
+ * @generated from message svault.user.v1.UpdateEmailResponse
+ */
+export type UpdateEmailResponse = Message<"svault.user.v1.UpdateEmailResponse"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateEmailResponse.
+ * Use `create(UpdateEmailResponseSchema)` to create a new message.
+ */
+export const UpdateEmailResponseSchema: GenMessage<UpdateEmailResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 27);
+
+/**
  * Users of a tenant, and what a signed-in user manages of their own.
  *
  * @generated from service svault.user.v1.UserService
  */
 export const UserService: GenService<{
+  /**
+   * The caller: the owner of the API key, or the user of the bearer access token.
+   *
+   * @generated from rpc svault.user.v1.UserService.GetCurrentUser
+   */
+  getCurrentUser: {
+    methodKind: "unary";
+    input: typeof GetCurrentUserRequestSchema;
+    output: typeof GetCurrentUserResponseSchema;
+  },
+  /**
+   * Lists a tenant's users, one page at a time. `username` and `email` filter by a
+   * case-insensitive PREFIX of the normalized (NFKC, lower-cased, trimmed) username or e-mail
+   * address; both may be combined. Ordered by `sort_by` in `sort_direction`, ties broken by user
+   * id, so pages are stable. `total_count` counts every user matching the filters.
+   *
+   * @generated from rpc svault.user.v1.UserService.ListUsers
+   */
+  listUsers: {
+    methodKind: "unary";
+    input: typeof ListUsersRequestSchema;
+    output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * Reads a user by username (compared in normalized form: `Alice` finds `alice`).
+   *
+   * @generated from rpc svault.user.v1.UserService.GetUserByName
+   */
+  getUserByName: {
+    methodKind: "unary";
+    input: typeof GetUserByNameRequestSchema;
+    output: typeof GetUserByNameResponseSchema;
+  },
+  /**
+   * Reads a user by id.
+   *
+   * @generated from rpc svault.user.v1.UserService.GetUser
+   */
+  getUser: {
+    methodKind: "unary";
+    input: typeof GetUserRequestSchema;
+    output: typeof GetUserResponseSchema;
+  },
+  /**
+   * Replaces a user's attributes (PUT: unset optional fields take their defaults). Only a super
+   * admin grants or removes `super_admin`, and a tenant admin cannot change a super admin.
+   * Disabling a user ends their sessions and revokes their tokens; their logins fail from then
+   * on. Changing the e-mail address here (an administrator's act) marks it as given by
+   * `is_verified`; users change their own address with Update Email.
+   *
+   * @generated from rpc svault.user.v1.UserService.UpdateUser
+   */
+  updateUser: {
+    methodKind: "unary";
+    input: typeof UpdateUserRequestSchema;
+    output: typeof UpdateUserResponseSchema;
+  },
+  /**
+   * Deletes a user with their credential, sessions, tokens, API keys and passkeys, in one
+   * transaction.
+   *
+   * @generated from rpc svault.user.v1.UserService.DeleteUser
+   */
+  deleteUser: {
+    methodKind: "unary";
+    input: typeof DeleteUserRequestSchema;
+    output: typeof DeleteUserResponseSchema;
+  },
+  /**
+   * Creates a user without a credential. They get one through an invitation: Request Reset
+   * Password (`POST /api/v1/auth/reset-password`) with their username and e-mail sends a reset
+   * code, which the hosted reset page (or Reset Password Code) turns into their first
+   * credential. Usernames and e-mail addresses are unique per tenant (normalized): a duplicate
+   * is 409. The e-mail address is required when the tenant's `has_username_and_email` is set.
+   *
+   * @generated from rpc svault.user.v1.UserService.CreateUser
+   */
+  createUser: {
+    methodKind: "unary";
+    input: typeof CreateUserRequestSchema;
+    output: typeof CreateUserResponseSchema;
+  },
+  /**
+   * Creates up to 1000 users in one call (one INSERT). Valid rows are created even when others
+   * fail: rows that break a field rule (or a role the caller may not grant) are listed in
+   * `fail_create_usernames`; rows whose username or e-mail repeats one earlier in the batch, or
+   * one already in the tenant, are listed in `duplicate_usernames`.
+   *
+   * @generated from rpc svault.user.v1.UserService.BatchCreateUser
+   */
+  batchCreateUser: {
+    methodKind: "unary";
+    input: typeof BatchCreateUserRequestSchema;
+    output: typeof BatchCreateUserResponseSchema;
+  },
+  /**
+   * Deletes up to 1000 users, all or nothing: when any id is not a user of the tenant (or one the
+   * caller may not delete), nothing is deleted and the answer (404 or 403) names the ids. Each
+   * user is deleted as by Delete User, all in one transaction.
+   *
+   * @generated from rpc svault.user.v1.UserService.BatchDeleteUser
+   */
+  batchDeleteUser: {
+    methodKind: "unary";
+    input: typeof BatchDeleteUserRequestSchema;
+    output: typeof BatchDeleteUserResponseSchema;
+  },
+  /**
+   * Changes a user's e-mail address. The new address is unverified until the code e-mailed to
+   * it is used (Verify Email). A user changing their own address must prove a fresh
+   * re-authentication: `challenge_id` and `challenge_data` are the `challenge_id` of a login run
+   * (Get Challenge + Authenticate, without `auth_req_id`) and the `nonce` that Authenticate
+   * returned. The nonce is verified server-side: issued to this user in this tenant, unexpired
+   * (it lives 5 minutes) and single use (this call consumes it). An administrator of the tenant
+   * (`users:write`) may change any address it can manage without a proof.
+   *
+   * @generated from rpc svault.user.v1.UserService.UpdateEmail
+   */
+  updateEmail: {
+    methodKind: "unary";
+    input: typeof UpdateEmailRequestSchema;
+    output: typeof UpdateEmailResponseSchema;
+  },
   /**
    * Creates an API key owned by the caller, acting in the caller's tenant (or `tenant_id`, for a
    * super admin). The key is in the answer, once.

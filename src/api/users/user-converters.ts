@@ -1,0 +1,43 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { UserSchema } from "../../../gen/svault/user/v1/user_pb.js";
+import type { UserInput } from "../../domain/users/user-admin.js";
+import type { UserRecord } from "../../domain/users/user-record.js";
+
+export function userMessage(user: UserRecord): MessageInitShape<typeof UserSchema> {
+  return {
+    userId: user.id,
+    username: user.username,
+    email: user.email ?? "",
+    tenantId: user.tenantId,
+    isDisabled: user.isDisabled,
+    isVerified: user.isVerified,
+    createdAt: timestampFromDate(user.createdAt),
+    updatedAt: timestampFromDate(user.updatedAt),
+    locale: user.locale,
+    roles: user.roles,
+    ...(user.externalId !== null ? { externalId: user.externalId } : {}),
+  };
+}
+
+interface UserFields {
+  username: string;
+  email: string;
+  isDisabled: boolean;
+  isVerified: boolean;
+  locale?: string;
+  roles: string[];
+  externalId?: string;
+}
+
+export function userInputOf(request: UserFields): UserInput {
+  return {
+    username: request.username,
+    email: request.email,
+    isDisabled: request.isDisabled,
+    isVerified: request.isVerified,
+    roles: request.roles,
+    ...(request.locale !== undefined ? { locale: request.locale } : {}),
+    ...(request.externalId !== undefined ? { externalId: request.externalId } : {}),
+  };
+}

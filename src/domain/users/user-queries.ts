@@ -1,0 +1,90 @@
+// Reading users: list (filtered, sorted, paginated), by id, by name. The list runs on the indexes
+// of migration `users_admin`: (tenant_id, created_at, id) and (tenant_id, <normalized column>
+// collate "C", id). Prefix filters and username/e-mail ordering use the "C" collation (code-point
+// order), so one B-tree serves both `like 'prefix%'` and the ORDER BY, and a page stops early.
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
+import { recordOf, requireUserRow, USER_COLUMNS, type UserRecord, type UserRow, userNotFound } from "./user-record.js";
+
+export type UserSortField = "created_at" | "username" | "email";
+
+export interface ListUsersInput {
+  readonly username?: string;
+  readonly email?: string;
+  readonly limit?: number;
+  readonly offset?: number;
+  readonly sortDirection?: number;
+  readonly sortBy?: string;
+}
+
+export interface UserPage {
+  readonly data: UserRecord[];
+  readonly hasNext: boolean;
+  readonly totalCount: number;
+}
+
+export const DEFAULT_LIMIT = 10;
+
+const SORT_EXPRESSIONS: Record<UserSortField, string> = {
+  created_at: "created_at",
+  username: 'username_normalized collate "C"',
+  email: 'email_normalized collate "C"',
+};
+
+/** `like` pattern for "starts with `prefix`", with the pattern characters escaped. */
+function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listUsers(em: EntityManager, tenantId: string, input: ListUsersInput): Promise<UserPage> {
+  const limit = input.limit || DEFAULT_LIMIT;
+  const offset = input.offset ?? 0;
+  const direction = input.sortDirection === 1 ? "asc" : "desc";
+  const sortBy = (input.sortBy || "created_at") as UserSortField;
+  const where = ["tenant_id = ?"];
+  const params: unknown[] = [tenantId];
+  const username = input.username ? normalizeUsername(input.username) : "";
+  const email = input.email ? normalizeEmail(input.email) : "";
+  if (username) {
+    where.push(`username_normalized collate "C" like ? escape '\\'`);
+    params.push(prefixPattern(username));
+  }
+  if (email) {
+    where.push(`email_normalized collate "C" like ? escape '\\'`);
+    params.push(prefixPattern(email));
+  }
+  const nulls = direction === "asc" ? "nulls last" : "nulls first";
+  const order = `${SORT_EXPRESSIONS[sortBy]} ${direction}${sortBy === "email" ? ` ${nulls}` : ""}, id ${direction}`;
+  const connection = em.getConnection();
+  const [rows, counted] = await Promise.all([
+    connection.execute(`select ${USER_COLUMNS} from app_user where ${where.join(" and ")} order by ${order} limit ? offset ?`, [
+      ...params,
+      limit + 1,
+      offset,
+    ]) as Promise<UserRow[]>,
+    connection.execute(`select count(*)::int as n from app_user where ${where.join(" and ")}`, params) as Promise<{ n: number }[]>,
+  ]);
+  return { data: rows.slice(0, limit).map(recordOf), hasNext: rows.length > limit, totalCount: counted[0]?.n ?? 0 };
+}
+
+export async function getUser(em: EntityManager, tenantId: string, userId: string): Promise<UserRecord> {
+  return recordOf(await requireUserRow(em, tenantId, userId));
+}
+
+export async function getUserByName(em: EntityManager, tenantId: string, username: string): Promise<UserRecord> {
+  const [row] = (await em
+    .getConnection()
+    .execute(`select ${USER_COLUMNS} from app_user where tenant_id = ? and username_normalized = ?`, [
+      tenantId,
+      normalizeUsername(username),
+    ])) as UserRow[];
+  if (!row) throw userNotFound(username);
+  return recordOf(row);
+}
+
+/** The caller's own user, whichever tenant its credential acts in (deliberately by id only). */
+export async function getCurrentUser(em: EntityManager, userId: string): Promise<UserRecord> {
+  const [row] = (await em.getConnection().execute(`select ${USER_COLUMNS} from app_user where id = ?`, [userId])) as UserRow[];
+  if (!row) throw userNotFound(userId);
+  return recordOf(row);
+}
