@@ -7,7 +7,12 @@ import type { Logger } from "../logging/logger.js";
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
 export const clientAddressKey = createContextKey<string>("", { description: "client IP address" });
 export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "request logger" });
-export const entityManagerKey = createContextKey<EntityManager | undefined>(undefined, {
+/** Forks the request's EntityManager the first time a handler asks for it. */
+export interface LazyEntityManager {
+  get(): EntityManager;
+}
+
+export const entityManagerKey = createContextKey<LazyEntityManager | undefined>(undefined, {
   description: "EntityManager fork of this request",
 });
 
@@ -29,7 +34,7 @@ export function requestContextValues(info: RequestInfo): ContextValues {
 export function entityManager(ctx: HandlerContext): EntityManager {
   const em = ctx.values.get(entityManagerKey);
   if (!em) throw new Error("no EntityManager in context: is the database interceptor installed?");
-  return em;
+  return em.get();
 }
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "authenticated caller" });

@@ -4,9 +4,9 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { notFound } from "../../errors/domain-error.js";
 import { type AuthRequest, AuthRequestEntity } from "../../persistence/entities/auth-flow.js";
 import { type Client, ClientEntity } from "../../persistence/entities/client.js";
-import type { Tenant } from "../../persistence/entities/tenant.js";
+import { type Tenant, TenantEntity } from "../../persistence/entities/tenant.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
-import { getTenant } from "../tenants/tenant-admin.js";
+import { tenantNotFound } from "../tenants/tenant-admin.js";
 
 export interface AuthTarget {
   readonly tenant: Tenant;
@@ -19,6 +19,17 @@ export function authRequestNotFound(): Error {
   return notFound("AUTH_REQUEST_NOT_FOUND", "The authorization request is unknown or has expired; start the login again");
 }
 
+/**
+ * The tenant row, as `getTenant` loads it but through a plain SELECT mapped onto the entity
+ * (`em.map`): every login step reads it, and MikroORM's query builder (`findOne`) costs several
+ * times the round trip itself (see bench/results/auth.md).
+ */
+async function tenantById(em: EntityManager, tenantId: string): Promise<Tenant> {
+  const [row] = (await em.getConnection().execute('select * from "tenant" where "id" = ?', [tenantId])) as Record<string, unknown>[];
+  if (!row) throw tenantNotFound(tenantId);
+  return em.map(TenantEntity, row);
+}
+
 export async function resolveAuthTarget(
   em: EntityManager,
   input: { authReqId?: string; tenantId?: string },
@@ -28,11 +39,11 @@ export async function resolveAuthTarget(
     // The id names its tenant; deliberately looked up across tenants.
     const authRequest = await em.findOne(AuthRequestEntity, { id: input.authReqId }, { filters: { tenant: false } });
     if (!authRequest || authRequest.expiresAt <= new Date()) throw authRequestNotFound();
-    const tenant = await getTenant(em, authRequest.tenant);
+    const tenant = await tenantById(em, authRequest.tenant);
     const client = await scopeToTenant(em, tenant.id).findOne(ClientEntity, { clientId: authRequest.clientId });
     return { tenant, authRequest, client: client ?? undefined };
   }
-  const tenant = await getTenant(em, input.tenantId || defaultTenant);
+  const tenant = await tenantById(em, input.tenantId || defaultTenant);
   scopeToTenant(em, tenant.id);
   return { tenant, authRequest: undefined, client: undefined };
 }

@@ -39,7 +39,12 @@ export async function authenticateClient(em: EntityManager, tenantId: string, pr
   const clientId = basic?.id ?? presented.clientId;
   const secret = basic?.secret ?? presented.clientSecret;
   if (!clientId) throw oauthError("invalid_client", "Client authentication failed");
-  const client = await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId });
+  // A plain SELECT mapped onto the entity (`em.map`): the same row the tenant-filtered `findOne`
+  // reads, without the query builder, which costs several times the round trip on this hot path.
+  const [row] = (await scopeToTenant(em, tenantId)
+    .getConnection()
+    .execute('select * from "client" where "tenant_id" = ? and "client_id" = ?', [tenantId, clientId])) as Record<string, unknown>[];
+  const client = row ? em.map(ClientEntity, row) : null;
   if (!client || client.isLock) throw oauthError("invalid_client", "Client authentication failed");
   if (client.clientType === "confidential") {
     if (!secret || !client.secretHash || !secretMatches(secret, client.secretHash))

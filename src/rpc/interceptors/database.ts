@@ -1,11 +1,18 @@
-// Gives every RPC its own EntityManager fork (identity map and unit of work per request).
+// Gives every RPC its own EntityManager fork (identity map and unit of work per request), made on
+// first use: RPCs that never touch the ORM (health, JWKS from cache) do not pay for a fork.
 import type { Interceptor } from "@connectrpc/connect";
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import { entityManagerKey } from "../context.js";
 
 export function database(orm: MikroORM): Interceptor {
   return (next) => (req) => {
-    req.contextValues.set(entityManagerKey, orm.em.fork());
+    let em: EntityManager | undefined;
+    req.contextValues.set(entityManagerKey, {
+      get: () => {
+        em ??= orm.em.fork();
+        return em;
+      },
+    });
     return next(req);
   };
 }
