@@ -1,0 +1,85 @@
+// The real server for the auth benchmark (bench/auth-bench.ts), in its own process: startServer
+// with the production services, against DATABASE_URL, with the configuration the launcher passes
+// in the environment (PORT and PUBLIC_URL — the issuers name the real address —, SVAULT_KEK,
+// SVAULT_BOOTSTRAP_API_KEY, TRUST_PROXY_HOPS). It adds bench-only routes that do no query:
+//
+//   GET /__bench/query-count      {"queries": n, "requests": n}: database round trips since start
+//                                 (every statement knex sends, incl. BEGIN/COMMIT and the batched
+//                               audit inserts) and HTTP requests received (except /__bench/*).
+//   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,000 kept),
+//                               to show which statements one request costs.
+//
+// Prints `{"port":…}` on stdout once listening (logs go to stderr); SIGTERM closes it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { loadConfig } from "../src/config/config.js";
+import { createLogger } from "../src/logging/logger.js";
+import type { Database } from "../src/persistence/database.js";
+import { startServer } from "../src/server.js";
+import { createServices } from "../src/services.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "svault-auth-bench-"));
+const config = loadConfig({
+  ...process.env,
+  HOST: "127.0.0.1",
+  GRPC_PORT: "0",
+  DATA_DIR: dataDir,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  SVAULT_ENV: "bench",
+});
+const logger = createLogger(config.logLevel, process.stderr);
+
+const KEPT = 2000;
+let queries = 0;
+let requests = 0;
+const recent: { seq: number; sql: string }[] = [];
+
+let database: Database | undefined;
+
+async function queryCounter(app: FastifyInstance): Promise<void> {
+  const db = database;
+  if (!db) throw new Error("auth-bench-server: the database is not open yet");
+  db.orm.em
+    .getConnection()
+    .getKnex()
+    .on("query", (query: { sql?: string }) => {
+      queries++;
+      recent.push({ seq: queries, sql: String(query.sql ?? "").replace(/\s+/g, " ") });
+      if (recent.length > KEPT) recent.splice(0, recent.length - KEPT);
+    });
+  // Every HTTP/1.1 request the server receives, whichever route answers it.
+  app.server.on("request", (req) => {
+    if (!req.url?.startsWith("/__bench/")) requests++;
+  });
+  app.get("/__bench/query-count", async () => ({ queries, requests }));
+  app.get<{ Querystring: { after?: string } }>("/__bench/queries", async (request) => {
+    const after = Number(request.query.after ?? 0);
+    return { queries, statements: recent.filter((q) => q.seq > after) };
+  });
+}
+
+const server = await startServer(config, logger, {
+  registrations: (deps) => {
+    database = deps.database;
+    return createServices(deps);
+  },
+  announce: () => {},
+  plugins: [queryCounter],
+});
+process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+
+let stopping = false;
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await server.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());

@@ -1,0 +1,677 @@
+// `npm run bench:auth`: the benchmark of the hot authentication endpoints. Creates a fresh Postgres
+// database, starts the real server (bench/auth-bench-server.ts) in a child process, sets up a
+// tenant, a confidential client, users (registered with OPAQUE through the API) and OIDC code
+// flows, then measures, each from a load-generator child (bench/auth-load.ts):
+//
+//   login               Get Challenge + Authenticate loops (OPAQUE §7), against the ceiling: the
+//                       raw server.startLogin + server.finishLogin of bench/auth-ceiling.ts, run on
+//                       the server's core while the server is idle (before and after the scenario)
+//   refresh             POST /{tenant}/token grant_type=refresh_token (one rotating chain per connection)
+//   client_credentials  POST /{tenant}/token grant_type=client_credentials
+//   userinfo            GET /{tenant}/userinfo with a bearer access token
+//   jwks                GET /{tenant}/.well-known/jwks.json
+//   discovery           GET /{tenant}/.well-known/openid-configuration
+//
+// Database round trips are counted in the server (knex 'query' events) and reported per request,
+// both under load (Δ statements / Δ requests, which includes the batched audit inserts and any
+// background work) and for one request on the idle server (the exact statements it sent).
+// With taskset the server and the ceiling are pinned to CPU 0, the load generators and this
+// launcher to CPU 1; Postgres is not pinned. Markdown report on stdout, progress on stderr; exits
+// 1 when any request failed.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import os from "node:os";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
+import type { CeilingOptions, CeilingResult } from "./auth-ceiling.js";
+import type { AuthLoaderEvent, AuthLoadOptions, AuthLoadResult, StepStats } from "./auth-load.js";
+import { type BenchUser, ke3Of, loginUser, prepareKe1 } from "./auth-opaque-client.js";
+import {
+  type BenchClient,
+  benchUsers,
+  codeFlow,
+  createTenantAndClient,
+  type FlowTokens,
+  inBatches,
+  registerUsers,
+  type Target,
+} from "./auth-setup.js";
+import { createBenchDatabase } from "./database.js";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+    "login-loops": { type: "string" },
+    users: { type: "string" },
+    scenarios: { type: "string" },
+    "cpu-prof": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+const ALL = ["login", "refresh", "client_credentials", "userinfo", "jwks", "discovery"] as const;
+type ScenarioName = (typeof ALL)[number];
+const USAGE = `usage: npm run bench:auth -- [options]
+  --duration S        measured seconds per scenario and per ceiling run (BENCH_DURATION, default 8)
+  --warmup S          warm-up seconds per scenario (BENCH_WARMUP, default 2; the ceiling warms up 1 s)
+  --connections N     connections of the OIDC scenarios = refresh-token chains (BENCH_CONNECTIONS, default 16)
+  --login-loops N     concurrent login loops (BENCH_LOGIN_LOOPS, default 16)
+  --users N           users registered before timing (default 50)
+  --scenarios LIST    a subset of ${ALL.join(",")}
+  --cpu-prof DIR      run the server with node --cpu-prof, writing the profile into DIR
+`;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+const durationSeconds = positive("--duration", args.duration ?? process.env.BENCH_DURATION, 8);
+const warmupSeconds = positive("--warmup", args.warmup ?? process.env.BENCH_WARMUP, 2);
+const connections = Math.max(1, Math.round(positive("--connections", args.connections ?? process.env.BENCH_CONNECTIONS, 16)));
+const loginLoops = Math.max(1, Math.round(positive("--login-loops", args["login-loops"] ?? process.env.BENCH_LOGIN_LOOPS, 16)));
+const userCount = Math.max(1, Math.round(positive("--users", args.users, 50)));
+const wanted = args.scenarios ? args.scenarios.split(",").map((s) => s.trim()) : [...ALL];
+for (const name of wanted)
+  if (!(ALL as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (${ALL.join(", ")})`);
+const scenarios = ALL.filter((name) => wanted.includes(name));
+const benchDir = new URL(".", import.meta.url).pathname;
+const projectDir = new URL("..", import.meta.url).pathname;
+const TENANT = "bench";
+
+// --- machine and CPU accounting (as bench/run.ts) -------------------------------------------------
+
+const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
+const cores = os.availableParallelism();
+const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+const hasTaskset = spawnSync("which", ["taskset"], { encoding: "utf8" }).status === 0;
+const pinned = hasTaskset && cores >= 2;
+const SERVER_CPU = "0";
+const LOADER_CPU = "1";
+if (pinned) spawnSync("taskset", ["-a", "-p", "-c", LOADER_CPU, String(process.pid)], { stdio: "ignore" });
+const pinning = pinned
+  ? `server and login ceiling pinned to CPU ${SERVER_CPU}, load generators (and the launcher) to CPU ${LOADER_CPU} with \`taskset\`; Postgres is not pinned`
+  : hasTaskset
+    ? "no pinning (a single CPU)"
+    : "no pinning (`taskset` not found)";
+
+function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+function backendCpuSeconds(database: string): Map<number, number> {
+  const backends = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(database)) continue;
+      backends.set(Number(entry), processCpuSeconds(Number(entry)));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return backends;
+}
+
+function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (ticks.reduce((a, b) => a + b, 0) - idle) / clockTicks;
+}
+
+// --- child processes --------------------------------------------------------------------------
+
+function log(message: string): void {
+  process.stderr.write(`[bench:auth] ${message}\n`);
+}
+
+const children = new Set<ChildProcess>();
+
+function spawnNode(cpu: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const command = [process.execPath, "--import", "tsx", ...nodeArgs];
+  const [file, fileArgs] = pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
+  const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly baseUrl: string;
+  readonly database: string;
+}
+
+async function startServer(databaseUrl: string, database: string, kek: string, adminKey: string): Promise<ServerProcess> {
+  const port = await freePort();
+  const nodeArgs = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [];
+  const child = spawnNode(SERVER_CPU, [...nodeArgs, `${benchDir}auth-bench-server.ts`], {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SVAULT_KEK: kek,
+    SVAULT_BOOTSTRAP_API_KEY: adminKey,
+    // The login loops each present their own client address (X-Forwarded-For), as distinct users
+    // behind one reverse proxy would; the throttle counts guesses per address.
+    TRUST_PROXY_HOPS: "1",
+    LOG_LEVEL: "warn",
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const ready = new Promise<{ port: number }>((resolve, reject) => {
+    lines.once("line", (line) => {
+      try {
+        resolve(JSON.parse(line) as { port: number });
+      } catch {
+        reject(new Error(`bench server: unexpected output ${JSON.stringify(line)}`));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`bench server exited (${code}) before listening`)));
+  });
+  const answer = await ready;
+  lines.on("line", (line) => log(`server: ${line}`));
+  return { child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${answer.port}`, database };
+}
+
+// --- query counting ---------------------------------------------------------------------------
+
+interface Counts {
+  readonly queries: number;
+  readonly requests: number;
+}
+
+async function counts(server: ServerProcess): Promise<Counts> {
+  return (await (await fetch(`${server.baseUrl}/__bench/query-count`)).json()) as Counts;
+}
+
+async function statementsAfter(server: ServerProcess, seq: number): Promise<string[]> {
+  const answer = (await (await fetch(`${server.baseUrl}/__bench/queries?after=${seq}`)).json()) as { statements: { sql: string }[] };
+  return answer.statements.map((s) => s.sql);
+}
+
+/** The statements one request sends, on the idle server (the audit batch lands 200 ms later: excluded). */
+async function probe(server: ServerProcess, label: string, request: () => Promise<Response>): Promise<Probe> {
+  const before = await counts(server);
+  const res = await request();
+  const text = await res.text();
+  if (!res.ok) throw new Error(`probe ${label}: ${res.status} ${text.slice(0, 300)}`);
+  const statements = await statementsAfter(server, before.queries);
+  return { label, statements, body: text };
+}
+
+interface Probe {
+  readonly label: string;
+  readonly statements: readonly string[];
+  readonly body: string;
+}
+
+// --- runs ---------------------------------------------------------------------------------------
+
+interface Measurement {
+  readonly name: ScenarioName;
+  readonly result: AuthLoadResult;
+  readonly serverCpuPercent: number;
+  readonly postgresCpuPercent: number;
+  readonly otherCpuPercent: number;
+  /** Δ database statements / Δ HTTP requests finished by the server in the measured window. */
+  readonly queriesPerRequest: number;
+  readonly serverRequests: number;
+}
+
+async function runLoader(server: ServerProcess, name: ScenarioName, options: AuthLoadOptions): Promise<Measurement> {
+  const child = spawnNode(LOADER_CPU, [`${benchDir}auth-load.ts`, JSON.stringify(options)]);
+  let start: { server: number; backends: Map<number, number>; machine: number; at: number; counts: Counts } | undefined;
+  let measurement: Measurement | undefined;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const event = JSON.parse(line) as AuthLoaderEvent;
+    if (event.event === "measure-start") {
+      start = {
+        server: processCpuSeconds(server.pid),
+        backends: backendCpuSeconds(server.database),
+        machine: machineBusySeconds(),
+        at: performance.now(),
+        counts: await counts(server),
+      };
+    } else if (event.event === "result" && start) {
+      const seconds = (performance.now() - start.at) / 1000;
+      const end = await counts(server);
+      const serverCpu = (processCpuSeconds(server.pid) - start.server) / seconds;
+      const postgresCpu = backendCpuDelta(start.backends, backendCpuSeconds(server.database)) / seconds;
+      const machineCpu = (machineBusySeconds() - start.machine) / seconds;
+      const loaderCpu = event.result.loaderCpuPercent / 100;
+      const requests = end.requests - start.counts.requests;
+      if (process.env.AUTH_BENCH_DEBUG) log(`counts ${JSON.stringify(start.counts)} → ${JSON.stringify(end)}`);
+      measurement = {
+        name,
+        result: event.result,
+        serverCpuPercent: serverCpu * 100,
+        postgresCpuPercent: postgresCpu * 100,
+        otherCpuPercent: Math.max(0, machineCpu - serverCpu - loaderCpu - postgresCpu) * 100,
+        queriesPerRequest: (end.queries - start.counts.queries) / requests,
+        serverRequests: requests,
+      };
+    }
+  }
+  const code = await exited(child);
+  if (code !== 0 || !measurement) throw new Error(`${name} load generator failed (exit ${code})`);
+  return measurement;
+}
+
+async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
+  const child = spawnNode(SERVER_CPU, [`${benchDir}auth-ceiling.ts`, JSON.stringify(options)]);
+  let result: CeilingResult | undefined;
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) result = JSON.parse(line) as CeilingResult;
+  const code = await exited(child);
+  if (code !== 0 || !result) throw new Error(`the login ceiling failed (exit ${code})`);
+  return result;
+}
+
+// --- report -----------------------------------------------------------------------------------
+
+const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
+
+const LABELS: Record<ScenarioName, string> = {
+  login: "Login (Get Challenge + Authenticate)",
+  refresh: "`POST /{tenant}/token` refresh_token",
+  client_credentials: "`POST /{tenant}/token` client_credentials",
+  userinfo: "`GET /{tenant}/userinfo` (Bearer)",
+  jwks: "`GET /{tenant}/.well-known/jwks.json`",
+  discovery: "`GET /{tenant}/.well-known/openid-configuration`",
+};
+
+/** Turns `select … from app_user u …` into a short, recognisable line for the report. */
+function shortSql(sql: string): string {
+  const clean = sql.replace(/\s+/g, " ").trim();
+  return clean.length > 110 ? `${clean.slice(0, 107)}…` : clean;
+}
+
+interface Report {
+  readonly startedAt: Date;
+  readonly postgres: string;
+  readonly background: number;
+  readonly measurements: Map<ScenarioName, Measurement>;
+  readonly ceilings: CeilingResult[];
+  readonly probes: Probe[];
+}
+
+function render(r: Report): string {
+  const out: string[] = [];
+  const command = ["npm run bench:auth", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
+  out.push("### Machine", "");
+  out.push(`- CPU: ${cpuModel}, nproc = ${cores}`);
+  out.push(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; kernel ${os.release()}`);
+  out.push(`- Node ${process.version}; ${r.postgres.split(" on ")[0]} on 127.0.0.1:5432`);
+  out.push(`- Pinning: ${pinning}`);
+  out.push("");
+  out.push("### Run", "");
+  out.push(`- Command: \`${command}\` (started ${r.startedAt.toISOString()})`);
+  out.push(
+    `- Each scenario: ${warmupSeconds} s warm-up, then ${durationSeconds} s measured; OIDC scenarios with ${connections} keep-alive ` +
+      `connections (one request in flight each), login with ${loginLoops} loops over ${userCount} users`,
+  );
+  out.push(`- Background load in the second before the run: ${fixed(r.background, 0)} % of one core`);
+  out.push("");
+
+  const login = r.measurements.get("login");
+  if (login) {
+    const res = login.result;
+    const step = (name: string): StepStats | undefined => res.steps?.[name];
+    const best = r.ceilings.reduce((a, c) => Math.max(a, c.loginsPerSecond), 0);
+    const ratio = best > 0 ? (res.requestsPerSecond / best) * 100 : Number.NaN;
+    const cpuPerLogin = (login.serverCpuPercent / 100 / res.requestsPerSecond) * 1e6;
+    out.push("### Login throughput", "");
+    out.push("| | logins/s | p50 ms | p99 ms |");
+    out.push("|---|---:|---:|---:|");
+    out.push(
+      `| Whole login (challenge → client finishLogin → authenticate) | **${integer(res.requestsPerSecond)}** | ${fixed(res.p50Ms)} | ${fixed(res.p99Ms)} |`,
+    );
+    for (const [name, label] of [
+      ["challenge", "`POST /api/v1/auth/challenge` (KE1 → KE2)"],
+      ["authenticate", "`POST /api/v1/auth/authenticate` (KE3 → nonce)"],
+      ["clientFinishLogin", "client finishLogin between them (load generator, CPU 1)"],
+    ] as const) {
+      const s = step(name);
+      if (s) out.push(`| ${label} | | ${fixed(s.p50Ms)} | ${fixed(s.p99Ms)} |`);
+    }
+    out.push("");
+    for (const [i, c] of r.ceilings.entries()) {
+      out.push(
+        `- Ceiling run ${i + 1} (${i === 0 ? "before" : "after"} the scenario, idle server, CPU ${SERVER_CPU}): ` +
+          `**${integer(c.loginsPerSecond)} logins/s** — server.startLogin ${fixed(c.startLoginMeanUs, 0)} µs + ` +
+          `server.finishLogin ${fixed(c.finishLoginMeanUs, 0)} µs per login (mean; ${c.users} users, ${fixed(c.cpuPercent, 0)} % CPU)`,
+      );
+    }
+    if (r.ceilings.length > 0) {
+      out.push(
+        `- **Login throughput = ${fixed(ratio, 1)} % of the ceiling** (${integer(res.requestsPerSecond)} / ${integer(best)}, the higher ` +
+          `ceiling run; target ≥ 70 %) — ${ratio >= 70 ? "within" : "BELOW"} target`,
+      );
+    }
+    out.push(
+      `- Server CPU: ${fixed(login.serverCpuPercent, 0)} % of CPU ${SERVER_CPU}, ${integer(cpuPerLogin)} µs per login ` +
+        `(the ceiling's OPAQUE calls: ${r.ceilings[0] ? integer(r.ceilings[0].startLoginMeanUs + r.ceilings[0].finishLoginMeanUs) : "n/a"} µs); ` +
+        `Postgres backends ${fixed(login.postgresCpuPercent, 0)} %, load generator ${fixed(res.loaderCpuPercent, 0)} %, everything else ${fixed(login.otherCpuPercent, 0)} %`,
+    );
+    out.push(
+      `- Database round trips: ${fixed(login.queriesPerRequest * 2, 2)} per login under load (${fixed(login.queriesPerRequest, 2)} per request; ` +
+        "includes the batched audit inserts)",
+    );
+    out.push(`- Failures: ${res.errors + res.non2xx} (warm-up: ${res.warmupFailures})`);
+    out.push("");
+  }
+
+  const oidc = scenarios.filter((name) => name !== "login" && r.measurements.has(name));
+  if (oidc.length > 0) {
+    out.push("### OIDC endpoints (server on one core, with Postgres)", "");
+    out.push(
+      "| Endpoint | req/s | p50 ms | p99 ms | DB round trips / request (load) | (one idle request) | server µs / request | errors / non-2xx |",
+    );
+    out.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const name of oidc) {
+      const m = r.measurements.get(name) as Measurement;
+      const res = m.result;
+      const idle = r.probes.find((p) => p.label === name);
+      out.push(
+        `| ${LABELS[name]} | ${integer(res.requestsPerSecond)} | ${fixed(res.p50Ms)} | ${fixed(res.p99Ms)} | ${fixed(m.queriesPerRequest, 2)} ` +
+          `| ${idle ? idle.statements.length : "n/a"} | ${integer((m.serverCpuPercent / 100 / res.requestsPerSecond) * 1e6)} | ${res.errors + res.non2xx + res.warmupFailures} |`,
+      );
+    }
+    out.push("");
+    out.push("CPU during the measured windows (100 % = one core):", "");
+    out.push("| Endpoint | server | Postgres backends | load generator | everything else |");
+    out.push("|---|---:|---:|---:|---:|");
+    for (const name of oidc) {
+      const m = r.measurements.get(name) as Measurement;
+      out.push(
+        `| ${name} | ${fixed(m.serverCpuPercent, 0)} % | ${fixed(m.postgresCpuPercent, 0)} % | ${fixed(m.result.loaderCpuPercent, 0)} % | ${fixed(m.otherCpuPercent, 0)} % |`,
+      );
+    }
+    const refresh = r.measurements.get("refresh");
+    if (refresh) {
+      const idle = r.probes.find((p) => p.label === "refresh");
+      out.push("");
+      out.push(
+        `- **Token endpoint (refresh_token): ${fixed(refresh.queriesPerRequest, 2)} round trips per request under load, ` +
+          `${idle?.statements.length ?? "n/a"} for one request** (target ≤ 3) — ${(idle?.statements.length ?? 99) <= 3 ? "within" : "ABOVE"} target`,
+      );
+    }
+    out.push("");
+  }
+
+  if (r.probes.length > 0) {
+    out.push("### Statements of one request (idle server)", "");
+    for (const p of r.probes) {
+      out.push(`- **${p.label}** — ${p.statements.length}:`);
+      for (const sql of p.statements) out.push(`  - \`${shortSql(sql).replace(/`/g, "'")}\``);
+    }
+    out.push("");
+  }
+  return `${out.join("\n")}\n`;
+}
+
+// --- main -------------------------------------------------------------------------------------
+
+let cleanup: (() => Promise<void>) | undefined;
+process.once("SIGINT", () => {
+  log("interrupted: stopping children and dropping the database");
+  void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(130));
+});
+
+async function backgroundLoad(): Promise<number> {
+  const before = machineBusySeconds();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return (machineBusySeconds() - before) * 100;
+}
+
+async function probes(server: ServerProcess, target: Target, client: BenchClient, users: BenchUser[], flow: FlowTokens): Promise<Probe[]> {
+  const found: Probe[] = [];
+  const user = users[0] as BenchUser;
+  if (scenarios.includes("login")) {
+    // Both steps of one login, each probed apart (the request in between is the launcher's own).
+    const ke1 = prepareKe1(user.secret);
+    const headers = { "content-type": "application/json", "x-forwarded-for": "10.99.0.1" };
+    const challenge = await probe(server, "login: challenge", () =>
+      fetch(`${target.baseUrl}/api/v1/auth/challenge?tenant_id=${TENANT}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ username: user.username, cipherKey: ke1.cipherKey }),
+      }),
+    );
+    found.push(challenge);
+    const finished = ke3Of(ke1, user, (JSON.parse(challenge.body) as { challenge_data: string }).challenge_data, target.issuer, TENANT);
+    if (!finished) throw new Error("probe: KE2 did not verify");
+    found.push(
+      await probe(server, "login: authenticate", () =>
+        fetch(`${target.baseUrl}/api/v1/auth/authenticate?tenant_id=${TENANT}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({
+            username: user.username,
+            cipherKey: ke1.cipherKey,
+            challenge_id: finished.challengeId,
+            challenge_data: finished.ke3,
+          }),
+        }),
+      ),
+    );
+  }
+  const form = (body: Record<string, string>) => ({
+    method: "POST",
+    headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(body).toString(),
+  });
+  if (scenarios.includes("refresh"))
+    found.push(
+      await probe(server, "refresh", () =>
+        fetch(`${target.issuer}/token`, form({ grant_type: "refresh_token", refresh_token: flow.refreshToken })),
+      ),
+    );
+  if (scenarios.includes("client_credentials"))
+    found.push(
+      await probe(server, "client_credentials", () => fetch(`${target.issuer}/token`, form({ grant_type: "client_credentials" }))),
+    );
+  if (scenarios.includes("userinfo"))
+    found.push(
+      await probe(server, "userinfo", () =>
+        fetch(`${target.issuer}/userinfo`, { headers: { authorization: `Bearer ${flow.accessToken}` } }),
+      ),
+    );
+  if (scenarios.includes("jwks")) found.push(await probe(server, "jwks", () => fetch(`${target.issuer}/.well-known/jwks.json`)));
+  if (scenarios.includes("discovery"))
+    found.push(await probe(server, "discovery", () => fetch(`${target.issuer}/.well-known/openid-configuration`)));
+  return found;
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const background = await backgroundLoad();
+  if (background > 20)
+    log(`WARNING: the machine is already ${fixed(background, 0)} % busy (of one core) before the run: numbers will be skewed`);
+  log(`${pinning}; scenarios ${scenarios.join(", ")}; ${warmupSeconds} s warm-up + ${durationSeconds} s each`);
+  const database = await createBenchDatabase();
+  let server: ServerProcess | undefined;
+  let dropped = false;
+  cleanup = async () => {
+    await Promise.all([...children].map((child) => stopChild(child)));
+    if (!dropped) {
+      dropped = true;
+      await database.drop();
+    }
+  };
+  try {
+    const kek = randomBytes(32).toString("base64");
+    const adminKey = issueApiKey().key;
+    log(`database ${database.name}; starting the server`);
+    server = await startServer(database.url, database.name, kek, adminKey);
+    const target: Target = { baseUrl: server.baseUrl, issuer: `${server.baseUrl}/${TENANT}`, tenantId: TENANT };
+    log(`server pid ${server.pid} on ${server.baseUrl}`);
+
+    // --- fixtures, through the API ---
+    let t = performance.now();
+    const client = await createTenantAndClient(target, adminKey);
+    const users = benchUsers(userCount);
+    await registerUsers(target, users);
+    log(`tenant ${TENANT}, client ${client.clientId}, ${users.length} users registered (${integer(performance.now() - t)} ms)`);
+    t = performance.now();
+    const needsFlows = scenarios.some((s) => s !== "login" && s !== "jwks" && s !== "discovery");
+    const chains = needsFlows
+      ? await inBatches(
+          Array.from({ length: connections + 1 }, (_, i) => users[i % users.length] as BenchUser),
+          4,
+          (user) => codeFlow(target, client, user),
+        )
+      : [];
+    if (needsFlows) log(`${chains.length} authorization-code flows done (${integer(performance.now() - t)} ms)`);
+    // One more login through the API, so that the tenant's setup and keys are warm before probing.
+    await loginUser(target.baseUrl, target.issuer, TENANT, users[0] as BenchUser);
+    const probeFlow = chains.pop() as FlowTokens;
+    const found = await probes(server, target, client, users, probeFlow ?? { accessToken: "", refreshToken: "" });
+    for (const p of found) log(`probe ${p.label}: ${p.statements.length} statements`);
+
+    const measurements = new Map<ScenarioName, Measurement>();
+    const ceilings: CeilingResult[] = [];
+    const common = { baseUrl: server.baseUrl, warmupSeconds, durationSeconds };
+    const ceilingOptions: CeilingOptions = {
+      databaseUrl: database.url,
+      kek,
+      tenantId: TENANT,
+      issuer: target.issuer,
+      users,
+      warmupSeconds: Math.min(1, warmupSeconds),
+      durationSeconds,
+    };
+    const report = (name: ScenarioName, m: Measurement) => {
+      const r = m.result;
+      log(
+        `    ${integer(r.requestsPerSecond)} ${name === "login" ? "logins" : "req"}/s, p50 ${fixed(r.p50Ms)} ms, p99 ${fixed(r.p99Ms)} ms, ` +
+          `failures ${r.errors + r.non2xx} (warm-up ${r.warmupFailures}); ${fixed(m.queriesPerRequest, 2)} queries/request; CPU: server ` +
+          `${fixed(m.serverCpuPercent, 0)} %, Postgres ${fixed(m.postgresCpuPercent, 0)} %, loader ${fixed(r.loaderCpuPercent, 0)} %, else ${fixed(m.otherCpuPercent, 0)} %`,
+      );
+    };
+
+    for (const name of scenarios) {
+      if (name === "login") {
+        log("login ceiling (raw server.startLogin + server.finishLogin on the idle server's core), run 1");
+        ceilings.push(await runCeiling(ceilingOptions));
+        log(`    ${integer(ceilings[0]?.loginsPerSecond ?? Number.NaN)} logins/s`);
+        log(`login: ${loginLoops} loops`);
+        const m = await runLoader(server, name, {
+          ...common,
+          mode: "login",
+          connections: loginLoops,
+          tenantId: TENANT,
+          issuer: target.issuer,
+          users,
+        });
+        measurements.set(name, m);
+        report(name, m);
+        log("login ceiling, run 2");
+        ceilings.push(await runCeiling(ceilingOptions));
+        log(`    ${integer(ceilings[1]?.loginsPerSecond ?? Number.NaN)} logins/s`);
+        continue;
+      }
+      log(`${name}: ${connections} connections`);
+      const tokenPath = `/${TENANT}/token`;
+      const options: AuthLoadOptions =
+        name === "refresh"
+          ? {
+              ...common,
+              mode: "refresh",
+              connections,
+              tokenPath,
+              authorization: client.basic,
+              refreshTokens: chains.map((c) => c.refreshToken),
+            }
+          : name === "client_credentials"
+            ? {
+                ...common,
+                mode: "static",
+                connections,
+                path: tokenPath,
+                method: "POST",
+                headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+                body: "grant_type=client_credentials",
+              }
+            : name === "userinfo"
+              ? {
+                  ...common,
+                  mode: "static",
+                  connections,
+                  path: `/${TENANT}/userinfo`,
+                  headers: { authorization: `Bearer ${probeFlow.accessToken}` },
+                }
+              : {
+                  ...common,
+                  mode: "static",
+                  connections,
+                  path: name === "jwks" ? `/${TENANT}/.well-known/jwks.json` : `/${TENANT}/.well-known/openid-configuration`,
+                };
+      const m = await runLoader(server, name, options);
+      measurements.set(name, m);
+      report(name, m);
+    }
+
+    process.stdout.write(render({ startedAt, postgres: database.serverVersion, background, measurements, ceilings, probes: found }));
+    const failures = [...measurements.values()].reduce((sum, m) => sum + m.result.errors + m.result.non2xx + m.result.warmupFailures, 0);
+    if (failures > 0) {
+      log(`FAILED: ${failures} failed requests`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    if (server) await stopChild(server.child);
+    await cleanup();
+    log(`stopped the server and dropped ${database.name}`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    void (cleanup?.() ?? Promise.resolve()).finally(() => process.exit(1));
+  },
+);
