@@ -3,11 +3,12 @@
 // in the environment (PORT and PUBLIC_URL — the issuers name the real address —, SVAULT_KEK,
 // SVAULT_BOOTSTRAP_API_KEY, TRUST_PROXY_HOPS). It adds bench-only routes that do no query:
 //
-//   GET /__bench/query-count      {"queries": n, "requests": n}: database round trips since start
-//                                 (every statement knex sends, incl. BEGIN/COMMIT and the batched
-//                               audit inserts) and HTTP requests received (except /__bench/*).
-//   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,000 kept),
-//                               to show which statements one request costs.
+//   GET /__bench/query-count       {"queries": n, "requests": n}: the database round trips since
+//                                  start (every statement knex sends, incl. BEGIN/COMMIT and the
+//                                  batched audit inserts) and the HTTP requests received (except
+//                                  /__bench/*)
+//   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,048 are
+//                                  kept), to show which statements one request sends
 //
 // Prints `{"port":…}` on stdout once listening (logs go to stderr); SIGTERM closes it.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,10 +32,12 @@ const config = loadConfig({
 });
 const logger = createLogger(config.logLevel, process.stderr);
 
-const KEPT = 2000;
+// The last KEPT statements, in a ring (the listener must cost next to nothing: it runs for every
+// statement of the measured windows).
+const KEPT = 2048;
+const recent: string[] = new Array(KEPT);
 let queries = 0;
 let requests = 0;
-const recent: { seq: number; sql: string }[] = [];
 
 let database: Database | undefined;
 
@@ -45,9 +48,8 @@ async function queryCounter(app: FastifyInstance): Promise<void> {
     .getConnection()
     .getKnex()
     .on("query", (query: { sql?: string }) => {
+      recent[queries % KEPT] = query.sql ?? "";
       queries++;
-      recent.push({ seq: queries, sql: String(query.sql ?? "").replace(/\s+/g, " ") });
-      if (recent.length > KEPT) recent.splice(0, recent.length - KEPT);
     });
   // Every HTTP/1.1 request the server receives, whichever route answers it.
   app.server.on("request", (req) => {
@@ -55,8 +57,12 @@ async function queryCounter(app: FastifyInstance): Promise<void> {
   });
   app.get("/__bench/query-count", async () => ({ queries, requests }));
   app.get<{ Querystring: { after?: string } }>("/__bench/queries", async (request) => {
-    const after = Number(request.query.after ?? 0);
-    return { queries, statements: recent.filter((q) => q.seq > after) };
+    const after = Math.max(Number(request.query.after ?? 0), queries - KEPT);
+    const statements: { seq: number; sql: string }[] = [];
+    for (let seq = after + 1; seq <= queries; seq++) {
+      statements.push({ seq, sql: (recent[(seq - 1) % KEPT] as string).replace(/\s+/g, " ") });
+    }
+    return { queries, statements };
   });
 }
 

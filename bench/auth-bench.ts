@@ -230,8 +230,13 @@ async function statementsAfter(server: ServerProcess, seq: number): Promise<stri
   return answer.statements.map((s) => s.sql);
 }
 
-/** The statements one request sends, on the idle server (the audit batch lands 200 ms later: excluded). */
+/**
+ * The statements one request sends, on the idle server. It first lets earlier work settle (the
+ * audit events of a login are written in a batch 200 ms later), and reads the statements right
+ * after the answer, so that the batch of this request is not counted either.
+ */
 async function probe(server: ServerProcess, label: string, request: () => Promise<Response>): Promise<Probe> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
   const before = await counts(server);
   const res = await request();
   const text = await res.text();
@@ -282,7 +287,6 @@ async function runLoader(server: ServerProcess, name: ScenarioName, options: Aut
       const machineCpu = (machineBusySeconds() - start.machine) / seconds;
       const loaderCpu = event.result.loaderCpuPercent / 100;
       const requests = end.requests - start.counts.requests;
-      if (process.env.AUTH_BENCH_DEBUG) log(`counts ${JSON.stringify(start.counts)} → ${JSON.stringify(end)}`);
       measurement = {
         name,
         result: event.result,
@@ -393,7 +397,8 @@ function render(r: Report): string {
     out.push(
       `- Server CPU: ${fixed(login.serverCpuPercent, 0)} % of CPU ${SERVER_CPU}, ${integer(cpuPerLogin)} µs per login ` +
         `(the ceiling's OPAQUE calls: ${r.ceilings[0] ? integer(r.ceilings[0].startLoginMeanUs + r.ceilings[0].finishLoginMeanUs) : "n/a"} µs); ` +
-        `Postgres backends ${fixed(login.postgresCpuPercent, 0)} %, load generator ${fixed(res.loaderCpuPercent, 0)} %, everything else ${fixed(login.otherCpuPercent, 0)} %`,
+        `Postgres backends ${fixed(login.postgresCpuPercent, 0)} % (${integer((login.postgresCpuPercent / 100 / res.requestsPerSecond) * 1e6)} µs per login), ` +
+        `load generator ${fixed(res.loaderCpuPercent, 0)} %, everything else ${fixed(login.otherCpuPercent, 0)} %`,
     );
     out.push(
       `- Database round trips: ${fixed(login.queriesPerRequest * 2, 2)} per login under load (${fixed(login.queriesPerRequest, 2)} per request; ` +
@@ -421,12 +426,13 @@ function render(r: Report): string {
     }
     out.push("");
     out.push("CPU during the measured windows (100 % = one core):", "");
-    out.push("| Endpoint | server | Postgres backends | load generator | everything else |");
-    out.push("|---|---:|---:|---:|---:|");
+    out.push("| Endpoint | server | Postgres backends | Postgres µs / request | load generator | everything else |");
+    out.push("|---|---:|---:|---:|---:|---:|");
     for (const name of oidc) {
       const m = r.measurements.get(name) as Measurement;
       out.push(
-        `| ${name} | ${fixed(m.serverCpuPercent, 0)} % | ${fixed(m.postgresCpuPercent, 0)} % | ${fixed(m.result.loaderCpuPercent, 0)} % | ${fixed(m.otherCpuPercent, 0)} % |`,
+        `| ${name} | ${fixed(m.serverCpuPercent, 0)} % | ${fixed(m.postgresCpuPercent, 0)} % ` +
+          `| ${integer((m.postgresCpuPercent / 100 / m.result.requestsPerSecond) * 1e6)} | ${fixed(m.result.loaderCpuPercent, 0)} % | ${fixed(m.otherCpuPercent, 0)} % |`,
       );
     }
     const refresh = r.measurements.get("refresh");
@@ -439,6 +445,15 @@ function render(r: Report): string {
       );
     }
     out.push("");
+  }
+
+  const contended = [...r.measurements.values()].filter((m) => m.otherCpuPercent > 20);
+  if (contended.length > 0) {
+    out.push(
+      `**Warning:** other processes used more than 20 % of a core during ${contended.map((m) => m.name).join(", ")} ` +
+        '("everything else"): those numbers are skewed; run again on a quiet machine.',
+      "",
+    );
   }
 
   if (r.probes.length > 0) {
