@@ -397,7 +397,7 @@ function report(rows: Row[], context: { postgres: string; startedAt: Date; backg
     out.push("");
     out.push("### REST vs bare", "");
     out.push(
-      `- **Overhead of the transcoding layer: ${percent(overhead)}** time per request (median bare req/s ÷ median REST req/s − 1; ` +
+      `- **REST overhead (transcoding layer and RPC spine) vs bare: ${percent(overhead)}** time per request (median bare req/s ÷ median REST req/s − 1; ` +
         `target ≤ 15 %) — ${overhead <= 15 ? "within" : "ABOVE"} target`,
     );
     out.push(`- Throughput loss: ${percent(-throughputLoss)} (REST ${integer(rest.rps)} vs bare ${integer(bare.rps)} req/s)`);
