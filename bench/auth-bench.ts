@@ -18,9 +18,8 @@
 // With taskset the server and the ceiling are pinned to CPU 0, the load generators and this
 // launcher to CPU 1; Postgres is not pinned. Markdown report on stdout, progress on stderr; exits
 // 1 when any request failed.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import { createInterface } from "node:readline";
@@ -39,6 +38,23 @@ import {
   registerUsers,
   type Target,
 } from "./auth-setup.js";
+import {
+  LOADER_CPU,
+  SERVER_CPU,
+  backendCpuDelta,
+  backendCpuSeconds,
+  children,
+  cores,
+  cpuModel,
+  exited,
+  hasTaskset,
+  machineBusySeconds,
+  pinned,
+  positive,
+  processCpuSeconds,
+  spawnNode,
+  stopChild,
+} from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
 
 const { values: args } = parseArgs({
@@ -69,13 +85,6 @@ if (args.help) {
   process.exit(0);
 }
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
-
 const durationSeconds = positive("--duration", args.duration ?? process.env.BENCH_DURATION, 8);
 const warmupSeconds = positive("--warmup", args.warmup ?? process.env.BENCH_WARMUP, 2);
 const connections = Math.max(1, Math.round(positive("--connections", args.connections ?? process.env.BENCH_CONNECTIONS, 16)));
@@ -86,18 +95,11 @@ for (const name of wanted)
   if (!(ALL as readonly string[]).includes(name)) throw new Error(`unknown scenario "${name}" (${ALL.join(", ")})`);
 const scenarios = ALL.filter((name) => wanted.includes(name));
 const benchDir = new URL(".", import.meta.url).pathname;
-const projectDir = new URL("..", import.meta.url).pathname;
+const _projectDir = new URL("..", import.meta.url).pathname;
 const TENANT = "bench";
 
 // --- machine and CPU accounting (as bench/run.ts) -------------------------------------------------
 
-const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
-const cores = os.availableParallelism();
-const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-const hasTaskset = spawnSync("which", ["taskset"], { encoding: "utf8" }).status === 0;
-const pinned = hasTaskset && cores >= 2;
-const SERVER_CPU = "0";
-const LOADER_CPU = "1";
 if (pinned) spawnSync("taskset", ["-a", "-p", "-c", LOADER_CPU, String(process.pid)], { stdio: "ignore" });
 const pinning = pinned
   ? `server and login ceiling pinned to CPU ${SERVER_CPU}, load generators (and the launcher) to CPU ${LOADER_CPU} with \`taskset\`; Postgres is not pinned`
@@ -105,67 +107,10 @@ const pinning = pinned
     ? "no pinning (a single CPU)"
     : "no pinning (`taskset` not found)";
 
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
-
-function backendCpuSeconds(database: string): Map<number, number> {
-  const backends = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(database)) continue;
-      backends.set(Number(entry), processCpuSeconds(Number(entry)));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return backends;
-}
-
-function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
-}
-
-function machineBusySeconds(): number {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return (ticks.reduce((a, b) => a + b, 0) - idle) / clockTicks;
-}
-
 // --- child processes --------------------------------------------------------------------------
 
 function log(message: string): void {
   process.stderr.write(`[bench:auth] ${message}\n`);
-}
-
-const children = new Set<ChildProcess>();
-
-function spawnNode(cpu: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const command = [process.execPath, "--import", "tsx", ...nodeArgs];
-  const [file, fileArgs] = pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
-  const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited(child);
-  clearTimeout(timer);
 }
 
 async function freePort(): Promise<number> {

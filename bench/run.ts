@@ -4,11 +4,27 @@
 // server is pinned to CPU 0 and the load generators (and this launcher) to CPU 1.
 // Exits 1 when any request failed (errors, timeouts, unexpected bodies, non-2xx) or when the bare
 // route and REST /health do not answer the same.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import os from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import {
+  LOADER_CPU,
+  SERVER_CPU,
+  backendCpuDelta,
+  backendCpuSeconds,
+  children,
+  cores,
+  cpuModel,
+  exited,
+  hasTaskset,
+  machineBusySeconds,
+  pinned,
+  positive,
+  processCpuSeconds,
+  spawnNode,
+  stopChild,
+} from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
 import { type LoaderEvent, type LoaderOptions, type LoadResult, median } from "./stats.js";
 
@@ -34,18 +50,11 @@ if (args.help) {
   process.exit(0);
 }
 
-function positive(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
-
 const durationSeconds = positive("--duration", args.duration ?? process.env.BENCH_DURATION, 8);
 const warmupSeconds = positive("--warmup", args.warmup ?? process.env.BENCH_WARMUP, 3);
 const connections = Math.round(positive("--connections", args.connections ?? process.env.BENCH_CONNECTIONS, 50));
 const benchDir = new URL(".", import.meta.url).pathname;
-const projectDir = new URL("..", import.meta.url).pathname;
+const _projectDir = new URL("..", import.meta.url).pathname;
 
 // --- scenarios ----------------------------------------------------------------------------------
 
@@ -83,13 +92,6 @@ const order = ORDER.filter((name) => !wanted || wanted.has(name));
 
 // --- machine and CPU accounting ---------------------------------------------------------------
 
-const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
-const cores = os.availableParallelism();
-const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-const hasTaskset = spawnSync("which", ["taskset"], { encoding: "utf8" }).status === 0;
-const pinned = hasTaskset && cores >= 2;
-const SERVER_CPU = "0";
-const LOADER_CPU = "1";
 if (pinned) {
   // This launcher only waits, but keep it off the server's core too (all its threads: -a).
   spawnSync("taskset", ["-a", "-p", "-c", LOADER_CPU, String(process.pid)], { stdio: "ignore" });
@@ -100,74 +102,10 @@ const pinning = pinned
     ? "no pinning (a single CPU)"
     : "no pinning (`taskset` not found)";
 
-/** CPU time of a process (all threads), in seconds. */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime (fields 14, 15)
-}
-
-/** CPU time (seconds) of each Postgres backend serving `database` (its process title names it). */
-function backendCpuSeconds(database: string): Map<number, number> {
-  const backends = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(database)) continue;
-      backends.set(Number(entry), processCpuSeconds(Number(entry)));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return backends;
-}
-
-function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
-}
-
-/** Busy CPU time of the whole machine (all cores), in seconds. */
-function machineBusySeconds(): number {
-  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return (ticks.reduce((a, b) => a + b, 0) - idle) / clockTicks;
-}
-
 // --- child processes --------------------------------------------------------------------------
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
-}
-
-function nodeCommand(cpu: string, nodeArgs: string[]): [string, string[]] {
-  const command = [process.execPath, "--import", "tsx", ...nodeArgs];
-  return pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
-}
-
-const children = new Set<ChildProcess>();
-
-function spawnNode(cpu: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const [command, commandArgs] = nodeCommand(cpu, nodeArgs);
-  const child = spawn(command, commandArgs, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited(child);
-  clearTimeout(timer);
 }
 
 interface ServerProcess {

@@ -1,0 +1,85 @@
+// What both benchmark launchers (run.ts, auth-bench.ts) need of the machine: option parsing, CPU
+// pinning with taskset, per-process and per-Postgres-backend CPU accounting from /proc, and the
+// child processes they start.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
+
+export function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+export const cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown";
+export const cores = os.availableParallelism();
+const clockTicks = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+export const hasTaskset = spawnSync("which", ["taskset"], { encoding: "utf8" }).status === 0;
+export const pinned = hasTaskset && cores >= 2;
+export const SERVER_CPU = "0";
+export const LOADER_CPU = "1";
+
+/** CPU time of a process (all threads), in seconds. */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime (fields 14, 15)
+}
+
+/** CPU time (seconds) of each Postgres backend serving `database` (its process title names it). */
+export function backendCpuSeconds(database: string): Map<number, number> {
+  const backends = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(database)) continue;
+      backends.set(Number(entry), processCpuSeconds(Number(entry)));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return backends;
+}
+
+export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** Busy CPU time of the whole machine (all cores), in seconds. */
+export function machineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (ticks.reduce((a, b) => a + b, 0) - idle) / clockTicks;
+}
+
+const projectDir = new URL("..", import.meta.url).pathname;
+
+/** Every child still running, so that a launcher can stop them all on exit. */
+export const children = new Set<ChildProcess>();
+
+/** `node --import tsx …`, pinned to `cpu` when taskset is available. */
+export function spawnNode(cpu: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const command = [process.execPath, "--import", "tsx", ...nodeArgs];
+  const [file, fileArgs] = pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
+  const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
