@@ -10,5 +10,7 @@ if [ -z "${TEST_PG_ADMIN_URL:-}" ] && command -v pg_isready >/dev/null && ! pg_i
     for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
   fi
 fi
+# The hosted pages are served from dist/ui (browser tests need them current).
+node scripts/build-ui.mjs >/dev/null
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
 exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"

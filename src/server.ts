@@ -4,7 +4,8 @@ import { type App, type AppDeps, buildApp } from "./app.js";
 import type { Config } from "./config/config.js";
 import { loadKeyring } from "./crypto/key-encryption-key.js";
 import { docsRoutes } from "./docs/docs-routes.js";
-import { placeholderPages } from "./ui/placeholder-pages.js";
+import { hostedPages } from "./ui/hosted-pages.js";
+import { loadUiAssets, uiAssetRoutes } from "./ui/ui-assets.js";
 import { Authenticator } from "./domain/auth/authenticator.js";
 import { bootstrap } from "./domain/bootstrap.js";
 import { startHousekeeping } from "./domain/housekeeping.js";
@@ -57,6 +58,14 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const mail = accountMail(createMailer(config, logger), config.publicUrl, logger);
     const oidc = createOidcComponents(config, keys);
     const deps: ServiceDeps = { config, database, keys, keyring, events, mail, logger, oidc };
+    const uiAssets = loadUiAssets();
+    if (!uiAssets) logger.warn("the hosted login pages are not built: run npm run build:ui");
+    const pageDeps = {
+      database,
+      assets: uiAssets,
+      defaultTenant: config.defaultTenant,
+      issuerOf: (tenantId: string) => oidc.issuers.of(tenantId).issuer,
+    };
     const app = await buildApp({
       config,
       logger,
@@ -67,7 +76,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         accessTokenPrincipals(() => database.orm.em.fork(), oidc.tokens),
       ),
       registrations: (options.registrations ?? createServices)(deps),
-      plugins: [docsRoutes(config), placeholderPages, ...(options.plugins ?? [])],
+      plugins: [docsRoutes(config), uiAssetRoutes(uiAssets), hostedPages(pageDeps), ...(options.plugins ?? [])],
     });
     const { port, grpcPort } = await app.listen();
     const stopHousekeeping = startHousekeeping(database.orm, logger);

@@ -20,7 +20,7 @@ export function publicClientMessage(found: ClientAndTenant): MessageInitShape<ty
   };
 }
 
-export function publicTenantMessage({ tenant }: ClientAndTenant): MessageInitShape<typeof PublicTenantSchema> {
+export function publicTenantMessage({ tenant }: Pick<ClientAndTenant, "tenant">): MessageInitShape<typeof PublicTenantSchema> {
   return {
     tenantId: tenant.id,
     displayName: tenant.displayName,

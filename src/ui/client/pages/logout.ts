@@ -1,0 +1,30 @@
+// RP-initiated logout without a valid id_token_hint: the service asks before ending the browser's
+// session (OpenID Connect RP-Initiated Logout 1.0 §2), so that a link on another site cannot sign
+// people out. The form posts to the logout endpoint (#6), whose same-site POST carries the
+// SameSite=Lax session cookie.
+import type { HostedPageData } from "../../page-data.js";
+import { pageFrame, safeUrl, tenantName } from "../components/page-frame.js";
+import { h, replaceChildren } from "../dom.js";
+
+export function logoutPage(data: HostedPageData): void {
+  const frame = pageFrame(data, "Sign out");
+  frame.setTitle("Sign out?", `You are signed in to ${tenantName(data)}.`);
+  const hidden = Object.entries(data.params)
+    .filter(([, value]) => value !== "")
+    .map(([name, value]) => h("input", { type: "hidden", name, value }));
+  const back = safeUrl(data.client?.clientUri);
+  const form = h(
+    "form",
+    { method: "post", action: "/api/v1/auth/oidc/logout" },
+    ...hidden,
+    h("input", { type: "hidden", name: "tenant_id", value: data.tenant.tenantId }),
+    h(
+      "div",
+      { class: "actions" },
+      back ? h("a", { class: "button secondary", href: back }, "Stay signed in") : null,
+      h("button", { type: "submit", class: "primary" }, "Sign out"),
+    ),
+  );
+  replaceChildren(frame.body, form);
+  (form.querySelector("button") as HTMLButtonElement).focus();
+}

@@ -1,0 +1,115 @@
+// One service, one tenant (settings per test file), one application (relying-party-app.ts) with a
+// registered confidential client, one Chromium — and the steps a person takes on the pages.
+import assert from "node:assert/strict";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { createTenant, rest } from "../support/fixtures.js";
+import { type TestServer, startTestServer } from "../support/test-server.js";
+import { launchChromium } from "./chromium.js";
+import { type RelyingPartyApp, startRelyingPartyApp } from "./relying-party-app.js";
+
+export interface HostedUiFixture {
+  readonly server: TestServer;
+  readonly app: RelyingPartyApp;
+  readonly browser: Browser;
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** A fresh browser profile (no cookies) with a page, recording every request it makes. */
+  newPage(options?: { viewport?: { width: number; height: number } }): Promise<RecordedPage>;
+  close(): Promise<void>;
+}
+
+export interface RecordedPage {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly requests: Request[];
+  /** Console messages of type error (a CSP violation shows up here). */
+  readonly consoleErrors: string[];
+}
+
+export async function startHostedUiFixture(options: {
+  tenantId: string;
+  tenant: Record<string, unknown>;
+  client?: Record<string, unknown>;
+  env?: Record<string, string>;
+}): Promise<HostedUiFixture> {
+  const server = await startTestServer(options.env ? { env: options.env } : {});
+  const app = await startRelyingPartyApp();
+  const browser = await launchChromium();
+  const clientId = `${options.tenantId}-app`;
+  await createTenant(server, options.tenantId, options.tenant);
+  const created = await rest(server, server.adminKey, "POST", "/api/v1/clients", {
+    tenant_id: options.tenantId,
+    client_id: clientId,
+    name: "Notes App",
+    redirect_uris: [app.redirectUri],
+    post_logout_redirect_uri: [app.postLogoutRedirectUri],
+    client_type: "confidential",
+    client_uri: app.origin,
+    flow: { grant_types: ["authorization_code", "refresh_token"] },
+    ...options.client,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await app.connect(`${server.config.publicUrl}/${options.tenantId}`, clientId, (created.body as { client_secret: string }).client_secret);
+  const contexts: BrowserContext[] = [];
+  return {
+    server,
+    app,
+    browser,
+    tenantId: options.tenantId,
+    clientId,
+    async newPage(pageOptions = {}) {
+      const context = await browser.newContext({ viewport: pageOptions.viewport ?? { width: 1024, height: 800 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      const requests: Request[] = [];
+      const consoleErrors: string[] = [];
+      page.on("request", (request) => requests.push(request));
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      return { page, context, requests, consoleErrors };
+    },
+    async close() {
+      for (const context of contexts) await context.close();
+      await browser.close();
+      await app.close();
+      await server.close();
+    },
+  };
+}
+
+/** Taps the PIN's digits on the keypad, by each key's accessible name. */
+export async function tapPin(page: Page, pin: string): Promise<void> {
+  const pad = page.getByRole("group", { name: "PIN keypad" });
+  for (const digit of pin) await pad.getByRole("button", { name: digit, exact: true }).click();
+}
+
+/** Draws the pattern with the mouse in one stroke through the cells' centres, then Continue. */
+export async function drawPattern(page: Page, cells: readonly number[]): Promise<void> {
+  const grid = page.locator(".grid");
+  const centres = [];
+  for (const cell of cells) {
+    const box = await grid.locator(`[data-cell="${cell}"]`).boundingBox();
+    assert.ok(box, `cell ${cell} is on screen`);
+    centres.push({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+  }
+  const [first, ...rest] = centres;
+  assert.ok(first);
+  await page.mouse.move(first.x, first.y);
+  await page.mouse.down();
+  for (const point of rest) await page.mouse.move(point.x, point.y, { steps: 8 });
+  await page.mouse.up();
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+/** Types the username and continues (the first step of sign in). */
+export async function enterUsername(page: Page, username: string): Promise<void> {
+  await page.getByLabel("Username").fill(username);
+  await page.getByRole("button", { name: "Continue" }).click();
+}
+
+/** Starts a sign-in at the application; resolves once the browser shows the hosted login page. */
+export async function startAtApplication(fixture: HostedUiFixture, page: Page, query = ""): Promise<void> {
+  await page.goto(`${fixture.app.origin}/login${query}`);
+  await page.waitForURL((url) => url.pathname === "/ui/login");
+}
