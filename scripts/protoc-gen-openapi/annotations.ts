@@ -28,8 +28,8 @@ export interface Annotations {
   http(method: DescMethod): HttpRule | undefined;
   fieldRules(field: DescField): FieldRules | undefined;
   stringFormat(rules: FieldRules): StringFormatName | undefined;
-  /** The method's `success_status`, or 200. */
-  successStatus(method: DescMethod): number;
+  /** The method's `(svault.api.v1.method)` rules (`success_status`, `null_response`, …), if any. */
+  methodRules(method: DescMethod): MethodRules | undefined;
   errorStyle(service: DescService): ErrorStyle;
 }
 
@@ -57,7 +57,7 @@ export function readAnnotations(registry: Registry): Annotations {
     http: (desc) => (http && hasOption(desc, http) ? getOption(desc, http) : undefined),
     fieldRules: (desc) => (field && hasOption(desc, field) ? getOption(desc, field) : undefined),
     stringFormat: (rules) => STRING_FORMATS[valueName(stringFormatEnum, rules.format)],
-    successStatus: (desc) => (method && hasOption(desc, method) ? getOption(desc, method).successStatus : 0) || 200,
+    methodRules: (desc) => (method && hasOption(desc, method) ? getOption(desc, method) : undefined),
     errorStyle: (desc) => {
       const value = errorFormat && hasOption(desc, errorFormat) ? getOption(desc, errorFormat) : 0;
       return ERROR_STYLES[valueName(errorFormatEnum, value)] ?? "detail";

@@ -1,8 +1,9 @@
 // One REST binding → one OpenAPI operation: its parameters, request body, success response (the
-// method's `success_status`) and the error responses of its service's error format.
+// method's `success_status` and `null_response`) and the error responses of its service's error
+// format.
 import type { DescMessage } from "@bufbuild/protobuf";
 import { STATUS_CODES } from "node:http";
-import type { HttpBinding } from "../../src/transcoding/binding.js";
+import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "../../src/transcoding/binding.js";
 import type { Annotations, ErrorStyle } from "./annotations.js";
 import { docOf } from "./comments.js";
 import { errorResponses } from "./error-responses.js";
@@ -26,7 +27,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
   const style = annotations.errorStyle(method.parent);
   const parameters = [...pathParameters(binding, catalog, segmentPatterns), ...queryParameters(binding, catalog, annotations)];
   const requestBody = requestBodyOf(binding, catalog, style);
-  const status = annotations.successStatus(method);
+  const success = successAnswerOf(method, annotations.methodRules(method));
   const operation: Operation = {
     tags: [method.parent.name],
     ...(summary ? { summary } : {}),
@@ -36,7 +37,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      [String(status)]: successResponse(binding, status, catalog),
+      [String(success.status)]: successResponse(binding, success, catalog),
       ...errorResponses(style),
     },
   };
@@ -67,12 +68,14 @@ function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: Erro
   };
 }
 
-function successResponse(binding: HttpBinding, status: number, catalog: SchemaCatalog): Response {
+function successResponse(binding: HttpBinding, { status, nullBody }: SuccessAnswer, catalog: SchemaCatalog): Response {
   const output: DescMessage = binding.method.output;
   const reason = STATUS_CODES[status] ?? "Success";
   // The gateway sends no body with these, whatever the handler returned.
-  if (status === 204 || status === 304 || (status >= 300 && status < 400)) return { description: reason };
+  if (sendsNoBody(status)) return { description: reason };
+  const description = docOf(output).summary ?? reason;
+  if (nullBody) return { description, content: { "application/json": { schema: { type: "null" } } } };
   if (output.typeName === HTTP_BODY) return { description: `${reason}: a body in the media type the method sets.`, content: { "*/*": {} } };
   const schema = binding.responseBody ? catalog.value(binding.responseBody) : catalog.message(output);
-  return { description: docOf(output).summary ?? reason, content: { "application/json": { schema } } };
+  return { description, content: { "application/json": { schema } } };
 }

@@ -81,3 +81,31 @@ export function locationOf(binding: HttpBinding, path: readonly (string | number
   }
   return ["query", ...path];
 }
+
+/** Statuses the gateway answers without a body, whatever the handler returned. */
+export function sendsNoBody(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 300 && status < 400);
+}
+
+/** How a binding answers success over REST. */
+export interface SuccessAnswer {
+  readonly status: number;
+  /** The body is the JSON `null` (the method's `null_response`). */
+  readonly nullBody: boolean;
+}
+
+/**
+ * The success answer from the method's `(svault.api.v1.method)` rules (read by the caller: the
+ * gateway from gen/, the OpenAPI plugin from its request), checked once at start-up.
+ */
+export function successAnswerOf(
+  method: DescMethodUnary,
+  rules: { readonly successStatus: number; readonly nullResponse: boolean } | undefined,
+): SuccessAnswer {
+  const status = rules?.successStatus || 200;
+  const nullBody = rules?.nullResponse ?? false;
+  if (nullBody && (method.output.fields.length > 0 || method.output.typeName === "google.api.HttpBody" || sendsNoBody(status))) {
+    throw new BindingError(method, "null_response needs a response message without fields and a success status that sends a body");
+  }
+  return { status, nullBody };
+}

@@ -1,20 +1,20 @@
 // Writes an RPC's answer as a REST response. The status comes from the handler (x-http-code, for
 // redirects and the like), else from the method's `success_status` option, else 200. Response
 // headers the handler set (Location, Set-Cookie, Cache-Control, …) are copied through. A
-// `google.api.HttpBody` answer is sent raw with its own content type; anything else as JSON with
-// the proto field names.
+// `google.api.HttpBody` answer is sent raw with its own content type; a method with
+// `null_response` answers the JSON `null`; anything else is JSON with the proto field names.
 import { getOption, hasOption, toJson, type DescMessage, type Message } from "@bufbuild/protobuf";
 import type { FastifyReply } from "fastify";
 import type { HttpBody } from "../../gen/google/api/httpbody_pb.js";
 import { method as methodExtension } from "../../gen/svault/api/v1/options_pb.js";
 import { HTTP_STATUS_HEADER } from "../rpc/http-response.js";
-import type { HttpBinding } from "./binding.js";
+import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "./binding.js";
 
 const HTTP_BODY = "google.api.HttpBody";
 
-export function successStatusOf(binding: HttpBinding): number {
+export function successAnswerOfBinding(binding: HttpBinding): SuccessAnswer {
   const { method } = binding;
-  return hasOption(method, methodExtension) ? getOption(method, methodExtension).successStatus || 200 : 200;
+  return successAnswerOf(method, hasOption(method, methodExtension) ? getOption(method, methodExtension) : undefined);
 }
 
 export function restJson(schema: DescMessage, message: Message): unknown {
@@ -24,12 +24,12 @@ export function restJson(schema: DescMessage, message: Message): unknown {
 export function sendResponse(
   reply: FastifyReply,
   binding: HttpBinding,
-  successStatus: number,
+  success: SuccessAnswer,
   output: Message,
   header: Headers,
 ): FastifyReply {
   const override = header.get(HTTP_STATUS_HEADER);
-  const status = override ? Number(override) : successStatus;
+  const status = override ? Number(override) : success.status;
   copyHeaders(header, reply);
   reply.code(status);
 
@@ -38,9 +38,12 @@ export function sendResponse(
     const body = output as HttpBody;
     return reply.type(body.contentType || "application/octet-stream").send(Buffer.from(body.data));
   }
-  if (status === 204 || status === 304 || (status >= 300 && status < 400)) return reply.send();
-  let json = restJson(schema, output);
-  if (binding.responseBody) json = (json as Record<string, unknown>)[binding.responseBody.name] ?? null;
+  if (sendsNoBody(status)) return reply.send();
+  let json: unknown = null;
+  if (!success.nullBody) {
+    json = restJson(schema, output);
+    if (binding.responseBody) json = (json as Record<string, unknown>)[binding.responseBody.name] ?? null;
+  }
   return reply.type("application/json; charset=utf-8").send(JSON.stringify(json));
 }
 

@@ -18,7 +18,7 @@ import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
 import { restCallContext } from "./call-context.js";
 import { rendererFor, type ErrorRenderer, type RestError } from "./error-renderers.js";
 import { decodeRequest, RestDecodeError, type StringFields } from "./request-decoder.js";
-import { sendResponse, successStatusOf } from "./response-encoder.js";
+import { sendResponse, successAnswerOfBinding } from "./response-encoder.js";
 
 export interface RestGatewayOptions {
   readonly registrations: readonly ServiceRegistration[];
@@ -86,7 +86,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
     const spec = specs.get(service)?.methods[binding.method.localName];
     if (spec?.kind !== "unary") continue;
     const renderer = errorRendererOf(service);
-    const successStatus = successStatusOf(binding);
+    const success = successAnswerOfBinding(binding);
     const config: RouteConfig = { renderer };
 
     app.route({
@@ -104,7 +104,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
           const output = await invokeUnaryImplementation(spec, ctx, input, interceptors);
-          return sendResponse(reply, binding, successStatus, output, ctx.responseHeader);
+          return sendResponse(reply, binding, success, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
           const restError = toRestError(binding, error, request);

@@ -217,7 +217,7 @@ describe("protoc-gen-openapi on the test-only protos", () => {
     );
   });
 
-  it("answers with the method's success status: 201 with a body, 204 without", () => {
+  it("answers with the method's success status: 201 with a body, 204 without, 200 null for null_response", () => {
     const create = operationOf(document, "/test/widgets", "post");
     assert.deepEqual(successOf(create, "201").content?.["application/json"]?.schema, {
       $ref: "#/components/schemas/svault.testing.v1.CreateWidgetResponse",
@@ -225,6 +225,8 @@ describe("protoc-gen-openapi on the test-only protos", () => {
     assert.equal(create.responses["200"], undefined);
     const remove = operationOf(document, "/test/widgets/{id}", "delete");
     assert.deepEqual(successOf(remove, "204"), { description: "No Content" });
+    const archive = operationOf(document, "/test/widgets/{id}/archive", "post");
+    assert.deepEqual(successOf(archive, "200").content, { "application/json": { schema: { type: "null" } } });
     assert.deepEqual(Object.keys(successOf(operationOf(document, "/test/page/{name}", "get"), "200").content ?? {}), ["*/*"]);
   });
 

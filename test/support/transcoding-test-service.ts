@@ -17,6 +17,10 @@ const transcoding: ServiceImpl<typeof TranscodingTestService> = {
     if (request.id !== "w1") throw notFound("WIDGET_NOT_FOUND", `Widget ${request.id} not found`);
     return {};
   },
+  archiveWidget(request) {
+    if (request.id !== "w1") throw notFound("WIDGET_NOT_FOUND", `Widget ${request.id} not found`);
+    return {};
+  },
   bounce(request, ctx) {
     redirect(ctx, request.to || "https://app.example/cb?code=abc", 302);
     setCookie(ctx, "sid", "s-123", { secure: true, maxAgeSeconds: 60 });

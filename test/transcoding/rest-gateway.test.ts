@@ -2,6 +2,8 @@
 // parameter source, special response kind and error shape.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { TranscodingTestService } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
+import { BindingError, successAnswerOf } from "../../src/transcoding/binding.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { testServices } from "../support/transcoding-test-service.js";
 
@@ -187,6 +189,23 @@ describe("special responses", () => {
     const missing = await call("/test/widgets/nope", { method: "DELETE" });
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), { detail: "Widget nope not found" });
+  });
+
+  it("answers 200 with the JSON null for a method with null_response; errors as usual", async () => {
+    const ok = await call("/test/widgets/w1/archive", { method: "POST" });
+    assert.equal(ok.status, 200);
+    assert.match(ok.headers.get("content-type") ?? "", /^application\/json/);
+    assert.equal(await ok.text(), "null");
+    const missing = await call("/test/widgets/nope/archive", { method: "POST" });
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { detail: "Widget nope not found" });
+  });
+
+  it("refuses null_response at start-up on a response with fields or a status without a body", () => {
+    const { createWidget, archiveWidget } = TranscodingTestService.method;
+    assert.deepEqual(successAnswerOf(archiveWidget, { successStatus: 0, nullResponse: true }), { status: 200, nullBody: true });
+    assert.throws(() => successAnswerOf(createWidget, { successStatus: 201, nullResponse: true }), BindingError);
+    assert.throws(() => successAnswerOf(archiveWidget, { successStatus: 204, nullResponse: true }), BindingError);
   });
 
   it("redirects with Location and several Set-Cookie headers", async () => {

@@ -106,6 +106,72 @@ describe("create, read, update, delete over REST", () => {
   });
 });
 
+describe("Update User is a full replacement (PUT)", () => {
+  it("resets every attribute the body leaves out (or sends as null) to its default, over REST and gRPC", async () => {
+    const full = {
+      username: "rita",
+      email: "rita@example.com",
+      is_verified: true,
+      is_disabled: true,
+      locale: "de-DE",
+      external_id: "ext-rita",
+      roles: ["tenant_admin"],
+    };
+    const made = await create(full);
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const created = made.body as Json;
+    const path = `/api/v1/tenants/users-a/users/${created.user_id}`;
+
+    // The whole user sent back, changed in one place, changes that place only.
+    const renamed = await rest(server, admin.key, "PUT", path, { ...created, username: "rita2" });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    const { updated_at: _a, ...renamedRest } = renamed.body as Json;
+    const { updated_at: _b, ...createdRest } = created;
+    assert.deepEqual(renamedRest, { ...createdRest, username: "rita2" });
+
+    // Left out or null: defaults. `user_id`, `tenant_id` and the timestamps of the body are ignored.
+    const minimal = await rest(server, admin.key, "PUT", path, {
+      username: "rita2",
+      email: "rita@example.com",
+      user_id: "00000000-0000-4000-8000-000000000000",
+      tenant_id: "users-b",
+      created_at: "2019-08-24T14:15:22Z",
+      updated_at: null,
+      locale: null,
+      roles: null,
+      external_id: null,
+    });
+    assert.equal(minimal.status, 200, JSON.stringify(minimal.body));
+    const reset = minimal.body as Json;
+    assert.equal(reset.user_id, created.user_id);
+    assert.equal(reset.tenant_id, "users-a");
+    assert.equal(reset.created_at, created.created_at);
+    assert.equal(reset.is_disabled, false, "left out: enabled");
+    assert.equal(reset.is_verified, false);
+    assert.equal(reset.locale, "");
+    assert.deepEqual(reset.roles, []);
+    assert.equal(reset.external_id, undefined);
+    const read = await rest(server, admin.key, "GET", path);
+    assert.deepEqual(read.body, reset);
+
+    // The tenant requires an e-mail address: leaving it out is refused, and nothing changes.
+    assert.deepEqual(violationLocs(await rest(server, admin.key, "PUT", path, { username: "rita3" })), [["body", "email"]]);
+    assert.equal(((await rest(server, admin.key, "GET", path)).body as Json).username, "rita2");
+
+    // gRPC: the same message, the same rule.
+    const client = grpcClient(server, UserService);
+    const key = withKey(admin.key);
+    const userId = created.user_id as string;
+    await client.updateUser(
+      { tenantId: "users-a", userId, username: "rita2", email: "rita@example.com", locale: "fr", roles: ["tenant_admin"] },
+      key,
+    );
+    const again = await client.updateUser({ tenantId: "users-a", userId, username: "rita2", email: "rita@example.com" }, key);
+    assert.equal(again.user?.locale, "");
+    assert.deepEqual(again.user?.roles, []);
+  });
+});
+
 describe("role hierarchy", () => {
   it("only a super admin grants super_admin or changes a super admin", async () => {
     assert.equal((await create({ username: "boss1", email: "boss1@example.com", roles: ["super_admin"] })).status, 403);
@@ -291,8 +357,17 @@ describe("batches", () => {
     assert.equal(refused.status, 404);
     assert.match((refused.body as { detail: string }).detail, new RegExp(missing));
     for (const id of ids) assert.equal((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${id}`)).status, 200);
+    const boss = await create({ username: "del-boss", email: "del-boss@example.com", roles: ["super_admin"] }, server.adminKey);
+    const bossId = (boss.body as Json).user_id as string;
+    const forbidden = await rest(server, admin.key, "POST", "/api/v1/tenants/users-a/users/batch-delete", { users_ids: [...ids, bossId] });
+    assert.equal(forbidden.status, 403, "a tenant admin may not delete a super admin");
+    assert.match((forbidden.body as { detail: string }).detail, new RegExp(bossId));
+    for (const id of [...ids, bossId])
+      assert.equal((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${id}`)).status, 200, "nothing was deleted");
     const done = await rest(server, admin.key, "POST", "/api/v1/tenants/users-a/users/batch-delete", { users_ids: ids });
-    assert.equal(done.status, 204);
+    assert.equal(done.status, 200, "the reference answers 200 with the JSON null");
+    assert.equal(done.body, null);
+    assert.match(done.headers.get("content-type") ?? "", /^application\/json/);
     for (const id of ids) assert.equal((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${id}`)).status, 404);
   });
 });

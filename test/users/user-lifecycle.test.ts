@@ -1,7 +1,9 @@
 // What user administration does to a signed-in user: disabling ends their sessions and tokens and
-// stops their logins; deleting removes every row that hangs on them; Update Email needs a fresh
+// stops their logins; deleting (one or a batch) removes every row that hangs on them; both send
+// back-channel logout tokens to the clients of the ended sessions; an admin-created user gets
+// their first credential through the e-mailed reset code; Update Email needs a fresh
 // re-authentication proof from the user (not from an administrator) and leaves the address
-// unverified with a code on its way.
+// unverified until the code mailed to it is used.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -22,23 +24,45 @@ import {
   send,
   setUpTenant,
 } from "../oidc/support.js";
+import { BackChannelReceiver, verifyLogoutToken } from "../oidc/backchannel-receiver.js";
 import { grpcClient, rest, type SeededUser, seedUserWithKey, withKey } from "../support/fixtures.js";
+import { type SmtpCapture, startSmtpCapture } from "../support/smtp-capture.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 const T = "life";
 const ADMIN_SCOPES = SCOPES.filter((s) => s !== "tenants:admin");
 
+let capture: SmtpCapture;
 let server: TestServer;
+let issuer: string;
 let webapp: RelyingParty;
 let admin: SeededUser;
+/** The back-channel logout endpoint of "webapp". */
+const receiver = new BackChannelReceiver();
 
 before(async () => {
-  server = await startTestServer();
-  const { clientSecret } = await setUpTenant(server, T, { clientId: "webapp" });
-  webapp = await discover(server, `${server.config.publicUrl}/${T}`, "webapp", clientSecret);
+  capture = await startSmtpCapture();
+  server = await startTestServer({ env: { SMTP_URL: capture.smtpUrl } });
+  const backchannel = await receiver.start();
+  const { clientSecret } = await setUpTenant(server, T, { clientId: "webapp", extra: { client_logout_uri: backchannel } });
+  issuer = `${server.config.publicUrl}/${T}`;
+  webapp = await discover(server, issuer, "webapp", clientSecret);
   admin = await seedUserWithKey(server, T, ["tenant_admin"], [...ADMIN_SCOPES]);
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  await receiver.close();
+  await capture.close();
+});
+
+/** The code of the first mail to `to` (any case) whose subject starts with `subject` (the code is in its link). */
+async function mailedCode(to: string, subject: string): Promise<string> {
+  const addressed = (address: string) => address.toLowerCase() === to.toLowerCase();
+  const mail = await capture.waitForMail((m) => m.to.some(addressed) && m.subject.startsWith(subject));
+  const code = /[?&]code=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+  assert.ok(code, `no code in ${mail.text}`);
+  return code;
+}
 
 async function registered(username: string, email?: string): Promise<string> {
   await authClient(server, T).register({ username, secret: SECRET, protoVersion: PROTO_VERSION_LIGHT, ...(email ? { email } : {}) });
@@ -47,7 +71,14 @@ async function registered(username: string, email?: string): Promise<string> {
   return row.id;
 }
 
-async function tokensOf(username: string): Promise<{ accessToken: string; refreshToken: string | undefined }> {
+interface SignedIn {
+  readonly accessToken: string;
+  readonly refreshToken: string | undefined;
+  /** The session (`sid` of the ID token). */
+  readonly sid: string;
+}
+
+async function tokensOf(username: string): Promise<SignedIn> {
   const { verifier, challenge } = await pkcePair();
   const url = oidc.buildAuthorizationUrl(webapp.config, {
     redirect_uri: REDIRECT_URI,
@@ -58,7 +89,18 @@ async function tokensOf(username: string): Promise<{ accessToken: string; refres
   });
   const callback = await browserLogin(server, new Browser(), url, T, username);
   const tokens = await oidc.authorizationCodeGrant(webapp.config, callback, { pkceCodeVerifier: verifier, expectedState: "st" });
-  return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+  const sid = tokens.claims()?.sid;
+  assert.ok(typeof sid === "string");
+  return { accessToken: tokens.access_token, refreshToken: tokens.refresh_token, sid };
+}
+
+/** "webapp" got exactly one logout token for the session, valid against the tenant's JWKS. */
+async function assertLoggedOutBackChannel(session: SignedIn, userId: string): Promise<void> {
+  const tokens = await receiver.tokensFor(session.sid);
+  assert.equal(tokens.length, 1, `one logout token for session ${session.sid}`);
+  const payload = await verifyLogoutToken(tokens[0] as string, issuer, "webapp");
+  assert.equal(payload.sid, session.sid);
+  assert.equal(payload.sub, userId);
 }
 
 const userinfo = (accessToken: string) =>
@@ -85,10 +127,24 @@ async function reauthProof(username: string): Promise<{ challenge_id: string; ch
 
 const put = (key: string, path: string, body: unknown) => rest(server, key, "PUT", `/api/v1/tenants/${T}/users${path}`, body);
 
+describe("Get Current User", () => {
+  it("answers the user of a bearer access token, over REST and gRPC", async () => {
+    const userId = await registered("bea");
+    const { accessToken } = await tokensOf("bea");
+    const me = await send(`${server.baseUrl}/api/v1/users/me`, { method: "GET", headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(me.status, 200, JSON.stringify(me.body));
+    assert.equal((me.body as { user_id: string }).user_id, userId);
+    assert.equal((me.body as { username: string }).username, "bea");
+    const answer = await grpcClient(server, UserService).getCurrentUser({}, { headers: { authorization: `Bearer ${accessToken}` } });
+    assert.equal(answer.user?.userId, userId);
+  });
+});
+
 describe("disabling a user", () => {
-  it("ends their sessions and tokens (userinfo 401) and makes their logins fail; re-enabling lets them log in again", async () => {
+  it("ends their sessions and tokens (userinfo 401, back-channel logout) and makes their logins fail; re-enabling lets them log in again", async () => {
     const userId = await registered("dora");
-    const { accessToken } = await tokensOf("dora");
+    const session = await tokensOf("dora");
+    const { accessToken } = session;
     assert.equal((await userinfo(accessToken)).status, 200);
     assert.equal(await loginWorks("dora"), true);
     const res = await put(admin.key, `/${userId}`, { username: "dora", is_disabled: true });
@@ -103,6 +159,7 @@ describe("disabling a user", () => {
       userId,
     ]);
     assert.deepEqual(families, []);
+    await assertLoggedOutBackChannel(session, userId);
     assert.equal((await put(admin.key, `/${userId}`, { username: "dora", is_disabled: false })).status, 200);
     assert.equal(await loginWorks("dora"), true);
     assert.equal((await userinfo(accessToken)).status, 401, "old tokens stay revoked");
@@ -112,7 +169,7 @@ describe("disabling a user", () => {
 describe("deleting a user", () => {
   it("removes the user, credential, sessions, tokens and API keys in one go", async () => {
     const userId = await registered("gone");
-    await tokensOf("gone");
+    const session = await tokensOf("gone");
     const key = await seedApiKey(server, T, userId, ["profile"]);
     assert.equal((await rest(server, key, "GET", "/api/v1/users/me")).status, 200);
     const counts = async () => {
@@ -138,6 +195,43 @@ describe("deleting a user", () => {
     assert.deepEqual(await sql(server, "select id from app_user where id = ?", [userId]), []);
     assert.equal((await rest(server, key, "GET", "/api/v1/users/me")).status, 401);
     assert.equal(await loginWorks("gone"), false);
+    await assertLoggedOutBackChannel(session, userId);
+  });
+
+  it("in a batch: every deleted user's sessions are ended over the back channel; a refused batch sends nothing", async () => {
+    const ids = [await registered("batch-a"), await registered("batch-b")];
+    const sessions = [await tokensOf("batch-a"), await tokensOf("batch-a"), await tokensOf("batch-b")];
+    const owners = [ids[0], ids[0], ids[1]] as string[];
+    const before = receiver.received.length;
+    const missing = "00000000-0000-4000-8000-000000000000";
+    const refused = await rest(server, admin.key, "POST", `/api/v1/tenants/${T}/users/batch-delete`, { users_ids: [...ids, missing] });
+    assert.equal(refused.status, 404);
+    for (const session of sessions) assert.equal((await userinfo(session.accessToken)).status, 200, "nothing was deleted");
+
+    const done = await rest(server, admin.key, "POST", `/api/v1/tenants/${T}/users/batch-delete`, { users_ids: ids });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body, null);
+    for (const [i, session] of sessions.entries()) {
+      assert.equal((await userinfo(session.accessToken)).status, 401);
+      await assertLoggedOutBackChannel(session, owners[i] as string);
+    }
+    assert.equal(receiver.received.length - before, sessions.length, "one token per session, none for the refused batch");
+  });
+});
+
+describe("an admin-created user", () => {
+  it("has no credential until the invitation (Request Reset Password) code sets one; then logs in", async () => {
+    const made = await rest(server, admin.key, "POST", `/api/v1/tenants/${T}/users`, { username: "ivy", email: "ivy@example.com" });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.equal(await loginWorks("ivy"), false);
+    await authClient(server, T).requestReset({ username: "ivy", email: "ivy@example.com" });
+    const code = await mailedCode("ivy@example.com", "Reset");
+    await authClient(server, T).resetWithCode({ code, username: "ivy", secret: SECRET, protoVersion: PROTO_VERSION_LIGHT });
+    assert.equal(await loginWorks("ivy"), true);
+    const [row] = await sql<{ is_verified: boolean }>(server, "select is_verified from app_user where id = ?", [
+      (made.body as { user_id: string }).user_id,
+    ]);
+    assert.equal(row?.is_verified, true, "the code proved the address");
   });
 });
 
@@ -156,7 +250,8 @@ describe("Update Email", () => {
     const other = await seedUserWithKey(server, T, [], ["profile"]);
     assert.equal((await put(other.key, path, { ...proof, email: "evil@example.com" })).status, 403, "another user's key");
     const done = await put(key, path, { ...proof, email: "Emil2@Example.com" });
-    assert.equal(done.status, 204, JSON.stringify(done.body));
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body, null, "the reference answers the JSON null");
     const [row] = await sql<{ email: string; is_verified: boolean }>(server, "select email, is_verified from app_user where id = ?", [
       userId,
     ]);
@@ -168,13 +263,18 @@ describe("Update Email", () => {
     assert.equal(codes.length, 1, "a verification code was issued for the new address");
     const replay = await put(key, path, { ...proof, email: "emil3@example.com" });
     assert.equal(replay.status, 403, "the proof is single use");
+
+    const code = await mailedCode("emil2@example.com", "Verify");
+    assert.equal((await send(`${server.baseUrl}/api/v1/auth/verify-email?code=${code}`, { method: "GET" })).status, 200);
+    const [verified] = await sql<{ is_verified: boolean }>(server, "select is_verified from app_user where id = ?", [userId]);
+    assert.equal(verified?.is_verified, true, "the mailed code verifies the new address");
   });
 
   it("lets an administrator change an address without a proof (REST and gRPC), refusing duplicates", async () => {
     const userId = await registered("fred", "fred@example.com");
     assert.equal(
       (await put(admin.key, `/${userId}/email`, { challenge_id: "", challenge_data: "", email: "fred2@example.com" })).status,
-      204,
+      200,
     );
     await registered("gina", "gina@example.com");
     assert.equal(

@@ -45,7 +45,7 @@ export function userService(deps: UserServiceDeps): ServiceImpl<typeof UserServi
       return { user: userMessage(user) };
     },
     async deleteUser(request, ctx) {
-      await deleteUser(entityManager(ctx), principal(ctx), request.tenantId, request.userId);
+      await deleteUser(deps, entityManager(ctx), principal(ctx), request.tenantId, request.userId);
       return {};
     },
     async createUser(request, ctx) {
@@ -55,7 +55,7 @@ export function userService(deps: UserServiceDeps): ServiceImpl<typeof UserServi
       return batchCreateUsers(entityManager(ctx), principal(ctx), request.tenantId, request.users.map(userInputOf));
     },
     async batchDeleteUser(request, ctx) {
-      await batchDeleteUsers(entityManager(ctx), principal(ctx), request.tenantId, request.usersIds);
+      await batchDeleteUsers(deps, entityManager(ctx), principal(ctx), request.tenantId, request.usersIds);
       return {};
     },
     async updateEmail(request, ctx) {

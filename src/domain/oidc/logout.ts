@@ -24,6 +24,9 @@ export interface LogoutDeps {
   readonly post?: (url: string, body: URLSearchParams) => Promise<void>;
 }
 
+/** What a back-channel logout token says about an ended session. */
+export type EndedSession = Pick<Session, "id" | "user" | "clients" | "clientIssuers">;
+
 const BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
 async function postForm(url: string, body: URLSearchParams): Promise<void> {
@@ -80,16 +83,23 @@ export class Logout {
   async end(em: EntityManager, tenantId: string, which: { ids?: string[]; userId?: string }): Promise<Session[]> {
     if (which.ids && which.ids.length === 0) return [];
     const ended = await endSessions(em, tenantId, which);
-    if (ended.length > 0) {
-      // In the background: a slow or failing client must not delay or fail the logout.
-      this.notify(em.fork(), tenantId, ended).catch((error: unknown) =>
-        this.deps.logger.warn({ err: error, tenantId }, "back-channel logout notification failed"),
-      );
-    }
+    this.announce(em, tenantId, ended);
     return ended;
   }
 
-  private async notify(em: EntityManager, tenantId: string, sessions: Session[]): Promise<void> {
+  /**
+   * Notifies the clients of sessions that ended otherwise (their user was deleted) over the back
+   * channel. Call it once the ending is committed. It runs in the background: a slow or failing
+   * client must not delay or fail what ended the sessions.
+   */
+  announce(em: EntityManager, tenantId: string, sessions: readonly EndedSession[]): void {
+    if (sessions.length === 0) return;
+    this.notify(em.fork(), tenantId, sessions).catch((error: unknown) =>
+      this.deps.logger.warn({ err: error, tenantId }, "back-channel logout notification failed"),
+    );
+  }
+
+  private async notify(em: EntityManager, tenantId: string, sessions: readonly EndedSession[]): Promise<void> {
     const clientIds = [...new Set(sessions.flatMap((s) => s.clients))];
     if (clientIds.length === 0) return;
     const clients = await scopeToTenant(em, tenantId).find(ClientEntity, { clientId: { $in: clientIds }, clientLogoutUri: { $ne: null } });

@@ -123,10 +123,18 @@ export async function updateUser(
   return updated;
 }
 
-export async function deleteUser(em: EntityManager, caller: Principal, tenantId: string, userId: string): Promise<void> {
-  await em.transactional(async (tx) => {
+/** Deletes a user and what hangs on them; their sessions' clients are told once it is committed. */
+export async function deleteUser(
+  deps: UserAdminDeps,
+  em: EntityManager,
+  caller: Principal,
+  tenantId: string,
+  userId: string,
+): Promise<void> {
+  const ended = await em.transactional(async (tx) => {
     const current = await requireUserRow(tx, tenantId, userId, true);
     assertMayManage(caller, current, undefined);
-    await deleteUsersIn(tx, tenantId, [userId]);
+    return deleteUsersIn(tx, tenantId, [userId]);
   });
+  deps.logout.announce(em, tenantId, ended);
 }

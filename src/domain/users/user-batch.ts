@@ -2,13 +2,14 @@
 // fail the batch), drops rows repeating an earlier row's username or e-mail, and inserts the rest
 // in ONE statement (`insert … select from jsonb_to_recordset … on conflict do nothing returning`):
 // rows the database refuses as duplicates are the ones not returned. Batch Delete is all or
-// nothing: every id must be a user of the tenant the caller may delete, or nothing is deleted.
+// nothing: every id must be a user of the tenant the caller may delete, or nothing is deleted;
+// the clients of the deleted users' sessions get back-channel logout tokens after the commit.
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { notFound } from "../../errors/domain-error.js";
+import { notFound, permissionDenied } from "../../errors/domain-error.js";
 import type { Principal } from "../auth/permissions.js";
 import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
-import { requireTenant, type UserInput } from "./user-admin.js";
+import { requireTenant, type UserAdminDeps, type UserInput } from "./user-admin.js";
 import { deleteUsersIn } from "./user-deletion.js";
 import { ADMIN_ROLES, assertMayManage, type UserRow } from "./user-record.js";
 
@@ -98,9 +99,24 @@ export async function batchCreateUsers(
   return { successCreatedCount: created.size, failCreateUsernames: failed, duplicateUsernames: duplicates };
 }
 
-export async function batchDeleteUsers(em: EntityManager, caller: Principal, tenantId: string, userIds: readonly string[]): Promise<void> {
+function mayDelete(caller: Principal, row: UserRow): boolean {
+  try {
+    assertMayManage(caller, row, undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function batchDeleteUsers(
+  deps: UserAdminDeps,
+  em: EntityManager,
+  caller: Principal,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<void> {
   const ids = [...new Set(userIds)];
-  await em.transactional(async (tx) => {
+  const ended = await em.transactional(async (tx) => {
     const valid = ids.filter((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id));
     const list = valid.map(() => "?").join(", ");
     const found =
@@ -115,7 +131,9 @@ export async function batchDeleteUsers(em: EntityManager, caller: Principal, ten
     const foundIds = new Set(found.map((row) => row.id));
     const missing = ids.filter((id) => !foundIds.has(id));
     if (missing.length > 0) throw notFound("USER_NOT_FOUND", `Users not found: ${missing.join(", ")}`);
-    for (const row of found) assertMayManage(caller, row, undefined);
-    await deleteUsersIn(tx, tenantId, ids);
+    const refused = found.filter((row) => !mayDelete(caller, row)).map((row) => row.id);
+    if (refused.length > 0) throw permissionDenied(`Only a super admin may delete these users (super admins): ${refused.join(", ")}`);
+    return deleteUsersIn(tx, tenantId, ids);
   });
+  deps.logout.announce(em, tenantId, ended);
 }

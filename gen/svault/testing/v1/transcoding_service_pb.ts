@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/testing/v1/transcoding_service.proto.
  */
 export const file_svault_testing_v1_transcoding_service: GenFile = /*@__PURE__*/
-  fileDesc("CitzdmF1bHQvdGVzdGluZy92MS90cmFuc2NvZGluZ19zZXJ2aWNlLnByb3RvEhFzdmF1bHQudGVzdGluZy52MSKXAgoGV2lkZ2V0EgoKAmlkGAEgASgJEh4KBG5hbWUYAiABKAlCEKK7GAwYCCIIXlthLXpdKiQSJAoEc2l6ZRgDIAEoBUIWorsYEjkAAAAAAAAAAEkAAAAAAEB/QBIpCgZjb2xvdXIYBCABKA4yGS5zdmF1bHQudGVzdGluZy52MS5Db2xvdXISFAoEdGFncxgFIAMoCUIGorsYAmADEhAKCGluX3N0b2NrGAYgASgIEikKBm9yaWdpbhgHIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLk9yaWdpbhIOCgZzZXJpYWwYCCABKAMSEQoEbm90ZRgJIAEoCUgAiAEBEhEKCWNpcGhlcktleRgKIAEoCUIHCgVfbm90ZSIxCgZPcmlnaW4SGQoHY291bnRyeRgBIAEoCUIIorsYBBACGAISDAoEY2l0eRgCIAEoCSJmChFFY2hvV2lkZ2V0UmVxdWVzdBIVCgVzaGVsZhgBIAEoCUIGorsYAggBEikKBndpZGdldBgCIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLldpZGdldBIPCgdudW1iZXJzGAMgAygFInEKEkVjaG9XaWRnZXRSZXNwb25zZRINCgVzaGVsZhgBIAEoCRIpCgZ3aWRnZXQYAiABKAsyGS5zdmF1bHQudGVzdGluZy52MS5XaWRnZXQSDwoHbnVtYmVycxgDIAMoBRIQCghwcm90b2NvbBgEIAEoCSJfChNDcmVhdGVXaWRnZXRSZXF1ZXN0EjEKBndpZGdldBgBIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLldpZGdldEIGorsYAggBEhUKBWVtYWlsGAIgASgJQgaiuxgCKAEiQQoUQ3JlYXRlV2lkZ2V0UmVzcG9uc2USKQoGd2lkZ2V0GAEgASgLMhkuc3ZhdWx0LnRlc3RpbmcudjEuV2lkZ2V0IiEKE0RlbGV0ZVdpZGdldFJlcXVlc3QSCgoCaWQYASABKAkiFgoURGVsZXRlV2lkZ2V0UmVzcG9uc2UiIwoNQm91bmNlUmVxdWVzdBISCgJ0bxgBIAEoCUIGorsYAigCIhAKDkJvdW5jZVJlc3BvbnNlIiEKEVJlbmRlclBhZ2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiNQoQRmFpbE9BdXRoUmVxdWVzdBIMCgRjb2RlGAEgASgJEhMKC29hdXRoX2Vycm9yGAIgASgJIhMKEUZhaWxPQXV0aFJlc3BvbnNlIh8KD0ZhaWxTY2ltUmVxdWVzdBIMCgRjb2RlGAEgASgJIhIKEEZhaWxTY2ltUmVzcG9uc2UqQQoGQ29sb3VyEhYKEkNPTE9VUl9VTlNQRUNJRklFRBAAEg4KCkNPTE9VUl9SRUQQARIPCgtDT0xPVVJfQkxVRRACMvMFChZUcmFuc2NvZGluZ1Rlc3RTZXJ2aWNlEoYCCgpFY2hvV2lkZ2V0EiQuc3ZhdWx0LnRlc3RpbmcudjEuRWNob1dpZGdldFJlcXVlc3QaJS5zdmF1bHQudGVzdGluZy52MS5FY2hvV2lkZ2V0UmVzcG9uc2UiqgGC0+STAqMBWjM6ASoiLi90ZXN0L3NoZWx2ZXMve3NoZWxmfS93aWRnZXRzL3t3aWRnZXQuaWR9L2VjaG9aIzoGd2lkZ2V0GhkvdGVzdC93aWRnZXRzL3t3aWRnZXQuaWR9Whw6ASoiFy90ZXN0L2Zvcm0tZWNoby97c2hlbGZ9EikvdGVzdC9zaGVsdmVzL3tzaGVsZn0vd2lkZ2V0cy97d2lkZ2V0LmlkfRKAAQoMQ3JlYXRlV2lkZ2V0EiYuc3ZhdWx0LnRlc3RpbmcudjEuQ3JlYXRlV2lkZ2V0UmVxdWVzdBonLnN2YXVsdC50ZXN0aW5nLnYxLkNyZWF0ZVdpZGdldFJlc3BvbnNlIh+iuxgDCMkBgtPkkwISOgEqIg0vdGVzdC93aWRnZXRzEoIBCgxEZWxldGVXaWRnZXQSJi5zdmF1bHQudGVzdGluZy52MS5EZWxldGVXaWRnZXRSZXF1ZXN0Gicuc3ZhdWx0LnRlc3RpbmcudjEuRGVsZXRlV2lkZ2V0UmVzcG9uc2UiIaK7GAMIzAGC0+STAhQqEi90ZXN0L3dpZGdldHMve2lkfRJjCgZCb3VuY2USIC5zdmF1bHQudGVzdGluZy52MS5Cb3VuY2VSZXF1ZXN0GiEuc3ZhdWx0LnRlc3RpbmcudjEuQm91bmNlUmVzcG9uc2UiFILT5JMCDhIML3Rlc3QvYm91bmNlEmMKClJlbmRlclBhZ2USJC5zdmF1bHQudGVzdGluZy52MS5SZW5kZXJQYWdlUmVxdWVzdBoULmdvb2dsZS5hcGkuSHR0cEJvZHkiGYLT5JMCExIRL3Rlc3QvcGFnZS97bmFtZX0ykgEKFU9BdXRoRXJyb3JUZXN0U2VydmljZRJzCglGYWlsT0F1dGgSIy5zdmF1bHQudGVzdGluZy52MS5GYWlsT0F1dGhSZXF1ZXN0GiQuc3ZhdWx0LnRlc3RpbmcudjEuRmFpbE9BdXRoUmVzcG9uc2UiG4LT5JMCFToBKiIQL3Rlc3Qvb2F1dGgvZmFpbBoEoLsYATKNAQoUU2NpbUVycm9yVGVzdFNlcnZpY2USbwoIRmFpbFNjaW0SIi5zdmF1bHQudGVzdGluZy52MS5GYWlsU2NpbVJlcXVlc3QaIy5zdmF1bHQudGVzdGluZy52MS5GYWlsU2NpbVJlc3BvbnNlIhqC0+STAhQ6ASoiDy90ZXN0L3NjaW0vZmFpbBoEoLsYAmIGcHJvdG8z", [file_google_api_annotations, file_google_api_httpbody, file_svault_api_v1_options]);
+  fileDesc("CitzdmF1bHQvdGVzdGluZy92MS90cmFuc2NvZGluZ19zZXJ2aWNlLnByb3RvEhFzdmF1bHQudGVzdGluZy52MSKXAgoGV2lkZ2V0EgoKAmlkGAEgASgJEh4KBG5hbWUYAiABKAlCEKK7GAwYCCIIXlthLXpdKiQSJAoEc2l6ZRgDIAEoBUIWorsYEjkAAAAAAAAAAEkAAAAAAEB/QBIpCgZjb2xvdXIYBCABKA4yGS5zdmF1bHQudGVzdGluZy52MS5Db2xvdXISFAoEdGFncxgFIAMoCUIGorsYAmADEhAKCGluX3N0b2NrGAYgASgIEikKBm9yaWdpbhgHIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLk9yaWdpbhIOCgZzZXJpYWwYCCABKAMSEQoEbm90ZRgJIAEoCUgAiAEBEhEKCWNpcGhlcktleRgKIAEoCUIHCgVfbm90ZSIxCgZPcmlnaW4SGQoHY291bnRyeRgBIAEoCUIIorsYBBACGAISDAoEY2l0eRgCIAEoCSJmChFFY2hvV2lkZ2V0UmVxdWVzdBIVCgVzaGVsZhgBIAEoCUIGorsYAggBEikKBndpZGdldBgCIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLldpZGdldBIPCgdudW1iZXJzGAMgAygFInEKEkVjaG9XaWRnZXRSZXNwb25zZRINCgVzaGVsZhgBIAEoCRIpCgZ3aWRnZXQYAiABKAsyGS5zdmF1bHQudGVzdGluZy52MS5XaWRnZXQSDwoHbnVtYmVycxgDIAMoBRIQCghwcm90b2NvbBgEIAEoCSJfChNDcmVhdGVXaWRnZXRSZXF1ZXN0EjEKBndpZGdldBgBIAEoCzIZLnN2YXVsdC50ZXN0aW5nLnYxLldpZGdldEIGorsYAggBEhUKBWVtYWlsGAIgASgJQgaiuxgCKAEiQQoUQ3JlYXRlV2lkZ2V0UmVzcG9uc2USKQoGd2lkZ2V0GAEgASgLMhkuc3ZhdWx0LnRlc3RpbmcudjEuV2lkZ2V0IiEKE0RlbGV0ZVdpZGdldFJlcXVlc3QSCgoCaWQYASABKAkiFgoURGVsZXRlV2lkZ2V0UmVzcG9uc2UiIgoUQXJjaGl2ZVdpZGdldFJlcXVlc3QSCgoCaWQYASABKAkiFwoVQXJjaGl2ZVdpZGdldFJlc3BvbnNlIiMKDUJvdW5jZVJlcXVlc3QSEgoCdG8YASABKAlCBqK7GAIoAiIQCg5Cb3VuY2VSZXNwb25zZSIhChFSZW5kZXJQYWdlUmVxdWVzdBIMCgRuYW1lGAEgASgJIjUKEEZhaWxPQXV0aFJlcXVlc3QSDAoEY29kZRgBIAEoCRITCgtvYXV0aF9lcnJvchgCIAEoCSITChFGYWlsT0F1dGhSZXNwb25zZSIfCg9GYWlsU2NpbVJlcXVlc3QSDAoEY29kZRgBIAEoCSISChBGYWlsU2NpbVJlc3BvbnNlKkEKBkNvbG91chIWChJDT0xPVVJfVU5TUEVDSUZJRUQQABIOCgpDT0xPVVJfUkVEEAESDwoLQ09MT1VSX0JMVUUQAjKCBwoWVHJhbnNjb2RpbmdUZXN0U2VydmljZRKGAgoKRWNob1dpZGdldBIkLnN2YXVsdC50ZXN0aW5nLnYxLkVjaG9XaWRnZXRSZXF1ZXN0GiUuc3ZhdWx0LnRlc3RpbmcudjEuRWNob1dpZGdldFJlc3BvbnNlIqoBgtPkkwKjAVozOgEqIi4vdGVzdC9zaGVsdmVzL3tzaGVsZn0vd2lkZ2V0cy97d2lkZ2V0LmlkfS9lY2hvWiM6BndpZGdldBoZL3Rlc3Qvd2lkZ2V0cy97d2lkZ2V0LmlkfVocOgEqIhcvdGVzdC9mb3JtLWVjaG8ve3NoZWxmfRIpL3Rlc3Qvc2hlbHZlcy97c2hlbGZ9L3dpZGdldHMve3dpZGdldC5pZH0SgAEKDENyZWF0ZVdpZGdldBImLnN2YXVsdC50ZXN0aW5nLnYxLkNyZWF0ZVdpZGdldFJlcXVlc3QaJy5zdmF1bHQudGVzdGluZy52MS5DcmVhdGVXaWRnZXRSZXNwb25zZSIforsYAwjJAYLT5JMCEjoBKiINL3Rlc3Qvd2lkZ2V0cxKCAQoMRGVsZXRlV2lkZ2V0EiYuc3ZhdWx0LnRlc3RpbmcudjEuRGVsZXRlV2lkZ2V0UmVxdWVzdBonLnN2YXVsdC50ZXN0aW5nLnYxLkRlbGV0ZVdpZGdldFJlc3BvbnNlIiGiuxgDCMwBgtPkkwIUKhIvdGVzdC93aWRnZXRzL3tpZH0SjAEKDUFyY2hpdmVXaWRnZXQSJy5zdmF1bHQudGVzdGluZy52MS5BcmNoaXZlV2lkZ2V0UmVxdWVzdBooLnN2YXVsdC50ZXN0aW5nLnYxLkFyY2hpdmVXaWRnZXRSZXNwb25zZSIoorsYAhgBgtPkkwIcIhovdGVzdC93aWRnZXRzL3tpZH0vYXJjaGl2ZRJjCgZCb3VuY2USIC5zdmF1bHQudGVzdGluZy52MS5Cb3VuY2VSZXF1ZXN0GiEuc3ZhdWx0LnRlc3RpbmcudjEuQm91bmNlUmVzcG9uc2UiFILT5JMCDhIML3Rlc3QvYm91bmNlEmMKClJlbmRlclBhZ2USJC5zdmF1bHQudGVzdGluZy52MS5SZW5kZXJQYWdlUmVxdWVzdBoULmdvb2dsZS5hcGkuSHR0cEJvZHkiGYLT5JMCExIRL3Rlc3QvcGFnZS97bmFtZX0ykgEKFU9BdXRoRXJyb3JUZXN0U2VydmljZRJzCglGYWlsT0F1dGgSIy5zdmF1bHQudGVzdGluZy52MS5GYWlsT0F1dGhSZXF1ZXN0GiQuc3ZhdWx0LnRlc3RpbmcudjEuRmFpbE9BdXRoUmVzcG9uc2UiG4LT5JMCFToBKiIQL3Rlc3Qvb2F1dGgvZmFpbBoEoLsYATKNAQoUU2NpbUVycm9yVGVzdFNlcnZpY2USbwoIRmFpbFNjaW0SIi5zdmF1bHQudGVzdGluZy52MS5GYWlsU2NpbVJlcXVlc3QaIy5zdmF1bHQudGVzdGluZy52MS5GYWlsU2NpbVJlc3BvbnNlIhqC0+STAhQ6ASoiDy90ZXN0L3NjaW0vZmFpbBoEoLsYAmIGcHJvdG8z", [file_google_api_annotations, file_google_api_httpbody, file_svault_api_v1_options]);
 
 /**
  * A thing on a shelf.
@@ -293,6 +293,42 @@ export const DeleteWidgetResponseSchema: GenMessage<DeleteWidgetResponse> = /*@_
   messageDesc(file_svault_testing_v1_transcoding_service, 7);
 
 /**
+ * Request for ArchiveWidget.
+ *
+ * @generated from message svault.testing.v1.ArchiveWidgetRequest
+ */
+export type ArchiveWidgetRequest = Message<"svault.testing.v1.ArchiveWidgetRequest"> & {
+  /**
+   * The widget's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message svault.testing.v1.ArchiveWidgetRequest.
+ * Use `create(ArchiveWidgetRequestSchema)` to create a new message.
+ */
+export const ArchiveWidgetRequestSchema: GenMessage<ArchiveWidgetRequest> = /*@__PURE__*/
+  messageDesc(file_svault_testing_v1_transcoding_service, 8);
+
+/**
+ * Response of ArchiveWidget.
+ *
+ * @generated from message svault.testing.v1.ArchiveWidgetResponse
+ */
+export type ArchiveWidgetResponse = Message<"svault.testing.v1.ArchiveWidgetResponse"> & {
+};
+
+/**
+ * Describes the message svault.testing.v1.ArchiveWidgetResponse.
+ * Use `create(ArchiveWidgetResponseSchema)` to create a new message.
+ */
+export const ArchiveWidgetResponseSchema: GenMessage<ArchiveWidgetResponse> = /*@__PURE__*/
+  messageDesc(file_svault_testing_v1_transcoding_service, 9);
+
+/**
  * Request for Bounce.
  *
  * @generated from message svault.testing.v1.BounceRequest
@@ -311,7 +347,7 @@ export type BounceRequest = Message<"svault.testing.v1.BounceRequest"> & {
  * Use `create(BounceRequestSchema)` to create a new message.
  */
 export const BounceRequestSchema: GenMessage<BounceRequest> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 8);
+  messageDesc(file_svault_testing_v1_transcoding_service, 10);
 
 /**
  * Response of Bounce.
@@ -326,7 +362,7 @@ export type BounceResponse = Message<"svault.testing.v1.BounceResponse"> & {
  * Use `create(BounceResponseSchema)` to create a new message.
  */
 export const BounceResponseSchema: GenMessage<BounceResponse> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 9);
+  messageDesc(file_svault_testing_v1_transcoding_service, 11);
 
 /**
  * Request for RenderPage.
@@ -347,7 +383,7 @@ export type RenderPageRequest = Message<"svault.testing.v1.RenderPageRequest"> &
  * Use `create(RenderPageRequestSchema)` to create a new message.
  */
 export const RenderPageRequestSchema: GenMessage<RenderPageRequest> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 10);
+  messageDesc(file_svault_testing_v1_transcoding_service, 12);
 
 /**
  * Request for FailOAuth.
@@ -375,7 +411,7 @@ export type FailOAuthRequest = Message<"svault.testing.v1.FailOAuthRequest"> & {
  * Use `create(FailOAuthRequestSchema)` to create a new message.
  */
 export const FailOAuthRequestSchema: GenMessage<FailOAuthRequest> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 11);
+  messageDesc(file_svault_testing_v1_transcoding_service, 13);
 
 /**
  * Never sent.
@@ -390,7 +426,7 @@ export type FailOAuthResponse = Message<"svault.testing.v1.FailOAuthResponse"> &
  * Use `create(FailOAuthResponseSchema)` to create a new message.
  */
 export const FailOAuthResponseSchema: GenMessage<FailOAuthResponse> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 12);
+  messageDesc(file_svault_testing_v1_transcoding_service, 14);
 
 /**
  * Request for FailScim.
@@ -411,7 +447,7 @@ export type FailScimRequest = Message<"svault.testing.v1.FailScimRequest"> & {
  * Use `create(FailScimRequestSchema)` to create a new message.
  */
 export const FailScimRequestSchema: GenMessage<FailScimRequest> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 13);
+  messageDesc(file_svault_testing_v1_transcoding_service, 15);
 
 /**
  * Never sent.
@@ -426,7 +462,7 @@ export type FailScimResponse = Message<"svault.testing.v1.FailScimResponse"> & {
  * Use `create(FailScimResponseSchema)` to create a new message.
  */
 export const FailScimResponseSchema: GenMessage<FailScimResponse> = /*@__PURE__*/
-  messageDesc(file_svault_testing_v1_transcoding_service, 14);
+  messageDesc(file_svault_testing_v1_transcoding_service, 16);
 
 /**
  * A colour, to test enum parsing.
@@ -498,6 +534,16 @@ export const TranscodingTestService: GenService<{
     methodKind: "unary";
     input: typeof DeleteWidgetRequestSchema;
     output: typeof DeleteWidgetResponseSchema;
+  },
+  /**
+   * Archives a widget: 200 with the JSON `null`, or NotFound.
+   *
+   * @generated from rpc svault.testing.v1.TranscodingTestService.ArchiveWidget
+   */
+  archiveWidget: {
+    methodKind: "unary";
+    input: typeof ArchiveWidgetRequestSchema;
+    output: typeof ArchiveWidgetResponseSchema;
   },
   /**
    * Redirects with a cookie, as a sign-in endpoint does.
