@@ -2,7 +2,7 @@
 // modules and CSS, gzip and brotli copies for the server to send as they are, and manifest.json,
 // which the server reads to name the entry files in its pages and to know each file's size.
 // `npm start` and `npm test` run it first. Usage: node scripts/build-ui.mjs [--outdir <path>]
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -11,9 +11,11 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { outdir: { type: "string" } } });
-const outdir = values.outdir ?? join(root, "dist", "ui");
+const target = values.outdir ?? join(root, "dist", "ui");
 const client = join(root, "src", "ui", "client");
-
+// Built beside the target and swapped in at the end, so that a server starting meanwhile never
+// sees half a build.
+const outdir = `${target}.building-${process.pid}`;
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 
@@ -52,8 +54,10 @@ for (const [path, output] of Object.entries(result.metafile.outputs)) {
 }
 if (!script || !style) throw new Error("build-ui: the entry points produced no output");
 writeFileSync(join(outdir, "manifest.json"), `${JSON.stringify({ script, style, files }, null, 2)}\n`);
+rmSync(target, { recursive: true, force: true });
+renameSync(outdir, target);
 
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 for (const [name, size] of Object.entries(files)) {
-  console.log(`${relative(process.cwd(), join(outdir, name))}: ${kib(size.bytes)} (gzip ${kib(size.gzip)}, br ${kib(size.br)})`);
+  console.log(`${relative(process.cwd(), join(target, name))}: ${kib(size.bytes)} (gzip ${kib(size.gzip)}, br ${kib(size.br)})`);
 }

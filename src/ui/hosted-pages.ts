@@ -22,6 +22,8 @@ interface AppPageSpec {
   readonly params?: readonly string[];
   /** The page only makes sense inside a pending authorization request. */
   readonly needsAuthRequest?: boolean;
+  /** An unknown `client_id` only loses the client's branding instead of failing the page. */
+  readonly clientOptional?: boolean;
 }
 
 const APP_PAGES: Readonly<Record<string, AppPageSpec>> = {
@@ -32,7 +34,8 @@ const APP_PAGES: Readonly<Record<string, AppPageSpec>> = {
   "/ui/logout": {
     page: "logout",
     title: "Sign out",
-    params: ["id_token_hint", "state", "post_logout_redirect_uri", "client_id"],
+    params: ["state", "post_logout_redirect_uri", "client_id"],
+    clientOptional: true,
   },
 };
 
@@ -53,7 +56,7 @@ export function hostedPages(deps: HostedPagesDeps) {
     }
     const params = Object.fromEntries((spec.params ?? []).map((name) => [name, queryText(query, name, 4096)]));
     try {
-      const data = await resolvePageData(deps.database.orm.em.fork(), deps, spec.page, query, params);
+      const data = await resolvePageData(deps.database.orm.em.fork(), deps, spec, query, params);
       const origin = logoOrigin(data);
       return sendAppPage(reply, assets, { status: 200, title: spec.title, imageOrigins: origin ? [origin] : [] }, data);
     } catch (error) {

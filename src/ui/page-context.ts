@@ -21,22 +21,31 @@ export interface PageContextDeps {
   readonly issuerOf: (tenantId: string) => string;
 }
 
+/** A catch handler that turns the error into `undefined` when `ignore` is set, else rethrows. */
+function ignoreIf(ignore: boolean | undefined): (error: unknown) => undefined {
+  return (error) => {
+    if (ignore) return undefined;
+    throw error;
+  };
+}
+
 /** Throws the domain's NotFound errors for an unknown or expired request, tenant or client. */
 export async function resolvePageData(
   em: EntityManager,
   deps: PageContextDeps,
-  page: HostedPageName,
+  spec: { readonly page: HostedPageName; readonly clientOptional?: boolean },
   query: PageQuery,
   params: Readonly<Record<string, string>> = {},
 ): Promise<HostedPageData> {
   const authReqId = queryText(query, "auth_req_id", 128);
   const target = await resolveAuthTarget(em, { authReqId, tenantId: queryText(query, "tenant_id", 63) }, deps.defaultTenant);
   const clientId = queryText(query, "client_id", 128);
-  const client = target.client ?? (clientId ? await getClient(em, target.tenant.id, clientId) : undefined);
+  const client =
+    target.client ?? (clientId ? await getClient(em, target.tenant.id, clientId).catch(ignoreIf(spec.clientOptional)) : undefined);
   const tenant: PublicTenantInfo = publicTenantMessage(target) as PublicTenantInfo;
   const found = client ? { client, tenant: target.tenant } : undefined;
   return {
-    page,
+    page: spec.page,
     issuer: deps.issuerOf(target.tenant.id),
     tenant,
     client: found ? (publicClientMessage(found) as PublicClientInfo) : null,

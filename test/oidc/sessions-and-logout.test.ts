@@ -275,16 +275,22 @@ describe("RP-initiated logout", () => {
     assert.equal(location.searchParams.get("state"), null);
   };
 
-  it("without an id_token_hint ends the browser's own session and goes to the logged-out page, even with a registered post_logout_redirect_uri", async () => {
+  it("without an id_token_hint asks the person first (nothing ends), and the confirming form POST ends the browser's own session", async () => {
     const browser = new Browser();
     const session = await login(browser);
     const url = new URL(endSession());
     url.search = new URLSearchParams({ post_logout_redirect_uri: BYE, state: "s1", client_id: "webapp" }).toString();
-    const location = await browser.redirectOf(url.toString());
-    loggedOutPage(location);
-    const page = await send(location.toString());
+    const confirm = await browser.redirectOf(url.toString());
+    assert.equal(confirm.pathname, "/ui/logout");
+    assert.equal(confirm.searchParams.get("client_id"), "webapp");
+    const page = await send(confirm.toString());
     assert.equal(page.status, 200);
     assert.match(page.headers.get("content-type") ?? "", /^text\/html/);
+    assert.equal(await userinfoStatus(session.accessToken), 200, "a link alone ends nothing");
+
+    const confirmed = await browser.post(endSession(), { post_logout_redirect_uri: BYE, state: "s1", client_id: "webapp" });
+    assert.equal(confirmed.status, 303);
+    loggedOutPage(new URL(confirmed.headers.get("location") as string));
     await assertSessionEnded(session);
   });
 

@@ -45,6 +45,7 @@ export async function startHostedUiFixture(options: {
     post_logout_redirect_uri: [app.postLogoutRedirectUri],
     client_type: "confidential",
     client_uri: app.origin,
+    register_enable: true,
     flow: { grant_types: ["authorization_code", "refresh_token"] },
     ...options.client,
   });
@@ -112,4 +113,17 @@ export async function enterUsername(page: Page, username: string): Promise<void>
 export async function startAtApplication(fixture: HostedUiFixture, page: Page, query = ""): Promise<void> {
   await page.goto(`${fixture.app.origin}/login${query}`);
   await page.waitForURL((url) => url.pathname === "/ui/login");
+}
+
+/**
+ * Runs `action` and returns the text of the alert it brings up. Each message is a new element,
+ * so an alert already on screen (say, the previous wrong PIN's) is awaited away first.
+ */
+export async function alertAfter(page: Page, action: () => Promise<void>): Promise<string> {
+  const previous = await page.$("[role=alert]");
+  await action();
+  if (previous) await previous.waitForElementState("hidden");
+  const alert = page.getByRole("alert");
+  await alert.waitFor();
+  return (await alert.textContent()) ?? "";
 }

@@ -41,7 +41,7 @@ describe("hosted sign-in page (PIN)", () => {
     await enterUsername(page, "alice");
     await tapPin(page, PIN);
     await page.waitForURL((url) => url.pathname === "/callback");
-    assert.match(await page.locator("#signed-in").innerText(), /Signed in as alice/);
+    assert.match(String(await page.locator("#signed-in").textContent()), /Signed in as alice/);
 
     const signIn = fixture.app.signIns.at(-1);
     assert.ok(signIn);

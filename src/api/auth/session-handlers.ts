@@ -48,8 +48,9 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<ServiceImpl<type
           clientId: request.clientId,
         },
         getCookie(ctx, name),
+        ctx.requestMethod === "POST",
       );
-      setSessionCookie(ctx, "", 0);
+      if (!target.sessionKept) setSessionCookie(ctx, "", 0);
       // 303 after the form POST of #6, so that the browser follows with a GET.
       redirect(ctx, target.location, ctx.requestMethod === "POST" ? 303 : 302);
       return {};

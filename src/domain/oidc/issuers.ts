@@ -44,6 +44,7 @@ export class Issuers {
       loginPage: `${this.publicUrl}/ui/login`,
       errorPage: `${this.publicUrl}/ui/error`,
       loggedOutPage: `${this.publicUrl}/ui/logged-out`,
+      logoutPage: `${this.publicUrl}/ui/logout`,
     };
   }
 }

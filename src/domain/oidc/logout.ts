@@ -41,7 +41,9 @@ export class Logout {
     em: EntityManager,
     input: { idTokenHint: string; state: string; postLogoutRedirectUri: string; clientId: string },
     sessionCookie: string | undefined,
-  ): Promise<Redirect> {
+    /** The person confirmed on the logout page (the form POST, which only a same-site page can make with the cookie). */
+    confirmed: boolean,
+  ): Promise<Redirect & { sessionKept?: boolean }> {
     const loggedOut = (tenantId?: string) => {
       const url = new URL(this.deps.issuers.endpoints(this.deps.issuers.of(tenantId ?? "_")).loggedOutPage);
       if (tenantId) url.searchParams.set("tenant_id", tenantId);
@@ -59,7 +61,10 @@ export class Logout {
           )?.tenant_id
         : undefined;
       const browser = tenantId ? await sessionOfCookie(em, tenantId, sessionCookie) : undefined;
-      if (tenantId && browser) await this.end(em, tenantId, { ids: [browser.id] });
+      if (!tenantId || !browser) return loggedOut(tenantId);
+      // Without a valid hint anyone could link here: ask the person first (RP-Initiated Logout §2).
+      if (!confirmed) return { location: this.confirmationPage(tenantId, input), sessionKept: true };
+      await this.end(em, tenantId, { ids: [browser.id] });
       return loggedOut(tenantId);
     }
     const tenantId = hint.issuer.tenantId;
@@ -77,6 +82,19 @@ export class Logout {
       return redirectWith(input.postLogoutRedirectUri, { state: input.state });
     }
     return loggedOut(tenantId);
+  }
+
+  private confirmationPage(tenantId: string, input: { state: string; postLogoutRedirectUri: string; clientId: string }): string {
+    const url = new URL(this.deps.issuers.endpoints(this.deps.issuers.of(tenantId)).logoutPage);
+    url.searchParams.set("tenant_id", tenantId);
+    for (const [name, value] of [
+      ["client_id", input.clientId],
+      ["post_logout_redirect_uri", input.postLogoutRedirectUri],
+      ["state", input.state],
+    ] as const) {
+      if (value) url.searchParams.set(name, value);
+    }
+    return url.toString();
   }
 
   /** Ends sessions, revokes their tokens, and notifies their clients over the back channel. */

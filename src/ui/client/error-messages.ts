@@ -29,3 +29,10 @@ export function describeFailure(error: unknown, secretNoun: string): string {
 export function isExpiredRequest(error: unknown): boolean {
   return error instanceof SvaultAuthError && error.status === 404;
 }
+
+/** Seconds to hold back the next attempt after a throttled one (short delays only; a block is not waited out). */
+export function retryDelaySeconds(error: unknown): number {
+  return error instanceof SvaultAuthError && error.status === 429 && error.retryAfter !== undefined && error.retryAfter <= 300
+    ? error.retryAfter
+    : 0;
+}

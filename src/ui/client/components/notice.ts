@@ -1,6 +1,7 @@
-// The message area of a page: errors in an alert (announced at once), progress and success in a
-// polite status line.
-import { h } from "../dom.js";
+// The message area of a page: errors as an alert (announced at once), progress and success as a
+// polite status. Each message is a new element, so that the same message twice (a second wrong
+// PIN) is announced again.
+import { h, replaceChildren } from "../dom.js";
 
 export interface Notice {
   readonly element: HTMLElement;
@@ -10,20 +11,13 @@ export interface Notice {
 }
 
 export function notice(): Notice {
-  const element = h("div", { class: "notice", role: "alert", "aria-live": "assertive", hidden: true });
-  const show = (kind: "error" | "info", message: string) => {
-    element.className = `notice notice-${kind}`;
-    element.setAttribute("role", kind === "error" ? "alert" : "status");
-    element.textContent = message;
-    element.hidden = false;
-  };
+  const element = h("div", { class: "notice-area" });
+  const show = (kind: "error" | "info", message: string) =>
+    replaceChildren(element, h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status" }, message));
   return {
     element,
     error: (message) => show("error", message),
     info: (message) => show("info", message),
-    clear: () => {
-      element.hidden = true;
-      element.textContent = "";
-    },
+    clear: () => replaceChildren(element),
   };
 }

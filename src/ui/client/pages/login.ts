@@ -7,7 +7,7 @@ import { busy, field, linkRow, pageUrl, primaryButton, signInUrl } from "../comp
 import { pageFrame } from "../components/page-frame.js";
 import { enterSecret, secretNoun, secretPolicy } from "../components/secret-entry.js";
 import { h, replaceChildren } from "../dom.js";
-import { describeFailure, isExpiredRequest } from "../error-messages.js";
+import { describeFailure, isExpiredRequest, retryDelaySeconds } from "../error-messages.js";
 import { confirmEmailThenContinue, requestExpired } from "./after-login.js";
 
 export function loginPage(data: HostedPageData): void {
@@ -64,6 +64,7 @@ export function loginPage(data: HostedPageData): void {
       slot,
     );
     const input = await enterSecret(slot, data.tenant);
+    frame.notice.clear();
     replaceChildren(slot, busy("Checking…"));
     try {
       const client = await authClient(data);
@@ -74,6 +75,12 @@ export function loginPage(data: HostedPageData): void {
     } catch (error) {
       if (isExpiredRequest(error)) return requestExpired(frame, data);
       frame.notice.error(describeFailure(error, noun));
+      // A throttled attempt: the keypad comes back when the server will take the next guess.
+      const wait = retryDelaySeconds(error);
+      if (wait > 0) {
+        replaceChildren(slot, busy("Please wait…"));
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      }
       void askSecret();
     }
   };

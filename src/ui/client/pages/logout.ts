@@ -17,7 +17,6 @@ export function logoutPage(data: HostedPageData): void {
     "form",
     { method: "post", action: "/api/v1/auth/oidc/logout" },
     ...hidden,
-    h("input", { type: "hidden", name: "tenant_id", value: data.tenant.tenantId }),
     h(
       "div",
       { class: "actions" },
