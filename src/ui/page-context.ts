@@ -3,7 +3,7 @@
 // default tenant) and an optional `client_id` — the same rule as the auth API (ROUTES.md).
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { publicClientMessage, publicTenantMessage } from "../api/auth/public-info-converters.js";
-import { registrationOpen } from "../domain/clients/public-info.js";
+import { type ClientAndTenant, registrationOpen } from "../domain/clients/public-info.js";
 import { getClient } from "../domain/clients/client-admin.js";
 import { resolveAuthTarget } from "../domain/login/auth-target.js";
 import type { HostedPageData, HostedPageName, PublicClientInfo, PublicTenantInfo } from "./page-data.js";
@@ -19,6 +19,22 @@ export function queryText(query: PageQuery, name: string, maxLength = 512): stri
 export interface PageContextDeps {
   readonly defaultTenant: string;
   readonly issuerOf: (tenantId: string) => string;
+}
+
+/** What the page shows of the client: Get Client's public answer without what the page has no use for. */
+function publicClientInfo(found: ClientAndTenant): PublicClientInfo {
+  const {
+    clientId = "",
+    name = "",
+    logoUri = "",
+    opPolicyUrl = "",
+    opTosUrl = "",
+    opUserAgreementUrl = "",
+    clientUri = "",
+    registerEnable = false,
+    tenantName = "",
+  } = publicClientMessage(found);
+  return { clientId, name, logoUri, opPolicyUrl, opTosUrl, opUserAgreementUrl, clientUri, registerEnable, tenantName };
 }
 
 /** A catch handler that turns the error into `undefined` when `ignore` is set, else rethrows. */
@@ -48,9 +64,9 @@ export async function resolvePageData(
     page: spec.page,
     issuer: deps.issuerOf(target.tenant.id),
     tenant,
-    client: found ? (publicClientMessage(found) as PublicClientInfo) : null,
+    client: found ? publicClientInfo(found) : null,
     authReqId: target.authRequest?.id ?? null,
-    loginHint: typeof target.authRequest?.params.login_hint === "string" ? target.authRequest.params.login_hint : null,
+    loginHint: typeof target.authRequest?.params.login_hint === "string" ? target.authRequest.params.login_hint || null : null,
     registrationOpen: found ? registrationOpen(found) : target.tenant.registerEnable,
     params,
   };
