@@ -14,8 +14,13 @@ export interface HostedUiFixture {
   readonly tenantId: string;
   readonly clientId: string;
   /** A fresh browser profile (no cookies) with a page, recording every request it makes. */
-  newPage(options?: { viewport?: { width: number; height: number } }): Promise<RecordedPage>;
+  newPage(options?: PageOptions): Promise<RecordedPage>;
   close(): Promise<void>;
+}
+
+export interface PageOptions {
+  readonly viewport?: { width: number; height: number };
+  readonly colorScheme?: "light" | "dark";
 }
 
 export interface RecordedPage {
@@ -59,7 +64,10 @@ export async function startHostedUiFixture(options: {
     tenantId: options.tenantId,
     clientId,
     async newPage(pageOptions = {}) {
-      const context = await browser.newContext({ viewport: pageOptions.viewport ?? { width: 1024, height: 800 } });
+      const context = await browser.newContext({
+        viewport: pageOptions.viewport ?? { width: 1024, height: 800 },
+        colorScheme: pageOptions.colorScheme ?? "light",
+      });
       contexts.push(context);
       const page = await context.newPage();
       const requests: Request[] = [];

@@ -56,4 +56,15 @@ describe("hosted sign-in page (PIN)", () => {
     assert.deepEqual([...origins].sort(), [fixture.app.origin, fixture.server.baseUrl].sort(), "no third-party requests");
     assert.deepEqual(consoleErrors, []);
   });
+
+  it("follows the system's dark colour scheme", async () => {
+    const background = async (colorScheme: "light" | "dark") => {
+      const { page } = await fixture.newPage({ colorScheme });
+      await startAtApplication(fixture, page);
+      await page.getByRole("heading", { name: "Sign in" }).waitFor();
+      return page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    };
+    assert.equal(await background("light"), "rgb(244, 245, 247)");
+    assert.equal(await background("dark"), "rgb(17, 18, 20)");
+  });
 });
