@@ -5,6 +5,7 @@ import { notFound } from "../../errors/domain-error.js";
 import { type BlockedIp, BlockedIpEntity, type BlockedUser, BlockedUserEntity } from "../../persistence/entities/blocked.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { normalizeUsername } from "../users/identity-normalization.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface PageRequest {
   readonly page: number;
@@ -61,9 +62,7 @@ export async function unblockIp(em: EntityManager, tenantId: string, ip: string)
     throw notFound("NOT_BLOCKED", `IP address ${ip} is not blocked`);
   }
   // Forget its failures too: else the next guess would count past the limit and block it again.
-  await scoped
-    .getConnection()
-    .execute("delete from login_throttle where tenant_id = ? and kind = 'ip' and subject = ?", [tenantId, canonical], "run");
+  await executeSql(scoped, "delete from login_throttle where tenant_id = ? and kind = 'ip' and subject = ?", [tenantId, canonical], "run");
 }
 
 export async function unblockUser(em: EntityManager, tenantId: string, username: string): Promise<void> {
@@ -73,7 +72,10 @@ export async function unblockUser(em: EntityManager, tenantId: string, username:
     throw notFound("NOT_BLOCKED", `User ${username} is not blocked`);
   }
   // Reset its failure count too: else the next guess would be delayed, and then block it again.
-  await scoped
-    .getConnection()
-    .execute("delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?", [tenantId, normalized], "run");
+  await executeSql(
+    scoped,
+    "delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?",
+    [tenantId, normalized],
+    "run",
+  );
 }

@@ -16,6 +16,7 @@ import { invalidField } from "./login-errors.js";
 import type { CallerInfo } from "./opaque-login.js";
 import type { OpaqueRegistration } from "./opaque-registration.js";
 import { issueSecret } from "./single-use-secrets.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export const VERIFY_EMAIL_TTL_SECONDS = 24 * 3600;
 export const RESET_CODE_TTL_SECONDS = 30 * 60;
@@ -71,7 +72,8 @@ export class AccountFlows {
     const userId = randomUUID();
     try {
       await em.transactional(async (tx) => {
-        await tx.getConnection().execute(
+        await executeSql(
+          tx,
           `insert into app_user (id, tenant_id, username, username_normalized, email, email_normalized, is_disabled, is_verified,
              locale, roles, external_id, created_at, updated_at)
            values (?, ?, ?, ?, ?, ?, false, false, '', '[]', null, now(), now())`,
@@ -106,7 +108,8 @@ export class AccountFlows {
   /** Issues a verification code for `email` and mails it. */
   async sendVerification(em: EntityManager, tenant: Tenant, userId: string, email: string): Promise<void> {
     const code = issueSecret();
-    await em.getConnection().execute(
+    await executeSql(
+      em,
       `insert into one_time_code (hash, tenant_id, user_id, purpose, email, attempts, expires_at, created_at)
        values (?, ?, ?, 'verify_email', ?, 0, now() + make_interval(secs => ?), now())`,
       [code.hash, tenant.id, userId, normalizeEmail(email), VERIFY_EMAIL_TTL_SECONDS],
@@ -119,25 +122,22 @@ export class AccountFlows {
     const row = await this.takeCode(em, code, "verify_email");
     if (!row) throw invalidCode();
     // Only the address the code was sent to: a code must not verify an address changed since.
-    await em
-      .getConnection()
-      .execute("update app_user set is_verified = true, updated_at = now() where id = ? and tenant_id = ? and email_normalized = ?", [
-        row.user_id,
-        row.tenant_id,
-        row.email,
-      ]);
+    await executeSql(
+      em,
+      "update app_user set is_verified = true, updated_at = now() where id = ? and tenant_id = ? and email_normalized = ?",
+      [row.user_id, row.tenant_id, row.email],
+    );
     this.deps.events.record({ tenantId: row.tenant_id, kind: "verify_email", outcome: "success", userId: row.user_id, ...caller });
   }
 
   /** Mails a reset code when the username and e-mail match an account; silent otherwise. */
   async requestReset(em: EntityManager, tenant: Tenant, input: { username: string; email: string; clientId?: string }, caller: CallerInfo) {
     const username = normalizeUsername(input.username);
-    const [user] = (await em
-      .getConnection()
-      .execute(
-        "select id, email from app_user where tenant_id = ? and username_normalized = ? and email_normalized = ? and not is_disabled",
-        [tenant.id, username, normalizeEmail(input.email)],
-      )) as { id: string; email: string }[];
+    const [user] = (await executeSql(
+      em,
+      "select id, email from app_user where tenant_id = ? and username_normalized = ? and email_normalized = ? and not is_disabled",
+      [tenant.id, username, normalizeEmail(input.email)],
+    )) as { id: string; email: string }[];
     this.deps.events.record({
       tenantId: tenant.id,
       kind: "reset_request",
@@ -150,7 +150,8 @@ export class AccountFlows {
     if (!user) return;
     const code = issueSecret();
     // One statement: skip if a code was sent within the interval, else replace the previous ones.
-    const inserted = (await em.getConnection().execute(
+    const inserted = (await executeSql(
+      em,
       `with recent as (select 1 from one_time_code where tenant_id = ? and user_id = ? and purpose = 'reset_password'
                         and created_at > now() - make_interval(secs => ?)),
             dropped as (delete from one_time_code where tenant_id = ? and user_id = ? and purpose = 'reset_password'
@@ -178,13 +179,12 @@ export class AccountFlows {
     caller: CallerInfo,
   ): Promise<void> {
     const hash = hashSecret(input.code);
-    const [row] = (await em
-      .getConnection()
-      .execute("select * from one_time_code where hash = ? and purpose = 'reset_password'", [hash])) as CodeRow[];
+    const [row] = (await executeSql(em, "select * from one_time_code where hash = ? and purpose = 'reset_password'", [hash])) as CodeRow[];
     if (!row || new Date(row.expires_at).getTime() <= Date.now()) throw invalidCode();
-    const [user] = (await em
-      .getConnection()
-      .execute("select id, username_normalized from app_user where id = ? and tenant_id = ?", [row.user_id, row.tenant_id])) as {
+    const [user] = (await executeSql(em, "select id, username_normalized from app_user where id = ? and tenant_id = ?", [
+      row.user_id,
+      row.tenant_id,
+    ])) as {
       id: string;
       username_normalized: string;
     }[];
@@ -201,11 +201,12 @@ export class AccountFlows {
       username: input.username,
     });
     await em.transactional(async (tx) => {
-      const taken = (await tx.getConnection().execute("delete from one_time_code where hash = ? returning hash", [hash])) as unknown[];
+      const taken = (await executeSql(tx, "delete from one_time_code where hash = ? returning hash", [hash])) as unknown[];
       if (taken.length === 0) throw invalidCode();
       await storeCredential(tx, this.deps.keyring, row.tenant_id, user.id, credential);
       // Receiving the code proved the mailbox, and the owner is back: lift their throttling.
-      await tx.getConnection().execute(
+      await executeSql(
+        tx,
         `with verified as (update app_user set is_verified = true, updated_at = now() where id = ? and email is not null),
               unblocked as (delete from blocked_user where tenant_id = ? and username = ?)
          delete from login_throttle where tenant_id = ? and kind = 'user' and subject = ?`,
@@ -236,9 +237,10 @@ export class AccountFlows {
   }
 
   private async takeCode(em: EntityManager, code: string, purpose: string): Promise<CodeRow | undefined> {
-    const [row] = (await em
-      .getConnection()
-      .execute("delete from one_time_code where hash = ? and purpose = ? returning *", [hashSecret(code), purpose])) as CodeRow[];
+    const [row] = (await executeSql(em, "delete from one_time_code where hash = ? and purpose = ? returning *", [
+      hashSecret(code),
+      purpose,
+    ])) as CodeRow[];
     return row && new Date(row.expires_at).getTime() > Date.now() ? row : undefined;
   }
 
@@ -247,6 +249,6 @@ export class AccountFlows {
       attempts + 1 >= RESET_CODE_MAX_ATTEMPTS
         ? "delete from one_time_code where hash = ?"
         : "update one_time_code set attempts = attempts + 1 where hash = ?";
-    await em.getConnection().execute(sql, [hash], "run");
+    await executeSql(em, sql, [hash], "run");
   }
 }

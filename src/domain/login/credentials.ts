@@ -3,6 +3,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { open, seal } from "../../crypto/secret-box.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 const aad = (tenantId: string, userId: string) => `opaque-record:${tenantId}:${userId}`;
 
@@ -28,7 +29,8 @@ export async function storeCredential(
   userId: string,
   credential: NewCredential,
 ): Promise<void> {
-  await em.getConnection().execute(
+  await executeSql(
+    em,
     `insert into user_credential (user_id, tenant_id, credential_id, record_sealed, proto_version, updated_at)
      values (?, ?, ?, ?, ?, now())
      on conflict (user_id) do update set credential_id = excluded.credential_id, record_sealed = excluded.record_sealed,

@@ -7,6 +7,7 @@ import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { open, seal } from "../../crypto/secret-box.js";
 import { OpaqueSetupEntity } from "../../persistence/entities/credential.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 const aad = (tenantId: string) => `opaque-setup:${tenantId}`;
 
@@ -24,13 +25,12 @@ export class OpaqueSetups {
     if (!row) {
       // Two instances may race to create it: the primary key keeps the first, both read it back.
       const sealed = seal(this.keyring, Buffer.from(opaque.server.createSetup(), "utf8"), aad(tenantId));
-      await scoped
-        .getConnection()
-        .execute(
-          "insert into opaque_setup (tenant_id, setup_sealed, created_at) values (?, ?, now()) on conflict (tenant_id) do nothing",
-          [tenantId, sealed],
-          "run",
-        );
+      await executeSql(
+        scoped,
+        "insert into opaque_setup (tenant_id, setup_sealed, created_at) values (?, ?, now()) on conflict (tenant_id) do nothing",
+        [tenantId, sealed],
+        "run",
+      );
       row = await scoped.findOneOrFail(OpaqueSetupEntity, { tenant: tenantId }, { refresh: true });
     }
     const setup = open(this.keyring, row.setupSealed, aad(tenantId)).toString("utf8");

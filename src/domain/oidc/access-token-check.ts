@@ -6,6 +6,7 @@ import type { AccessTokenVerifier } from "../auth/authenticator.js";
 import { type Principal, roleOf, scopesOfRole } from "../auth/permissions.js";
 import type { TenantIssuer } from "./issuers.js";
 import type { AccessTokenClaims, Tokens } from "./tokens.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface LiveUser {
   id: string;
@@ -39,7 +40,7 @@ export async function checkAccessToken(em: EntityManager, tokens: Tokens, token:
   const verified = await tokens.verifyAccessToken(em, token);
   if (!verified) return undefined;
   const { claims, issuer } = verified;
-  const rows = (await em.getConnection().execute(LIVE_QUERY, [claims.fid, issuer.tenantId, claims.jti])) as (LiveUser | { id: null })[];
+  const rows = (await executeSql(em, LIVE_QUERY, [claims.fid, issuer.tenantId, claims.jti])) as (LiveUser | { id: null })[];
   const row = rows[0];
   if (!row) return undefined;
   return { claims, issuer, user: row.id === null ? undefined : (row as LiveUser) };

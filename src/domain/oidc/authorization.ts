@@ -14,6 +14,7 @@ import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { issueSecret, randomId } from "../login/single-use-secrets.js";
 import type { IssuerFamily, Issuers, TenantIssuer } from "./issuers.js";
 import { createSession, sessionOfCookie, touchSession } from "./sessions.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export const AUTH_REQUEST_TTL_SECONDS = 15 * 60;
 export const CODE_TTL_SECONDS = 60;
@@ -133,7 +134,7 @@ export class Authorization {
     const fresh = session && (maxAge === null || Date.now() - session.authTime.getTime() <= maxAge * 1000);
     const forceLogin = prompt.includes("login") || prompt.includes("select_account");
     if (session && fresh && !forceLogin) {
-      const user = (await em.getConnection().execute("select is_disabled from app_user where id = ?", [session.user], "get")) as unknown as
+      const user = (await executeSql(em, "select is_disabled from app_user where id = ?", [session.user], "get")) as unknown as
         | { is_disabled: boolean }
         | undefined;
       if (user && !user.is_disabled) {
@@ -169,12 +170,11 @@ export class Authorization {
       return errorPage(this.deps.issuers, "invalid_request", "The login request has expired; start again from the application");
     }
     const tenantId = request.tenant;
-    const [nonce] = (await em
-      .getConnection()
-      .execute("delete from login_nonce where hash = ? and tenant_id = ? returning user_id, auth_req_id, amr, expires_at", [
-        hashSecret(input.nonce),
-        tenantId,
-      ])) as { user_id: string; auth_req_id: string | null; amr: string[]; expires_at: Date }[];
+    const [nonce] = (await executeSql(
+      em,
+      "delete from login_nonce where hash = ? and tenant_id = ? returning user_id, auth_req_id, amr, expires_at",
+      [hashSecret(input.nonce), tenantId],
+    )) as { user_id: string; auth_req_id: string | null; amr: string[]; expires_at: Date }[];
     if (!nonce || nonce.auth_req_id !== request.id || new Date(nonce.expires_at).getTime() <= Date.now()) {
       return errorPage(this.deps.issuers, "access_denied", "The login is unknown, used or expired; sign in again");
     }

@@ -6,6 +6,7 @@ import { secretMatches } from "../../crypto/secret-hash.js";
 import { type Client, ClientEntity } from "../../persistence/entities/client.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { oauthError } from "./oauth-error.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface PresentedClientCredentials {
   readonly authorization: string | null;
@@ -41,9 +42,10 @@ export async function authenticateClient(em: EntityManager, tenantId: string, pr
   if (!clientId) throw oauthError("invalid_client", "Client authentication failed");
   // A plain SELECT mapped onto the entity (`em.map`): the same row the tenant-filtered `findOne`
   // reads, without the query builder, which costs several times the round trip on this hot path.
-  const [row] = (await scopeToTenant(em, tenantId)
-    .getConnection()
-    .execute('select * from "client" where "tenant_id" = ? and "client_id" = ?', [tenantId, clientId])) as Record<string, unknown>[];
+  const [row] = (await executeSql(scopeToTenant(em, tenantId), 'select * from "client" where "tenant_id" = ? and "client_id" = ?', [
+    tenantId,
+    clientId,
+  ])) as Record<string, unknown>[];
   const client = row ? em.map(ClientEntity, row) : null;
   if (!client || client.isLock) throw oauthError("invalid_client", "Client authentication failed");
   if (client.clientType === "confidential") {

@@ -14,6 +14,7 @@ import { type Redirect, redirectWith } from "./authorization.js";
 import type { Issuers } from "./issuers.js";
 import { endSessions, sessionOfCookie } from "./sessions.js";
 import { signingAlgOf, type Tokens } from "./tokens.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface LogoutDeps {
   readonly tokens: Tokens;
@@ -55,7 +56,7 @@ export class Logout {
       const [sessionId] = (sessionCookie ?? "").split(".");
       const tenantId = sessionId
         ? (
-            (await em.getConnection().execute("select tenant_id from user_session where id = ?", [sessionId], "get")) as unknown as
+            (await executeSql(em, "select tenant_id from user_session where id = ?", [sessionId], "get")) as unknown as
               | { tenant_id: string }
               | undefined
           )?.tenant_id

@@ -5,6 +5,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import type { Client } from "../../persistence/entities/client.js";
 import type { Tokens } from "./tokens.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export async function revokeToken(
   em: EntityManager,
@@ -14,9 +15,9 @@ export async function revokeToken(
   token: string,
   hint: string,
 ): Promise<void> {
-  const connection = em.getConnection();
   const asRefresh = async () => {
-    const revoked = (await connection.execute(
+    const revoked = (await executeSql(
+      em,
       `update token_family set revoked_at = now() where revoked_at is null and tenant_id = ? and client_id = ? and id = (
          select family_id from refresh_token where hash = ? and tenant_id = ?) returning id`,
       [tenantId, client.clientId, hashSecret(token), tenantId],
@@ -26,7 +27,8 @@ export async function revokeToken(
   const asAccess = async () => {
     const verified = await tokens.verifyAccessToken(em, token);
     if (!verified || verified.issuer.tenantId !== tenantId || verified.claims.client_id !== client.clientId) return false;
-    await connection.execute(
+    await executeSql(
+      em,
       "insert into revoked_access_token (jti, tenant_id, expires_at) values (?, ?, to_timestamp(?)) on conflict (jti) do nothing",
       [verified.claims.jti, tenantId, verified.claims.exp],
       "run",

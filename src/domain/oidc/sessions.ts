@@ -7,6 +7,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import { type Session, SessionEntity } from "../../persistence/entities/oidc.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export const SESSION_COOKIE = "svault_session";
 /** Sessions end after this long without use, like an idle timeout. */
@@ -76,7 +77,8 @@ export async function endSessions(em: EntityManager, tenantId: string, where: { 
   if (sessions.length === 0) return [];
   const ids = sessions.map((s) => s.id);
   const list = ids.map(() => "?").join(", ");
-  await em.getConnection().execute(
+  await executeSql(
+    em,
     `with ended as (update user_session set ended_at = now() where tenant_id = ? and id in (${list}) and ended_at is null)
      update token_family set revoked_at = now() where tenant_id = ? and session_id in (${list}) and revoked_at is null`,
     [tenantId, ...ids, tenantId, ...ids],

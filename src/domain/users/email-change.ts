@@ -10,6 +10,7 @@ import type { AccountFlows } from "../login/account-flows.js";
 import { normalizeEmail } from "./identity-normalization.js";
 import { duplicateError, requireTenant } from "./user-admin.js";
 import { assertMayManage, requireUserRow } from "./user-record.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface EmailChangeInput {
   readonly challengeId: string;
@@ -43,23 +44,20 @@ export async function updateEmail(
     const current = await requireUserRow(tx, tenantId, userId, true);
     if (isAdmin && caller.userId !== userId) assertMayManage(caller, current, undefined);
     if (!isAdmin) {
-      const used = (await tx
-        .getConnection()
-        .execute("delete from login_nonce where hash = ? and tenant_id = ? and user_id = ? and expires_at > now() returning hash", [
-          hashSecret(input.challengeData),
-          tenantId,
-          userId,
-        ])) as unknown[];
+      const used = (await executeSql(
+        tx,
+        "delete from login_nonce where hash = ? and tenant_id = ? and user_id = ? and expires_at > now() returning hash",
+        [hashSecret(input.challengeData), tenantId, userId],
+      )) as unknown[];
       if (used.length === 0) throw invalidProof();
     }
     try {
-      await tx
-        .getConnection()
-        .execute(
-          "update app_user set email = ?, email_normalized = ?, is_verified = false, updated_at = now() where tenant_id = ? and id = ?",
-          [input.email, normalizeEmail(input.email), tenantId, userId],
-          "run",
-        );
+      await executeSql(
+        tx,
+        "update app_user set email = ?, email_normalized = ?, is_verified = false, updated_at = now() where tenant_id = ? and id = ?",
+        [input.email, normalizeEmail(input.email), tenantId, userId],
+        "run",
+      );
     } catch (error) {
       throw duplicateError(error) ?? error;
     }

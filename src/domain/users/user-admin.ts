@@ -11,6 +11,7 @@ import { tenantNotFound } from "../tenants/tenant-admin.js";
 import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
 import { deleteUsersIn } from "./user-deletion.js";
 import { assertMayManage, emailRequired, recordOf, requireUserRow, USER_COLUMNS, type UserRecord, type UserRow } from "./user-record.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface UserInput {
   readonly username: string;
@@ -40,7 +41,8 @@ export async function createUser(em: EntityManager, caller: Principal, tenantId:
   if (tenant.hasUsernameAndEmail && !input.email) throw emailRequired();
   assertMayManage(caller, undefined, input.roles);
   try {
-    const [row] = (await em.getConnection().execute(
+    const [row] = (await executeSql(
+      em,
       `insert into app_user (id, tenant_id, username, username_normalized, email, email_normalized, is_disabled, is_verified,
          locale, roles, external_id, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), now()) returning ${USER_COLUMNS}`,
@@ -71,13 +73,12 @@ export interface UserAdminDeps {
 /** Ends every session of the user and revokes every token family (with or without a session). */
 export async function cutOffUser(deps: UserAdminDeps, em: EntityManager, tenantId: string, userId: string): Promise<void> {
   await deps.logout.end(em, tenantId, { userId });
-  await em
-    .getConnection()
-    .execute(
-      "update token_family set revoked_at = now() where tenant_id = ? and user_id = ? and revoked_at is null",
-      [tenantId, userId],
-      "run",
-    );
+  await executeSql(
+    em,
+    "update token_family set revoked_at = now() where tenant_id = ? and user_id = ? and revoked_at is null",
+    [tenantId, userId],
+    "run",
+  );
 }
 
 export async function updateUser(
@@ -96,7 +97,8 @@ export async function updateUser(
     assertMayManage(caller, current, input.roles);
     wasDisabled = current.is_disabled;
     try {
-      const [row] = (await tx.getConnection().execute(
+      const [row] = (await executeSql(
+        tx,
         `update app_user set username = ?, username_normalized = ?, email = ?, email_normalized = ?, is_disabled = ?, is_verified = ?,
            locale = ?, roles = ?::jsonb, external_id = ?, updated_at = now()
          where tenant_id = ? and id = ? returning ${USER_COLUMNS}`,

@@ -12,6 +12,7 @@ import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
 import { requireTenant, type UserAdminDeps, type UserInput } from "./user-admin.js";
 import { deleteUsersIn } from "./user-deletion.js";
 import { ADMIN_ROLES, assertMayManage, type UserRow } from "./user-record.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export const MAX_BATCH_SIZE = 1000;
 
@@ -80,7 +81,8 @@ export async function batchCreateUsers(
   }
   let created = new Set<string>();
   if (candidates.length > 0) {
-    const inserted = (await em.getConnection().execute(
+    const inserted = (await executeSql(
+      em,
       `insert into app_user (id, tenant_id, username, username_normalized, email, email_normalized, is_disabled, is_verified,
          locale, roles, external_id, created_at, updated_at)
        select r.id, ?, r.username, r.username_normalized, r.email, r.email_normalized, r.is_disabled, r.is_verified,
@@ -122,12 +124,10 @@ export async function batchDeleteUsers(
     const found =
       valid.length === 0
         ? []
-        : ((await tx
-            .getConnection()
-            .execute(`select id, roles from app_user where tenant_id = ? and id in (${list}) for update`, [
-              tenantId,
-              ...valid,
-            ])) as UserRow[]);
+        : ((await executeSql(tx, `select id, roles from app_user where tenant_id = ? and id in (${list}) for update`, [
+            tenantId,
+            ...valid,
+          ])) as UserRow[]);
     const foundIds = new Set(found.map((row) => row.id));
     const missing = ids.filter((id) => !foundIds.has(id));
     if (missing.length > 0) throw notFound("USER_NOT_FOUND", `Users not found: ${missing.join(", ")}`);

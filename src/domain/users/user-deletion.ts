@@ -4,6 +4,7 @@
 // returned: once the transaction is committed, their clients get back-channel logout tokens.
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { EndedSession } from "../oidc/logout.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 const DEPENDENTS = [
   "refresh_token",
@@ -33,17 +34,17 @@ const parsed = <T>(value: T | string): T => (typeof value === "string" ? (JSON.p
 export async function deleteUsersIn(tx: EntityManager, tenantId: string, userIds: readonly string[]): Promise<EndedSession[]> {
   if (userIds.length === 0) return [];
   const list = userIds.map(() => "?").join(", ");
-  const connection = tx.getConnection();
   for (const table of DEPENDENTS) {
-    await connection.execute(`delete from ${table} where tenant_id = ? and user_id in (${list})`, [tenantId, ...userIds], "run");
+    await executeSql(tx, `delete from ${table} where tenant_id = ? and user_id in (${list})`, [tenantId, ...userIds], "run");
   }
-  const sessions = (await connection.execute(
+  const sessions = (await executeSql(
+    tx,
     `delete from user_session where tenant_id = ? and user_id in (${list}) returning id, user_id, clients, client_issuers, ended_at`,
     [tenantId, ...userIds],
   )) as SessionRow[];
   // A super admin's keys may act in other tenants than the owner's: by owner only.
-  await connection.execute(`delete from api_key where user_id in (${list})`, [...userIds], "run");
-  await connection.execute(`delete from app_user where tenant_id = ? and id in (${list})`, [tenantId, ...userIds], "run");
+  await executeSql(tx, `delete from api_key where user_id in (${list})`, [...userIds], "run");
+  await executeSql(tx, `delete from app_user where tenant_id = ? and id in (${list})`, [tenantId, ...userIds], "run");
   return sessions
     .filter((row) => row.ended_at === null)
     .map((row) => ({ id: row.id, user: row.user_id, clients: parsed(row.clients), clientIssuers: parsed(row.client_issuers) }));

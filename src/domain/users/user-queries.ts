@@ -5,6 +5,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
 import { recordOf, requireUserRow, USER_COLUMNS, type UserRecord, type UserRow, userNotFound } from "./user-record.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export type UserSortField = "created_at" | "username" | "email";
 
@@ -55,14 +56,13 @@ export async function listUsers(em: EntityManager, tenantId: string, input: List
   }
   const nulls = direction === "asc" ? "nulls last" : "nulls first";
   const order = `${SORT_EXPRESSIONS[sortBy]} ${direction}${sortBy === "email" ? ` ${nulls}` : ""}, id ${direction}`;
-  const connection = em.getConnection();
   const [rows, counted] = await Promise.all([
-    connection.execute(`select ${USER_COLUMNS} from app_user where ${where.join(" and ")} order by ${order} limit ? offset ?`, [
+    executeSql(em, `select ${USER_COLUMNS} from app_user where ${where.join(" and ")} order by ${order} limit ? offset ?`, [
       ...params,
       limit + 1,
       offset,
     ]) as Promise<UserRow[]>,
-    connection.execute(`select count(*)::int as n from app_user where ${where.join(" and ")}`, params) as Promise<{ n: number }[]>,
+    executeSql(em, `select count(*)::int as n from app_user where ${where.join(" and ")}`, params) as Promise<{ n: number }[]>,
   ]);
   return { data: rows.slice(0, limit).map(recordOf), hasNext: rows.length > limit, totalCount: counted[0]?.n ?? 0 };
 }
@@ -72,19 +72,17 @@ export async function getUser(em: EntityManager, tenantId: string, userId: strin
 }
 
 export async function getUserByName(em: EntityManager, tenantId: string, username: string): Promise<UserRecord> {
-  const [row] = (await em
-    .getConnection()
-    .execute(`select ${USER_COLUMNS} from app_user where tenant_id = ? and username_normalized = ?`, [
-      tenantId,
-      normalizeUsername(username),
-    ])) as UserRow[];
+  const [row] = (await executeSql(em, `select ${USER_COLUMNS} from app_user where tenant_id = ? and username_normalized = ?`, [
+    tenantId,
+    normalizeUsername(username),
+  ])) as UserRow[];
   if (!row) throw userNotFound(username);
   return recordOf(row);
 }
 
 /** The caller's own user, whichever tenant its credential acts in (deliberately by id only). */
 export async function getCurrentUser(em: EntityManager, userId: string): Promise<UserRecord> {
-  const [row] = (await em.getConnection().execute(`select ${USER_COLUMNS} from app_user where id = ?`, [userId])) as UserRow[];
+  const [row] = (await executeSql(em, `select ${USER_COLUMNS} from app_user where id = ?`, [userId])) as UserRow[];
   if (!row) throw userNotFound(userId);
   return recordOf(row);
 }

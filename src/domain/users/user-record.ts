@@ -3,6 +3,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Code, DomainError, notFound, permissionDenied } from "../../errors/domain-error.js";
 import type { Principal } from "../auth/permissions.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface UserRecord {
   readonly id: string;
@@ -61,12 +62,10 @@ export function userNotFound(userId: string): DomainError {
 /** Reads one user of `tenantId` by id, optionally locking the row for an update. */
 export async function findUserRow(em: EntityManager, tenantId: string, userId: string, lock = false): Promise<UserRow | undefined> {
   if (!UUID.test(userId)) return undefined;
-  const [row] = (await em
-    .getConnection()
-    .execute(`select ${USER_COLUMNS} from app_user where tenant_id = ? and id = ?${lock ? " for update" : ""}`, [
-      tenantId,
-      userId,
-    ])) as UserRow[];
+  const [row] = (await executeSql(em, `select ${USER_COLUMNS} from app_user where tenant_id = ? and id = ?${lock ? " for update" : ""}`, [
+    tenantId,
+    userId,
+  ])) as UserRow[];
   return row;
 }
 

@@ -9,6 +9,7 @@ import type { Issuers } from "../issuers.js";
 import { oauthError } from "../oauth-error.js";
 import type { Tokens, TokenSet } from "../tokens.js";
 import { storeRefreshToken } from "./refresh-token-grant.js";
+import { executeSql } from "../../../persistence/execute-sql.js";
 
 interface CodeRow {
   family_id: string;
@@ -43,11 +44,11 @@ export async function authorizationCodeGrant(
   input: { code: string; redirectUri: string; codeVerifier: string },
 ): Promise<TokenSet> {
   const hash = hashSecret(input.code);
-  const connection = em.getConnection();
-  const [code] = (await connection.execute(REDEEM, [hash, tenantId, client.clientId])) as CodeRow[];
+  const [code] = (await executeSql(em, REDEEM, [hash, tenantId, client.clientId])) as CodeRow[];
   if (!code) {
     // Used before: a replay. Revoke what the code issued (RFC 9700 §4.5.3.1).
-    await connection.execute(
+    await executeSql(
+      em,
       `update token_family set revoked_at = now() where revoked_at is null and id = (
          select family_id from authorization_code where hash = ? and tenant_id = ? and client_id = ? and used_at is not null)`,
       [hash, tenantId, client.clientId],

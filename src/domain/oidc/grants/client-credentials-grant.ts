@@ -5,6 +5,7 @@ import { randomId } from "../../login/single-use-secrets.js";
 import type { TenantIssuer } from "../issuers.js";
 import { oauthError } from "../oauth-error.js";
 import type { Tokens, TokenSet } from "../tokens.js";
+import { executeSql } from "../../../persistence/execute-sql.js";
 
 /** Scopes that only make sense for a user. */
 const USER_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
@@ -22,13 +23,12 @@ export async function clientCredentialsGrant(
   const refused = requested.filter((scope) => !allowed.includes(scope));
   if (refused.length > 0) throw oauthError("invalid_scope", `Scopes not allowed for this client: ${refused.join(" ")}`);
   const familyId = randomId();
-  await em
-    .getConnection()
-    .execute(
-      "insert into token_family (id, tenant_id, client_id, user_id, session_id, revoked_at, created_at) values (?, ?, ?, null, null, null, now())",
-      [familyId, issuer.tenantId, client.clientId],
-      "run",
-    );
+  await executeSql(
+    em,
+    "insert into token_family (id, tenant_id, client_id, user_id, session_id, revoked_at, created_at) values (?, ?, ?, null, null, null, now())",
+    [familyId, issuer.tenantId, client.clientId],
+    "run",
+  );
   return tokens.mint(em, {
     issuer,
     client,

@@ -6,6 +6,7 @@ import type { Client } from "../../../persistence/entities/client.js";
 import type { Issuers } from "../issuers.js";
 import { oauthError } from "../oauth-error.js";
 import type { Tokens, TokenSet } from "../tokens.js";
+import { executeSql } from "../../../persistence/execute-sql.js";
 
 export interface RefreshTokenContext {
   readonly familyId: string;
@@ -35,7 +36,8 @@ export async function storeRefreshToken(
   token: { hash: Buffer; expiresAt: Date },
   context: RefreshTokenContext,
 ): Promise<void> {
-  await em.getConnection().execute(
+  await executeSql(
+    em,
     `insert into refresh_token (hash, tenant_id, family_id, client_id, user_id, session_id, scope, issuer, auth_time, amr, expires_at, created_at)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())`,
     [
@@ -72,11 +74,11 @@ export async function refreshTokenGrant(
   input: { refreshToken: string; scope: string },
 ): Promise<TokenSet> {
   const hash = hashSecret(input.refreshToken);
-  const connection = em.getConnection();
-  const [row] = (await connection.execute(ROTATE, [hash, tenantId, client.clientId])) as RefreshRow[];
+  const [row] = (await executeSql(em, ROTATE, [hash, tenantId, client.clientId])) as RefreshRow[];
   if (!row) {
     // A retired token presented again (by its client) means it was stolen or replayed: revoke the family.
-    await connection.execute(
+    await executeSql(
+      em,
       `update token_family set revoked_at = now() where revoked_at is null and id = (
          select family_id from refresh_token where hash = ? and tenant_id = ? and client_id = ? and rotated_at is not null)`,
       [hash, tenantId, client.clientId],
