@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { authClient } from "../oidc/support.js";
+import { executeSql } from "../../src/persistence/execute-sql.js";
 import { rest } from "../support/fixtures.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp-capture.js";
 import { alertAfter, enterUsername, type HostedUiFixture, startAtApplication, startHostedUiFixture, tapPin } from "./hosted-ui-fixture.js";
@@ -35,6 +36,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
         use_pattern: false,
         login_order: ["PIN"],
         has_username_and_email: true,
+        show_pin_when_typing: false,
         block_config: { user_free_attempts: 1, user_block_after: 2, block_seconds: 0 },
       },
     });
@@ -66,7 +68,11 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     const { page } = await fixture.newPage();
     await startAtApplication(fixture, page);
     await enterUsername(page, "alice");
-    assert.equal(await alertAfter(page, () => tapPin(page, "4828")), "The username or PIN is not right. Please try again.");
+    await tapPin(page, "48");
+    // show_pin_when_typing is off: dots, not digits.
+    assert.deepEqual(await page.locator(".pin-display .slot.filled").allTextContents(), ["•", "•"]);
+    assert.equal(await page.getByText("4", { exact: true }).count(), 1, "only the keypad's own 4");
+    assert.equal(await alertAfter(page, () => tapPin(page, "28")), "The username or PIN is not right. Please try again.");
     await page.getByRole("heading", { name: "Enter your PIN" }).waitFor();
     // This tenant's block_config (for the next test) holds the second guess back by one second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
@@ -203,5 +209,21 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     await page.getByRole("heading", { name: "You are signed out" }).waitFor();
     const ended = await fetch(`${fixture.server.baseUrl}/oidc/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
     assert.equal(ended.status, 401);
+  });
+
+  it("an authorization request that expired while the page was open ends with a way back to the application", async () => {
+    const { page } = await fixture.newPage();
+    await startAtApplication(fixture, page);
+    const authReqId = new URL(page.url()).searchParams.get("auth_req_id");
+    await enterUsername(page, "alice");
+    await executeSql(
+      fixture.server.running.database.orm.em.fork(),
+      "update auth_request set expires_at = now() - interval '1 second' where id = ?",
+      [authReqId],
+      "run",
+    );
+    await tapPin(page, "4829");
+    await page.getByRole("heading", { name: "This sign-in has expired" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Back to Notes App" }).getAttribute("href"), `${fixture.app.origin}/`);
   });
 });
