@@ -9,6 +9,7 @@ import type { Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import fastify, { LogController, type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -53,6 +54,8 @@ function requestIdOf(header: string | string[] | undefined): string {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, logger, database, registrations } = deps;
   const shutdown = new AbortController();
+  // Every in-flight Connect and gRPC call listens to it until it ends: more than ten is normal.
+  setMaxListeners(0, shutdown.signal);
   // Outermost first: every failure passes the error boundary; authorization runs before
   // validation so that an unauthenticated caller learns nothing about the request's shape.
   const interceptors: Interceptor[] = [

@@ -3,7 +3,16 @@
 // Values that arrive as strings (path, query, form) are first turned into the proto3 JSON value
 // their field expects, so that one parser (`fromJson`) does the rest and every type error is a
 // 422 naming the field.
-import { fromJson, ScalarType, type DescEnum, type DescField, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
+import {
+  create,
+  fromJson,
+  ScalarType,
+  type DescEnum,
+  type DescField,
+  type DescMessage,
+  type JsonValue,
+  type Message,
+} from "@bufbuild/protobuf";
 import type { FieldViolation } from "../errors/domain-error.js";
 import { locationOf, resolveFieldPath, type HttpBinding } from "./binding.js";
 import { readPathVariables } from "./path-template.js";
@@ -54,11 +63,18 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
   }
 
   if (violations.length > 0) throw new RestDecodeError(violations);
+  // Nothing to parse (GET /health, JWKS, discovery): skip the JSON reader.
+  if (isEmpty(json)) return create(schema);
   try {
     return fromJson(schema, json, { ignoreUnknownFields: true });
   } catch (error) {
     throw new RestDecodeError([jsonViolation(binding, schema, error)]);
   }
+}
+
+function isEmpty(object: JsonObject): boolean {
+  for (const _ in object) return false;
+  return true;
 }
 
 const boundFields = new WeakMap<HttpBinding, ReadonlySet<string | undefined>>();

@@ -18,7 +18,7 @@ import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
 import { restCallContext } from "./call-context.js";
 import { rendererFor, type ErrorRenderer, type RestError } from "./error-renderers.js";
 import { decodeRequest, RestDecodeError, type StringFields } from "./request-decoder.js";
-import { sendResponse, successAnswerOfBinding } from "./response-encoder.js";
+import { sendResponse, successAnswerOfBinding, unsetOptionalOf } from "./response-encoder.js";
 
 export interface RestGatewayOptions {
   readonly registrations: readonly ServiceRegistration[];
@@ -87,6 +87,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
     if (spec?.kind !== "unary") continue;
     const renderer = errorRendererOf(service);
     const success = successAnswerOfBinding(binding);
+    const unsetOptional = unsetOptionalOf(service);
     const config: RouteConfig = { renderer };
 
     app.route({
@@ -104,14 +105,12 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
           const output = await invokeUnaryImplementation(spec, ctx, input, interceptors);
-          return sendResponse(reply, binding, success, output, ctx.responseHeader);
+          return sendResponse(reply, binding, success, unsetOptional, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
           const restError = toRestError(binding, error, request);
           if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
           return sendError(reply, renderer(restError));
-        } finally {
-          ctx.done();
         }
       },
     });

@@ -22,9 +22,8 @@ export function permissionOf(method: DescMethod): string {
 }
 
 export function authorization(authenticator: Authenticator): Interceptor {
-  return (next) => async (req) => {
-    const permission = permissionOf(req.method);
-    if (permission === "") return next(req);
+  /** Authenticates the caller for `permission` and records them on the call; throws when refused. */
+  const admit = async (permission: string, req: Parameters<Parameters<Interceptor>[0]>[0]): Promise<void> => {
     const caller = await authenticator.authenticate(req.header);
     if (!caller) throw unauthenticated("Authentication required: send X-API-Key or Authorization: Bearer");
     if (!hasScope(caller, permission)) throw permissionDenied(`This operation requires the ${permission} scope`);
@@ -34,6 +33,10 @@ export function authorization(authenticator: Authenticator): Interceptor {
       throw notFound("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
     }
     req.contextValues.set(principalKey, caller);
-    return next(req);
+  };
+  // Public methods pass straight on, without an async step of their own.
+  return (next) => (req) => {
+    const permission = permissionOf(req.method);
+    return permission === "" ? next(req) : admit(permission, req).then(() => next(req));
   };
 }

@@ -4,7 +4,9 @@ import type { Interceptor } from "@connectrpc/connect";
 import { invalidArgument } from "../../errors/domain-error.js";
 import { validateMessage } from "../../validation/field-rules.js";
 
-export const validation: Interceptor = (next) => async (req) => {
+// Not async: a valid request passes straight on without another promise (the error boundary
+// outside turns the synchronous throw into the call's error).
+export const validation: Interceptor = (next) => (req) => {
   if (!req.stream) {
     const violations = validateMessage(req.method.input, req.message);
     if (violations.length > 0) throw invalidArgument(violations);
