@@ -11,6 +11,7 @@ import {
   type HostedUiFixture,
   startAtApplication,
   startHostedUiFixture,
+  swipePattern,
   tapPin,
 } from "./hosted-ui-fixture.js";
 
@@ -130,5 +131,18 @@ describe("hosted registration page (pattern + PIN)", () => {
     assert.ok(key && key.width >= 44 && key.height >= 44, `keys are at least 44 px (${key?.width})`);
     await tapPin(page, "730518");
     await page.waitForURL((url) => url.pathname === "/callback");
+  });
+
+  it("on a touch screen: the pattern is drawn with one finger and the PIN tapped", async () => {
+    const { page } = await fixture.newPage({ viewport: { width: 360, height: 720 }, touch: true });
+    await startAtApplication(fixture, page);
+    await page.getByLabel("Username").fill("bob");
+    await page.getByRole("button", { name: "Continue" }).tap();
+    await page.getByRole("heading", { name: "Draw your pattern" }).waitFor();
+    await swipePattern(page, [0, 5, 6, 11]);
+    await page.getByRole("heading", { name: "Enter your PIN" }).waitFor();
+    for (const digit of "730518") await page.getByRole("button", { name: digit, exact: true }).tap();
+    await page.waitForURL((url) => url.pathname === "/callback");
+    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "bob");
   });
 });
