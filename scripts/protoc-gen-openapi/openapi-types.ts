@@ -12,7 +12,7 @@ export interface Schema {
   description?: string;
   deprecated?: boolean;
   const?: string;
-  enum?: string[];
+  enum?: (string | null)[];
   pattern?: string;
   minLength?: number;
   maxLength?: number;

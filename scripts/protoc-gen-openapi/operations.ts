@@ -1,9 +1,10 @@
 // One REST binding → one OpenAPI operation: its parameters, request body, success response (the
 // method's `success_status` and `null_response`) and the error responses of its service's error
-// format.
+// format, which also decides whether unset `optional` fields are `null` or left out.
 import type { DescMessage } from "@bufbuild/protobuf";
 import { STATUS_CODES } from "node:http";
 import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "../../src/transcoding/binding.js";
+import type { UnsetOptional } from "../../src/transcoding/unset-optional.js";
 import type { Annotations, ErrorStyle } from "./annotations.js";
 import { docOf } from "./comments.js";
 import { errorResponses } from "./error-responses.js";
@@ -25,8 +26,13 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
   const { summary, description } = docOf(method);
   const { path, segmentPatterns } = openApiPath(binding.template);
   const style = annotations.errorStyle(method.parent);
-  const parameters = [...pathParameters(binding, catalog, segmentPatterns), ...queryParameters(binding, catalog, annotations)];
-  const requestBody = requestBodyOf(binding, catalog, style);
+  // As the REST gateway decides (src/transcoding/response-encoder.ts, unsetOptionalOf).
+  const unset: UnsetOptional = style === "detail" ? "null" : "omit";
+  const parameters = [
+    ...pathParameters(binding, catalog, segmentPatterns, unset),
+    ...queryParameters(binding, catalog, annotations, unset),
+  ];
+  const requestBody = requestBodyOf(binding, catalog, style, unset);
   const success = successAnswerOf(method, annotations.methodRules(method));
   const operation: Operation = {
     tags: [method.parent.name],
@@ -37,7 +43,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      [String(success.status)]: successResponse(binding, success, catalog),
+      [String(success.status)]: successResponse(binding, success, catalog, unset),
       ...errorResponses(style),
     },
   };
@@ -49,7 +55,7 @@ function requestContentTypes(style: ErrorStyle): string[] {
   return ["application/json", "application/x-www-form-urlencoded", ...(style === "scim" ? ["application/scim+json"] : [])];
 }
 
-function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: ErrorStyle): RequestBody | undefined {
+function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: ErrorStyle, unset: UnsetOptional): RequestBody | undefined {
   const { body } = binding;
   if (body === undefined) return undefined;
   let media: MediaType;
@@ -57,9 +63,9 @@ function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: Erro
   if (body === "*") {
     // Top-level fields bound to the path come from there; nested ones may be sent in both.
     const fromPath = new Set(binding.variables.filter((v) => v.fieldPath.length === 1).map((v) => v.fieldPath.join(".")));
-    media = { schema: catalog.messageWithout(binding.method.input, fromPath) };
+    media = { schema: catalog.messageWithout(binding.method.input, fromPath, unset) };
   } else {
-    media = { schema: catalog.value(body) };
+    media = { schema: catalog.value(body, unset) };
     description = docOf(body).description;
   }
   return {
@@ -68,7 +74,12 @@ function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: Erro
   };
 }
 
-function successResponse(binding: HttpBinding, { status, nullBody }: SuccessAnswer, catalog: SchemaCatalog): Response {
+function successResponse(
+  binding: HttpBinding,
+  { status, nullBody }: SuccessAnswer,
+  catalog: SchemaCatalog,
+  unset: UnsetOptional,
+): Response {
   const output: DescMessage = binding.method.output;
   const reason = STATUS_CODES[status] ?? "Success";
   // The gateway sends no body with these, whatever the handler returned.
@@ -76,6 +87,6 @@ function successResponse(binding: HttpBinding, { status, nullBody }: SuccessAnsw
   const description = docOf(output).summary ?? reason;
   if (nullBody) return { description, content: { "application/json": { schema: { type: "null" } } } };
   if (output.typeName === HTTP_BODY) return { description: `${reason}: a body in the media type the method sets.`, content: { "*/*": {} } };
-  const schema = binding.responseBody ? catalog.value(binding.responseBody) : catalog.message(output);
+  const schema = binding.responseBody ? catalog.value(binding.responseBody, unset) : catalog.message(output, unset);
   return { description, content: { "application/json": { schema } } };
 }

@@ -3,13 +3,19 @@
 // the body is `*`, every other field that one string can set, nested ones by dotted names.
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { resolveFieldPath, type HttpBinding } from "../../src/transcoding/binding.js";
+import type { UnsetOptional } from "../../src/transcoding/unset-optional.js";
 import type { Annotations } from "./annotations.js";
 import { docOf } from "./comments.js";
 import type { Parameter } from "./openapi-types.js";
 import type { SchemaCatalog } from "./schemas.js";
 import { hasStringForm } from "./well-known-types.js";
 
-export function pathParameters(binding: HttpBinding, catalog: SchemaCatalog, segmentPatterns: ReadonlyMap<string, string>): Parameter[] {
+export function pathParameters(
+  binding: HttpBinding,
+  catalog: SchemaCatalog,
+  segmentPatterns: ReadonlyMap<string, string>,
+  unset: UnsetOptional,
+): Parameter[] {
   return binding.variables.map((variable) => {
     const name = variable.fieldPath.join(".");
     const field = resolveFieldPath(binding.method.input, variable.fieldPath)?.at(-1);
@@ -17,11 +23,11 @@ export function pathParameters(binding: HttpBinding, catalog: SchemaCatalog, seg
     if (!field) throw new Error(`${binding.template}: {${name}} is not a request field`);
     const pattern = segmentPatterns.get(name);
     const description = [docOf(field).description, pattern && `Spans the path segments \`${pattern}\`.`].filter(Boolean).join("\n\n");
-    return { name, in: "path", ...(description ? { description } : {}), required: true, schema: catalog.value(field) };
+    return { name, in: "path", ...(description ? { description } : {}), required: true, schema: catalog.value(field, unset) };
   });
 }
 
-export function queryParameters(binding: HttpBinding, catalog: SchemaCatalog, annotations: Annotations): Parameter[] {
+export function queryParameters(binding: HttpBinding, catalog: SchemaCatalog, annotations: Annotations, unset: UnsetOptional): Parameter[] {
   if (binding.body === "*") return [];
   // A field the path or the body sets is not read from the query (nor is anything inside it).
   const bound = new Set([...binding.variables.map((v) => v.fieldPath.join(".")), ...(binding.body ? [binding.body.name] : [])]);
@@ -44,7 +50,7 @@ export function queryParameters(binding: HttpBinding, catalog: SchemaCatalog, an
           ...(description ? { description } : {}),
           ...(annotations.fieldRules(field)?.required ? { required: true } : {}),
           ...(field.deprecated ? { deprecated: true } : {}),
-          schema: catalog.value(field),
+          schema: catalog.value(field, unset),
         });
       }
     }

@@ -1,7 +1,10 @@
 // Messages and enums → components/schemas, in the proto3 JSON form the REST gateway reads and
 // writes: proto field names as property names, enums by name, repeated fields as arrays, maps as
-// objects. Only the types an operation reaches become components.
+// objects. Only the types an operation reaches become components. In the services that show unset
+// `optional` fields as `null` (src/transcoding/unset-optional.ts) those properties are nullable —
+// true of their requests too, since the gateway reads `null` as "not set".
 import type { DescEnum, DescField, DescMessage } from "@bufbuild/protobuf";
+import { isProto3Optional, reachesOptionalField, type UnsetOptional } from "../../src/transcoding/unset-optional.js";
 import type { Annotations } from "./annotations.js";
 import { docOf } from "./comments.js";
 import { ruleKindOf, withListRules, withRequiredValue, withValueRules } from "./field-rules.js";
@@ -12,17 +15,29 @@ import { wellKnownSchema } from "./well-known-types.js";
 
 export class SchemaCatalog {
   private readonly components = new Map<string, Schema>();
+  /** How each message component shows unset `optional` fields: one way per component. */
+  private readonly unsetOptionals = new Map<string, UnsetOptional>();
 
   constructor(private readonly annotations: Annotations) {}
 
-  /** A reference to the message's component (built on first use), or a well-known type's schema. */
-  message(message: DescMessage): Schema {
+  /**
+   * A reference to the message's component (built on first use), or a well-known type's schema.
+   * `unset` is how the service using it shows unset `optional` fields; a message with such fields
+   * (at any depth) cannot serve services of both kinds, since its component would be false for one.
+   */
+  message(message: DescMessage, unset: UnsetOptional): Schema {
     const known = wellKnownSchema(message);
     if (known) return known;
-    if (!this.components.has(message.typeName)) {
+    const builtFor = this.unsetOptionals.get(message.typeName);
+    if (builtFor === undefined) {
       // Registered before it is built, so that recursive types terminate.
+      this.unsetOptionals.set(message.typeName, unset);
       this.components.set(message.typeName, {});
-      this.components.set(message.typeName, this.objectSchema(message, new Set()));
+      this.components.set(message.typeName, this.objectSchema(message, new Set(), unset));
+    } else if (builtFor !== unset && reachesOptionalField(message)) {
+      throw new Error(
+        `${message.typeName} has optional fields and is used by services that show them unset as null and by services that leave them out (their error formats differ); give each its own message`,
+      );
     }
     return refTo(message.typeName);
   }
@@ -31,23 +46,24 @@ export class SchemaCatalog {
    * The message as an inline object without some top-level fields (those a request takes from
    * its path, which a body need not repeat); a plain reference when there are none to leave out.
    */
-  messageWithout(message: DescMessage, omitted: ReadonlySet<string>): Schema {
+  messageWithout(message: DescMessage, omitted: ReadonlySet<string>, unset: UnsetOptional): Schema {
     const fieldsOmitted = message.fields.some((field) => omitted.has(field.name));
-    return fieldsOmitted ? this.objectSchema(message, omitted) : this.message(message);
+    return fieldsOmitted ? this.objectSchema(message, omitted, unset) : this.message(message, unset);
   }
 
   /** A field's schema with its documentation, as a property of its message. */
-  private property(field: DescField): Schema {
+  private property(field: DescField, unset: UnsetOptional): Schema {
     const { description } = docOf(field);
+    const value = this.value(field, unset);
     return {
-      ...this.value(field),
+      ...(unset === "null" && isProto3Optional(field) ? nullable(value) : value),
       ...(description ? { description } : {}),
       ...(field.deprecated ? { deprecated: true } : {}),
     };
   }
 
   /** The schema of a field's JSON value, with its rules. */
-  value(field: DescField): Schema {
+  value(field: DescField, unset: UnsetOptional): Schema {
     const rules = this.annotations.fieldRules(field);
     const format = rules && this.annotations.stringFormat(rules);
     switch (field.fieldKind) {
@@ -59,7 +75,7 @@ export class SchemaCatalog {
       case "enum":
         return this.enum(field.enum);
       case "message":
-        return this.message(field.message);
+        return this.message(field.message, unset);
       case "list": {
         const kind = ruleKindOf(field.scalar);
         const item =
@@ -67,7 +83,7 @@ export class SchemaCatalog {
             ? scalarSchema(field.scalar)
             : field.listKind === "enum"
               ? this.enum(field.enum)
-              : this.message(field.message);
+              : this.message(field.message, unset);
         const array: Schema = { type: "array", items: rules ? withValueRules(item, kind, rules, format) : item };
         return rules ? withListRules(array, rules) : array;
       }
@@ -77,7 +93,7 @@ export class SchemaCatalog {
             ? scalarSchema(field.scalar)
             : field.mapKind === "enum"
               ? this.enum(field.enum)
-              : this.message(field.message);
+              : this.message(field.message, unset);
         return { type: "object", additionalProperties: value };
       }
     }
@@ -94,14 +110,14 @@ export class SchemaCatalog {
     return refTo(desc.typeName);
   }
 
-  private objectSchema(message: DescMessage, omitted: ReadonlySet<string>): Schema {
+  private objectSchema(message: DescMessage, omitted: ReadonlySet<string>, unset: UnsetOptional): Schema {
     const fields = message.fields.filter((field) => !omitted.has(field.name));
     const required = fields.filter((field) => this.annotations.fieldRules(field)?.required).map((field) => field.name);
     const { description } = docOf(message);
     return {
       type: "object",
       ...(description ? { description } : {}),
-      properties: Object.fromEntries(fields.map((field) => [field.name, this.property(field)])),
+      properties: Object.fromEntries(fields.map((field) => [field.name, this.property(field, unset)])),
       ...(required.length > 0 ? { required } : {}),
     };
   }
@@ -109,6 +125,16 @@ export class SchemaCatalog {
 
 function refTo(typeName: string): Schema {
   return { $ref: `#/components/schemas/${typeName}` };
+}
+
+/** The schema, or `null`. */
+function nullable(schema: Schema): Schema {
+  if (schema.$ref !== undefined) return { anyOf: [schema, { type: "null" }] };
+  const { type } = schema;
+  if (type === undefined || (Array.isArray(type) && type.includes("null"))) return schema;
+  const out: Schema = { ...schema, type: [...(Array.isArray(type) ? type : [type]), "null"] };
+  if (out.enum) out.enum = [...out.enum, null];
+  return out;
 }
 
 /** Enums travel as their value names; the description lists what each one means. */

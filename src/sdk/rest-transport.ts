@@ -1,6 +1,8 @@
 // AuthTransport over the REST API (login protocol §6–§10, ROUTES.md #1–3, 11, 15–18, 27) with
 // fetch: JSON bodies with the reference's field names, the tenant in the query, the caller's
 // credentials as `X-API-Key` or `Authorization: Bearer`. A non-2xx answer throws SvaultAuthError.
+// Operations that return nothing answer the JSON `null` (as the reference does); their body is
+// not inspected, so servers that answer `{}` or nothing work too.
 import type { JWK } from "jose";
 import { type FieldViolation, parseRetryAfter, SvaultAuthError } from "./errors.js";
 import {
@@ -41,7 +43,7 @@ export class RestTransport implements AuthTransport {
   }
 
   async getChallenge(request: ChallengeRequest, context: TenantContext): Promise<ChallengeAnswer> {
-    const body = await this.call("POST", "/api/v1/auth/challenge", tenantQuery(context), {
+    const body = await this.callForObject("POST", "/api/v1/auth/challenge", tenantQuery(context), {
       username: request.username,
       cipherKey: request.cipherKey,
     });
@@ -49,7 +51,7 @@ export class RestTransport implements AuthTransport {
   }
 
   async authenticate(request: AuthenticateRequest, context: TenantContext): Promise<AuthenticateAnswer> {
-    const body = await this.call("POST", "/api/v1/auth/authenticate", tenantQuery(context), {
+    const body = await this.callForObject("POST", "/api/v1/auth/authenticate", tenantQuery(context), {
       username: request.username,
       cipherKey: request.cipherKey,
       challenge_id: request.challengeId,
@@ -101,7 +103,7 @@ export class RestTransport implements AuthTransport {
   }
 
   async auxChallenge(request: { readonly cipherKey: string }): Promise<ChallengeAnswer> {
-    const body = await this.call(
+    const body = await this.callForObject(
       "POST",
       "/api/v1/auth/aux-challenge",
       {},
@@ -116,18 +118,32 @@ export class RestTransport implements AuthTransport {
   }
 
   async getJwks(tenantId: string): Promise<{ keys: JWK[] }> {
-    const body = await this.call("GET", `/${encodeURIComponent(tenantId)}/.well-known/jwks.json`, {});
+    const body = await this.callForObject("GET", `/${encodeURIComponent(tenantId)}/.well-known/jwks.json`, {});
     if (!Array.isArray(body.keys)) throw malformed("The JWKS has no keys");
     return { keys: body.keys as JWK[] };
   }
 
-  private async call(
+  /** A call whose answer must be a JSON object: anything else is refused as malformed. */
+  private async callForObject(
     method: "GET" | "POST",
     path: string,
     query: Query,
     body?: Record<string, unknown>,
     extraHeaders: Record<string, string> = {},
   ): Promise<Record<string, unknown>> {
+    const json = await this.call(method, path, query, body, extraHeaders);
+    if (typeof json !== "object" || json === null || Array.isArray(json)) throw malformed(`${method} ${path} answered no JSON object`);
+    return json as Record<string, unknown>;
+  }
+
+  /** The parsed JSON of a successful answer (undefined when it had no body or no valid JSON). */
+  private async call(
+    method: "GET" | "POST",
+    path: string,
+    query: Query,
+    body?: Record<string, unknown>,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<unknown> {
     const url = new URL(this.baseUrl + path);
     for (const [name, value] of Object.entries(query)) if (value) url.searchParams.set(name, value);
     const headers: Record<string, string> = { accept: "application/json", ...this.options.headers, ...extraHeaders };
@@ -140,13 +156,12 @@ export class RestTransport implements AuthTransport {
     const text = await response.text();
     let json: unknown;
     try {
-      json = text ? JSON.parse(text) : {};
+      json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
     if (!response.ok) throw errorFromResponse(response, json, text);
-    if (typeof json !== "object" || json === null || Array.isArray(json)) throw malformed(`${method} ${path} answered no JSON object`);
-    return json as Record<string, unknown>;
+    return json;
   }
 }
 

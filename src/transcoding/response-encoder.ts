@@ -2,13 +2,16 @@
 // redirects and the like), else from the method's `success_status` option, else 200. Response
 // headers the handler set (Location, Set-Cookie, Cache-Control, …) are copied through. A
 // `google.api.HttpBody` answer is sent raw with its own content type; a method with
-// `null_response` answers the JSON `null`; anything else is JSON with the proto field names.
-import { getOption, hasOption, toJson, type DescMessage, type Message } from "@bufbuild/protobuf";
+// `null_response` answers the JSON `null`; anything else is JSON with the proto field names, in
+// which the services of the DETAIL error format show unset `optional` fields as `null`
+// (unset-optional.ts).
+import { getOption, hasOption, toJson, type DescMessage, type DescService, type Message } from "@bufbuild/protobuf";
 import type { FastifyReply } from "fastify";
 import type { HttpBody } from "../../gen/google/api/httpbody_pb.js";
-import { method as methodExtension } from "../../gen/svault/api/v1/options_pb.js";
+import { ErrorFormat, error_format as errorFormatExtension, method as methodExtension } from "../../gen/svault/api/v1/options_pb.js";
 import { HTTP_STATUS_HEADER } from "../rpc/http-response.js";
 import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "./binding.js";
+import { type UnsetOptional, withUnsetOptionalsAsNull } from "./unset-optional.js";
 
 const HTTP_BODY = "google.api.HttpBody";
 
@@ -17,14 +20,26 @@ export function successAnswerOfBinding(binding: HttpBinding): SuccessAnswer {
   return successAnswerOf(method, hasOption(method, methodExtension) ? getOption(method, methodExtension) : undefined);
 }
 
-export function restJson(schema: DescMessage, message: Message): unknown {
-  return toJson(schema, message, { useProtoFieldName: true, alwaysEmitImplicit: true });
+/** How the service's REST answers show unset `optional` fields (decided by its error format). */
+export function unsetOptionalOf(service: DescService): UnsetOptional {
+  const format = hasOption(service, errorFormatExtension) ? getOption(service, errorFormatExtension) : ErrorFormat.UNSPECIFIED;
+  return format === ErrorFormat.UNSPECIFIED ? "null" : "omit";
+}
+
+/**
+ * A message as REST JSON: proto field names, implicit fields always, and unset `optional` fields
+ * as `null` or left out. The default is the reference-shaped services' `null`.
+ */
+export function restJson(schema: DescMessage, message: Message, unsetOptional: UnsetOptional = "null"): unknown {
+  const json = toJson(schema, message, { useProtoFieldName: true, alwaysEmitImplicit: true });
+  return unsetOptional === "null" ? withUnsetOptionalsAsNull(schema, message, json) : json;
 }
 
 export function sendResponse(
   reply: FastifyReply,
   binding: HttpBinding,
   success: SuccessAnswer,
+  unsetOptional: UnsetOptional,
   output: Message,
   header: Headers,
 ): FastifyReply {
@@ -41,7 +56,7 @@ export function sendResponse(
   if (sendsNoBody(status)) return reply.send();
   let json: unknown = null;
   if (!success.nullBody) {
-    json = restJson(schema, output);
+    json = restJson(schema, output, unsetOptional);
     if (binding.responseBody) json = (json as Record<string, unknown>)[binding.responseBody.name] ?? null;
   }
   return reply.type("application/json; charset=utf-8").send(JSON.stringify(json));

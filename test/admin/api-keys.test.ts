@@ -78,7 +78,7 @@ describe("create and list API keys", () => {
     assert.deepEqual(body.scopes, ["api_keys:read", "clients:read"]);
     assert.equal(body.tenant_id, defaultTenant);
     assert.equal(body.is_active, true);
-    assert.ok(!("last_use_at" in body), "never used");
+    assert.equal(body.last_use_at, null, "never used (unset optional fields are null, as in the reference)");
     const adminKeyRow = await storedKeyRow(parseApiKey(server.adminKey)?.id as string);
     assert.equal(body.user_id, adminKeyRow?.user_id, "owned by the caller");
 
@@ -87,16 +87,16 @@ describe("create and list API keys", () => {
     const keys = (listed.body as { api_keys: Json[] }).api_keys;
     assert.ok(keys.length >= 2, "the bootstrap key and this one");
     assert.ok(
-      keys.every((k) => !("api_key" in k)),
+      keys.every((k) => k.api_key === null),
       "no secret in the list",
     );
-    const { api_key, ...withoutSecret } = body;
+    const api_key = body.api_key;
     assert.deepEqual(
       keys.find((k) => k.key_id === body.key_id),
-      withoutSecret,
+      { ...body, api_key: null },
     );
     const own = await rest(server, server.adminKey, "GET", "/api/v1/users/me/api-keys");
-    assert.ok((own.body as { api_keys: Json[] }).api_keys.every((k) => !("api_key" in k)));
+    assert.ok((own.body as { api_keys: Json[] }).api_keys.every((k) => k.api_key === null));
     assert.ok(!JSON.stringify(listed.body).includes(api_key as string));
   });
 
@@ -236,7 +236,7 @@ describe("regenerate and delete", () => {
     assert.notEqual(renewed.api_key, apiKey);
     assert.equal(KEY.exec(renewed.api_key as string)?.[1], keyId, "same public id inside the key");
     assert.notEqual(renewed.key_hash, body.key_hash, "a new fingerprint");
-    assert.ok(!("last_use_at" in renewed));
+    assert.equal(renewed.last_use_at, null);
 
     assertUnauthenticated(await scopesOf(apiKey), "old key");
     assert.equal((await scopesOf(renewed.api_key as string)).status, 200, "new key");
@@ -413,19 +413,19 @@ describe("what a key may do", () => {
   it("records last_use_at after a use, and a regeneration clears it", async () => {
     const { keyId, apiKey } = await issued(["api_keys:read"]);
     const lastUse = async () => ((await listKeys()).body as { api_keys: Json[] }).api_keys.find((k) => k.key_id === keyId)?.last_use_at;
-    assert.equal(await lastUse(), undefined);
+    assert.equal(await lastUse(), null);
     const before = Date.now();
     assert.equal((await scopesOf(apiKey)).status, 200);
-    let seen: unknown;
-    for (let attempt = 0; attempt < 40 && seen === undefined; attempt++) {
+    let seen: unknown = null;
+    for (let attempt = 0; attempt < 40 && seen === null; attempt++) {
       seen = await lastUse();
-      if (seen === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (seen === null) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     assert.equal(typeof seen, "string", "last_use_at recorded");
     assert.ok(Math.abs(Date.parse(seen as string) - before) < 60_000, `last_use_at ${seen}`);
     const renewed = await rest(server, server.adminKey, "POST", `/api/v1/api-keys/${keyId}/regenerate`);
-    assert.ok(!("last_use_at" in (renewed.body as Json)));
-    assert.equal(await lastUse(), undefined);
+    assert.equal((renewed.body as Json).last_use_at, null);
+    assert.equal(await lastUse(), null);
   });
 });
 

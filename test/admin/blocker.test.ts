@@ -83,8 +83,8 @@ describe("blocked IP addresses", () => {
     });
     assert.deepEqual(
       page.data[0],
-      { ip: "10.0.0.5", failures: 54, reason: "too many failures (4)", blocked_at: "2030-03-01T12:04:00Z" },
-      "no blocked_until: until lifted",
+      { ip: "10.0.0.5", failures: 54, reason: "too many failures (4)", blocked_at: "2030-03-01T12:04:00Z", blocked_until: null },
+      "blocked_until null: until lifted",
     );
   });
 
@@ -211,7 +211,13 @@ describe("blocked usernames", () => {
     const page = pageOf(await get("/api/v1/tenants/blk-users/blocked-users"));
     assert.deepEqual(usersOf(page), ["dave", "carol", "bob", "alice"]);
     assert.equal(page.total_count, 4);
-    assert.deepEqual(page.data[3], { username: "alice", failures: 10, reason: "too many failures", blocked_at: "2030-03-01T12:00:00Z" });
+    assert.deepEqual(page.data[3], {
+      username: "alice",
+      failures: 10,
+      reason: "too many failures",
+      blocked_at: "2030-03-01T12:00:00Z",
+      blocked_until: null,
+    });
     const oldest = pageOf(await get("/api/v1/tenants/blk-users/blocked-users?sort_direction=1&page=1&page_size=3"));
     assert.deepEqual(usersOf(oldest), ["dave"]);
     assert.equal(oldest.has_next, false);

@@ -80,6 +80,7 @@ describe("create tenant", () => {
       login_order: ["PIN", "PATTERN"],
       passkey_enabled: false,
       has_username_and_email: true,
+      liveness_config: null,
     });
     assert.equal(typeof created_at, "string");
     assert.ok(Math.abs(Date.parse(created_at as string) - Date.now()) < 60_000, `created_at ${created_at}`);

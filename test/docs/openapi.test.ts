@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
+import { OriginSchema, WidgetSchema } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
+import type { Annotations } from "../../scripts/protoc-gen-openapi/annotations.js";
 import type {
   Document,
   HttpVerb,
@@ -13,6 +15,7 @@ import type {
   Response,
   Schema,
 } from "../../scripts/protoc-gen-openapi/openapi-types.js";
+import { SchemaCatalog } from "../../scripts/protoc-gen-openapi/schemas.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { assertReferencesResolve } from "./openapi-assertions.js";
 import { runOpenApiPlugin } from "./run-openapi-plugin.js";
@@ -135,6 +138,55 @@ describe("gen/openapi.json", () => {
     const generated = await runOpenApiPlugin();
     assert.equal(await readFile(committedFile, "utf8"), generated);
   });
+
+  it("documents the JSON null of the operations that return nothing, RFC 7009 revocation included", async () => {
+    const document = JSON.parse(await readFile(committedFile, "utf8")) as Document;
+    const nullAnswers = [
+      ["/api/v1/auth/register", "post"],
+      ["/api/v1/auth/logout", "post"],
+      ["/api/v1/auth/sessions/revoke-all", "post"],
+      ["/api/v1/auth/verify-email", "get"],
+      ["/api/v1/auth/reset-password", "post"],
+      ["/api/v1/auth/reset-password/code", "post"],
+      ["/api/v1/auth/change-password", "post"],
+      ["/api/v1/tenants/{tenant_id}/users/batch-delete", "post"],
+      ["/api/v1/tenants/{tenant_id}/users/{user_id}/email", "put"],
+      ["/oidc/revoke", "post"],
+      ["/{tenant_id}/revoke", "post"],
+    ] as const;
+    for (const [path, verb] of nullAnswers) {
+      assert.deepEqual(
+        successOf(operationOf(document, path, verb), "200").content,
+        { "application/json": { schema: { type: "null" } } },
+        path,
+      );
+    }
+  });
+
+  it("marks optional fields nullable in the reference-shaped services only, as the gateway answers them", async () => {
+    const document = JSON.parse(await readFile(committedFile, "utf8")) as Document;
+    const component = (name: string) => componentOf(document, { $ref: `#/components/schemas/${name}` });
+    const user = component("svault.user.v1.User");
+    assert.deepEqual(propertyOf(user, "external_id").type, ["string", "null"]);
+    assert.deepEqual(propertyOf(user, "locale").type, ["string", "null"]);
+    assert.equal(propertyOf(user, "username").type, "string", "implicit presence: never null");
+    assert.deepEqual(propertyOf(component("svault.apikey.v1.ApiKey"), "last_use_at").type, ["string", "null"]);
+    assert.deepEqual(propertyOf(component("svault.tenant.v1.Tenant"), "liveness_config").anyOf, [
+      { $ref: "#/components/schemas/svault.tenant.v1.LivenessConfig" },
+      { type: "null" },
+    ]);
+    // A nullable field with allowed values allows null too.
+    const createClient = operationOf(document, "/api/v1/clients", "post").requestBody?.content["application/json"]?.schema;
+    assert.deepEqual(propertyOf(component(createClient?.$ref?.split("/").at(-1) ?? ""), "client_type").enum, [
+      "public",
+      "confidential",
+      null,
+    ]);
+    // OAuth shapes: an absent member is left out, never null.
+    const tokens = component("svault.oidc.v1.TokenResponse");
+    assert.equal(propertyOf(tokens, "refresh_token").type, "string");
+    assert.equal(propertyOf(tokens, "id_token").type, "string");
+  });
 });
 
 describe("protoc-gen-openapi on the test-only protos", () => {
@@ -250,6 +302,28 @@ describe("protoc-gen-openapi on the test-only protos", () => {
 
     const bounce = operationOf(document, "/test/bounce", "get");
     assert.equal(parameterOf(bounce, "to").schema.format, "uri");
+
+    assert.deepEqual(propertyOf(widget, "note").type, ["string", "null"], "optional: null when unset (DETAIL format)");
+    const echo = operationOf(document, "/test/shelves/{shelf}/widgets/{widget.id}", "get");
+    assert.equal(parameterOf(echo, "widget.note").schema.type, "string", "a query parameter is never null");
+  });
+
+  it("refuses a message with optional fields in services that render them differently", () => {
+    const annotations: Annotations = {
+      http: () => undefined,
+      fieldRules: () => undefined,
+      stringFormat: () => undefined,
+      methodRules: () => undefined,
+      errorStyle: () => "detail",
+    };
+    const catalog = new SchemaCatalog(annotations);
+    assert.deepEqual(
+      catalog.message(OriginSchema, "null"),
+      catalog.message(OriginSchema, "omit"),
+      "no optional fields: one schema serves both",
+    );
+    catalog.message(WidgetSchema, "null");
+    assert.throws(() => catalog.message(WidgetSchema, "omit"), /svault\.testing\.v1\.Widget has optional fields/);
   });
 
   it("documents each service's error format", () => {

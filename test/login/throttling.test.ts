@@ -119,7 +119,7 @@ describe("usernames", () => {
     for (const entry of list) {
       assert.equal(entry.failures, 4);
       assert.equal(entry.reason, "too many failed logins");
-      assert.equal(entry.blocked_until, undefined, "no end: until an administrator lifts it");
+      assert.equal(entry.blocked_until, null, "no end: until an administrator lifts it");
     }
   });
 

@@ -226,6 +226,7 @@ describe("the sessions API", () => {
     const again = await login(two);
     const res = await api("POST", "/api/v1/auth/sessions/revoke-all", first.accessToken);
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body, null, "the JSON null, as in the reference");
     await assertSessionEnded(first);
     await assertSessionEnded(again);
     await assertSessionAlive(bob);
@@ -245,6 +246,7 @@ describe("the sessions API", () => {
     const other = await login(two);
     const res = await api("POST", "/api/v1/auth/logout", mine.accessToken);
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body, null, "the JSON null, as in the reference");
     await assertSessionEnded(mine);
     await assertSessionAlive(other);
     assert.equal((await api("GET", "/api/v1/auth/sessions", mine.accessToken)).status, 401);

@@ -123,7 +123,10 @@ describe("client authentication", () => {
     assertOAuthError(await token(form, { authorization: basicAuth("nobody", "x") }), 401, "invalid_client", "unknown client");
     assertOAuthError(await token(form, { authorization: basicAuth("webapp", secretOf("webapp", B)) }), 401, "invalid_client", "B's secret");
     // The right secret works on both paths, both methods.
-    assert.equal((await token(form, { authorization: basicAuth("webapp", secretOf("webapp")) }, A, true)).status, 200);
+    const ok = await token(form, { authorization: basicAuth("webapp", secretOf("webapp")) }, A, true);
+    assert.equal(ok.status, 200);
+    // RFC 6749 §5.1: members that do not apply are absent, not null.
+    assert.ok(!("refresh_token" in (ok.body as object)) && !("id_token" in (ok.body as object)), JSON.stringify(ok.body));
     assert.equal((await token({ ...form, client_id: "webapp", client_secret: secretOf("webapp") })).status, 200);
   });
 
@@ -305,6 +308,21 @@ describe("refresh tokens", () => {
       400,
       "invalid_scope",
     );
+  });
+});
+
+describe("revocation (RFC 7009)", () => {
+  it("answers 200 with the JSON null for a live token and for an unknown one; the revoked token is dead", async () => {
+    const { code, verifier } = await codeFor("webapp");
+    const tokens = (await redeem(code, verifier)).body as Tokens;
+    const revoke = (token: string) =>
+      send(`${issuerA}/revoke`, { form: { token }, headers: { authorization: basicAuth("webapp", secretOf("webapp")) } });
+    for (const res of [await revoke(tokens.refresh_token), await revoke("no-such-token")]) {
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
+      assert.equal(res.body, null);
+    }
+    assertOAuthError(await tokenAs("webapp", { grant_type: "refresh_token", refresh_token: tokens.refresh_token }), 400, "invalid_grant");
   });
 });
 

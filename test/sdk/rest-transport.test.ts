@@ -34,7 +34,8 @@ function okServer(url: URL): Response {
     return json({ challenge_data: "Q0Q", proto_version: "pv" });
   if (url.pathname.endsWith("/authenticate")) return json({ nonce: "n-1", need_verify: false });
   if (url.pathname.endsWith("/jwks.json")) return json({ keys: [{ kty: "OKP", crv: "X25519", x: "AA", kid: "e", use: "enc" }] });
-  return json({});
+  // Register, Verify Email, the resets and Change Password answer the JSON null, as the reference does.
+  return json(null);
 }
 
 describe("RestTransport", () => {
@@ -141,6 +142,17 @@ describe("RestTransport", () => {
     }
   });
 
+  it("ignores the body of operations that return nothing: null, {} or none", async () => {
+    for (const answer of [() => json(null), () => json({}), () => new Response(null, { status: 200 })]) {
+      const transport = new RestTransport({ baseUrl: "https://id.example.com", accessToken: "tok", fetch: async () => answer() });
+      await transport.register({ username: "bob", encryptedCommitment: "jwe", protoVersion: "pv" }, {});
+      await transport.requestResetPassword({ username: "bob", email: "b@example.com" }, {});
+      await transport.resetPasswordCode({ code: "c", username: "bob", encryptedCommitment: "jwe", protoVersion: "pv" });
+      await transport.changePassword({ encryptedCommitment: "jwe", protoVersion: "pv" });
+      await transport.verifyEmail("c");
+    }
+  });
+
   it("refuses a 2xx answer without the expected members", async () => {
     const transport = new RestTransport({ baseUrl: "https://id.example.com", fetch: async () => json({ nonce: "" }) });
     await assert.rejects(
@@ -148,5 +160,8 @@ describe("RestTransport", () => {
       (error: unknown) => error instanceof SvaultAuthError && error.status === 502,
     );
     await assert.rejects(transport.getChallenge({ username: "a", cipherKey: "login:AA" }, {}), /lacks challenge_data/);
+    const answersNull = new RestTransport({ baseUrl: "https://id.example.com", fetch: async () => json(null) });
+    await assert.rejects(answersNull.getChallenge({ username: "a", cipherKey: "login:AA" }, {}), /answered no JSON object/);
+    await assert.rejects(answersNull.getJwks("acme"), (error: unknown) => error instanceof SvaultAuthError && error.status === 502);
   });
 });

@@ -2,8 +2,17 @@
 // parameter source, special response kind and error shape.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { TranscodingTestService } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { OidcService } from "../../gen/svault/oidc/v1/oidc_service_pb.js";
+import {
+  EchoWidgetResponseSchema,
+  OAuthErrorTestService,
+  ScimErrorTestService,
+  TranscodingTestService,
+} from "../../gen/svault/testing/v1/transcoding_service_pb.js";
+import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
 import { BindingError, successAnswerOf } from "../../src/transcoding/binding.js";
+import { restJson, unsetOptionalOf } from "../../src/transcoding/response-encoder.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { testServices } from "../support/transcoding-test-service.js";
 
@@ -38,6 +47,7 @@ describe("path templates and query parameters", () => {
         in_stock: true,
         origin: { country: "NL", city: "" },
         serial: "9007199254740993",
+        note: null,
         cipherKey: "",
       },
       numbers: [1, 2],
@@ -141,6 +151,16 @@ describe("bodies", () => {
     assert.deepEqual((await res.json()).detail[0].loc, ["body", "email"]);
   });
 
+  it("reads null as an unset field", async () => {
+    const res = await call("/test/shelves/s1/widgets/w1/echo", json({ widget: { name: null, note: null, origin: null }, numbers: null }));
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.widget.name, "");
+    assert.equal(body.widget.note, null);
+    assert.equal(body.widget.origin, undefined);
+    assert.deepEqual(body.numbers, []);
+  });
+
   it("answers 415 in the detail shape for an unsupported content type", async () => {
     const res = await call("/test/widgets", { method: "POST", headers: { "content-type": "text/csv" }, body: "a,b" });
     assert.equal(res.status, 415);
@@ -172,6 +192,40 @@ describe("field rules from the protos", () => {
     const res = await call("/test/widgets", json({ email: "a@b.example" }));
     assert.equal(res.status, 422);
     assert.deepEqual((await res.json()).detail, [{ loc: ["body", "widget"], msg: "Field required", type: "missing" }]);
+  });
+});
+
+describe("unset optional fields", () => {
+  it("are null in the REST answers of a service with the DETAIL error format, nested ones too", async () => {
+    const unset = await (await call("/test/shelves/s/widgets/w")).json();
+    assert.ok("note" in unset.widget);
+    assert.equal(unset.widget.note, null);
+    assert.deepEqual(Object.keys(unset.widget).slice(-2), ["note", "cipherKey"], "in field order");
+    assert.equal((await (await call("/test/shelves/s/widgets/w?widget.note=hi")).json()).widget.note, "hi");
+    assert.equal((await (await call("/test/shelves/s/widgets/w?widget.note=")).json()).widget.note, "", "set to empty is not unset");
+  });
+
+  it("are left out over Connect, whose JSON is standard proto3 JSON", async () => {
+    const res = await fetch(`${server.baseUrl}/svault.testing.v1.TranscodingTestService/EchoWidget`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ shelf: "s", widget: { id: "w" } }),
+    });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.widget.id, "w");
+    assert.ok(!("note" in body.widget));
+  });
+
+  it("are left out by the services of the OAuth and SCIM error formats", () => {
+    assert.equal(unsetOptionalOf(TranscodingTestService), "null");
+    assert.equal(unsetOptionalOf(UserService), "null");
+    assert.equal(unsetOptionalOf(OAuthErrorTestService), "omit");
+    assert.equal(unsetOptionalOf(ScimErrorTestService), "omit");
+    assert.equal(unsetOptionalOf(OidcService), "omit");
+    const answer = create(EchoWidgetResponseSchema, { widget: { id: "w" } });
+    assert.ok(!("note" in ((restJson(EchoWidgetResponseSchema, answer, "omit") as { widget: object }).widget ?? {})));
+    assert.equal((restJson(EchoWidgetResponseSchema, answer) as { widget: { note: unknown } }).widget.note, null);
   });
 });
 

@@ -148,9 +148,9 @@ describe("Update User is a full replacement (PUT)", () => {
     assert.equal(reset.created_at, created.created_at);
     assert.equal(reset.is_disabled, false, "left out: enabled");
     assert.equal(reset.is_verified, false);
-    assert.equal(reset.locale, "");
+    assert.equal(reset.locale, null, "unset optional fields are null, as in the reference");
     assert.deepEqual(reset.roles, []);
-    assert.equal(reset.external_id, undefined);
+    assert.equal(reset.external_id, null);
     const read = await rest(server, admin.key, "GET", path);
     assert.deepEqual(read.body, reset);
 
@@ -167,7 +167,7 @@ describe("Update User is a full replacement (PUT)", () => {
       key,
     );
     const again = await client.updateUser({ tenantId: "users-a", userId, username: "rita2", email: "rita@example.com" }, key);
-    assert.equal(again.user?.locale, "");
+    assert.equal(again.user?.locale, undefined, "no locale: unset");
     assert.deepEqual(again.user?.roles, []);
   });
 });

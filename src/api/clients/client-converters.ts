@@ -4,7 +4,7 @@ import type { ClientSchema } from "../../../gen/svault/client/v1/client_pb.js";
 import type { ClientWithSecret } from "../../domain/clients/client-admin.js";
 import type { Client } from "../../persistence/entities/client.js";
 
-/** Optional string fields: absent rather than empty when unset. */
+/** Optional string fields: unset (REST: `null`) rather than empty when the client has none. */
 function optional<K extends string>(key: K, value: string | null | undefined): { [P in K]?: string } {
   return (value == null ? {} : { [key]: value }) as { [P in K]?: string };
 }

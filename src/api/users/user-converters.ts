@@ -14,7 +14,8 @@ export function userMessage(user: UserRecord): MessageInitShape<typeof UserSchem
     isVerified: user.isVerified,
     createdAt: timestampFromDate(user.createdAt),
     updatedAt: timestampFromDate(user.updatedAt),
-    locale: user.locale,
+    // Stored as "" when the user has none; the API says so with an unset field (REST: null).
+    ...(user.locale !== "" ? { locale: user.locale } : {}),
     roles: user.roles,
     ...(user.externalId !== null ? { externalId: user.externalId } : {}),
   };

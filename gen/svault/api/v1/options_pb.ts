@@ -163,14 +163,16 @@ export const MethodRulesSchema: GenMessage<MethodRules> = /*@__PURE__*/
   messageDesc(file_svault_api_v1_options, 1);
 
 /**
- * How a REST route family renders its errors. Connect and gRPC always use their own status codes.
+ * How a REST route family renders its errors, and whether its answers follow the API reference's
+ * models (unset `optional` fields as `null`) or an RFC's JSON (unset fields left out). Connect and
+ * gRPC always use their own status codes and standard proto3 JSON.
  *
  * @generated from enum svault.api.v1.ErrorFormat
  */
 export enum ErrorFormat {
   /**
    * The reference's shape: `{"detail": "..."}`, or `422 {"detail": [{loc, msg, type}]}`
-   * for invalid input.
+   * for invalid input. Successful answers show every unset `optional` field as `null`.
    *
    * @generated from enum value: ERROR_FORMAT_UNSPECIFIED = 0;
    */
@@ -178,6 +180,7 @@ export enum ErrorFormat {
 
   /**
    * RFC 6749 §5.2 / RFC 6750: `{"error", "error_description"}` with `WWW-Authenticate` on 401.
+   * Unset `optional` fields are left out of answers.
    *
    * @generated from enum value: ERROR_FORMAT_OAUTH = 1;
    */
@@ -185,6 +188,7 @@ export enum ErrorFormat {
 
   /**
    * RFC 7644 §3.12: `{"schemas": [...Error], "status", "scimType", "detail"}` as `application/scim+json`.
+   * Unset `optional` fields are left out of answers.
    *
    * @generated from enum value: ERROR_FORMAT_SCIM = 2;
    */

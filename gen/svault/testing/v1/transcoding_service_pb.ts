@@ -79,7 +79,7 @@ export type Widget = Message<"svault.testing.v1.Widget"> & {
   serial: bigint;
 
   /**
-   * An optional note; absent rather than empty when unset.
+   * An optional note: unset differs from empty (REST answers show it unset as `null`).
    *
    * @generated from field: optional string note = 9;
    */

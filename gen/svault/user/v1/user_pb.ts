@@ -77,7 +77,7 @@ export type User = Message<"svault.user.v1.User"> & {
   updatedAt?: Timestamp | undefined;
 
   /**
-   * BCP 47 language tag, or empty.
+   * BCP 47 language tag; unset (REST: `null`) when the user has none.
    *
    * @generated from field: optional string locale = 9;
    */
@@ -91,7 +91,7 @@ export type User = Message<"svault.user.v1.User"> & {
   roles: string[];
 
   /**
-   * An identifier in an external system (e.g. SCIM `externalId`).
+   * An identifier in an external system (e.g. SCIM `externalId`); unset (REST: `null`) when none.
    *
    * @generated from field: optional string external_id = 11;
    */
