@@ -7,7 +7,16 @@ import { authClient } from "../oidc/support.js";
 import { executeSql } from "../../src/persistence/execute-sql.js";
 import { rest } from "../support/fixtures.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp-capture.js";
-import { alertAfter, enterUsername, type HostedUiFixture, startAtApplication, startHostedUiFixture, tapPin } from "./hosted-ui-fixture.js";
+import {
+  alertAfter,
+  enterUsername,
+  type HostedUiFixture,
+  startAtApplication,
+  startHostedUiFixture,
+  tapPin,
+  assertLandsSignedIn,
+  choosePin,
+} from "./hosted-ui-fixture.js";
 
 const secret = (pin: string) => `pinpat/v1|PIN:${pin}`;
 
@@ -77,8 +86,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     // This tenant's block_config (for the next test) holds the second guess back by one second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await tapPin(page, "4829");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "alice");
+    await assertLandsSignedIn(fixture, page, "alice");
   });
 
   it("shows the delay, then the block, and signs in once an administrator lifts it", async () => {
@@ -98,8 +106,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     const lifted = await rest(fixture.server, fixture.server.adminKey, "DELETE", "/api/v1/tenants/flows/blocked-users?username=carol");
     assert.ok(lifted.status < 300, JSON.stringify(lifted.body));
     await tapPin(page, "7351");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "carol");
+    await assertLandsSignedIn(fixture, page, "carol");
   });
 
   it("resets the PIN with the code from a real e-mail and its link, then signs in with the new PIN", async () => {
@@ -128,8 +135,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     await page.goto(`${fixture.app.origin}/login`);
     await enterUsername(page, "dave");
     await tapPin(page, "1357");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "dave");
+    await assertLandsSignedIn(fixture, page, "dave");
   });
 
   it("a used or wrong reset code is refused with a clear message", async () => {
@@ -137,10 +143,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     await page.goto(`${fixture.server.baseUrl}/ui/reset-password?tenant_id=flows&code=not-a-real-code`);
     await page.getByLabel("Username").fill("dave");
     await page.getByRole("button", { name: "Continue" }).click();
-    for (const heading of ["Choose a 4-digit PIN", "Enter the same PIN again"]) {
-      await page.getByRole("heading", { name: heading }).waitFor();
-      await tapPin(page, "9517");
-    }
+    await choosePin(page, "9517");
     assert.match(String(await page.getByRole("alert").textContent()), /code is wrong or has expired/);
     assert.ok(await page.getByLabel("Code from the e-mail").isVisible(), "the code can be corrected");
   });
@@ -152,10 +155,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
     await page.getByLabel("Username").fill("erin");
     await page.getByLabel("E-mail address").fill("erin@flows.example");
     await page.getByRole("button", { name: "Continue" }).click();
-    for (const heading of ["Choose a 4-digit PIN", "Enter the same PIN again"]) {
-      await page.getByRole("heading", { name: heading }).waitFor();
-      await tapPin(page, "5820");
-    }
+    await choosePin(page, "5820");
     // need_verify: the page says so before going on to the application.
     await page.getByRole("heading", { name: "Please confirm your e-mail address" }).waitFor();
     await page.getByRole("link", { name: "Continue" }).click();

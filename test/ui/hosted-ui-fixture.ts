@@ -167,3 +167,17 @@ export async function swipePattern(page: Page, cells: readonly number[]): Promis
   await new Promise((resolve) => setTimeout(resolve, 400));
   await page.getByRole("button", { name: "Continue" }).tap();
 }
+
+/** The browser ends at the application's callback, and the application got `username`'s tokens. */
+export async function assertLandsSignedIn(fixture: HostedUiFixture, page: Page, username: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === "/callback");
+  assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, username);
+}
+
+/** Chooses a new PIN on the registration or reset page: entered, then repeated. */
+export async function choosePin(page: Page, pin: string): Promise<void> {
+  for (const heading of [`Choose a ${pin.length}-digit PIN`, "Enter the same PIN again"]) {
+    await page.getByRole("heading", { name: heading }).waitFor();
+    await tapPin(page, pin);
+  }
+}

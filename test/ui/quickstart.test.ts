@@ -3,23 +3,14 @@
 // login, register with a PIN on the hosted page, and land back at the application with tokens.
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startServerProcess } from "../support/server-process.js";
+import { freePort } from "../support/test-server.js";
 import { launchChromium } from "./chromium.js";
-import { drawPattern, tapPin } from "./hosted-ui-fixture.js";
+import { drawPattern, tapPin, choosePin } from "./hosted-ui-fixture.js";
 import { startRelyingPartyApp } from "./relying-party-app.js";
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe("README quickstart on the embedded database", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -67,10 +58,7 @@ describe("README quickstart on the embedded database", () => {
     await page.getByLabel("Username").fill("newcomer");
     await page.getByLabel("E-mail address").fill("newcomer@acme.example");
     await page.getByRole("button", { name: "Continue" }).click();
-    for (const heading of ["Choose a 6-digit PIN", "Enter the same PIN again"]) {
-      await page.getByRole("heading", { name: heading }).waitFor();
-      await tapPin(page, "730518");
-    }
+    await choosePin(page, "730518");
     for (const heading of ["Draw a new pattern", "Draw the same pattern again"]) {
       await page.getByRole("heading", { name: heading }).waitFor();
       await drawPattern(page, [0, 4, 8, 5]);

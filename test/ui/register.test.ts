@@ -13,6 +13,8 @@ import {
   startHostedUiFixture,
   swipePattern,
   tapPin,
+  assertLandsSignedIn,
+  choosePin,
 } from "./hosted-ui-fixture.js";
 
 const TENANT = {
@@ -58,8 +60,7 @@ describe("hosted registration page (pattern + PIN)", () => {
     await page.getByRole("heading", { name: "Enter the same PIN again" }).waitFor();
     await tapPin(page, "730518");
 
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "bob");
+    await assertLandsSignedIn(fixture, page, "bob");
 
     // The account works with exactly that secret (pattern first: the tenant's login_order).
     await assert.doesNotReject(
@@ -84,10 +85,7 @@ describe("hosted registration page (pattern + PIN)", () => {
       await page.getByRole("heading", { name: attempt === 1 ? "Draw a new pattern" : "Draw the same pattern again" }).waitFor();
       await drawPattern(page, [3, 6, 9, 4]);
     }
-    for (const heading of ["Choose a 6-digit PIN", "Enter the same PIN again"]) {
-      await page.getByRole("heading", { name: heading }).waitFor();
-      await tapPin(page, "730518");
-    }
+    await choosePin(page, "730518");
     await page.getByRole("alert").waitFor();
     assert.match(String(await page.getByRole("alert").textContent()), /taken|exists/i);
     assert.equal(await page.getByLabel("Username").inputValue(), "taken");
@@ -111,8 +109,7 @@ describe("hosted registration page (pattern + PIN)", () => {
     const focused = await page.evaluate(() => document.activeElement?.closest(".keypad") !== null);
     assert.ok(focused, "the keypad has the focus");
     await page.keyboard.type("730518");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "bob");
+    await assertLandsSignedIn(fixture, page, "bob");
   });
 
   it("fits a 360 px wide screen with finger-sized keys and cells", async () => {
@@ -142,7 +139,6 @@ describe("hosted registration page (pattern + PIN)", () => {
     await swipePattern(page, [0, 5, 6, 11]);
     await page.getByRole("heading", { name: "Enter your PIN" }).waitFor();
     for (const digit of "730518") await page.getByRole("button", { name: digit, exact: true }).tap();
-    await page.waitForURL((url) => url.pathname === "/callback");
-    assert.equal(fixture.app.signIns.at(-1)?.userinfo.preferred_username, "bob");
+    await assertLandsSignedIn(fixture, page, "bob");
   });
 });

@@ -41,6 +41,21 @@ export function field(options: FieldOptions): { element: HTMLElement; input: HTM
   return { element, input };
 }
 
+/** A form the page handles itself: no browser validation bubbles, no navigation on submit. */
+export function submitForm(onSubmit: () => unknown, ...children: (Node | string | null | undefined | false)[]): HTMLFormElement {
+  return h(
+    "form",
+    {
+      novalidate: true,
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        void onSubmit();
+      },
+    },
+    ...children,
+  );
+}
+
 export function primaryButton(label: string): HTMLButtonElement {
   return h("button", { type: "submit", class: "primary" }, label);
 }

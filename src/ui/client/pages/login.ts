@@ -3,7 +3,7 @@
 import { encodeSecret } from "../../../sdk/secret.js";
 import type { HostedPageData } from "../../page-data.js";
 import { authClient, preloadSdk } from "../auth-client.js";
-import { busy, field, linkRow, pageUrl, primaryButton, signInUrl } from "../components/forms.js";
+import { busy, field, submitForm, linkRow, pageUrl, primaryButton, signInUrl } from "../components/forms.js";
 import { pageFrame } from "../components/page-frame.js";
 import { enterSecret, secretNoun, secretPolicy } from "../components/secret-entry.js";
 import { h, replaceChildren } from "../dom.js";
@@ -19,21 +19,16 @@ export function loginPage(data: HostedPageData): void {
 
   const askUsername = () => {
     const user = field({ label: "Username", name: "username", autocomplete: "username", value: username });
-    const form = h(
-      "form",
-      {
-        novalidate: true,
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          username = user.input.value.trim();
-          if (!username) {
-            frame.notice.error("Please enter your username.");
-            user.input.focus();
-            return;
-          }
-          frame.notice.clear();
-          void askSecret();
-        },
+    const form = submitForm(
+      () => {
+        username = user.input.value.trim();
+        if (!username) {
+          frame.notice.error("Please enter your username.");
+          user.input.focus();
+          return;
+        }
+        frame.notice.clear();
+        void askSecret();
       },
       user.element,
       primaryButton("Continue"),

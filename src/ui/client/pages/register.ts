@@ -5,7 +5,7 @@ import { SvaultAuthError } from "../../../sdk/errors.js";
 import { encodeSecret } from "../../../sdk/secret.js";
 import type { HostedPageData } from "../../page-data.js";
 import { type AuthClient, authClient, preloadSdk } from "../auth-client.js";
-import { busy, field, linkRow, pageUrl, primaryButton, signInUrl } from "../components/forms.js";
+import { busy, field, submitForm, linkRow, pageUrl, primaryButton, signInUrl } from "../components/forms.js";
 import { pageFrame } from "../components/page-frame.js";
 import { chooseSecret, secretNoun, secretPolicy } from "../components/secret-entry.js";
 import { h, replaceChildren } from "../dom.js";
@@ -39,27 +39,22 @@ export function registerPage(data: HostedPageData): void {
     const mail = wantsEmail
       ? field({ label: "E-mail address", name: "email", type: "email", autocomplete: "email", value: email, maxLength: 254 })
       : undefined;
-    const form = h(
-      "form",
-      {
-        novalidate: true,
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          username = user.input.value.trim();
-          email = mail?.input.value.trim() ?? "";
-          if (!USERNAME.test(username)) {
-            frame.notice.error("Please choose a username of letters, digits and . _ @ - only.");
-            user.input.focus();
-            return;
-          }
-          if (mail && !mail.input.checkValidity()) {
-            frame.notice.error("Please enter a valid e-mail address.");
-            mail.input.focus();
-            return;
-          }
-          frame.notice.clear();
-          void askSecret();
-        },
+    const form = submitForm(
+      () => {
+        username = user.input.value.trim();
+        email = mail?.input.value.trim() ?? "";
+        if (!USERNAME.test(username)) {
+          frame.notice.error("Please choose a username of letters, digits and . _ @ - only.");
+          user.input.focus();
+          return;
+        }
+        if (mail && !mail.input.checkValidity()) {
+          frame.notice.error("Please enter a valid e-mail address.");
+          mail.input.focus();
+          return;
+        }
+        frame.notice.clear();
+        void askSecret();
       },
       user.element,
       mail?.element,

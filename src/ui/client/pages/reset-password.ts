@@ -5,7 +5,7 @@ import { encodeSecret } from "../../../sdk/secret.js";
 import { SvaultAuthError } from "../../../sdk/errors.js";
 import type { HostedPageData } from "../../page-data.js";
 import { authClient, preloadSdk } from "../auth-client.js";
-import { busy, field, linkRow, pageUrl, primaryButton } from "../components/forms.js";
+import { busy, field, submitForm, linkRow, pageUrl, primaryButton } from "../components/forms.js";
 import { pageFrame } from "../components/page-frame.js";
 import { chooseSecret, secretNoun, secretPolicy } from "../components/secret-entry.js";
 import { h, replaceChildren } from "../dom.js";
@@ -30,27 +30,22 @@ export function resetPasswordPage(data: HostedPageData): void {
     }
     const user = field({ label: "Username", name: "username", autocomplete: "username", value: username });
     const mail = field({ label: "E-mail address", name: "email", type: "email", autocomplete: "email", maxLength: 254 });
-    const form = h(
-      "form",
-      {
-        novalidate: true,
-        onsubmit: async (event: Event) => {
-          event.preventDefault();
-          username = user.input.value.trim();
-          if (!username || !mail.input.value.trim() || !mail.input.checkValidity()) {
-            frame.notice.error("Please enter your username and a valid e-mail address.");
-            return;
-          }
-          replaceChildren(frame.body, busy("Sending…"));
-          try {
-            await (await authClient(data)).requestReset({ username, email: mail.input.value.trim() });
-            frame.notice.info("If the username and address match an account, a code is on its way. It is valid for a short time.");
-            askCode();
-          } catch (error) {
-            frame.notice.error(describeFailure(error, noun));
-            askAccount();
-          }
-        },
+    const form = submitForm(
+      async () => {
+        username = user.input.value.trim();
+        if (!username || !mail.input.value.trim() || !mail.input.checkValidity()) {
+          frame.notice.error("Please enter your username and a valid e-mail address.");
+          return;
+        }
+        replaceChildren(frame.body, busy("Sending…"));
+        try {
+          await (await authClient(data)).requestReset({ username, email: mail.input.value.trim() });
+          frame.notice.info("If the username and address match an account, a code is on its way. It is valid for a short time.");
+          askCode();
+        } catch (error) {
+          frame.notice.error(describeFailure(error, noun));
+          askAccount();
+        }
       },
       h("p", {}, `We will e-mail you a code to choose a new ${noun}.`),
       user.element,
@@ -68,20 +63,15 @@ export function resetPasswordPage(data: HostedPageData): void {
   const askCode = () => {
     const codeField = field({ label: "Code from the e-mail", name: "code", autocomplete: "one-time-code", value: code, maxLength: 4096 });
     const user = field({ label: "Username", name: "username", autocomplete: "username", value: username });
-    const form = h(
-      "form",
-      {
-        novalidate: true,
-        onsubmit: (event: Event) => {
-          event.preventDefault();
-          code = codeField.input.value.trim();
-          username = user.input.value.trim();
-          if (!code || !username) {
-            frame.notice.error("Please enter the code and your username.");
-            return;
-          }
-          void askSecret();
-        },
+    const form = submitForm(
+      () => {
+        code = codeField.input.value.trim();
+        username = user.input.value.trim();
+        if (!code || !username) {
+          frame.notice.error("Please enter the code and your username.");
+          return;
+        }
+        void askSecret();
       },
       showCodeField ? codeField.element : null,
       user.element,
