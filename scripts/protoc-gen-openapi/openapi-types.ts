@@ -50,8 +50,15 @@ export interface RequestBody {
   content: Record<string, MediaType>;
 }
 
+export interface Header {
+  description?: string;
+  required?: boolean;
+  schema: Schema;
+}
+
 export interface Response {
   description: string;
+  headers?: Record<string, Header>;
   content?: Record<string, MediaType>;
 }
 

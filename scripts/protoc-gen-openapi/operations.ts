@@ -1,6 +1,7 @@
 // One REST binding → one OpenAPI operation: its parameters, request body, success response (the
-// method's `success_status` and `null_response`) and the error responses of its service's error
-// format, which also decides whether unset `optional` fields are `null` or left out.
+// method's `success_status`, `null_response`, `redirect` and `sets_cookie`) and the error responses
+// of its service's error format, which also decides whether unset `optional` fields are `null` or
+// left out.
 import type { DescMessage } from "@bufbuild/protobuf";
 import { STATUS_CODES } from "node:http";
 import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "../../src/transcoding/binding.js";
@@ -8,7 +9,7 @@ import type { UnsetOptional } from "../../src/transcoding/unset-optional.js";
 import type { Annotations, ErrorStyle } from "./annotations.js";
 import { docOf } from "./comments.js";
 import { errorResponses } from "./error-responses.js";
-import type { HttpVerb, MediaType, Operation, RequestBody, Response } from "./openapi-types.js";
+import type { Header, HttpVerb, MediaType, Operation, RequestBody, Response } from "./openapi-types.js";
 import { pathParameters, queryParameters } from "./parameters.js";
 import { openApiPath } from "./paths.js";
 import type { SchemaCatalog } from "./schemas.js";
@@ -33,7 +34,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
     ...queryParameters(binding, catalog, annotations, unset),
   ];
   const requestBody = requestBodyOf(binding, catalog, style, unset);
-  const success = successAnswerOf(method, annotations.methodRules(method));
+  const success = successAnswerOf(binding, annotations.methodRules(method));
   const operation: Operation = {
     tags: [method.parent.name],
     ...(summary ? { summary } : {}),
@@ -74,14 +75,35 @@ function requestBodyOf(binding: HttpBinding, catalog: SchemaCatalog, style: Erro
   };
 }
 
-function successResponse(
+const LOCATION: Header = {
+  description: "Where the browser goes next.",
+  required: true,
+  schema: { type: "string", format: "uri-reference" },
+};
+
+const SET_COOKIE: Header = {
+  description: "A cookie the answer sets or clears (one header per cookie), when it does.",
+  schema: { type: "string" },
+};
+
+function successResponse(binding: HttpBinding, success: SuccessAnswer, catalog: SchemaCatalog, unset: UnsetOptional): Response {
+  const { description, content } = successBody(binding, success, catalog, unset);
+  const headers: Record<string, Header> = {
+    ...(success.redirect ? { Location: LOCATION } : {}),
+    ...(success.setsCookie ? { "Set-Cookie": SET_COOKIE } : {}),
+  };
+  return { description, ...(Object.keys(headers).length > 0 ? { headers } : {}), ...(content ? { content } : {}) };
+}
+
+function successBody(
   binding: HttpBinding,
-  { status, nullBody }: SuccessAnswer,
+  { status, nullBody, redirect }: SuccessAnswer,
   catalog: SchemaCatalog,
   unset: UnsetOptional,
-): Response {
+): Pick<Response, "description" | "content"> {
   const output: DescMessage = binding.method.output;
   const reason = STATUS_CODES[status] ?? "Success";
+  if (redirect) return { description: `${reason}: a browser redirect to \`Location\`, without a body.` };
   // The gateway sends no body with these, whatever the handler returned.
   if (sendsNoBody(status)) return { description: reason };
   const description = docOf(output).summary ?? reason;

@@ -89,23 +89,47 @@ export function sendsNoBody(status: number): boolean {
 
 /** How a binding answers success over REST. */
 export interface SuccessAnswer {
+  /** The status unless the handler sets one: `success_status`, 302/303 for a redirect, else 200. */
   readonly status: number;
   /** The body is the JSON `null` (the method's `null_response`). */
   readonly nullBody: boolean;
+  /** A browser redirect (the method's `redirect`): a `Location` header and no body. */
+  readonly redirect: boolean;
+  /** The answer may carry `Set-Cookie` (the method's `sets_cookie`). */
+  readonly setsCookie: boolean;
+}
+
+/** The `(svault.api.v1.method)` rules that shape a success answer (svault.api.v1.MethodRules). */
+export interface SuccessRules {
+  readonly successStatus: number;
+  readonly nullResponse: boolean;
+  readonly redirect: boolean;
+  readonly setsCookie: boolean;
 }
 
 /**
- * The success answer from the method's `(svault.api.v1.method)` rules (read by the caller: the
- * gateway from gen/, the OpenAPI plugin from its request), checked once at start-up.
+ * The success answer of a binding from its method's `(svault.api.v1.method)` rules (read by the
+ * caller: the gateway from gen/, the OpenAPI plugin from its request), checked once at start-up.
+ * A redirect answers 302 from a GET binding and 303 from the others (a form POST).
  */
-export function successAnswerOf(
-  method: DescMethodUnary,
-  rules: { readonly successStatus: number; readonly nullResponse: boolean } | undefined,
-): SuccessAnswer {
-  const status = rules?.successStatus || 200;
+export function successAnswerOf(binding: Pick<HttpBinding, "method" | "httpMethod">, rules: SuccessRules | undefined): SuccessAnswer {
+  const { method } = binding;
   const nullBody = rules?.nullResponse ?? false;
-  if (nullBody && (method.output.fields.length > 0 || method.output.typeName === "google.api.HttpBody" || sendsNoBody(status))) {
+  const redirect = rules?.redirect ?? false;
+  const setsCookie = rules?.setsCookie ?? false;
+  const emptyResponse = method.output.fields.length === 0 && method.output.typeName !== "google.api.HttpBody";
+  if (redirect) {
+    if (!emptyResponse || nullBody || rules?.successStatus) {
+      throw new BindingError(
+        method,
+        "redirect needs a response message without fields, and neither success_status (the binding decides: 302, 303 after a form POST) nor null_response",
+      );
+    }
+    return { status: binding.httpMethod === "GET" ? 302 : 303, nullBody, redirect, setsCookie };
+  }
+  const status = rules?.successStatus || 200;
+  if (nullBody && (!emptyResponse || sendsNoBody(status))) {
     throw new BindingError(method, "null_response needs a response message without fields and a success status that sends a body");
   }
-  return { status, nullBody };
+  return { status, nullBody, redirect, setsCookie };
 }

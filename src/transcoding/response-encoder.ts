@@ -1,5 +1,6 @@
 // Writes an RPC's answer as a REST response. The status comes from the handler (x-http-code, for
-// redirects and the like), else from the method's `success_status` option, else 200. Response
+// redirects and the like), else from the method's `success_status` option, else 302/303 for a
+// method with the `redirect` option (binding.ts, successAnswerOf), else 200. Response
 // headers the handler set (Location, Set-Cookie, Cache-Control, …) are copied through. A
 // `google.api.HttpBody` answer is sent raw with its own content type; a method with
 // `null_response` answers the JSON `null`; anything else is JSON with the proto field names, in
@@ -17,7 +18,7 @@ const HTTP_BODY = "google.api.HttpBody";
 
 export function successAnswerOfBinding(binding: HttpBinding): SuccessAnswer {
   const { method } = binding;
-  return successAnswerOf(method, hasOption(method, methodExtension) ? getOption(method, methodExtension) : undefined);
+  return successAnswerOf(binding, hasOption(method, methodExtension) ? getOption(method, methodExtension) : undefined);
 }
 
 /** How the service's REST answers show unset `optional` fields (decided by its error format). */

@@ -163,6 +163,39 @@ describe("gen/openapi.json", () => {
     }
   });
 
+  it("documents the browser redirects: 302 (303 after the form POST) with Location, Set-Cookie where it is set, no body", async () => {
+    const document = JSON.parse(await readFile(committedFile, "utf8")) as Document;
+    const redirects = [
+      ["/api/v1/auth/signin", "get", "302", true],
+      ["/api/v1/auth/oidc/logout", "get", "302", true],
+      ["/api/v1/auth/oidc/logout", "post", "303", true],
+      ["/{tenant_id}/authorize", "get", "302", false],
+      ["/oidc/{tenant_id}/authorize", "get", "302", false],
+      ["/oidc/authorize", "get", "302", false],
+    ] as const;
+    for (const [path, verb, status, setsCookie] of redirects) {
+      const operation = operationOf(document, path, verb);
+      const success = Object.keys(operation.responses).filter((code) => /^[23]/.test(code));
+      assert.deepEqual(success, [status], `${verb} ${path}: only the redirect, never 200`);
+      const response = successOf(operation, status);
+      assert.equal(response.content, undefined, `${verb} ${path}: no body`);
+      assert.deepEqual(Object.keys(response.headers ?? {}), setsCookie ? ["Location", "Set-Cookie"] : ["Location"], `${verb} ${path}`);
+      assert.equal(response.headers?.Location?.required, true);
+      assert.deepEqual(response.headers?.Location?.schema, { type: "string", format: "uri-reference" });
+      assert.equal(response.headers?.["Set-Cookie"]?.required, undefined, "a cookie is not always set");
+    }
+    // No other operation answers with a redirect, and the empty messages are not documented as bodies.
+    const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, operation]) => Object.keys(operation.responses).some((code) => /^3/.test(code)))
+        .map(([verb]) => `${verb} ${path}`),
+    );
+    assert.deepEqual(documented.sort(), redirects.map(([path, verb]) => `${verb} ${path}`).sort());
+    for (const name of ["svault.auth.v1.SignInResponse", "svault.auth.v1.OidcLogoutResponse", "svault.oidc.v1.AuthorizeResponse"]) {
+      assert.equal(document.components.schemas[name], undefined, name);
+    }
+  });
+
   it("marks optional fields nullable in the reference-shaped services only, as the gateway answers them", async () => {
     const document = JSON.parse(await readFile(committedFile, "utf8")) as Document;
     const component = (name: string) => componentOf(document, { $ref: `#/components/schemas/${name}` });
@@ -280,6 +313,24 @@ describe("protoc-gen-openapi on the test-only protos", () => {
     const archive = operationOf(document, "/test/widgets/{id}/archive", "post");
     assert.deepEqual(successOf(archive, "200").content, { "application/json": { schema: { type: "null" } } });
     assert.deepEqual(Object.keys(successOf(operationOf(document, "/test/page/{name}", "get"), "200").content ?? {}), ["*/*"]);
+  });
+
+  it("documents a method with `redirect` as 302 from GET and 303 from the form POST, with Location and Set-Cookie", () => {
+    const location = { description: "Where the browser goes next.", required: true, schema: { type: "string", format: "uri-reference" } };
+    const cookie = { description: "A cookie the answer sets or clears (one header per cookie), when it does.", schema: { type: "string" } };
+    const get = operationOf(document, "/test/bounce", "get");
+    assert.deepEqual(get.responses["302"], {
+      description: "Found: a browser redirect to `Location`, without a body.",
+      headers: { Location: location, "Set-Cookie": cookie },
+    });
+    assert.equal(get.responses["200"], undefined);
+    const post = operationOf(document, "/test/bounce", "post");
+    assert.deepEqual(post.responses["303"], {
+      description: "See Other: a browser redirect to `Location`, without a body.",
+      headers: { Location: location, "Set-Cookie": cookie },
+    });
+    assert.deepEqual(Object.keys(post.requestBody?.content ?? {}), ["application/json", "application/x-www-form-urlencoded"]);
+    assert.equal(document.components.schemas["svault.testing.v1.BounceResponse"], undefined, "the empty message is no body");
   });
 
   it("maps messages to schemas with proto field names, proto3 JSON types and field rules", () => {

@@ -3,7 +3,7 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { OAuthErrorTestService, ScimErrorTestService, TranscodingTestService } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
 import { DomainError, notFound } from "../../src/errors/domain-error.js";
-import { noStore, redirect, setCookie } from "../../src/rpc/http-response.js";
+import { noStore, setCookie } from "../../src/rpc/http-response.js";
 import { registerService, type ServiceRegistration } from "../../src/rpc/registry.js";
 
 const transcoding: ServiceImpl<typeof TranscodingTestService> = {
@@ -22,7 +22,9 @@ const transcoding: ServiceImpl<typeof TranscodingTestService> = {
     return {};
   },
   bounce(request, ctx) {
-    redirect(ctx, request.to || "https://app.example/cb?code=abc", 302);
+    // Only the Location: the status is the one the method's `redirect` option declares for the
+    // binding (302, or 303 after the form POST), applied by the gateway.
+    ctx.responseHeader.set("location", request.to || "https://app.example/cb?code=abc");
     setCookie(ctx, "sid", "s-123", { secure: true, maxAgeSeconds: 60 });
     setCookie(ctx, "pref", "dark");
     return {};

@@ -11,7 +11,7 @@ import {
   TranscodingTestService,
 } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
 import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
-import { BindingError, successAnswerOf } from "../../src/transcoding/binding.js";
+import { BindingError, type SuccessRules, successAnswerOf } from "../../src/transcoding/binding.js";
 import { restJson, unsetOptionalOf } from "../../src/transcoding/response-encoder.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { testServices } from "../support/transcoding-test-service.js";
@@ -23,6 +23,13 @@ before(async () => {
 after(() => server.close());
 
 const call = (path: string, init?: RequestInit) => fetch(`${server.baseUrl}${path}`, { redirect: "manual", ...init });
+const rulesOf = (rules: Partial<SuccessRules>): SuccessRules => ({
+  successStatus: 0,
+  nullResponse: false,
+  redirect: false,
+  setsCookie: false,
+  ...rules,
+});
 const json = (body: unknown): RequestInit => ({
   method: "POST",
   headers: { "content-type": "application/json" },
@@ -257,12 +264,21 @@ describe("special responses", () => {
 
   it("refuses null_response at start-up on a response with fields or a status without a body", () => {
     const { createWidget, archiveWidget } = TranscodingTestService.method;
-    assert.deepEqual(successAnswerOf(archiveWidget, { successStatus: 0, nullResponse: true }), { status: 200, nullBody: true });
-    assert.throws(() => successAnswerOf(createWidget, { successStatus: 201, nullResponse: true }), BindingError);
-    assert.throws(() => successAnswerOf(archiveWidget, { successStatus: 204, nullResponse: true }), BindingError);
+    const archive = { method: archiveWidget, httpMethod: "POST" } as const;
+    assert.deepEqual(successAnswerOf(archive, rulesOf({ nullResponse: true })), {
+      status: 200,
+      nullBody: true,
+      redirect: false,
+      setsCookie: false,
+    });
+    assert.throws(
+      () => successAnswerOf({ method: createWidget, httpMethod: "POST" }, rulesOf({ successStatus: 201, nullResponse: true })),
+      BindingError,
+    );
+    assert.throws(() => successAnswerOf(archive, rulesOf({ successStatus: 204, nullResponse: true })), BindingError);
   });
 
-  it("redirects with Location and several Set-Cookie headers", async () => {
+  it("redirects with Location and several Set-Cookie headers, and no body: 302 for the method's `redirect`", async () => {
     const res = await call(`/test/bounce?to=${encodeURIComponent("https://rp.example/cb?code=1&state=x")}`);
     assert.equal(res.status, 302);
     assert.equal(res.headers.get("location"), "https://rp.example/cb?code=1&state=x");
@@ -270,6 +286,36 @@ describe("special responses", () => {
       "sid=s-123; Path=/; Max-Age=60; HttpOnly; Secure; SameSite=Lax",
       "pref=dark; Path=/; HttpOnly; SameSite=Lax",
     ]);
+    assert.equal(res.headers.get("content-type"), null);
+    assert.equal(await res.text(), "");
+  });
+
+  it("answers a redirect method's form POST with 303, so that the browser follows with a GET", async () => {
+    const res = await call("/test/bounce", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ to: "https://rp.example/logged-out" }).toString(),
+    });
+    assert.equal(res.status, 303);
+    assert.equal(res.headers.get("location"), "https://rp.example/logged-out");
+    assert.equal(await res.text(), "");
+  });
+
+  it("refuses a redirect at start-up on a response with fields, with success_status or with null_response", () => {
+    const { createWidget, archiveWidget, renderPage } = TranscodingTestService.method;
+    const redirect = rulesOf({ redirect: true, setsCookie: true });
+    assert.deepEqual(successAnswerOf({ method: archiveWidget, httpMethod: "GET" }, redirect), {
+      status: 302,
+      nullBody: false,
+      redirect: true,
+      setsCookie: true,
+    });
+    assert.equal(successAnswerOf({ method: archiveWidget, httpMethod: "POST" }, redirect).status, 303);
+    for (const method of [createWidget, renderPage]) {
+      assert.throws(() => successAnswerOf({ method, httpMethod: "GET" }, redirect), BindingError, method.name);
+    }
+    assert.throws(() => successAnswerOf({ method: archiveWidget, httpMethod: "GET" }, { ...redirect, successStatus: 307 }), BindingError);
+    assert.throws(() => successAnswerOf({ method: archiveWidget, httpMethod: "GET" }, { ...redirect, nullResponse: true }), BindingError);
   });
 
   it("sends raw bodies with their own content type and the handler's headers", async () => {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/api/v1/options.proto.
  */
 export const file_svault_api_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChtzdmF1bHQvYXBpL3YxL29wdGlvbnMucHJvdG8SDXN2YXVsdC5hcGkudjEi9gIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoHbWluX2xlbhgCIAEoDUgAiAEBEhQKB21heF9sZW4YAyABKA1IAYgBARIPCgdwYXR0ZXJuGAQgASgJEisKBmZvcm1hdBgFIAEoDjIbLnN2YXVsdC5hcGkudjEuU3RyaW5nRm9ybWF0Eg8KAmd0GAYgASgBSAKIAQESEAoDZ3RlGAcgASgBSAOIAQESDwoCbHQYCCABKAFIBIgBARIQCgNsdGUYCSABKAFIBYgBARIOCgZvbmVfb2YYCiADKAkSFgoJbWluX2l0ZW1zGAsgASgNSAaIAQESFgoJbWF4X2l0ZW1zGAwgASgNSAeIAQESFAoMdW5pcXVlX2l0ZW1zGA0gASgIQgoKCF9taW5fbGVuQgoKCF9tYXhfbGVuQgUKA19ndEIGCgRfZ3RlQgUKA19sdEIGCgRfbHRlQgwKCl9taW5faXRlbXNCDAoKX21heF9pdGVtcyJQCgtNZXRob2RSdWxlcxIWCg5zdWNjZXNzX3N0YXR1cxgBIAEoDRISCgpwZXJtaXNzaW9uGAIgASgJEhUKDW51bGxfcmVzcG9uc2UYAyABKAgqWgoLRXJyb3JGb3JtYXQSHAoYRVJST1JfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSRVJST1JfRk9STUFUX09BVVRIEAESFQoRRVJST1JfRk9STUFUX1NDSU0QAiqLAQoMU3RyaW5nRm9ybWF0Eh0KGVNUUklOR19GT1JNQVRfVU5TUEVDSUZJRUQQABIXChNTVFJJTkdfRk9STUFUX0VNQUlMEAESFQoRU1RSSU5HX0ZPUk1BVF9VUkkQAhIWChJTVFJJTkdfRk9STUFUX1VVSUQQAxIUChBTVFJJTkdfRk9STUFUX0lQEAQ6UAoFZmllbGQSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLSHAyABKAsyGS5zdmF1bHQuYXBpLnYxLkZpZWxkUnVsZXNSBWZpZWxkOlQKBm1ldGhvZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLSHAyABKAsyGi5zdmF1bHQuYXBpLnYxLk1ldGhvZFJ1bGVzUgZtZXRob2Q6YAoMZXJyb3JfZm9ybWF0Eh8uZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VPcHRpb25zGLSHAyABKA4yGi5zdmF1bHQuYXBpLnYxLkVycm9yRm9ybWF0UgtlcnJvckZvcm1hdGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("ChtzdmF1bHQvYXBpL3YxL29wdGlvbnMucHJvdG8SDXN2YXVsdC5hcGkudjEi9gIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoHbWluX2xlbhgCIAEoDUgAiAEBEhQKB21heF9sZW4YAyABKA1IAYgBARIPCgdwYXR0ZXJuGAQgASgJEisKBmZvcm1hdBgFIAEoDjIbLnN2YXVsdC5hcGkudjEuU3RyaW5nRm9ybWF0Eg8KAmd0GAYgASgBSAKIAQESEAoDZ3RlGAcgASgBSAOIAQESDwoCbHQYCCABKAFIBIgBARIQCgNsdGUYCSABKAFIBYgBARIOCgZvbmVfb2YYCiADKAkSFgoJbWluX2l0ZW1zGAsgASgNSAaIAQESFgoJbWF4X2l0ZW1zGAwgASgNSAeIAQESFAoMdW5pcXVlX2l0ZW1zGA0gASgIQgoKCF9taW5fbGVuQgoKCF9tYXhfbGVuQgUKA19ndEIGCgRfZ3RlQgUKA19sdEIGCgRfbHRlQgwKCl9taW5faXRlbXNCDAoKX21heF9pdGVtcyJ3CgtNZXRob2RSdWxlcxIWCg5zdWNjZXNzX3N0YXR1cxgBIAEoDRISCgpwZXJtaXNzaW9uGAIgASgJEhUKDW51bGxfcmVzcG9uc2UYAyABKAgSEAoIcmVkaXJlY3QYBCABKAgSEwoLc2V0c19jb29raWUYBSABKAgqWgoLRXJyb3JGb3JtYXQSHAoYRVJST1JfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSRVJST1JfRk9STUFUX09BVVRIEAESFQoRRVJST1JfRk9STUFUX1NDSU0QAiqLAQoMU3RyaW5nRm9ybWF0Eh0KGVNUUklOR19GT1JNQVRfVU5TUEVDSUZJRUQQABIXChNTVFJJTkdfRk9STUFUX0VNQUlMEAESFQoRU1RSSU5HX0ZPUk1BVF9VUkkQAhIWChJTVFJJTkdfRk9STUFUX1VVSUQQAxIUChBTVFJJTkdfRk9STUFUX0lQEAQ6UAoFZmllbGQSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLSHAyABKAsyGS5zdmF1bHQuYXBpLnYxLkZpZWxkUnVsZXNSBWZpZWxkOlQKBm1ldGhvZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLSHAyABKAsyGi5zdmF1bHQuYXBpLnYxLk1ldGhvZFJ1bGVzUgZtZXRob2Q6YAoMZXJyb3JfZm9ybWF0Eh8uZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VPcHRpb25zGLSHAyABKA4yGi5zdmF1bHQuYXBpLnYxLkVycm9yRm9ybWF0UgtlcnJvckZvcm1hdGIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * Constraints on one field. Every RPC's request is checked against them before its handler
@@ -153,6 +153,27 @@ export type MethodRules = Message<"svault.api.v1.MethodRules"> & {
    * @generated from field: bool null_response = 3;
    */
   nullResponse: boolean;
+
+  /**
+   * REST only: the method answers a browser with a redirect and no body: `302 Found` from a GET
+   * binding, `303 See Other` from any other (a form POST), so that the browser follows with a GET.
+   * The handler names the target with `redirect` (src/rpc/http-response.ts), which sets the
+   * `Location` header and may set the status itself. Allowed only on a method whose response
+   * message has no fields, without `success_status` or `null_response`; the REST gateway refuses
+   * to start otherwise. gRPC and Connect answer the empty message, with `location` among the
+   * response headers.
+   *
+   * @generated from field: bool redirect = 4;
+   */
+  redirect: boolean;
+
+  /**
+   * The successful answer may set or clear cookies (`Set-Cookie`), e.g. the browser's session
+   * cookie. It documents the REST answer's headers; it does not limit what a handler may do.
+   *
+   * @generated from field: bool sets_cookie = 5;
+   */
+  setsCookie: boolean;
 };
 
 /**
