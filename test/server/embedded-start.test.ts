@@ -1,17 +1,16 @@
 // The zero-setup path a newcomer takes: `npm start` with no DATABASE_URL runs on the embedded
 // Postgres under DATA_DIR, shuts down cleanly on SIGTERM, and finds its data again after a restart.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startServerProcess } from "../support/server-process.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const isListening = (line: Record<string, unknown>) => line.msg === "listening";
 
 describe("the service process on the embedded database", () => {
   it("starts, answers /health, stops on SIGTERM, and keeps its data across a restart", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "svault-embedded-"));
+    const dataDir = tempDir("embedded");
     const env = { DATA_DIR: dataDir, PORT: "0", GRPC_PORT: "0", LOG_LEVEL: "info" };
 
     const first = startServerProcess(env);
@@ -46,7 +45,7 @@ describe("the service process on the embedded database", () => {
   });
 
   it("refuses to start with a bad variable and names it", async () => {
-    const bad = startServerProcess({ PORT: "eighty", DATA_DIR: mkdtempSync(join(tmpdir(), "svault-bad-")) });
+    const bad = startServerProcess({ PORT: "eighty", DATA_DIR: tempDir("bad") });
     assert.equal(await bad.exited(), 78);
     assert.match(bad.stderr.join("\n"), /PORT must be a port number/);
   });

@@ -1,16 +1,14 @@
 // Configuration for a server under test: ephemeral ports, a private data directory, a random KEK.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadConfig, type Config } from "../../src/config/config.js";
+import { tempDir } from "./temp-dir.js";
 
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   return loadConfig({
     PORT: "0",
     GRPC_PORT: "0",
     HOST: "127.0.0.1",
-    DATA_DIR: mkdtempSync(join(tmpdir(), "svault-test-")),
+    DATA_DIR: tempDir("test"),
     SVAULT_KEK: randomBytes(32).toString("base64"),
     LOG_LEVEL: "warn",
     SVAULT_ENV: "test",

@@ -2,15 +2,13 @@
 // does, create a tenant and a client with the admin API, send a browser to the application's
 // login, register with a PIN on the hosted page, and land back at the application with tokens.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { startServerProcess } from "../support/server-process.js";
 import { freePort } from "../support/test-server.js";
 import { launchChromium } from "./chromium.js";
 import { drawPattern, tapPin, choosePin } from "./hosted-ui-fixture.js";
 import { startRelyingPartyApp } from "./relying-party-app.js";
+import { tempDir } from "../support/temp-dir.js";
 
 describe("README quickstart on the embedded database", () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -20,7 +18,7 @@ describe("README quickstart on the embedded database", () => {
 
   it("a newcomer registers and signs in with a PIN in a real browser and the app gets tokens", async () => {
     const port = await freePort();
-    const service = startServerProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), "svault-quickstart-")), PORT: String(port), GRPC_PORT: "0" });
+    const service = startServerProcess({ DATA_DIR: tempDir("quickstart"), PORT: String(port), GRPC_PORT: "0" });
     cleanups.push(() => service.stop());
     await service.waitForLog((line) => line.msg === "listening");
     const key = /svk_[a-z2-7]{16}_[A-Za-z0-9_-]{43}/.exec(service.stdoutText())?.[0] as string;

@@ -1,0 +1,16 @@
+// A fresh directory under the OS temp dir, removed when the test process exits (each test file
+// runs in its own process), so that test runs leave nothing behind.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const created: string[] = [];
+process.on("exit", () => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `svault-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
