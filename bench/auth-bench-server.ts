@@ -4,9 +4,10 @@
 // SVAULT_BOOTSTRAP_API_KEY, TRUST_PROXY_HOPS). It adds bench-only routes that do no query:
 //
 //   GET /__bench/query-count       {"queries": n, "requests": n}: the database round trips since
-//                                  start (every statement knex sends, incl. BEGIN/COMMIT and the
-//                                  batched audit inserts) and the HTTP requests received (except
-//                                  /__bench/*)
+//                                  start (every statement sent on a node-pg connection — through
+//                                  MikroORM and knex or straight from src/persistence/plain-sql.ts
+//                                  —, incl. BEGIN/COMMIT and the batched audit inserts) and the
+//                                  HTTP requests received (except /__bench/*)
 //   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,048 are
 //                                  kept), to show which statements one request sends
 //
@@ -15,9 +16,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import pg from "pg";
 import { loadConfig } from "../src/config/config.js";
 import { createLogger } from "../src/logging/logger.js";
-import type { Database } from "../src/persistence/database.js";
 import { startServer } from "../src/server.js";
 import { createServices } from "../src/services.js";
 
@@ -39,18 +40,16 @@ const recent: string[] = new Array(KEPT);
 let queries = 0;
 let requests = 0;
 
-let database: Database | undefined;
-
 async function queryCounter(app: FastifyInstance): Promise<void> {
-  const db = database;
-  if (!db) throw new Error("auth-bench-server: the database is not open yet");
-  db.orm.em
-    .getConnection()
-    .getKnex()
-    .on("query", (query: { sql?: string }) => {
-      recent[queries % KEPT] = query.sql ?? "";
-      queries++;
-    });
+  // Every statement, whichever layer sends it, ends in pg.Client#query (knex's connections are
+  // node-pg clients, as are the ones src/persistence/plain-sql.ts takes from the same pool).
+  const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [config] = args;
+    recent[queries % KEPT] = typeof config === "string" ? config : String((config as { text?: unknown } | null)?.text ?? "");
+    queries++;
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
   // Every HTTP/1.1 request the server receives, whichever route answers it.
   app.server.on("request", (req) => {
     if (!req.url?.startsWith("/__bench/")) requests++;
@@ -67,10 +66,7 @@ async function queryCounter(app: FastifyInstance): Promise<void> {
 }
 
 const server = await startServer(config, logger, {
-  registrations: (deps) => {
-    database = deps.database;
-    return createServices(deps);
-  },
+  registrations: createServices,
   announce: () => {},
   plugins: [queryCounter],
 });

@@ -12,7 +12,7 @@
 //   jwks                GET /{tenant}/.well-known/jwks.json
 //   discovery           GET /{tenant}/.well-known/openid-configuration
 //
-// Database round trips are counted in the server (knex 'query' events) and reported per request,
+// Database round trips are counted in the server (every node-pg query) and reported per request,
 // both under load (Δ statements / Δ requests, which includes the batched audit inserts and any
 // background work) and for one request on the idle server (the exact statements it sent).
 // With taskset the server and the ceiling are pinned to CPU 0, the load generators and this

@@ -23,7 +23,6 @@ import type { Keyring } from "./crypto/key-encryption-key.js";
 import { AccountFlows } from "./domain/login/account-flows.js";
 import type { AccountMail } from "./domain/login/account-mail.js";
 import type { AuthEventRecorder } from "./domain/login/auth-events.js";
-import { LoginThrottle } from "./domain/login/login-throttle.js";
 import { OpaqueLogin } from "./domain/login/opaque-login.js";
 import { OpaqueRegistration } from "./domain/login/opaque-registration.js";
 import { OpaqueSetups } from "./domain/login/opaque-setups.js";
@@ -63,7 +62,7 @@ export function createServices({ config, database, keys, keyring, events, mail, 
   const { defaultTenant } = config;
   const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
   const setups = new OpaqueSetups(keyring);
-  const login = new OpaqueLogin({ keyring, setups, throttle: new LoginThrottle(), events, issuerOf });
+  const login = new OpaqueLogin({ orm: database.orm, keyring, setups, events, issuerOf });
   const registration = new OpaqueRegistration({ setups, keys });
   const accounts = new AccountFlows({ keyring, registration, mail, events });
   const { issuers, tokens } = oidc;

@@ -12,6 +12,7 @@ import { getChallenge, type RawAnswer, RELAXED_BLOCKING, registerUser, sdk, secr
 const USERS = "login-throttle-users";
 const IPS = "login-throttle-ips";
 const ELSEWHERE = "login-throttle-elsewhere";
+const EXPIRING = "login-throttle-expiring";
 const SECRET = secretOf("482915");
 const WRONG = secretOf("482916");
 
@@ -32,6 +33,11 @@ before(async () => {
     block_config: { user_free_attempts: 5, user_block_after: 10, ip_block_after: 3, window_seconds: 900, block_seconds: 0 },
   });
   await createTenant(server, ELSEWHERE, { register_enable: true, has_username_and_email: false, block_config: RELAXED_BLOCKING });
+  await createTenant(server, EXPIRING, {
+    register_enable: true,
+    has_username_and_email: false,
+    block_config: { user_free_attempts: 1, user_block_after: 2, ip_block_after: 1000, window_seconds: 900, block_seconds: 600 },
+  });
   await registerUser(server, USERS, "victim", SECRET);
   await registerUser(server, USERS, "resetme", SECRET);
 });
@@ -175,6 +181,27 @@ describe("usernames", () => {
     assert.equal((await guess(USERS, "resetme")).status, 200);
     assert.equal((await guess(USERS, "resetme")).status, 200);
     assert.equal((await guess(USERS, "resetme")).status, 429);
+  });
+});
+
+describe("a block with an end", () => {
+  it("refuses guesses until it ends; then the username starts afresh and the block leaves the list", async () => {
+    assert.equal((await guess(EXPIRING, "sleeper")).status, 200);
+    await backdateLastFailure(EXPIRING, "sleeper");
+    assert.equal((await guess(EXPIRING, "sleeper")).status, 200, "the 2nd failure: blocked from now on");
+    const [entry] = await blockedUsers(EXPIRING);
+    assert.equal(entry?.username, "sleeper");
+    assert.ok(entry?.blocked_until && Date.parse(entry.blocked_until) > Date.now() + 500_000, "blocked for block_seconds");
+    assert.deepEqual(seen(await guess(EXPIRING, "sleeper")), { status: 429, retryAfter: null, detail: BLOCKED });
+    assert.equal(await userCounter(EXPIRING, "sleeper"), 2, "refused guesses are not counted");
+
+    await sql(server, "update blocked_user set blocked_until = now() - interval '1 second' where tenant_id = ? and username = ?", [
+      EXPIRING,
+      "sleeper",
+    ]);
+    assert.equal((await guess(EXPIRING, "sleeper")).status, 200, "admitted once the block has ended");
+    assert.deepEqual(await blockedUsers(EXPIRING), [], "the ended block is lifted");
+    assert.equal(await userCounter(EXPIRING, "sleeper"), 1, "counted afresh");
   });
 });
 

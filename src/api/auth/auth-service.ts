@@ -33,6 +33,24 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
   const { keys, defaultTenant, issuerOf, login, registration, accounts } = deps;
   const target = (ctx: HandlerContext, request: { authReqId: string; tenantId: string }) =>
     resolveAuthTarget(entityManager(ctx), request, defaultTenant);
+  // The login steps read the tenant themselves, with their first statement (opaque-login.ts).
+  const loginScope = (request: { authReqId: string; tenantId: string }) => login.scopeOf(request, defaultTenant);
+  const registerChallenge = async (
+    ctx: HandlerContext,
+    request: { authReqId: string; tenantId: string },
+    username: string,
+    cipherKey: string,
+  ) => {
+    const found = await target(ctx, request);
+    return registration.challenge(entityManager(ctx), {
+      tenantId: found.tenant.id,
+      username,
+      cipherKey,
+      purpose: "register",
+      userId: null,
+      authReqId: found.authRequest?.id ?? null,
+    });
+  };
   const clientTenant = async (request: { tenantId: string; clientId: string }, ctx: HandlerContext) => {
     const found = await findClientAndTenant(entityManager(ctx), request.tenantId || defaultTenant, request.clientId);
     return create(GetClientTenantResponseSchema, { client: publicClientMessage(found), tenant: publicTenantMessage(found) });
@@ -42,30 +60,19 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     ...sessionHandlers(deps),
     async getChallenge(request, ctx) {
       noStore(ctx);
-      const found = await target(ctx, request);
       const { username = "", cipherKey = "" } = request.challenge ?? {};
-      const em = entityManager(ctx);
       // A malformed cipherKey is reported by the flow it names (or by the login flow).
-      const kind = safeKind(cipherKey);
       const answer =
-        kind === "register"
-          ? await registration.challenge(em, {
-              tenantId: found.tenant.id,
-              username,
-              cipherKey,
-              purpose: "register",
-              userId: null,
-              authReqId: found.authRequest?.id ?? null,
-            })
-          : await login.challenge(em, found, username, cipherKey, callerInfo(ctx));
+        safeKind(cipherKey) === "register"
+          ? await registerChallenge(ctx, request, username, cipherKey)
+          : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
       return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
     },
     async authenticate(request, ctx) {
       noStore(ctx);
       const proof = request.proof;
       const result = await login.authenticate(
-        entityManager(ctx),
-        await target(ctx, request),
+        await loginScope(request),
         {
           username: proof?.username ?? "",
           cipherKey: proof?.cipherKey ?? "",

@@ -21,8 +21,9 @@ export function authRequestNotFound(): Error {
 
 /**
  * The tenant row, as `getTenant` loads it but through a plain SELECT mapped onto the entity
- * (`em.map`): every login step reads it, and MikroORM's query builder (`findOne`) costs several
- * times the round trip itself (see bench/results/auth.md).
+ * (`em.map`): registration and the hosted pages read it on every call, and MikroORM's query
+ * builder (`findOne`) costs several times the round trip itself (see bench/results/auth.md). The
+ * login steps do not come here: they read the tenant with their own first statement (login-scope.ts).
  */
 async function tenantById(em: EntityManager, tenantId: string): Promise<Tenant> {
   const [row] = (await em.getConnection().execute('select * from "tenant" where "id" = ?', [tenantId])) as Record<string, unknown>[];

@@ -1,0 +1,102 @@
+// The database side of a login: two statements per step, each a single round trip that reads or
+// writes everything the step needs at that point (a login's cost is dominated by per-statement
+// and per-request overhead, not by the work in Postgres — docs/performance.md). Every lookup is
+// by primary key or unique index, and every statement names its tenant.
+//
+//   Get Challenge   1. the tenant's block_config, the throttle state of the guess, the user and
+//                      credential                                  → admit or refuse, OPAQUE KE2
+//                   2. count the guess (and block at the limit), store the challenge
+//   Authenticate    1. consume the challenge, with the tenant's login settings → checks, KE3
+//                   2. if the user is (still) enabled: forget the guesses, store the nonce
+import type { BlockConfig } from "../../persistence/entities/tenant.js";
+import { type SqlFragment, sql } from "../../persistence/sql-fragment.js";
+import { type ChallengeRow, consumeChallengeSql, insertChallengeSql, type NewChallenge } from "./challenges.js";
+import { countGuess, forgetGuesses, THROTTLE_STATE_COLUMNS, type ThrottleState, throttleStateJoins } from "./login-throttle.js";
+
+/** Get Challenge, statement 1 (a row exactly when the tenant exists). */
+export interface GuessStateRow extends ThrottleState {
+  block_config: BlockConfig;
+  user_id: string | null;
+  is_disabled: boolean | null;
+  credential_id: string | null;
+  record_sealed: Buffer | null;
+  proto_version: string | null;
+}
+
+export function guessState(tenantId: string, username: string, ip: string): SqlFragment {
+  return sql`select t.block_config, ${THROTTLE_STATE_COLUMNS},
+      u.id as user_id, u.is_disabled, c.credential_id, c.record_sealed, c.proto_version
+    from tenant t
+    ${throttleStateJoins(username, ip)}
+    left join app_user u on u.tenant_id = t.id and u.username_normalized = ${username}
+    left join user_credential c on c.user_id = u.id and c.tenant_id = t.id
+    where t.id = ${tenantId}`;
+}
+
+export interface Guess {
+  readonly tenantId: string;
+  readonly config: BlockConfig;
+  readonly username: string;
+  readonly ip: string;
+  readonly now: number;
+}
+
+/** Get Challenge, statement 2: counts the admitted guess and stores its challenge. */
+export function countGuessAndStoreChallenge(guess: Guess, challenge: NewChallenge): SqlFragment {
+  return sql`with ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
+    ${insertChallengeSql(challenge)}`;
+}
+
+/** Get Challenge, statement 2 when no challenge is issued (a KE1 OPAQUE refused): the guess still counts. */
+export function countGuessOnly(guess: Guess): SqlFragment {
+  return sql`with ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
+    select count(*) from counted`;
+}
+
+/** Authenticate, statement 1 (a row exactly when the tenant exists; `id` is null without a challenge). */
+export type ConsumedChallengeRow = { login_order: string[]; has_username_and_email: boolean } & (
+  | ChallengeRow
+  | { [K in keyof ChallengeRow]: null }
+);
+
+export function consumeLoginChallenge(tenantId: string, challengeId: string): SqlFragment {
+  return sql`with consumed as (${consumeChallengeSql(tenantId, challengeId)})
+    select t.login_order, t.has_username_and_email, consumed.*
+    from tenant t left join consumed on true
+    where t.id = ${tenantId}`;
+}
+
+export interface LoginSuccess {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly username: string;
+  readonly ip: string;
+  readonly nonceHash: Buffer;
+  readonly authReqId: string | null;
+  readonly amr: readonly string[];
+  readonly nonceTtlSeconds: number;
+}
+
+/** Authenticate, statement 2: a row exactly when the user exists and is enabled (else nothing is written). */
+export interface CompletedLoginRow {
+  is_verified: boolean;
+  email: string | null;
+}
+
+export function completeLogin(success: LoginSuccess): SqlFragment {
+  const s = success;
+  return sql`with enabled_user as (
+      select is_verified, email from app_user where id = ${s.userId} and tenant_id = ${s.tenantId} and not is_disabled),
+    ${forgetGuesses(s.tenantId, s.username, s.ip, sql`enabled_user`)},
+    nonce as (
+      insert into login_nonce (hash, tenant_id, user_id, auth_req_id, amr, expires_at, created_at)
+      select ${s.nonceHash}::bytea, ${s.tenantId}::varchar, ${s.userId}::uuid, ${s.authReqId}::varchar, ${JSON.stringify(s.amr)}::jsonb,
+        now() + make_interval(secs => ${s.nonceTtlSeconds}), now()
+      from enabled_user)
+    select is_verified, email from enabled_user`;
+}
+
+/** Whether the tenant exists: for refusals that must still name an unknown tenant first. */
+export function tenantExists(tenantId: string): SqlFragment {
+  return sql`select 1 from tenant where id = ${tenantId}`;
+}
