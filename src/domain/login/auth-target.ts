@@ -7,6 +7,7 @@ import { type Client, ClientEntity } from "../../persistence/entities/client.js"
 import { type Tenant, TenantEntity } from "../../persistence/entities/tenant.js";
 import { scopeToTenant } from "../../persistence/tenant-scope.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
+import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface AuthTarget {
   readonly tenant: Tenant;
@@ -26,7 +27,7 @@ export function authRequestNotFound(): Error {
  * login steps do not come here: they read the tenant with their own first statement (login-scope.ts).
  */
 async function tenantById(em: EntityManager, tenantId: string): Promise<Tenant> {
-  const [row] = (await em.getConnection().execute('select * from "tenant" where "id" = ?', [tenantId])) as Record<string, unknown>[];
+  const [row] = (await executeSql(em, 'select * from "tenant" where "id" = ?', [tenantId])) as Record<string, unknown>[];
   if (!row) throw tenantNotFound(tenantId);
   return em.map(TenantEntity, row);
 }
