@@ -20,12 +20,13 @@ import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
 import { ClientEntity } from "./entities/client.js";
 import { TenantEntity } from "./entities/tenant.js";
 import { TenantKeyEntity } from "./entities/tenant-key.js";
-import { UserEntity } from "./entities/user.js";
+import { TenantUserCountEntity, UserEntity } from "./entities/user.js";
 
 export const entities = [
   TenantEntity,
   TenantKeyEntity,
   UserEntity,
+  TenantUserCountEntity,
   ClientEntity,
   ApiKeyEntity,
   BlockedIpEntity,

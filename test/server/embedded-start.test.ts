@@ -1,7 +1,7 @@
 // The zero-setup path a newcomer takes: `npm start` with no DATABASE_URL runs on the embedded
-// Postgres under DATA_DIR, shuts down cleanly on SIGTERM, and finds its data again after a restart.
+// Postgres under DATA_DIR (schema, triggers and all), shuts down cleanly on SIGTERM, and finds its
+// data again after a restart.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startServerProcess } from "../support/server-process.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -24,6 +24,20 @@ describe("the service process on the embedded database", () => {
       body: JSON.stringify({ tenant_id: "persisted" }),
     });
     assert.equal(created.status, 201);
+    // Users of the tenant, counted by the database's triggers (PL/pgSQL on PGlite too).
+    const usersApi = (port: number, path = "") => `http://127.0.0.1:${port}/api/v1/tenants/persisted/users${path}`;
+    const headers = { "x-api-key": adminKey };
+    const batch = await fetch(usersApi(port, "/batch"), {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ users: ["ann", "bob", "cid"].map((name) => ({ username: name, email: `${name}@example.com` })) }),
+    });
+    assert.equal(((await batch.json()) as { success_created_count: number }).success_created_count, 3);
+    const bob = (await (await fetch(usersApi(port, "/by-name/bob"), { headers })).json()) as { user_id: string };
+    assert.equal((await fetch(usersApi(port, `/${bob.user_id}`), { method: "DELETE", headers })).status, 204);
+    const totalOf = async (port: number) =>
+      ((await (await fetch(usersApi(port), { headers })).json()) as { total_count: number }).total_count;
+    assert.equal(await totalOf(port), 2);
     const health = await fetch(`http://127.0.0.1:${port}/health`);
     assert.equal(health.status, 200);
     assert.equal(((await health.json()) as { status: string }).status, "ok");
@@ -41,6 +55,7 @@ describe("the service process on the embedded database", () => {
     assert.doesNotMatch(second.stdoutText(), /svk_/, "no second bootstrap");
     const read = await fetch(`http://127.0.0.1:${port2}/api/v1/tenants/persisted`, { headers: { "x-api-key": adminKey } });
     assert.equal(read.status, 200, "the key and the tenant created before the restart are still there");
+    assert.equal(await totalOf(port2), 2, "and its user count");
     assert.equal(await second.stop(), 0);
   });
 

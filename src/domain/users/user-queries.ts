@@ -2,6 +2,8 @@
 // of migration `users_admin`: (tenant_id, created_at, id) and (tenant_id, <normalized column>
 // collate "C", id). Prefix filters and username/e-mail ordering use the "C" collation (code-point
 // order), so one B-tree serves both `like 'prefix%'` and the ORDER BY, and a page stops early.
+// The total of an unfiltered list is the tenant's row in `tenant_user_count`, which the database
+// keeps (migration `tenant_user_count`): O(1) at any number of users.
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { normalizeEmail, normalizeUsername } from "./identity-normalization.js";
 import { recordOf, requireUserRow, USER_COLUMNS, type UserRecord, type UserRow, userNotFound } from "./user-record.js";
@@ -62,9 +64,13 @@ export async function listUsers(em: EntityManager, tenantId: string, input: List
       limit + 1,
       offset,
     ]) as Promise<UserRow[]>,
-    executeSql(em, `select count(*)::int as n from app_user where ${where.join(" and ")}`, params) as Promise<{ n: number }[]>,
+    // Without a filter, the tenant's counter (kept by triggers on app_user, migration
+    // `tenant_user_count`) instead of counting every row; a filtered count is an index range scan.
+    (username || email
+      ? executeSql(em, `select count(*) as n from app_user where ${where.join(" and ")}`, params)
+      : executeSql(em, "select users as n from tenant_user_count where tenant_id = ?", [tenantId])) as Promise<{ n: string | number }[]>,
   ]);
-  return { data: rows.slice(0, limit).map(recordOf), hasNext: rows.length > limit, totalCount: counted[0]?.n ?? 0 };
+  return { data: rows.slice(0, limit).map(recordOf), hasNext: rows.length > limit, totalCount: Number(counted[0]?.n ?? 0) };
 }
 
 export async function getUser(em: EntityManager, tenantId: string, userId: string): Promise<UserRecord> {

@@ -44,3 +44,22 @@ export const UserEntity = defineEntity({
 });
 
 export type User = InferEntity<typeof UserEntity>;
+
+/**
+ * The number of users of each tenant, kept by the database itself: statement-level triggers on
+ * `app_user` (migration `tenant_user_count`) add the rows each INSERT inserted and subtract the
+ * rows each DELETE deleted, so every path that creates or removes users keeps it exact without
+ * application code. Read by List Users without filters (src/domain/users/user-queries.ts); never
+ * written by the application. No row: the tenant has no users.
+ */
+export const TenantUserCountEntity = defineEntity({
+  name: "TenantUserCount",
+  tableName: "tenant_user_count",
+  filters: tenantFilters,
+  properties: (p) => ({
+    tenant: tenantColumn().primary(),
+    users: p.bigint("number").default(0),
+  }),
+});
+
+export type TenantUserCount = InferEntity<typeof TenantUserCountEntity>;

@@ -6,6 +6,7 @@ import { Migration20261128231733_login } from "./Migration20261128231733_login.j
 import { Migration20261128233719_oidc } from "./Migration20261128233719_oidc.js";
 import { Migration20261129000207_session_client_issuers } from "./Migration20261129000207_session_client_issuers.js";
 import { Migration20261129001900_users_admin } from "./Migration20261129001900_users_admin.js";
+import { Migration20261129025324_tenant_user_count } from "./Migration20261129025324_tenant_user_count.js";
 
 export const migrations: MigrationObject[] = [
   { name: "Migration20261128225202_initial", class: Migration20261128225202_initial },
@@ -13,4 +14,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261128233719_oidc", class: Migration20261128233719_oidc },
   { name: "Migration20261129000207_session_client_issuers", class: Migration20261129000207_session_client_issuers },
   { name: "Migration20261129001900_users_admin", class: Migration20261129001900_users_admin },
+  { name: "Migration20261129025324_tenant_user_count", class: Migration20261129025324_tenant_user_count },
 ];
