@@ -8,7 +8,7 @@
 // (default 1000 per scenario) override the sizes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -27,6 +27,8 @@ const adminKey = issueApiKey().key;
 const port = 20000 + Math.floor(Math.random() * 20000);
 const base = `http://127.0.0.1:${port}`;
 let server: ChildProcess | undefined;
+// The server's DATA_DIR, removed at the end.
+const dataDir = mkdtempSync(join(os.tmpdir(), "svault-users-bench-"));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
@@ -89,7 +91,6 @@ async function measure(scenario: Scenario): Promise<{ p50: number; p99: number; 
 }
 
 try {
-  const dataDir = mkdtempSync(join(os.tmpdir(), "svault-users-bench-"));
   server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: projectDir,
     env: {
@@ -206,4 +207,5 @@ ${plans.join("\n\n")}
   server?.kill("SIGTERM");
   await new Promise((resolve) => setTimeout(resolve, 500));
   await database.drop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
