@@ -301,6 +301,28 @@ describe("List Users", () => {
     assert.deepEqual(asc, ["member00", "member01", "member02"]);
   });
 
+  it("a filter on one column sorted by another pages in the same order as the unfiltered list", async () => {
+    for (const [filter, matches] of [
+      ["username=member1", (name: string) => name.startsWith("member1")],
+      ["email=odd", (name: string) => Number(name.slice(6)) % 2 === 1],
+    ] as const) {
+      for (const sort of ["created_at", "username", "email"]) {
+        for (const direction of [1, -1]) {
+          const expected = names(await list(`?sort_by=${sort}&sort_direction=${direction}&limit=500`)).filter(
+            (name) => name.startsWith("member") && matches(name),
+          );
+          const paged: string[] = [];
+          for (let offset = 0; offset < expected.length + 3; offset += 3) {
+            const page = await list(`?${filter}&sort_by=${sort}&sort_direction=${direction}&limit=3&offset=${offset}`);
+            assert.equal((page.body as Json).total_count, expected.length);
+            paged.push(...names(page));
+          }
+          assert.deepEqual(paged, expected, `${filter} by ${sort} ${direction}`);
+        }
+      }
+    }
+  });
+
   it("handles the edges: offset past the end, limit 500, invalid limits and sort fields", async () => {
     const past = await list("?offset=1000");
     assert.equal(past.status, 200);
