@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { startServerProcess } from "../support/server-process.js";
 import { freePort } from "../support/test-server.js";
 import { launchChromium } from "./chromium.js";
-import { drawPattern, tapPin, choosePin } from "./hosted-ui-fixture.js";
+import { choosePin, drawPattern } from "./hosted-ui-fixture.js";
 import { startRelyingPartyApp } from "./relying-party-app.js";
 import { tempDir } from "../support/temp-dir.js";
 
