@@ -155,7 +155,9 @@ export function patternGrid(options: PatternGridOptions): PatternGrid {
     const target = targets[event.key];
     if (target !== undefined) moveFocus(target);
   });
-  window.addEventListener("resize", drawTrail);
+  // The trail follows the cells when the layout changes; a grid that left the page lets go.
+  const onResize = () => (grid.isConnected ? drawTrail() : window.removeEventListener("resize", onResize));
+  window.addEventListener("resize", onResize);
 
   const element = h(
     "section",
