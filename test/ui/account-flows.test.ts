@@ -16,6 +16,7 @@ import {
   tapPin,
   assertLandsSignedIn,
   choosePin,
+  signInAtApplication,
 } from "./hosted-ui-fixture.js";
 
 const secret = (pin: string) => `pinpat/v1|PIN:${pin}`;
@@ -178,11 +179,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
 
   it("logout from the application with an id_token_hint ends the session and returns to it", async () => {
     const { page } = await fixture.newPage();
-    await startAtApplication(fixture, page);
-    await enterUsername(page, "alice");
-    await tapPin(page, "4829");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    const { accessToken } = fixture.app.signIns.at(-1) ?? assert.fail("signed in");
+    const { accessToken } = await signInAtApplication(fixture, page, "alice", "4829");
 
     await page.goto(`${fixture.app.origin}/logout`);
     await page.waitForURL((url) => url.pathname === "/bye");
@@ -195,11 +192,7 @@ describe("hosted pages: wrong secret, blocks, reset, verification, logout", () =
 
   it("logout without an id_token_hint asks first; confirming signs out", async () => {
     const { page } = await fixture.newPage();
-    await startAtApplication(fixture, page);
-    await enterUsername(page, "alice");
-    await tapPin(page, "4829");
-    await page.waitForURL((url) => url.pathname === "/callback");
-    const { accessToken } = fixture.app.signIns.at(-1) ?? assert.fail("signed in");
+    const { accessToken } = await signInAtApplication(fixture, page, "alice", "4829");
 
     await page.goto(`${fixture.app.origin}/logout?hint=no`);
     await page.getByRole("heading", { name: "Sign out?" }).waitFor();

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { createTenant, rest } from "../support/fixtures.js";
 import { type TestServer, startTestServer } from "../support/test-server.js";
 import { launchChromium } from "./chromium.js";
-import { type RelyingPartyApp, startRelyingPartyApp } from "./relying-party-app.js";
+import { type RelyingPartyApp, type SignedIn, startRelyingPartyApp } from "./relying-party-app.js";
 
 export interface HostedUiFixture {
   readonly server: TestServer;
@@ -180,4 +180,13 @@ export async function choosePin(page: Page, pin: string): Promise<void> {
     await page.getByRole("heading", { name: heading }).waitFor();
     await tapPin(page, pin);
   }
+}
+
+/** A whole PIN sign-in from the application's login to its callback; the application's record of it. */
+export async function signInAtApplication(fixture: HostedUiFixture, page: Page, username: string, pin: string): Promise<SignedIn> {
+  await startAtApplication(fixture, page);
+  await enterUsername(page, username);
+  await tapPin(page, pin);
+  await assertLandsSignedIn(fixture, page, username);
+  return fixture.app.signIns.at(-1) as SignedIn;
 }

@@ -36,6 +36,21 @@ export function duplicateError(error: unknown): DomainError | undefined {
     : alreadyExists("USERNAME_TAKEN", "This username is already taken in the tenant");
 }
 
+/** The values of username … external_id, in that column order, for the insert and the update. */
+function userColumnValues(input: UserInput): unknown[] {
+  return [
+    input.username,
+    normalizeUsername(input.username),
+    input.email || null,
+    input.email ? normalizeEmail(input.email) : null,
+    input.isDisabled,
+    input.isVerified,
+    input.locale ?? "",
+    JSON.stringify(input.roles),
+    input.externalId ?? null,
+  ];
+}
+
 export async function createUser(em: EntityManager, caller: Principal, tenantId: string, input: UserInput): Promise<UserRecord> {
   const tenant = await requireTenant(em, tenantId);
   if (tenant.hasUsernameAndEmail && !input.email) throw emailRequired();
@@ -46,19 +61,7 @@ export async function createUser(em: EntityManager, caller: Principal, tenantId:
       `insert into app_user (id, tenant_id, username, username_normalized, email, email_normalized, is_disabled, is_verified,
          locale, roles, external_id, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now(), now()) returning ${USER_COLUMNS}`,
-      [
-        randomUUID(),
-        tenantId,
-        input.username,
-        normalizeUsername(input.username),
-        input.email || null,
-        input.email ? normalizeEmail(input.email) : null,
-        input.isDisabled,
-        input.isVerified,
-        input.locale ?? "",
-        JSON.stringify(input.roles),
-        input.externalId ?? null,
-      ],
+      [randomUUID(), tenantId, ...userColumnValues(input)],
     )) as UserRow[];
     return recordOf(row as UserRow);
   } catch (error) {
@@ -102,19 +105,7 @@ export async function updateUser(
         `update app_user set username = ?, username_normalized = ?, email = ?, email_normalized = ?, is_disabled = ?, is_verified = ?,
            locale = ?, roles = ?::jsonb, external_id = ?, updated_at = now()
          where tenant_id = ? and id = ? returning ${USER_COLUMNS}`,
-        [
-          input.username,
-          normalizeUsername(input.username),
-          input.email || null,
-          input.email ? normalizeEmail(input.email) : null,
-          input.isDisabled,
-          input.isVerified,
-          input.locale ?? "",
-          JSON.stringify(input.roles),
-          input.externalId ?? null,
-          tenantId,
-          userId,
-        ],
+        [...userColumnValues(input), tenantId, userId],
       )) as UserRow[];
       return recordOf(row as UserRow);
     } catch (error) {
