@@ -8,6 +8,7 @@ import { MikroORM } from "@mikro-orm/postgresql";
 import pg from "pg";
 import { createLogger } from "../src/logging/logger.js";
 import { ormOptions } from "../src/persistence/database.js";
+import { parseDatabaseUrl } from "../src/persistence/database-url.js";
 
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = process.argv[2] ?? "change";
@@ -27,7 +28,7 @@ await admin(`CREATE DATABASE "${scratch}"`);
 try {
   const url = new URL(adminUrl);
   url.pathname = `/${scratch}`;
-  const base = ormOptions({ clientUrl: url.toString(), poolMax: 1 }, createLogger("warn"));
+  const base = ormOptions({ connection: parseDatabaseUrl(url.toString()), poolMax: 1 }, createLogger("warn"));
   const orm = await MikroORM.init({
     ...base,
     extensions: [Migrator],

@@ -2,6 +2,7 @@
 // naming the variable, so an operator fixes a deployment in one round.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { type DatabaseConnection, DatabaseUrlError, parseDatabaseUrl } from "../persistence/database-url.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 
@@ -15,6 +16,8 @@ export interface Config {
   readonly publicUrl: string;
   /** Postgres URL; undefined means the embedded database under dataDir. */
   readonly databaseUrl: string | undefined;
+  /** DATABASE_URL parsed (host or socket directory, port, credentials, TLS); undefined like databaseUrl. */
+  readonly databaseConnection: DatabaseConnection | undefined;
   readonly databasePoolMax: number;
   readonly dataDir: string;
   /** Base64 of 32 bytes; undefined means a development key kept in dataDir. */
@@ -129,7 +132,17 @@ export function loadConfig(env: Env = process.env): Config {
   const grpcPort = read.port("GRPC_PORT", 8081);
   const host = read.string("HOST", "127.0.0.1") as string;
   const publicUrl = (read.url("PUBLIC_URL", ["http:", "https:"]) ?? `http://localhost:${port}`).replace(/\/+$/, "");
-  const databaseUrl = read.url("DATABASE_URL", ["postgres:", "postgresql:"]);
+  const databaseUrl = read.string("DATABASE_URL");
+  let databaseConnection: DatabaseConnection | undefined;
+  if (databaseUrl !== undefined) {
+    // Not `read.url`: WHATWG URLs reject libpq's socket form (`postgres://user@/db?host=/dir`).
+    try {
+      databaseConnection = parseDatabaseUrl(databaseUrl);
+    } catch (error) {
+      if (!(error instanceof DatabaseUrlError)) throw error;
+      read.problems.push(error.message);
+    }
+  }
   const kek = read.string("SVAULT_KEK");
   if (kek !== undefined && Buffer.from(kek, "base64").length !== 32) {
     read.problems.push("SVAULT_KEK must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)");
@@ -166,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     publicUrl,
     databaseUrl,
+    databaseConnection,
     databasePoolMax: read.positiveInt("DATABASE_POOL_MAX", 10),
     dataDir: resolve(read.string("DATA_DIR", "./data") as string),
     kek,

@@ -4,6 +4,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM, PostgreSqlDriver, type Options } from "@mikro-orm/postgresql";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
+import type { DatabaseConnection } from "./database-url.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
@@ -15,13 +16,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
-type Target = { clientUrl: string; poolMax: number } | EmbeddedPostgres;
+/** An external Postgres (DATABASE_URL, parsed) or the embedded one. */
+type Target = { connection: DatabaseConnection; poolMax: number } | EmbeddedPostgres;
 
 export function ormOptions(target: Target, logger: Logger): Options {
-  const connection =
-    "clientUrl" in target
-      ? { clientUrl: target.clientUrl }
-      : { host: target.host, port: target.port, user: target.user, dbName: target.dbName };
+  // Host, port and credentials as separate options, never `clientUrl`: MikroORM parses that
+  // itself and ignores its query parameters (socket directory, sslmode); see database-url.ts.
+  const server =
+    "connection" in target
+      ? {
+          host: target.connection.host,
+          port: target.connection.port,
+          // "": node-pg's default user (PGUSER, else the OS user). Undefined would make MikroORM
+          // fill in `postgres` from its default client URL.
+          user: target.connection.user ?? "",
+          password: target.connection.password,
+          dbName: target.connection.database,
+          ssl: target.connection.tls,
+        }
+      : // The embedded database is a Unix socket, where there is no TLS.
+        { host: target.host, port: target.port, user: target.user, dbName: target.dbName, ssl: false as const };
+  const { ssl, ...connection } = server;
   return {
     driver: PostgreSqlDriver,
     ...connection,
@@ -29,9 +44,12 @@ export function ormOptions(target: Target, logger: Logger): Options {
     extensions: [Migrator],
     migrations: { migrationsList: migrations, tableName: "schema_migrations", transactional: true, allOrNothing: true },
     discovery: { warnWhenNoEntities: false },
-    pool: { min: 0, max: "clientUrl" in target ? target.poolMax : target.maxConnections },
+    pool: { min: 0, max: "connection" in target ? target.poolMax : target.maxConnections },
     // knex options: fail fast instead of queueing for a minute when the database is gone.
-    driverOptions: { connection: { application_name: "svault" }, acquireConnectionTimeout: 5_000 },
+    // `connection` is merged into the settings knex hands to `new pg.Client()` unchanged (knex's
+    // postgres dialect does not interpret `ssl`), so `ssl` is node-pg's own option: false or
+    // `tls.connect` options; undefined leaves it to node-pg's default.
+    driverOptions: { connection: { application_name: "svault", ssl }, acquireConnectionTimeout: 5_000 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     logger: (message) => logger.debug({ orm: message }, "orm"),
@@ -39,8 +57,9 @@ export function ormOptions(target: Target, logger: Logger): Options {
 }
 
 export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, logger);
-  const target: Target = embedded ?? { clientUrl: config.databaseUrl as string, poolMax: config.databasePoolMax };
+  const external = config.databaseConnection;
+  const embedded = external ? undefined : await startEmbeddedPostgres(config.dataDir, logger);
+  const target: Target = embedded ?? { connection: external as DatabaseConnection, poolMax: config.databasePoolMax };
   try {
     const orm = await MikroORM.init(ormOptions(target, logger));
     return databaseOf(orm, embedded);

@@ -36,6 +36,8 @@ export async function freePort(): Promise<number> {
 
 export interface TestServerOptions extends ServerOptions {
   readonly env?: Record<string, string>;
+  /** The DATABASE_URL to reach the scratch database by (default: its TCP URL, `db.url`). */
+  readonly databaseUrl?: (db: TestDatabase) => string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -44,7 +46,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   // PUBLIC_URL must be the real address (issuers and redirects name it), so pick the port first.
   const port = await freePort();
   const config = testConfig({
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.databaseUrl?.(db) ?? db.url,
     SVAULT_BOOTSTRAP_API_KEY: adminKey,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
