@@ -10,7 +10,8 @@
 // `tenant-key:<kid>`), so a ciphertext copied into another row fails to open instead of yielding
 // that row's neighbour's secret. The header (version and KEK id) is authenticated too.
 // Opening never returns unauthenticated bytes: any failure is a `SecretBoxError`.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { randomBuffer } from "./random-token.js";
 import type { KeyEncryptionKey, Keyring } from "./key-encryption-key.js";
 
 const VERSION = 1;
@@ -89,7 +90,7 @@ function kekFor(keyring: Keyring, kekId: string): KeyEncryptionKey {
 export function seal(keyring: Keyring, plaintext: Uint8Array, aad: string): Buffer {
   const head = header(keyring.current.id);
   const additional = associatedData(head, aad);
-  const iv = randomBytes(IV_LENGTH);
+  const iv = randomBuffer(IV_LENGTH);
   const cipher = createCipheriv(CIPHER, keyring.current.key, iv, { authTagLength: TAG_LENGTH });
   cipher.setAAD(additional);
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);

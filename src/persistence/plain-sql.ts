@@ -23,27 +23,38 @@ interface KnexClient {
   releaseConnection(connection: PgConnection): Promise<void>;
 }
 
-/**
- * Statement text → its prepared statement's name, for the whole process (a name must mean one
- * text on every connection). Texts never contain values, so this stays small.
- */
-const names = new Map<string, string>();
+interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
 
-function nameOf(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    name = `plain_sql_${names.size + 1}`;
-    names.set(text, name);
+/**
+ * The prepared statements of the whole process, by text (a name must mean one text on every
+ * connection) and by the fragment's shape (sql-fragment.ts), so that a statement run again
+ * neither rebuilds its text nor hashes it. Texts never contain values, so both stay small.
+ */
+const byText = new Map<string, Prepared>();
+const byShape = new Map<string, Prepared>();
+
+function preparedOf(statement: SqlFragment): Prepared {
+  let prepared = statement.shape === undefined ? undefined : byShape.get(statement.shape);
+  if (prepared === undefined) {
+    const text = statement.numberedText;
+    prepared = byText.get(text);
+    if (prepared === undefined) {
+      prepared = { name: `plain_sql_${byText.size + 1}`, text };
+      byText.set(text, prepared);
+    }
+    if (statement.shape !== undefined) byShape.set(statement.shape, prepared);
   }
-  return name;
+  return prepared;
 }
 
 export class PlainSql {
   constructor(private readonly orm: MikroORM) {}
 
   async rows<T>(statement: SqlFragment): Promise<T[]> {
-    const text = statement.numberedText;
-    const name = nameOf(text);
+    const { name, text } = preparedOf(statement);
     const pool = this.orm.em.getConnection().getKnex().client as KnexClient;
     const connection = await pool.acquireConnection();
     try {

@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { compactDecrypt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWK } from "jose";
-import { base64urlToBytes, bytesToBase64url, isBase64url } from "../../src/sdk/base64url.js";
+import {
+  base64urlToBytes,
+  bytesToBase64url,
+  isBase64url,
+  portableBase64urlToBytes,
+  portableBytesToBase64url,
+} from "../../src/sdk/base64url.js";
 import {
   decodeChallengeData,
   decodeCommitmentPayload,
@@ -30,6 +36,22 @@ describe("base64url", () => {
     assert.throws(() => base64urlToBytes("abcde"), TypeError);
     assert.equal(isBase64url(""), false);
     assert.equal(isBase64url("AQID"), true);
+  });
+
+  it("gives the same text on the browser's path (btoa/atob) as on Node's Buffer", () => {
+    for (let n = 0; n < 70; n++) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 53 + 3 * n) % 256);
+      const text = portableBytesToBase64url(bytes);
+      assert.equal(text, Buffer.from(bytes).toString("base64url"));
+      assert.deepEqual(portableBase64urlToBytes(text), bytes);
+    }
+  });
+
+  it("encodes only the view it is given, not the rest of its buffer", () => {
+    const whole = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    const view = whole.subarray(2, 5);
+    assert.equal(bytesToBase64url(view), Buffer.from([3, 4, 5]).toString("base64url"));
+    assert.equal(portableBytesToBase64url(view), Buffer.from([3, 4, 5]).toString("base64url"));
   });
 });
 

@@ -1,7 +1,8 @@
 // The API key format: `svk_<id>_<secret>`. The id (16 base32 characters) is the primary key of
 // the stored row, so verifying a key is one primary-key read; the secret (32 random bytes) is
 // stored only as its SHA-256 (see crypto/secret-hash.ts).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { randomToken, randomBuffer } from "../../crypto/random-token.js";
 import { hashSecret } from "../../crypto/secret-hash.js";
 
 const PREFIX = "svk_";
@@ -16,11 +17,11 @@ export interface IssuedApiKey {
 }
 
 export function newApiKeyId(): string {
-  return [...randomBytes(16)].map((byte) => ID_ALPHABET[byte % 32]).join("");
+  return [...randomBuffer(16)].map((byte) => ID_ALPHABET[byte % 32]).join("");
 }
 
 export function issueApiKey(id: string = newApiKeyId()): IssuedApiKey {
-  const secret = randomBytes(32).toString("base64url");
+  const secret = randomToken(32);
   return { id, key: `${PREFIX}${id}_${secret}`, secretHash: hashSecret(secret) };
 }
 

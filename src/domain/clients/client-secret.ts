@@ -1,6 +1,6 @@
 // Client secrets: 32 random bytes, shown once, stored only as a hash (crypto/secret-hash.ts).
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../crypto/random-token.js";
 
 export function newClientSecret(): string {
-  return randomBytes(32).toString("base64url");
+  return randomToken(32);
 }

@@ -1,6 +1,6 @@
 // Short-lived bearer secrets handed to a browser or an inbox — login nonces, e-mail verification
 // and reset codes: 32 random bytes (base64url), stored only as SHA-256, deleted when used.
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../crypto/random-token.js";
 import { hashSecret } from "../../crypto/secret-hash.js";
 
 export interface IssuedSecret {
@@ -11,11 +11,11 @@ export interface IssuedSecret {
 }
 
 export function issueSecret(): IssuedSecret {
-  const value = randomBytes(32).toString("base64url");
+  const value = randomToken(32);
   return { value, hash: hashSecret(value) };
 }
 
 /** A random id that is also unguessable (challenge ids, authorization request ids). */
 export function randomId(): string {
-  return randomBytes(24).toString("base64url");
+  return randomToken(24);
 }

@@ -2,7 +2,7 @@
 // back-channel notification of the clients that signed in through the session (OpenID Connect
 // Back-Channel Logout 1.0). A redirect to the client only ever happens for a valid
 // `id_token_hint` and an exactly registered `post_logout_redirect_uri`: never an open redirect.
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../crypto/random-token.js";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { SignJWT } from "jose";
 import type { Logger } from "../../logging/logger.js";
@@ -136,7 +136,7 @@ export class Logout {
             .setAudience(client.clientId)
             .setIssuedAt()
             .setExpirationTime("2m")
-            .setJti(randomBytes(16).toString("base64url"))
+            .setJti(randomToken(16))
             .sign(key.privateKey);
           await post(client.clientLogoutUri as string, new URLSearchParams({ logout_token: token }));
         } catch (error) {

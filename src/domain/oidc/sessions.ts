@@ -2,7 +2,8 @@
 // secret's hash is stored, so reading the database does not yield a usable cookie. Ending a
 // session revokes every token family issued in it (refresh tokens die, access tokens fail at
 // userinfo), and notifies the clients that asked for back-channel logout.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { randomToken } from "../../crypto/random-token.js";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import { type Session, SessionEntity } from "../../persistence/entities/oidc.js";
@@ -28,8 +29,8 @@ export async function createSession(
   em: EntityManager,
   input: { tenantId: string; userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string },
 ): Promise<NewSession> {
-  const id = randomBytes(18).toString("base64url");
-  const secret = randomBytes(32).toString("base64url");
+  const id = randomToken(18);
+  const secret = randomToken(32);
   const now = new Date();
   const session = scopeToTenant(em, input.tenantId).create(SessionEntity, {
     id,

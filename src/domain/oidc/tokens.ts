@@ -1,7 +1,8 @@
 // Minting and verifying the tokens of the OIDC provider: ID tokens (signed per the client's
 // `sing_alg`), JWT access tokens (RFC 9068, `typ: at+jwt`) and opaque refresh tokens (random,
 // stored as SHA-256, rotated on every use).
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { randomToken } from "../../crypto/random-token.js";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
 import { hashSecret } from "../../crypto/secret-hash.js";
@@ -85,7 +86,7 @@ export class Tokens {
       .setAudience(issuer.issuer)
       .setIssuedAt(now)
       .setExpirationTime(now + accessTtl)
-      .setJti(randomBytes(16).toString("base64url"))
+      .setJti(randomToken(16))
       .sign(key.privateKey);
 
     let idToken: string | undefined;
@@ -109,7 +110,7 @@ export class Tokens {
 
     let refreshToken: TokenSet["refreshToken"];
     if (input.withRefreshToken) {
-      const value = randomBytes(32).toString("base64url");
+      const value = randomToken(32);
       refreshToken = { value, hash: hashSecret(value), expiresAt: new Date((now + client.flow.refresh_token_ttl_seconds) * 1000) };
     }
     return {
