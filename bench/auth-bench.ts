@@ -16,8 +16,10 @@
 // both under load (Δ statements / Δ requests, which includes the batched audit inserts and any
 // background work) and for one request on the idle server (the exact statements it sent).
 // With taskset the server and the ceiling are pinned to CPU 0, the load generators and this
-// launcher to CPU 1; Postgres is not pinned. Markdown report on stdout, progress on stderr; exits
-// 1 when any request failed.
+// launcher to CPU 1, and so are the Postgres backends of the benchmark's database (--postgres-cpu):
+// the database is another service, which in production runs on its own machine, and a backend
+// that the server's write wakes would otherwise take the server's core from it. Markdown report on
+// stdout, progress on stderr; exits 1 when any request failed.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
@@ -26,6 +28,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import type { CeilingOptions, CeilingResult } from "./auth-ceiling.js";
+import type { CoreLoginOptions, CoreLoginResult } from "./auth-login-core.js";
 import type { AuthLoaderEvent, AuthLoadOptions, AuthLoadResult, StepStats } from "./auth-load.js";
 import { type BenchUser, ke3Of, loginUser, prepareKe1 } from "./auth-opaque-client.js";
 import {
@@ -43,11 +46,13 @@ import {
   SERVER_CPU,
   backendCpuDelta,
   backendCpuSeconds,
+  backendsOutside,
   children,
   cores,
   cpuModel,
   exited,
   hasTaskset,
+  pinBackends,
   machineBusySeconds,
   pinned,
   positive,
@@ -66,6 +71,8 @@ const { values: args } = parseArgs({
     users: { type: "string" },
     scenarios: { type: "string" },
     "cpu-prof": { type: "string" },
+    "postgres-cpu": { type: "string" },
+    "postgres-socket": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -78,7 +85,11 @@ const USAGE = `usage: npm run bench:auth -- [options]
   --login-loops N     concurrent login loops (BENCH_LOGIN_LOOPS, default 16)
   --users N           users registered before timing (default 50)
   --scenarios LIST    a subset of ${ALL.join(",")}
-  --cpu-prof DIR      run the server with node --cpu-prof, writing the profile into DIR
+  --cpu-prof DIR      run the server (and the in-process login) with node --cpu-prof, writing the profiles into DIR
+  --postgres-cpu C    pin the database's Postgres backends to CPU C (default ${LOADER_CPU}, the load
+                      generators' CPU), or "any" to leave them unpinned
+  --postgres-socket D the server (and the in-process login) reach Postgres through the Unix
+                      socket in directory D (e.g. /var/run/postgresql) instead of 127.0.0.1:5432
 `;
 if (args.help) {
   process.stdout.write(USAGE);
@@ -97,12 +108,28 @@ const scenarios = ALL.filter((name) => wanted.includes(name));
 const benchDir = new URL(".", import.meta.url).pathname;
 const _projectDir = new URL("..", import.meta.url).pathname;
 const TENANT = "bench";
+const databaseCpu = args["postgres-cpu"] ?? LOADER_CPU;
+if (databaseCpu !== "any" && !/^\d+$/.test(databaseCpu))
+  throw new Error(`--postgres-cpu must be a CPU number or "any", got "${databaseCpu}"`);
+const pinPostgres = pinned && databaseCpu !== "any";
+const socketDir = args["postgres-socket"];
+
+/** The URL the server is given for the benchmark database: TCP as created, or the Unix socket. */
+function serverDatabaseUrl(url: string): string {
+  if (!socketDir) return url;
+  const viaSocket = new URL(url);
+  viaSocket.searchParams.set("host", socketDir); // wins over the URL's host (src/persistence/database-url.ts)
+  return viaSocket.toString();
+}
 
 // --- machine and CPU accounting (as bench/run.ts) -------------------------------------------------
 
 if (pinned) spawnSync("taskset", ["-a", "-p", "-c", LOADER_CPU, String(process.pid)], { stdio: "ignore" });
 const pinning = pinned
-  ? `server and login ceiling pinned to CPU ${SERVER_CPU}, load generators (and the launcher) to CPU ${LOADER_CPU} with \`taskset\`; Postgres is not pinned`
+  ? `server and login ceiling pinned to CPU ${SERVER_CPU}, load generators (and the launcher) to CPU ${LOADER_CPU} with \`taskset\`; ` +
+    (pinPostgres
+      ? `the database's Postgres backends to CPU ${databaseCpu} (at the start of each measured window)`
+      : "Postgres is not pinned")
   : hasTaskset
     ? "no pinning (a single CPU)"
     : "no pinning (`taskset` not found)";
@@ -207,6 +234,8 @@ interface Measurement {
   /** Δ database statements / Δ HTTP requests finished by the server in the measured window. */
   readonly queriesPerRequest: number;
   readonly serverRequests: number;
+  /** Backends of the database not pinned to --postgres-cpu at the end of the window (0 when pinning is off). */
+  readonly unpinnedBackends: number;
 }
 
 async function runLoader(server: ServerProcess, name: ScenarioName, options: AuthLoadOptions): Promise<Measurement> {
@@ -217,6 +246,8 @@ async function runLoader(server: ServerProcess, name: ScenarioName, options: Aut
   for await (const line of lines) {
     const event = JSON.parse(line) as AuthLoaderEvent;
     if (event.event === "measure-start") {
+      // After the warm-up the server's pool has all the connections the load needs.
+      if (pinPostgres) pinBackends(server.database, databaseCpu);
       start = {
         server: processCpuSeconds(server.pid),
         backends: backendCpuSeconds(server.database),
@@ -240,12 +271,31 @@ async function runLoader(server: ServerProcess, name: ScenarioName, options: Aut
         otherCpuPercent: Math.max(0, machineCpu - serverCpu - loaderCpu - postgresCpu) * 100,
         queriesPerRequest: (end.queries - start.counts.queries) / requests,
         serverRequests: requests,
+        unpinnedBackends: pinPostgres ? backendsOutside(server.database, databaseCpu) : 0,
       };
     }
   }
   const code = await exited(child);
   if (code !== 0 || !measurement) throw new Error(`${name} load generator failed (exit ${code})`);
   return measurement;
+}
+
+/** The login without HTTP (bench/auth-login-core.ts), on the server's core while the server is idle. */
+async function runCore(database: string, options: CoreLoginOptions): Promise<CoreLoginResult> {
+  const nodeArgs = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [];
+  const child = spawnNode(SERVER_CPU, [...nodeArgs, `${benchDir}auth-login-core.ts`, JSON.stringify(options)], process.env, "pipe");
+  let result: CoreLoginResult | undefined;
+  for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
+    const message = JSON.parse(line) as { event?: string } & CoreLoginResult;
+    if (message.event === "measure-start") {
+      // Its own pool's backends are new: pin them as the server's were.
+      if (pinPostgres) pinBackends(database, databaseCpu);
+      child.stdin?.write("go\n");
+    } else result = message;
+  }
+  const code = await exited(child);
+  if (code !== 0 || !result) throw new Error(`the in-process login failed (exit ${code})`);
+  return result;
 }
 
 async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
@@ -283,6 +333,7 @@ interface Report {
   readonly background: number;
   readonly measurements: Map<ScenarioName, Measurement>;
   readonly ceilings: CeilingResult[];
+  readonly core: CoreLoginResult | undefined;
   readonly probes: Probe[];
 }
 
@@ -292,7 +343,9 @@ function render(r: Report): string {
   out.push("### Machine", "");
   out.push(`- CPU: ${cpuModel}, nproc = ${cores}`);
   out.push(`- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; kernel ${os.release()}`);
-  out.push(`- Node ${process.version}; ${r.postgres.split(" on ")[0]} on 127.0.0.1:5432`);
+  out.push(
+    `- Node ${process.version}; ${r.postgres.split(" on ")[0]}, reached ${socketDir ? `through the Unix socket in ${socketDir}` : "on 127.0.0.1:5432"}`,
+  );
   out.push(`- Pinning: ${pinning}`);
   out.push("");
   out.push("### Run", "");
@@ -353,6 +406,45 @@ function render(r: Report): string {
     out.push("");
   }
 
+  if (r.core && r.ceilings.length > 0) {
+    const c = r.core;
+    const best = r.ceilings.reduce((a, x) => Math.max(a, x.loginsPerSecond), 0);
+    const ratio = (c.loginsPerSecond / best) * 100;
+    const httpCpu = login ? (login.serverCpuPercent / 100 / login.result.requestsPerSecond) * 1e6 : Number.NaN;
+    out.push("### Login server side, without HTTP (in-process)", "");
+    out.push(
+      "The two calls behind the Get Challenge and Authenticate handlers (`OpaqueLogin.challenge`, `.authenticate`, with their " +
+        `scope resolution) in one process on CPU ${SERVER_CPU}, same database, users and KEK, ${loginLoops} at a time; ` +
+        "in rounds of one login per user, with KE1 and KE3 prepared between the timed phases (bench/auth-login-core.ts).",
+      "",
+    );
+    out.push("| | logins/s | server CPU µs / login | share of the ceiling |");
+    out.push("|---|---:|---:|---:|");
+    out.push(`| OPAQUE ceiling (startLogin + finishLogin only) | ${integer(best)} | ${integer(1e6 / best)} | 100 % |`);
+    out.push(
+      `| **Login server side, in-process** | **${integer(c.loginsPerSecond)}** | ${integer(c.serverCpuPerLoginUs)} | ` +
+        `**${fixed(ratio, 1)} %** |`,
+    );
+    if (login)
+      out.push(
+        `| Login over HTTP (the scenario above) | ${integer(login.result.requestsPerSecond)} | ${integer(httpCpu)} | ` +
+          `${fixed((login.result.requestsPerSecond / best) * 100, 1)} % |`,
+      );
+    out.push("");
+    out.push(
+      `- **In-process login throughput = ${fixed(ratio, 1)} % of the ceiling** (target ≥ 70 %) — ${ratio >= 70 ? "within" : "BELOW"} target`,
+    );
+    out.push(
+      `- ${integer(c.logins)} logins in ${fixed(c.timedMs / 1000, 1)} s of timed phases, ${c.failures} failures; CPU ${fixed(c.cpuPercent, 0)} % ` +
+        `of the core while timed (${integer(c.processSystemUs / 1000)} ms of ${integer(c.processCpuUs / 1000)} ms in the kernel)`,
+    );
+    if (login)
+      out.push(
+        `- The transport of the two requests (HTTP, Fastify, REST transcoding, interceptors, protobuf): ≈ ${integer(httpCpu - c.serverCpuPerLoginUs)} µs of server CPU per login`,
+      );
+    out.push("");
+  }
+
   const oidc = scenarios.filter((name) => name !== "login" && r.measurements.has(name));
   if (oidc.length > 0) {
     out.push("### OIDC endpoints (server on one core, with Postgres)", "");
@@ -392,6 +484,14 @@ function render(r: Report): string {
     out.push("");
   }
 
+  const strays = [...r.measurements.values()].filter((m) => m.unpinnedBackends > 0);
+  if (strays.length > 0) {
+    out.push(
+      `**Warning:** Postgres backends opened during the measured window of ${strays.map((m) => m.name).join(", ")} were not ` +
+        `pinned to CPU ${databaseCpu}: they could run on the server's core.`,
+      "",
+    );
+  }
   const contended = [...r.measurements.values()].filter((m) => m.otherCpuPercent > 20);
   if (contended.length > 0) {
     out.push(
@@ -505,7 +605,7 @@ async function main(): Promise<number> {
     const kek = randomBytes(32).toString("base64");
     const adminKey = issueApiKey().key;
     log(`database ${database.name}; starting the server`);
-    server = await startServer(database.url, database.name, kek, adminKey);
+    server = await startServer(serverDatabaseUrl(database.url), database.name, kek, adminKey);
     const target: Target = { baseUrl: server.baseUrl, issuer: `${server.baseUrl}/${TENANT}`, tenantId: TENANT };
     log(`server pid ${server.pid} on ${server.baseUrl}`);
 
@@ -533,6 +633,7 @@ async function main(): Promise<number> {
 
     const measurements = new Map<ScenarioName, Measurement>();
     const ceilings: CeilingResult[] = [];
+    let core: CoreLoginResult | undefined;
     const common = { baseUrl: server.baseUrl, warmupSeconds, durationSeconds };
     const ceilingOptions: CeilingOptions = {
       databaseUrl: database.url,
@@ -571,6 +672,20 @@ async function main(): Promise<number> {
         log("login ceiling, run 2");
         ceilings.push(await runCeiling(ceilingOptions));
         log(`    ${integer(ceilings[1]?.loginsPerSecond ?? Number.NaN)} logins/s`);
+        log("login without HTTP (in-process, server's core)");
+        core = await runCore(database.name, {
+          databaseUrl: serverDatabaseUrl(database.url),
+          kek,
+          publicUrl: server.baseUrl,
+          tenantId: TENANT,
+          users,
+          loops: loginLoops,
+          warmupSeconds,
+          durationSeconds,
+        });
+        log(
+          `    ${integer(core.loginsPerSecond)} logins/s, ${integer(core.serverCpuPerLoginUs)} µs of CPU per login, ${core.failures} failures`,
+        );
         continue;
       }
       log(`${name}: ${connections} connections`);
@@ -614,10 +729,12 @@ async function main(): Promise<number> {
       report(name, m);
     }
 
-    process.stdout.write(render({ startedAt, postgres: database.serverVersion, background, measurements, ceilings, probes: found }));
-    const failures = [...measurements.values()].reduce((sum, m) => sum + m.result.errors + m.result.non2xx + m.result.warmupFailures, 0);
+    process.stdout.write(render({ startedAt, postgres: database.serverVersion, background, measurements, ceilings, core, probes: found }));
+    const failures =
+      [...measurements.values()].reduce((sum, m) => sum + m.result.errors + m.result.non2xx + m.result.warmupFailures, 0) +
+      (core?.failures ?? 0);
     if (failures > 0) {
-      log(`FAILED: ${failures} failed requests`);
+      log(`FAILED: ${failures} failed requests or in-process logins`);
       return 1;
     }
     return 0;

@@ -42,6 +42,33 @@ export function backendCpuSeconds(database: string): Map<number, number> {
   return backends;
 }
 
+/**
+ * Pins every Postgres backend serving `database` to `cpu` (backends are forked by the postmaster,
+ * so a connection opened later is not pinned: call this after the pool has grown, and count with
+ * `backendsOutside` at the end). Returns how many it pinned.
+ */
+export function pinBackends(database: string, cpu: string): number {
+  let count = 0;
+  for (const pid of backendCpuSeconds(database).keys()) {
+    if (spawnSync("taskset", ["-p", "-c", cpu, String(pid)], { stdio: "ignore" }).status === 0) count++;
+  }
+  return count;
+}
+
+/** How many backends serving `database` may run on any CPU other than `cpu`. */
+export function backendsOutside(database: string, cpu: string): number {
+  let count = 0;
+  for (const pid of backendCpuSeconds(database).keys()) {
+    try {
+      const allowed = /^Cpus_allowed_list:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]?.trim();
+      if (allowed !== cpu) count++;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return count;
+}
+
 export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
   let total = 0;
   for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
@@ -62,10 +89,15 @@ const projectDir = new URL("..", import.meta.url).pathname;
 export const children = new Set<ChildProcess>();
 
 /** `node --import tsx …`, pinned to `cpu` when taskset is available. */
-export function spawnNode(cpu: string, nodeArgs: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+export function spawnNode(
+  cpu: string,
+  nodeArgs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  stdin: "ignore" | "pipe" = "ignore",
+): ChildProcess {
   const command = [process.execPath, "--import", "tsx", ...nodeArgs];
   const [file, fileArgs] = pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
-  const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: [stdin, "pipe", "inherit"] });
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
