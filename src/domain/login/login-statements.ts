@@ -8,7 +8,12 @@
 //                   2. count the guess (and block at the limit), store the challenge
 //   Authenticate    1. consume the challenge, with the tenant's login settings → checks, KE3
 //                   2. if the user is (still) enabled: forget the guesses, store the nonce
+//
+// The writing statements commit asynchronously (persistence/async-commit.ts): what they write is
+// the login's short-lived bookkeeping, and waiting for each WAL flush doubled a step's latency
+// and cost Postgres a third more CPU per login (docs/performance.md).
 import type { BlockConfig } from "../../persistence/entities/tenant.js";
+import { ASYNC_COMMIT, ASYNC_COMMIT_COLUMN } from "../../persistence/async-commit.js";
 import { type SqlFragment, sql } from "../../persistence/sql-fragment.js";
 import { type ChallengeRow, consumeChallengeSql, insertChallengeSql, type NewChallenge } from "./challenges.js";
 import { countGuess, forgetGuesses, THROTTLE_STATE_COLUMNS, type ThrottleState, throttleStateJoins } from "./login-throttle.js";
@@ -43,14 +48,15 @@ export interface Guess {
 
 /** Get Challenge, statement 2: counts the admitted guess and stores its challenge. */
 export function countGuessAndStoreChallenge(guess: Guess, challenge: NewChallenge): SqlFragment {
-  return sql`with ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
-    ${insertChallengeSql(challenge)}`;
+  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)},
+    stored as (${insertChallengeSql(challenge)})
+    select ${ASYNC_COMMIT_COLUMN}`;
 }
 
 /** Get Challenge, statement 2 when no challenge is issued (a KE1 OPAQUE refused): the guess still counts. */
 export function countGuessOnly(guess: Guess): SqlFragment {
-  return sql`with ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
-    select count(*) from counted`;
+  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
+    select (select count(*) from counted) as counted, ${ASYNC_COMMIT_COLUMN}`;
 }
 
 /** Authenticate, statement 1 (a row exactly when the tenant exists; `id` is null without a challenge). */
@@ -60,8 +66,8 @@ export type ConsumedChallengeRow = { login_order: string[]; has_username_and_ema
 );
 
 export function consumeLoginChallenge(tenantId: string, challengeId: string): SqlFragment {
-  return sql`with consumed as (${consumeChallengeSql(tenantId, challengeId)})
-    select t.login_order, t.has_username_and_email, consumed.*
+  return sql`with ${ASYNC_COMMIT}, consumed as (${consumeChallengeSql(tenantId, challengeId)})
+    select t.login_order, t.has_username_and_email, consumed.*, ${ASYNC_COMMIT_COLUMN}
     from tenant t left join consumed on true
     where t.id = ${tenantId}`;
 }
@@ -85,7 +91,7 @@ export interface CompletedLoginRow {
 
 export function completeLogin(success: LoginSuccess): SqlFragment {
   const s = success;
-  return sql`with enabled_user as (
+  return sql`with ${ASYNC_COMMIT}, enabled_user as (
       select is_verified, email from app_user where id = ${s.userId} and tenant_id = ${s.tenantId} and not is_disabled),
     ${forgetGuesses(s.tenantId, s.username, s.ip, sql`enabled_user`)},
     nonce as (
@@ -93,7 +99,7 @@ export function completeLogin(success: LoginSuccess): SqlFragment {
       select ${s.nonceHash}::bytea, ${s.tenantId}::varchar, ${s.userId}::uuid, ${s.authReqId}::varchar, ${JSON.stringify(s.amr)}::jsonb,
         now() + make_interval(secs => ${s.nonceTtlSeconds}), now()
       from enabled_user)
-    select is_verified, email from enabled_user`;
+    select is_verified, email, ${ASYNC_COMMIT_COLUMN} from enabled_user`;
 }
 
 /** Whether the tenant exists: for refusals that must still name an unknown tenant first. */
