@@ -7,23 +7,24 @@
 // splits a login's server cost into "the login itself" (OPAQUE, the login's statements, its checks,
 // audit events) and "the transport" (HTTP, Fastify, REST transcoding, interceptors, protobuf).
 //
-// KE3 needs KE2, so the logins run in rounds of one login per user, each round in two timed
-// phases with the client's work between them, untimed:
+// KE3 needs KE2, so the users are split in two halves and the run is a series of timed phases
+// with the client's work between them, untimed:
 //
-//   untimed  KE1 for every user (client.startLogin)
-//   timed    Get Challenge for every user (`loops` at a time, each with its own client address)
-//   untimed  KE3 for every user (client.finishLogin on its KE2)
-//   timed    Authenticate for every user (`loops` at a time)
+//   untimed  KE1s of half B (client.startLogin)
+//   timed    Authenticate for half A (KE3s made before) and Get Challenge for half B, interleaved,
+//            `loops` at a time
+//   untimed  KE3s of half B (client.finishLogin on its KE2s), KE1s of half A
+//   timed    Authenticate for half B and Get Challenge for half A, … and so on
 //
-// Logins per second = logins / time in the timed phases — wall clock, like the ceiling's. Each
-// user has one guess outstanding at a time, as in a real login, so no throttle delay kicks in.
-// Between the phases the core is briefly idle while the last requests of a phase wait for
-// Postgres; with 50 users a phase lasts ≈ 100 ms and that tail is a few percent of it.
+// Logins per second = Authenticates completed / time in the timed phases — wall clock, like the
+// ceiling's. Each user has one guess outstanding at a time, as in a real login, so no throttle
+// delay kicks in. At the end of each phase the core is briefly idle while the last requests wait
+// for Postgres; with 50 users a phase lasts ≈ 100 ms and that tail is a few percent of it.
 //
 // Protocol on stdout: `{"event":"measure-start"}` after the warm-up, then it waits for one line on
 // stdin (the launcher pins the Postgres backends this process opened), then one JSON line
 // (CoreLoginResult). Progress and errors on stderr.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -63,6 +64,8 @@ export interface CoreLoginResult {
   readonly serverCpuPerLoginUs: number;
   /** processCpuUs / timedMs: how busy the core was while timed (100 % = the core was never idle). */
   readonly cpuPercent: number;
+  /** Time the main thread was runnable but not yet running, over the measured run (timed or not), ms. */
+  readonly runQueueWaitMs: number;
 }
 
 const options = JSON.parse(process.argv[2] ?? "null") as CoreLoginOptions;
@@ -89,7 +92,12 @@ const issuer = issuerOf(options.tenantId);
 
 const scopeInput = { tenantId: options.tenantId, authReqId: "" };
 const loops = Math.max(1, Math.min(options.loops, options.users.length));
-const callers = Array.from({ length: loops }, (_, i) => ({ ip: `10.88.${Math.floor(i / 250)}.${(i % 250) + 1}`, userAgent: "bench-core" }));
+// User i always calls from address i mod loops (as in the HTTP scenario, where each loop has its
+// own users and address): the address a guess was counted for is the one a success takes it from.
+const callers: CallerInfo[] = options.users.map((_, i) => ({
+  ip: `10.88.${Math.floor((i % loops) / 250)}.${((i % loops) % 250) + 1}`,
+  userAgent: "bench-core",
+}));
 
 interface Totals {
   logins: number;
@@ -99,76 +107,112 @@ interface Totals {
   system: number;
 }
 
+type Task = () => Promise<void>;
+
 function failed(totals: Totals, error: unknown): void {
   totals.failures++;
   if (totals.failures <= 3) process.stderr.write(`[core] login failed: ${error instanceof Error ? error.message : String(error)}\n`);
 }
 
-/** Runs `step` for every index, `loops` at a time (worker w is caller w); adds its wall and CPU time. */
-async function timedPhase(totals: Totals, count: number, step: (index: number, worker: number) => Promise<void>): Promise<void> {
+/** Runs the tasks `loops` at a time; with `totals`, adds the phase's wall and CPU time to them. */
+async function phase(tasks: readonly Task[], totals?: Totals): Promise<void> {
   let next = 0;
   const cpu = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
-    callers.map(async (_, worker) => {
-      for (let index = next++; index < count; index = next++) await step(index, worker);
+    Array.from({ length: loops }, async () => {
+      for (let task = tasks[next++]; task; task = tasks[next++]) await task();
     }),
   );
+  if (!totals) return;
   totals.timedMs += performance.now() - t0;
   const used = process.cpuUsage(cpu);
   totals.user += used.user;
   totals.system += used.system;
 }
 
-/** One login per user: KE1s, the Get Challenge phase, KE3s, the Authenticate phase. */
-async function round(totals: Totals): Promise<void> {
-  const users = options.users;
-  const ke1s = users.map((user) => prepareKe1(user.secret));
-  const callerOf: number[] = new Array(users.length);
-  const answers: (string | undefined)[] = new Array(users.length);
-  await timedPhase(totals, users.length, async (i, worker) => {
-    callerOf[i] = worker;
+/** One user's login between the phases: KE1 (made before its challenge), then KE3 (made after). */
+interface InFlight {
+  readonly user: number;
+  readonly ke1: PreparedKe1;
+  answer?: string;
+  ke3?: { challengeId: string; ke3: string };
+}
+
+/** Get Challenge tasks for a group of users, their KE1s made now (untimed). */
+function challenges(group: readonly number[], totals: Totals): { logins: InFlight[]; tasks: Task[] } {
+  const logins = group.map((user) => ({ user, ke1: prepareKe1((options.users[user] as BenchUser).secret) }) as InFlight);
+  const tasks = logins.map((flight) => async () => {
     try {
       const scope = await login.scopeOf(scopeInput, config.defaultTenant);
-      answers[i] = (
-        await login.challenge(scope, (users[i] as BenchUser).username, (ke1s[i] as PreparedKe1).cipherKey, callers[worker] as CallerInfo)
-      ).challengeData;
+      const user = options.users[flight.user] as BenchUser;
+      flight.answer = (await login.challenge(scope, user.username, flight.ke1.cipherKey, callers[flight.user] as CallerInfo)).challengeData;
     } catch (error) {
       failed(totals, error);
     }
   });
-  const ke3s = users.map((user, i) => {
-    const answer = answers[i];
-    return answer === undefined ? undefined : ke3Of(ke1s[i] as PreparedKe1, user, answer, issuer, options.tenantId);
+  return { logins, tasks };
+}
+
+/** KE3 for every answered challenge (untimed); a KE2 that does not verify is a failure. */
+function finishClients(logins: InFlight[], totals: Totals): InFlight[] {
+  return logins.filter((flight) => {
+    if (flight.answer === undefined) return false;
+    const ke3 = ke3Of(flight.ke1, options.users[flight.user] as BenchUser, flight.answer, issuer, options.tenantId);
+    if (!ke3) totals.failures++;
+    flight.ke3 = ke3;
+    return ke3 !== undefined;
   });
-  const pending = ke3s.flatMap((ke3, i) => (ke3 ? [i] : []));
-  totals.failures += users.length - pending.length - answers.filter((a) => a === undefined).length; // KE2 did not verify
-  await timedPhase(totals, pending.length, async (n) => {
-    const i = pending[n] as number;
-    const ke3 = ke3s[i] as { challengeId: string; ke3: string };
+}
+
+function authentications(logins: readonly InFlight[], totals: Totals, count: boolean): Task[] {
+  return logins.map((flight) => async () => {
+    const ke3 = flight.ke3 as { challengeId: string; ke3: string };
     try {
       const scope = await login.scopeOf(scopeInput, config.defaultTenant);
-      await login.authenticate(
-        scope,
-        {
-          username: (users[i] as BenchUser).username,
-          cipherKey: (ke1s[i] as PreparedKe1).cipherKey,
-          challengeId: ke3.challengeId,
-          ke3: ke3.ke3,
-        },
-        callers[callerOf[i] as number] as CallerInfo, // the address that asked for the challenge
-      );
-      totals.logins++;
+      const input = { username: (options.users[flight.user] as BenchUser).username, cipherKey: flight.ke1.cipherKey, ...ke3 };
+      await login.authenticate(scope, input, callers[flight.user] as CallerInfo);
+      if (count) totals.logins++;
     } catch (error) {
       failed(totals, error);
     }
   });
 }
 
+/** Alternates the users' two halves so that every timed phase holds one half's Authenticates and the other's Get Challenges. */
+const halves = [0, 1].map((half) => options.users.flatMap((_, i) => (i % 2 === half ? [i] : [])));
+
+/**
+ * Timed phases for `seconds`: phase k authenticates the half that asked for its challenges in
+ * phase k − 1 and asks for the other half's challenges, so the server does a login's whole work
+ * mix in every phase (a phase of Authenticates alone would mostly wait for Postgres). Before the
+ * first and after the last timed phase, one untimed phase starts and finishes the logins in flight.
+ */
 async function run(seconds: number): Promise<Totals> {
   const totals: Totals = { logins: 0, failures: 0, timedMs: 0, user: 0, system: 0 };
-  while (totals.timedMs < seconds * 1000) await round(totals);
+  const first = challenges(halves[0] as number[], totals);
+  await phase(first.tasks);
+  let pending = finishClients(first.logins, totals);
+  for (let half = 1; totals.timedMs < seconds * 1000; half = 1 - half) {
+    const next = challenges(halves[half] as number[], totals);
+    const auth = authentications(pending, totals, true);
+    await phase(
+      auth.flatMap((task, i) => [task, ...(next.tasks[i] ? [next.tasks[i] as Task] : [])]).concat(next.tasks.slice(auth.length)),
+      totals,
+    );
+    pending = finishClients(next.logins, totals);
+  }
+  await phase(authentications(pending, totals, false));
   return totals;
+}
+
+/**
+ * The main thread's time spent runnable but not running (/proc/self/schedstat, field 2). On this
+ * VM it is mostly the wake-up of a halted virtual CPU: when every login waits for Postgres, the
+ * core halts, and the next answer takes a while to get it running again.
+ */
+function runQueueWaitNs(): number {
+  return Number(readFileSync("/proc/self/schedstat", "utf8").trim().split(" ")[1] ?? 0);
 }
 
 async function nextLine(): Promise<void> {
@@ -181,7 +225,9 @@ try {
   if (options.warmupSeconds > 0) await run(options.warmupSeconds);
   process.stdout.write(`${JSON.stringify({ event: "measure-start" })}\n`);
   await nextLine();
+  const waitedBefore = runQueueWaitNs();
   const totals = await run(options.durationSeconds);
+  const runQueueWaitMs = (runQueueWaitNs() - waitedBefore) / 1e6;
   const processCpuUs = totals.user + totals.system;
   const result: CoreLoginResult = {
     logins: totals.logins,
@@ -192,6 +238,7 @@ try {
     processSystemUs: totals.system,
     serverCpuPerLoginUs: processCpuUs / totals.logins,
     cpuPercent: (processCpuUs / 1000 / totals.timedMs) * 100,
+    runQueueWaitMs,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
