@@ -19,7 +19,7 @@ import { openRecord } from "../src/domain/login/credentials.js";
 import { normalizeUsername } from "../src/domain/users/identity-normalization.js";
 import { opaqueIdentifiers } from "../src/sdk/identity.js";
 import { BENCH_KEY_STRETCHING, type BenchUser } from "./auth-opaque-client.js";
-import { LatencyRecorder, percentile } from "./stats.js";
+import { childOptions, LatencyRecorder, percentile } from "./stats.js";
 
 export interface CeilingOptions {
   readonly databaseUrl: string;
@@ -45,8 +45,7 @@ export interface CeilingResult {
   readonly users: number;
 }
 
-const options = JSON.parse(process.argv[2] ?? "null") as CeilingOptions;
-if (!options) throw new Error("usage: auth-ceiling.ts '<CeilingOptions JSON>'");
+const options = childOptions<CeilingOptions>("CeilingOptions");
 await opaque.ready;
 
 const keyring = keyringOf(keyEncryptionKeyOf(Buffer.from(options.kek, "base64")));

@@ -14,7 +14,7 @@ import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
-import { emit, LatencyRecorder, type LoadResult, percentile, summarize } from "./stats.js";
+import { childOptions, emit, LatencyRecorder, type LoadResult, percentile, summarize } from "./stats.js";
 
 export interface AuthLoadOptions {
   readonly mode: "static" | "refresh" | "login";
@@ -57,8 +57,7 @@ export interface AuthLoadResult extends LoadResult {
 
 export type AuthLoaderEvent = { readonly event: "measure-start" } | { readonly event: "result"; readonly result: AuthLoadResult };
 
-const options = JSON.parse(process.argv[2] ?? "null") as AuthLoadOptions;
-if (!options) throw new Error("usage: auth-load.ts '<AuthLoadOptions JSON>'");
+const options = childOptions<AuthLoadOptions>("AuthLoadOptions");
 
 function stepStats(recorder: LatencyRecorder): StepStats {
   const sorted = recorder.sorted();

@@ -37,6 +37,7 @@ import { OpaqueSetups } from "../src/domain/login/opaque-setups.js";
 import { createLogger } from "../src/logging/logger.js";
 import { openDatabase } from "../src/persistence/database.js";
 import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
+import { childOptions } from "./stats.js";
 
 export interface CoreLoginOptions {
   readonly databaseUrl: string;
@@ -68,8 +69,7 @@ export interface CoreLoginResult {
   readonly runQueueWaitMs: number;
 }
 
-const options = JSON.parse(process.argv[2] ?? "null") as CoreLoginOptions;
-if (!options) throw new Error("usage: auth-login-core.ts '<CoreLoginOptions JSON>'");
+const options = childOptions<CoreLoginOptions>("CoreLoginOptions");
 await opaqueReady;
 
 const dataDir = mkdtempSync(join(tmpdir(), "svault-login-core-"));

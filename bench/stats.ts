@@ -103,8 +103,13 @@ export interface LoaderOptions {
   readonly expectBody?: string;
 }
 
-export function loaderOptionsFromArgv(): LoaderOptions {
+/** A benchmark child's options: the one JSON argument its launcher passes (`what` names the type, for the usage line). */
+export function childOptions<T>(what: string): T {
   const raw = process.argv[2];
-  if (!raw) throw new Error("usage: <loader> '<LoaderOptions JSON>'");
-  return JSON.parse(raw) as LoaderOptions;
+  if (!raw) throw new Error(`usage: ${process.argv[1] ?? "<child>"} '<${what} JSON>'`);
+  return JSON.parse(raw) as T;
+}
+
+export function loaderOptionsFromArgv(): LoaderOptions {
+  return childOptions<LoaderOptions>("LoaderOptions");
 }

@@ -1,6 +1,6 @@
 // Runs the OpenAPI plugin (scripts/protoc-gen-openapi.ts) through buf, as `npm run generate`
 // does, into a temporary directory, and returns the document it wrote. Needs proto-deps/, which
-// `npm run generate` fills.
+// scripts/proto-deps.mjs fills (run by `npm test` and `npm run generate`).
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
