@@ -22,8 +22,8 @@
 // for Postgres; with 50 users a phase lasts ≈ 100 ms and that tail is a few percent of it.
 //
 // Protocol on stdout: `{"event":"measure-start"}` after the warm-up, then it waits for one line on
-// stdin (the launcher pins the Postgres backends this process opened), then one JSON line
-// (CoreLoginResult). Progress and errors on stderr.
+// stdin (meanwhile the launcher pins the Postgres backends this process opened, when asked to
+// with --core-postgres-cpu), then one JSON line (CoreLoginResult). Progress and errors on stderr.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -39,9 +39,32 @@ export async function startHostedUiFixture(options: {
   client?: Record<string, unknown>;
   env?: Record<string, string>;
 }): Promise<HostedUiFixture> {
-  const server = await startTestServer(options.env ? { env: options.env } : {});
-  const app = await startRelyingPartyApp();
+  // Chromium first: when it is missing, nothing else has been started that would keep the test
+  // process alive. Whatever fails later closes what was started before it.
   const browser = await launchChromium();
+  const started: { close(): Promise<void> }[] = [browser];
+  const closeAll = async () => {
+    for (const part of started.reverse()) await part.close();
+  };
+  try {
+    const server = await startTestServer(options.env ? { env: options.env } : {});
+    started.push(server);
+    const app = await startRelyingPartyApp();
+    started.push(app);
+    return await connectedFixture(options, server, app, browser, closeAll);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+async function connectedFixture(
+  options: { tenantId: string; tenant: Record<string, unknown>; client?: Record<string, unknown> },
+  server: TestServer,
+  app: RelyingPartyApp,
+  browser: Browser,
+  closeAll: () => Promise<void>,
+): Promise<HostedUiFixture> {
   const clientId = `${options.tenantId}-app`;
   await createTenant(server, options.tenantId, options.tenant);
   const created = await rest(server, server.adminKey, "POST", "/api/v1/clients", {
@@ -83,9 +106,7 @@ export async function startHostedUiFixture(options: {
     },
     async close() {
       for (const context of contexts) await context.close();
-      await browser.close();
-      await app.close();
-      await server.close();
+      await closeAll();
     },
   };
 }

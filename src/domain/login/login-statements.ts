@@ -10,8 +10,8 @@
 //                   2. if the user is (still) enabled: forget the guesses, store the nonce
 //
 // The writing statements commit asynchronously (persistence/async-commit.ts): what they write is
-// the login's short-lived bookkeeping, and waiting for each WAL flush doubled a step's latency
-// and cost Postgres a third more CPU per login (docs/performance.md).
+// the login's short-lived bookkeeping, and waiting for each WAL flush roughly doubled a writing
+// statement's round trip and cost Postgres about a fifth more CPU per login (bench/results/auth.md).
 import type { BlockConfig } from "../../persistence/entities/tenant.js";
 import { ASYNC_COMMIT, ASYNC_COMMIT_COLUMN } from "../../persistence/async-commit.js";
 import { type SqlFragment, sql } from "../../persistence/sql-fragment.js";
