@@ -38,11 +38,14 @@ export interface TestServerOptions extends ServerOptions {
   readonly env?: Record<string, string>;
   /** The DATABASE_URL to reach the scratch database by (default: its TCP URL, `db.url`). */
   readonly databaseUrl?: (db: TestDatabase) => string;
+  /** Another instance of that server's service: its database, KEK and admin key (the database stays its). */
+  readonly instanceOf?: TestServer;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
-  const adminKey = issueApiKey().key;
+  const first = options.instanceOf;
+  const db = first ? first.db : await createTestDatabase();
+  const adminKey = first ? first.adminKey : issueApiKey().key;
   // PUBLIC_URL must be the real address (issuers and redirects name it), so pick the port first.
   const port = await freePort();
   const config = testConfig({
@@ -50,6 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     SVAULT_BOOTSTRAP_API_KEY: adminKey,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(first ? { SVAULT_KEK: first.config.kek, PUBLIC_URL: first.config.publicUrl } : {}),
     ...options.env,
   });
   const logs = captureLogs("info");
@@ -66,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     db,
     async close() {
       await running.close();
-      await db.drop();
+      if (!first) await db.drop();
     },
   };
 }

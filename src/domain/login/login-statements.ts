@@ -8,6 +8,8 @@
 //                   2. count the guess (and block at the limit), store the challenge
 //   Authenticate    1. consume the challenge, with the tenant's login settings → checks, KE3
 //                   2. if the user is (still) enabled: forget the guesses, store the nonce
+//                   — or, when this instance issued the challenge and still holds its state
+//                   (pending-logins.ts): checks and KE3 first, then 1 and 2 as one statement
 //
 // The writing statements commit asynchronously (persistence/async-commit.ts): what they write is
 // the login's short-lived bookkeeping, and waiting for each WAL flush roughly doubled a writing
@@ -21,6 +23,8 @@ import { countGuess, forgetGuesses, THROTTLE_STATE_COLUMNS, type ThrottleState, 
 /** Get Challenge, statement 1 (a row exactly when the tenant exists). */
 export interface GuessStateRow extends ThrottleState {
   block_config: BlockConfig;
+  login_order: string[];
+  has_username_and_email: boolean;
   user_id: string | null;
   is_disabled: boolean | null;
   credential_id: string | null;
@@ -29,7 +33,7 @@ export interface GuessStateRow extends ThrottleState {
 }
 
 export function guessState(tenantId: string, username: string, ip: string): SqlFragment {
-  return sql`select t.block_config, ${THROTTLE_STATE_COLUMNS},
+  return sql`select t.block_config, t.login_order, t.has_username_and_email, ${THROTTLE_STATE_COLUMNS},
       u.id as user_id, u.is_disabled, c.credential_id, c.record_sealed, c.proto_version
     from tenant t
     ${throttleStateJoins(username, ip)}
@@ -90,16 +94,38 @@ export interface CompletedLoginRow {
 }
 
 export function completeLogin(success: LoginSuccess): SqlFragment {
-  const s = success;
-  return sql`with ${ASYNC_COMMIT}, enabled_user as (
-      select is_verified, email from app_user where id = ${s.userId} and tenant_id = ${s.tenantId} and not is_disabled),
+  return sql`with ${ASYNC_COMMIT}, ${successCtes(success, sql`true`)}
+    select is_verified, email, ${ASYNC_COMMIT_COLUMN} from enabled_user`;
+}
+
+/** Authenticate in one statement (a challenge this instance holds, already checked): a row always. */
+export interface ConsumedAndCompletedRow {
+  /** Whether the challenge was still there, unexpired, and is now consumed; else nothing else was written. */
+  consumed: boolean;
+  /** Null when not consumed, or when the user no longer exists or is disabled. */
+  is_verified: boolean | null;
+  email: string | null;
+}
+
+export function consumeAndCompleteLogin(success: LoginSuccess, challengeId: string): SqlFragment {
+  return sql`with ${ASYNC_COMMIT}, consumed as (
+      delete from auth_challenge where id = ${challengeId} and tenant_id = ${success.tenantId} and purpose = 'login'
+      returning expires_at > now() as live),
+    ${successCtes(success, sql`exists (select from consumed where live)`)}
+    select exists (select from consumed where live) as consumed, enabled_user.is_verified, enabled_user.email, ${ASYNC_COMMIT_COLUMN}
+    from (values (1)) as one left join enabled_user on true`;
+}
+
+/** Only if `condition` holds and the user is enabled: forget the guesses and store the nonce. */
+function successCtes(s: LoginSuccess, condition: SqlFragment): SqlFragment {
+  return sql`enabled_user as (
+      select is_verified, email from app_user where id = ${s.userId} and tenant_id = ${s.tenantId} and not is_disabled and ${condition}),
     ${forgetGuesses(s.tenantId, s.username, s.ip, sql`enabled_user`)},
     nonce as (
       insert into login_nonce (hash, tenant_id, user_id, auth_req_id, amr, expires_at, created_at)
       select ${s.nonceHash}::bytea, ${s.tenantId}::varchar, ${s.userId}::uuid, ${s.authReqId}::varchar, ${JSON.stringify(s.amr)}::jsonb,
         now() + make_interval(secs => ${s.nonceTtlSeconds}), now()
-      from enabled_user)
-    select is_verified, email, ${ASYNC_COMMIT_COLUMN} from enabled_user`;
+      from enabled_user)`;
 }
 
 /** Whether the tenant exists: for refusals that must still name an unknown tenant first. */

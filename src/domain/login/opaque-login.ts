@@ -17,18 +17,22 @@ import { invalidCredentials, invalidField } from "./login-errors.js";
 import { type LoginScope, resolveLoginScope } from "./login-scope.js";
 import {
   type CompletedLoginRow,
+  type ConsumedAndCompletedRow,
   type ConsumedChallengeRow,
   completeLogin,
+  consumeAndCompleteLogin,
   consumeLoginChallenge,
   countGuessAndStoreChallenge,
   countGuessOnly,
   type Guess,
+  type LoginSuccess,
   type GuessStateRow,
   guessState,
   tenantExists,
 } from "./login-statements.js";
 import { admitGuess, liftExpiredUserBlock } from "./login-throttle.js";
 import type { OpaqueSetups } from "./opaque-setups.js";
+import { type PendingLogin, PendingLogins } from "./pending-logins.js";
 import { issueSecret, randomId } from "./single-use-secrets.js";
 
 export const LOGIN_CHALLENGE_TTL_SECONDS = 120;
@@ -61,8 +65,29 @@ export function amrOf(loginOrder: readonly string[]): string[] {
 const sha256 = (text: string) => createHash("sha256").update(text).digest();
 const stateAad = (challengeId: string) => `login-state:${challengeId}`;
 
+/** What Authenticate checks a challenge against, wherever it was read from. */
+type ChallengeFacts = Pick<PendingLogin, "usernameNormalized" | "userId" | "ke1Hash" | "authReqId">;
+
+interface AuthenticateInput {
+  username: string;
+  cipherKey: string;
+  challengeId: string;
+  ke3: string;
+  logData?: Record<string, unknown> | null;
+}
+
+export interface LoginResult {
+  nonce: string;
+  needVerify: boolean;
+  userId: string;
+}
+
+/** Records the failed attempt and returns the error to throw. */
+type Fail = (reason: string, userId?: string | null) => Error;
+
 export class OpaqueLogin {
   private readonly db: PlainSql;
+  private readonly pending = new PendingLogins();
 
   constructor(private readonly deps: LoginDeps) {
     this.db = new PlainSql(deps.orm);
@@ -117,6 +142,7 @@ export class OpaqueLogin {
     }
     const challengeId = randomId();
     const protoVersion = user ? (user.proto_version as string) : PROTO_VERSION_DEFAULT;
+    const ke1Hash = sha256(cipherKey);
     await this.db.rows(
       countGuessAndStoreChallenge(guess, {
         id: challengeId,
@@ -124,7 +150,7 @@ export class OpaqueLogin {
         purpose: "login",
         username_normalized: normalized,
         user_id: user ? user.user_id : null,
-        ke1_hash: sha256(cipherKey),
+        ke1_hash: ke1Hash,
         server_state_sealed: seal(this.deps.keyring, Buffer.from(started.serverLoginState, "utf8"), stateAad(challengeId)),
         credential_id: null,
         auth_req_id: scope.authReqId,
@@ -132,6 +158,17 @@ export class OpaqueLogin {
         ttlSeconds: LOGIN_CHALLENGE_TTL_SECONDS,
       }),
     );
+    // Every challenge, an unknown user's too: Authenticate then takes the same path for both.
+    this.pending.remember(tenantId, challengeId, {
+      usernameNormalized: normalized,
+      userId: user ? user.user_id : null,
+      ke1Hash,
+      authReqId: scope.authReqId,
+      serverLoginState: started.serverLoginState,
+      loginOrder: state.login_order,
+      hasUsernameAndEmail: state.has_username_and_email,
+      expiresAt: now + LOGIN_CHALLENGE_TTL_SECONDS * 1000,
+    });
     this.deps.events.record({ ...event, outcome: "success", reason: "challenge_issued", userId: user ? user.user_id : null });
     return {
       challengeData: encodeChallengeData({ v: 1, kind: "login", challenge_id: challengeId, login_response: started.loginResponse }),
@@ -140,11 +177,7 @@ export class OpaqueLogin {
   }
 
   /** Step 2: KE3 → a single-use nonce bound to tenant, user and authorization request. */
-  async authenticate(
-    scope: LoginScope,
-    input: { username: string; cipherKey: string; challengeId: string; ke3: string; logData?: Record<string, unknown> | null },
-    caller: CallerInfo,
-  ): Promise<{ nonce: string; needVerify: boolean; userId: string }> {
+  async authenticate(scope: LoginScope, input: AuthenticateInput, caller: CallerInfo): Promise<LoginResult> {
     const { tenantId } = scope;
     try {
       loginMessageOf(input.cipherKey);
@@ -163,52 +196,127 @@ export class OpaqueLogin {
       clientId: scope.clientId,
       logData: input.logData ?? null,
     };
-    const fail = (reason: string, userId: string | null = null) => {
+    const fail: Fail = (reason, userId = null) => {
       this.deps.events.record({ ...event, outcome: "failure", reason, userId });
       return invalidCredentials();
     };
+    const pending = this.pending.take(tenantId, input.challengeId);
+    const result = pending
+      ? await this.finishPending(scope, input, caller, normalized, pending, fail)
+      : await this.finishStored(scope, input, caller, normalized, fail);
+    this.deps.events.record({ ...event, outcome: "success", reason: "authenticated", userId: result.userId });
+    return result;
+  }
 
+  /** A challenge this instance issued: checks and KE3 first, then consume and complete in one statement. */
+  private async finishPending(
+    scope: LoginScope,
+    input: AuthenticateInput,
+    caller: CallerInfo,
+    normalized: string,
+    pending: PendingLogin,
+    fail: Fail,
+  ): Promise<LoginResult> {
+    const { tenantId } = scope;
+    const refused =
+      refusal(pending, normalized, input.cipherKey, scope) ??
+      (this.ke3Accepted(tenantId, normalized, pending.serverLoginState, input.ke3) ? undefined : "wrong_secret");
+    if (refused) {
+      // Single use whatever the outcome; and the database may know better (consumed elsewhere, expired).
+      const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(tenantId, input.challengeId));
+      if (!row) throw tenantNotFound(tenantId);
+      if (row.id === null || !isUnexpired(row)) throw fail("unknown_or_expired_challenge");
+      throw fail(refused, refused === "wrong_secret" ? pending.userId : null);
+    }
+    const userId = pending.userId as string;
+    const nonce = issueSecret();
+    const [done] = await this.db.rows<ConsumedAndCompletedRow>(
+      consumeAndCompleteLogin(
+        this.success(scope, caller, normalized, userId, nonce.hash, pending.authReqId, pending.loginOrder),
+        input.challengeId,
+      ),
+    );
+    if (!done?.consumed) throw fail("unknown_or_expired_challenge");
+    if (done.is_verified === null) throw fail("disabled", userId);
+    return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.email !== null && !done.is_verified, userId };
+  }
+
+  /** Any other challenge (issued by another instance, or no longer held here): consume, check, complete. */
+  private async finishStored(
+    scope: LoginScope,
+    input: AuthenticateInput,
+    caller: CallerInfo,
+    normalized: string,
+    fail: Fail,
+  ): Promise<LoginResult> {
+    const { tenantId } = scope;
     const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(tenantId, input.challengeId));
     if (!row) throw tenantNotFound(tenantId);
     const challenge = row.id !== null && isUnexpired(row) ? row : undefined;
     if (challenge?.purpose !== "login") throw fail("unknown_or_expired_challenge");
-    if (challenge.username_normalized !== normalized) throw fail("username_mismatch");
-    const ke1Hash = challenge.ke1_hash ?? Buffer.alloc(0);
-    const presented = sha256(input.cipherKey);
-    if (ke1Hash.length !== presented.length || !timingSafeEqual(ke1Hash, presented)) throw fail("ke1_mismatch");
-    if ((challenge.auth_req_id ?? null) !== scope.authReqId) throw fail("auth_request_mismatch");
-    const userId = challenge.user_id;
-    if (!userId) throw fail("unknown_user");
-
+    const facts: ChallengeFacts = {
+      usernameNormalized: challenge.username_normalized,
+      userId: challenge.user_id,
+      ke1Hash: challenge.ke1_hash ?? Buffer.alloc(0),
+      authReqId: challenge.auth_req_id ?? null,
+    };
+    const refused = refusal(facts, normalized, input.cipherKey, scope);
+    if (refused) throw fail(refused);
+    const userId = challenge.user_id as string;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed as Buffer, stateAad(challenge.id)).toString("utf8");
-    try {
-      opaque.server.finishLogin({
-        serverLoginState,
-        finishLoginRequest: input.ke3,
-        identifiers: opaqueIdentifiersFor(this.deps.issuerOf(tenantId), tenantId, normalized),
-      });
-    } catch {
-      throw fail("wrong_secret", userId);
-    }
+    if (!this.ke3Accepted(tenantId, normalized, serverLoginState, input.ke3)) throw fail("wrong_secret", userId);
 
     const nonce = issueSecret();
     const [user] = await this.db.rows<CompletedLoginRow>(
-      completeLogin({
-        tenantId,
-        userId,
-        username: normalized,
-        ip: caller.ip,
-        nonceHash: nonce.hash,
-        authReqId: challenge.auth_req_id,
-        amr: amrOf(row.login_order),
-        nonceTtlSeconds: NONCE_TTL_SECONDS,
-      }),
+      completeLogin(this.success(scope, caller, normalized, userId, nonce.hash, challenge.auth_req_id, row.login_order)),
     );
     if (!user) throw fail("disabled", userId);
-    this.deps.events.record({ ...event, outcome: "success", reason: "authenticated", userId });
-    const needVerify = row.has_username_and_email && user.email !== null && !user.is_verified;
-    return { nonce: nonce.value, needVerify, userId };
+    return { nonce: nonce.value, needVerify: row.has_username_and_email && user.email !== null && !user.is_verified, userId };
   }
+
+  private ke3Accepted(tenantId: string, normalized: string, serverLoginState: string, ke3: string): boolean {
+    try {
+      opaque.server.finishLogin({
+        serverLoginState,
+        finishLoginRequest: ke3,
+        identifiers: opaqueIdentifiersFor(this.deps.issuerOf(tenantId), tenantId, normalized),
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private success(
+    scope: LoginScope,
+    caller: CallerInfo,
+    normalized: string,
+    userId: string,
+    nonceHash: Buffer,
+    authReqId: string | null,
+    loginOrder: readonly string[],
+  ): LoginSuccess {
+    return {
+      tenantId: scope.tenantId,
+      userId,
+      username: normalized,
+      ip: caller.ip,
+      nonceHash,
+      authReqId,
+      amr: amrOf(loginOrder),
+      nonceTtlSeconds: NONCE_TTL_SECONDS,
+    };
+  }
+}
+
+/** Why a challenge cannot finish this login (in the order checked), or undefined. */
+function refusal(challenge: ChallengeFacts, normalized: string, cipherKey: string, scope: LoginScope): string | undefined {
+  if (challenge.usernameNormalized !== normalized) return "username_mismatch";
+  const presented = sha256(cipherKey);
+  if (challenge.ke1Hash.length !== presented.length || !timingSafeEqual(challenge.ke1Hash, presented)) return "ke1_mismatch";
+  if (challenge.authReqId !== scope.authReqId) return "auth_request_mismatch";
+  if (!challenge.userId) return "unknown_user";
+  return undefined;
 }
 
 function loginMessageOf(cipherKey: string): string {

@@ -1,0 +1,72 @@
+// The login challenges this instance issued, kept in memory as well as in the database
+// (docs/login-protocol.md §7). The database stays the only authority — the challenge row is what
+// makes a login single use, and any instance can finish a login from it — but when Authenticate
+// reaches the instance that issued the challenge, the state is already here: the challenge is then
+// consumed by the same statement that stores the nonce, one round trip instead of two, and the
+// sealed login state need not be opened (bench/results/auth.md).
+//
+// Losing an entry (eviction, restart, another instance) only means the slower path; keeping one
+// that the database no longer has (consumed elsewhere, expired, deleted) is caught by that
+// statement, which consumes the row or reports that there was none.
+
+/** What Authenticate needs of a challenge, besides its id. */
+export interface PendingLogin {
+  readonly usernameNormalized: string;
+  readonly userId: string | null;
+  readonly ke1Hash: Buffer;
+  readonly authReqId: string | null;
+  /** The OPAQUE server login state (plaintext: it never leaves the process from here). */
+  readonly serverLoginState: string;
+  /** The tenant's factors and e-mail setting when the challenge was issued. */
+  readonly loginOrder: readonly string[];
+  readonly hasUsernameAndEmail: boolean;
+  /** Epoch milliseconds, as stored with the challenge. */
+  readonly expiresAt: number;
+}
+
+export const PENDING_LOGINS_CAPACITY = 10_000;
+
+export class PendingLogins {
+  // Insertion order is expiry order (one TTL for all), so the oldest entry is always first.
+  private readonly entries = new Map<string, PendingLogin>();
+
+  constructor(
+    private readonly capacity = PENDING_LOGINS_CAPACITY,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  remember(tenantId: string, challengeId: string, login: PendingLogin): void {
+    this.dropExpired();
+    if (this.entries.size >= this.capacity) this.dropOldest();
+    this.entries.set(keyOf(tenantId, challengeId), login);
+  }
+
+  /** Removes and returns the challenge, if this instance still holds it unexpired. */
+  take(tenantId: string, challengeId: string): PendingLogin | undefined {
+    const key = keyOf(tenantId, challengeId);
+    const login = this.entries.get(key);
+    if (login === undefined) return undefined;
+    this.entries.delete(key);
+    return login.expiresAt > this.now() ? login : undefined;
+  }
+
+  private dropExpired(): void {
+    const now = this.now();
+    for (const [key, login] of this.entries) {
+      if (login.expiresAt > now) return;
+      this.entries.delete(key);
+    }
+  }
+
+  private dropOldest(): void {
+    const oldest = this.entries.keys().next();
+    if (!oldest.done) this.entries.delete(oldest.value);
+  }
+}
+
+// A challenge id is only unique with its tenant: a challenge of one tenant is unknown at another.
+const keyOf = (tenantId: string, challengeId: string) => `${tenantId}\u0000${challengeId}`;
