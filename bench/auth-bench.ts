@@ -422,32 +422,37 @@ function render(r: Report): string {
   if (r.core && r.ceilings.length > 0) {
     const c = r.core;
     const best = r.ceilings.reduce((a, x) => Math.max(a, x.loginsPerSecond), 0);
-    const ratio = (c.loginsPerSecond / best) * 100;
+    const interleaved = c.ceilingLoginsPerSecond;
+    const ratio = (c.loginsPerSecond / interleaved) * 100;
     const httpCpu = login ? (login.serverCpuPercent / 100 / login.result.requestsPerSecond) * 1e6 : Number.NaN;
     out.push("### Login server side, without HTTP (in-process)", "");
     out.push(
       "The two calls behind the Get Challenge and Authenticate handlers (`OpaqueLogin.challenge`, `.authenticate`, with their " +
         `scope resolution) in one process on CPU ${SERVER_CPU}, same database, users and KEK, ${loginLoops} at a time, ` +
         "with KE1 and KE3 prepared between the timed phases (bench/auth-login-core.ts); its Postgres backends " +
-        `${pinned && coreDatabaseCpu !== "any" ? `pinned to CPU ${coreDatabaseCpu}` : "free to run on either CPU"}.`,
+        `${pinned && coreDatabaseCpu !== "any" ? `pinned to CPU ${coreDatabaseCpu}` : "free to run on either CPU"}. ` +
+        "After each timed phase the same process runs the OPAQUE ceiling for as long as the phase took (the interleaved " +
+        "ceiling): both sample the same moments of the VM, whose speed drifts within a run.",
       "",
     );
-    const ceilingCpu = 1e6 / best; // the ceiling runs at 100 % of its core
-    out.push("| | logins/s | share of the ceiling's logins/s | server CPU µs / login | ceiling's CPU ÷ this CPU per login |");
+    const cpuOf = (loginsPerSecond: number) => 1e6 / loginsPerSecond; // a ceiling runs at 100 % of its core
+    out.push(
+      "| | logins/s | share of the interleaved ceiling's logins/s | server CPU µs / login | interleaved ceiling's CPU ÷ this CPU per login |",
+    );
     out.push("|---|---:|---:|---:|---:|");
-    out.push(`| OPAQUE ceiling (startLogin + finishLogin only) | ${integer(best)} | 100 % | ${integer(ceilingCpu)} | 100 % |`);
+    out.push(
+      `| OPAQUE ceiling, interleaved with the timed phases (startLogin ${fixed(c.ceilingStartLoginUs, 0)} µs + finishLogin ` +
+        `${fixed(c.ceilingFinishLoginUs, 0)} µs) | ${integer(interleaved)} | 100 % | ${integer(cpuOf(interleaved))} | 100 % |`,
+    );
     out.push(
       `| **Login server side, in-process** | **${integer(c.loginsPerSecond)}** | **${fixed(ratio, 1)} %** | ${integer(c.serverCpuPerLoginUs)} | ` +
-        `${fixed((ceilingCpu / c.serverCpuPerLoginUs) * 100, 1)} % |`,
+        `${fixed((cpuOf(interleaved) / c.serverCpuPerLoginUs) * 100, 1)} % |`,
     );
-    if (login)
-      out.push(
-        `| Login over HTTP (the scenario above) | ${integer(login.result.requestsPerSecond)} | ` +
-          `${fixed((login.result.requestsPerSecond / best) * 100, 1)} % | ${integer(httpCpu)} | ${fixed((ceilingCpu / httpCpu) * 100, 1)} % |`,
-      );
     out.push("");
     out.push(
-      `- **In-process login throughput = ${fixed(ratio, 1)} % of the ceiling** (target ≥ 70 %) — ${ratio >= 70 ? "within" : "BELOW"} target`,
+      `- **In-process login throughput = ${fixed(ratio, 1)} % of the interleaved ceiling** (target ≥ 70 %) — ` +
+        `${ratio >= 70 ? "within" : "BELOW"} target; against the higher ceiling run of its own process (${integer(best)} logins/s, ` +
+        `before or after the HTTP scenario): ${fixed((c.loginsPerSecond / best) * 100, 1)} %`,
     );
     out.push(
       `- ${integer(c.logins)} logins in ${fixed(c.timedMs / 1000, 1)} s of timed phases, ${c.failures} failures; CPU ${fixed(c.cpuPercent, 0)} % ` +
@@ -456,7 +461,8 @@ function render(r: Report): string {
     );
     if (login)
       out.push(
-        `- The transport of the two requests (HTTP, Fastify, REST transcoding, interceptors, protobuf): ≈ ${integer(httpCpu - c.serverCpuPerLoginUs)} µs of server CPU per login`,
+        `- Over HTTP (the scenario above): ${integer(httpCpu)} µs of server CPU per login; the transport of the two requests ` +
+          `(HTTP, Fastify, REST transcoding, interceptors, protobuf) ≈ ${integer(httpCpu - c.serverCpuPerLoginUs)} µs of it`,
       );
     out.push("");
   }
@@ -700,7 +706,8 @@ async function main(): Promise<number> {
           durationSeconds,
         });
         log(
-          `    ${integer(core.loginsPerSecond)} logins/s, ${integer(core.serverCpuPerLoginUs)} µs of CPU per login, ${core.failures} failures`,
+          `    ${integer(core.loginsPerSecond)} logins/s, ${integer(core.serverCpuPerLoginUs)} µs of CPU per login, ${core.failures} failures; ` +
+            `interleaved ceiling ${integer(core.ceilingLoginsPerSecond)} logins/s`,
         );
         continue;
       }

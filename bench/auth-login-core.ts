@@ -17,7 +17,10 @@
 //   timed    Authenticate for half B and Get Challenge for half A, … and so on
 //
 // Logins per second = Authenticates completed / time in the timed phases — wall clock, like the
-// ceiling's. Each user has one guess outstanding at a time, as in a real login, so no throttle
+// ceiling's. After each timed phase the process runs the raw OPAQUE ceiling (bench/opaque-ceiling.ts)
+// for as long as that phase took, synchronously (no timer or I/O callback runs meanwhile): the
+// ceiling and the login sample the same moments of this VM, whose speed drifts by ±10–15 % within
+// a minute, so their ratio is far steadier than one against a ceiling measured before or after. Each user has one guess outstanding at a time, as in a real login, so no throttle
 // delay kicks in. At the end of each phase the core is briefly idle while the last requests wait
 // for Postgres; with 50 users a phase lasts ≈ 100 ms and that tail is a few percent of it.
 //
@@ -37,6 +40,7 @@ import { OpaqueSetups } from "../src/domain/login/opaque-setups.js";
 import { createLogger } from "../src/logging/logger.js";
 import { openDatabase } from "../src/persistence/database.js";
 import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
+import { prepareCeiling } from "./opaque-ceiling.js";
 import { childOptions } from "./stats.js";
 
 export interface CoreLoginOptions {
@@ -67,6 +71,13 @@ export interface CoreLoginResult {
   readonly cpuPercent: number;
   /** Time the main thread was runnable but not yet running, over the measured run (timed or not), ms. */
   readonly runQueueWaitMs: number;
+  /** The OPAQUE ceiling's slices between the timed phases: logins, wall time (ms) and logins per second. */
+  readonly ceilingLogins: number;
+  readonly ceilingMs: number;
+  readonly ceilingLoginsPerSecond: number;
+  /** Mean time of the ceiling's server.startLogin + server.finishLogin, µs. */
+  readonly ceilingStartLoginUs: number;
+  readonly ceilingFinishLoginUs: number;
 }
 
 const options = childOptions<CoreLoginOptions>("CoreLoginOptions");
@@ -89,6 +100,7 @@ const events = new AuthEventRecorder(database.orm, logger);
 const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
 const login = new OpaqueLogin({ orm: database.orm, keyring, setups: new OpaqueSetups(keyring), events, issuerOf });
 const issuer = issuerOf(options.tenantId);
+const ceiling = await prepareCeiling({ ...options, issuer });
 
 const scopeInput = { tenantId: options.tenantId, authReqId: "" };
 const loops = Math.max(1, Math.min(options.loops, options.users.length));
@@ -105,6 +117,10 @@ interface Totals {
   timedMs: number;
   user: number;
   system: number;
+  ceilingLogins: number;
+  ceilingMs: number;
+  ceilingStartNs: number;
+  ceilingFinishNs: number;
 }
 
 type Task = () => Promise<void>;
@@ -114,7 +130,10 @@ function failed(totals: Totals, error: unknown): void {
   if (totals.failures <= 3) process.stderr.write(`[core] login failed: ${error instanceof Error ? error.message : String(error)}\n`);
 }
 
-/** Runs the tasks `loops` at a time; with `totals`, adds the phase's wall and CPU time to them. */
+/**
+ * Runs the tasks `loops` at a time; with `totals`, adds the phase's wall and CPU time to them, and
+ * then runs the ceiling for as long as the phase took.
+ */
 async function phase(tasks: readonly Task[], totals?: Totals): Promise<void> {
   let next = 0;
   const cpu = process.cpuUsage();
@@ -125,10 +144,18 @@ async function phase(tasks: readonly Task[], totals?: Totals): Promise<void> {
     }),
   );
   if (!totals) return;
-  totals.timedMs += performance.now() - t0;
+  const phaseMs = performance.now() - t0;
+  totals.timedMs += phaseMs;
   const used = process.cpuUsage(cpu);
   totals.user += used.user;
   totals.system += used.system;
+
+  const c0 = performance.now();
+  const slice = ceiling.loop(phaseMs);
+  totals.ceilingMs += performance.now() - c0;
+  totals.ceilingLogins += slice.logins;
+  totals.ceilingStartNs += slice.startNs;
+  totals.ceilingFinishNs += slice.finishNs;
 }
 
 /** One user's login between the phases: KE1 (made before its challenge), then KE3 (made after). */
@@ -189,7 +216,17 @@ const halves = [0, 1].map((half) => options.users.flatMap((_, i) => (i % 2 === h
  * first and after the last timed phase, one untimed phase starts and finishes the logins in flight.
  */
 async function run(seconds: number): Promise<Totals> {
-  const totals: Totals = { logins: 0, failures: 0, timedMs: 0, user: 0, system: 0 };
+  const totals: Totals = {
+    logins: 0,
+    failures: 0,
+    timedMs: 0,
+    user: 0,
+    system: 0,
+    ceilingLogins: 0,
+    ceilingMs: 0,
+    ceilingStartNs: 0,
+    ceilingFinishNs: 0,
+  };
   const first = challenges(halves[0] as number[], totals);
   await phase(first.tasks);
   let pending = finishClients(first.logins, totals);
@@ -239,6 +276,11 @@ try {
     serverCpuPerLoginUs: processCpuUs / totals.logins,
     cpuPercent: (processCpuUs / 1000 / totals.timedMs) * 100,
     runQueueWaitMs,
+    ceilingLogins: totals.ceilingLogins,
+    ceilingMs: totals.ceilingMs,
+    ceilingLoginsPerSecond: totals.ceilingLogins / (totals.ceilingMs / 1000),
+    ceilingStartLoginUs: totals.ceilingStartNs / totals.ceilingLogins / 1000,
+    ceilingFinishLoginUs: totals.ceilingFinishNs / totals.ceilingLogins / 1000,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
