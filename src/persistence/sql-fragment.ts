@@ -25,13 +25,33 @@ function callSiteOf(strings: TemplateStringsArray): number | undefined {
 }
 
 export class SqlFragment {
-  /** `parts.length === values.length + 1`: the text around each value. */
+  private flatValues: unknown[] | undefined;
+
   constructor(
-    readonly parts: readonly string[],
-    readonly values: readonly unknown[],
+    /** The template's strings: `strings.length === args.length + 1`. */
+    private readonly strings: readonly string[],
+    /** The template's values, fragments among them. */
+    private readonly args: readonly unknown[],
     /** Equal shapes ⇔ equal texts; undefined when not built from tagged templates only. */
     readonly shape?: string,
   ) {}
+
+  /** The values of the statement in order, those of nested fragments in place. */
+  get values(): readonly unknown[] {
+    if (this.flatValues === undefined) {
+      this.flatValues = [];
+      this.collectValues(this.flatValues);
+    }
+    return this.flatValues;
+  }
+
+  /** The text around each value: `parts.length === values.length + 1`. Built on demand only:
+   *  a caller that caches texts by shape (plain-sql.ts) needs it once per shape. */
+  get parts(): readonly string[] {
+    const parts: string[] = [];
+    parts.push(this.collectParts(parts, ""));
+    return parts;
+  }
 
   /** The text with `?` placeholders (MikroORM / knex). */
   get text(): string {
@@ -40,38 +60,45 @@ export class SqlFragment {
 
   /** The text with `$1`, `$2`, … placeholders (Postgres, node-pg). */
   get numberedText(): string {
-    let text = this.parts[0] as string;
-    for (let i = 1; i < this.parts.length; i++) text += `$${i}${this.parts[i]}`;
+    const parts = this.parts;
+    let text = parts[0] as string;
+    for (let i = 1; i < parts.length; i++) text += `$${i}${parts[i]}`;
+    return text;
+  }
+
+  private collectValues(into: unknown[]): void {
+    for (const arg of this.args) {
+      if (arg instanceof SqlFragment) arg.collectValues(into);
+      else into.push(arg);
+    }
+  }
+
+  /** Appends the text before each value to `parts`, starting with `prefix`; returns the text after the last. */
+  private collectParts(parts: string[], prefix: string): string {
+    let text = prefix + this.strings[0];
+    for (let i = 0; i < this.args.length; i++) {
+      const arg = this.args[i];
+      if (arg instanceof SqlFragment) text = arg.collectParts(parts, text);
+      else {
+        parts.push(text);
+        text = "";
+      }
+      text += this.strings[i + 1];
+    }
     return text;
   }
 }
 
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
-  const parts: string[] = [];
-  const flat: unknown[] = [];
   const site = callSiteOf(strings);
+  if (site === undefined) return new SqlFragment(strings, values);
   // e.g. "7(2:3,5:4(0:1))": site 7 with the fragment of site 3 as its value 2, and so on.
-  const nested: string[] = [];
-  let shapeKnown = site !== undefined;
-  let text = strings[0] as string;
-  values.forEach((value, index) => {
-    if (value instanceof SqlFragment) {
-      if (value.shape === undefined) shapeKnown = false;
-      else nested.push(`${index}:${value.shape}`);
-      text += value.parts[0];
-      value.values.forEach((inner, i) => {
-        parts.push(text);
-        flat.push(inner);
-        text = value.parts[i + 1] as string;
-      });
-    } else {
-      parts.push(text);
-      flat.push(value);
-      text = "";
-    }
-    text += strings[index + 1];
-  });
-  parts.push(text);
-  const shape = shapeKnown ? (nested.length > 0 ? `${site}(${nested.join(",")})` : String(site)) : undefined;
-  return new SqlFragment(parts, flat, shape);
+  let nested = "";
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (!(value instanceof SqlFragment)) continue;
+    if (value.shape === undefined) return new SqlFragment(strings, values);
+    nested += `${nested === "" ? "" : ","}${i}:${value.shape}`;
+  }
+  return new SqlFragment(strings, values, nested === "" ? String(site) : `${site}(${nested})`);
 }

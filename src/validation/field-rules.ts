@@ -1,7 +1,7 @@
 // Runtime check of the `(svault.api.v1.field)` constraints declared in the protos. The checks of
 // a message type are compiled once from its descriptor; validating a request is then a walk over
 // precomputed closures, with no descriptor or option lookups on the hot path.
-import { getOption, hasOption, type DescField, type DescMessage, type Message } from "@bufbuild/protobuf";
+import { type DescField, type DescMessage, getOption, hasOption, type Message, ScalarType } from "@bufbuild/protobuf";
 import { field as fieldExtension, StringFormat, type FieldRules } from "../../gen/svault/api/v1/options_pb.js";
 import type { FieldViolation } from "../errors/domain-error.js";
 
@@ -44,9 +44,9 @@ function fieldValue(field: DescField, message: Record<string, unknown>): unknown
 
 function compileField(field: DescField): Check | undefined {
   const rules = hasOption(field, fieldExtension) ? getOption(field, fieldExtension) : undefined;
-  const itemCheck = rules ? compileValueRules(rules) : undefined;
+  const itemCheck = compileValueRules(rules, holdsStrings(field));
   const nested = field.message;
-  if (!rules && !nested) return undefined;
+  if (!rules && !nested && !itemCheck) return undefined;
 
   return (message, path, out) => {
     const value = fieldValue(field, message);
@@ -92,11 +92,21 @@ function checkList(rules: FieldRules, items: unknown[], path: Path, out: FieldVi
 
 type ValueCheck = (value: unknown, path: Path, out: FieldViolation[]) => void;
 
-function compileValueRules(rules: FieldRules): ValueCheck | undefined {
+/** A string field, or a list of strings. */
+function holdsStrings(field: DescField): boolean {
+  return (
+    (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) && field.scalar === ScalarType.STRING
+  );
+}
+
+function compileValueRules(rules: FieldRules | undefined, isString: boolean): ValueCheck | undefined {
   const checks: ValueCheck[] = [];
-  const stringCheck = compileStringRules(rules);
+  // Every string, with or without declared rules: Postgres text cannot hold U+0000, so such a
+  // value would otherwise reach the database and fail there as an internal error.
+  if (isString) checks.push(refuseNul);
+  const stringCheck = rules ? compileStringRules(rules) : undefined;
   if (stringCheck) checks.push((value, path, out) => typeof value === "string" && stringCheck(value, path, out));
-  const numberCheck = compileNumberRules(rules);
+  const numberCheck = rules ? compileNumberRules(rules) : undefined;
   if (numberCheck) {
     checks.push((value, path, out) => {
       if (typeof value === "number" || typeof value === "bigint") numberCheck(Number(value), path, out);
@@ -107,6 +117,12 @@ function compileValueRules(rules: FieldRules): ValueCheck | undefined {
     for (const check of checks) check(value, path, out);
   };
 }
+
+const refuseNul: ValueCheck = (value, path, out) => {
+  if (typeof value === "string" && value.includes("\u0000")) {
+    out.push({ path, message: "String should not contain the NUL character (U+0000)", type: "string_nul_character" });
+  }
+};
 
 function compileStringRules(rules: FieldRules): ((value: string, path: Path, out: FieldViolation[]) => void) | undefined {
   const { minLen, maxLen, pattern, format, oneOf } = rules;

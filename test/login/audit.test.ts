@@ -24,6 +24,7 @@ const TENANT = "login-audit";
 const SECRET = secretOf("482915");
 const WRONG = secretOf("482916");
 const AGENT = "audit-agent/2.0 (tests)";
+const ODD_AGENT = 'odd "agent" {a,b} \\ NULL end';
 
 interface EventRow {
   kind: string;
@@ -88,6 +89,13 @@ before(async () => {
     assert.equal((await getChallenge(server, TENANT, { username: "hammer", cipherKey: other.cipherKey })).status, 200);
   assert.equal((await getChallenge(server, TENANT, { username: "hammer", cipherKey: other.cipherKey })).status, 429);
 
+  // 9. A wrong secret whose log_data holds NUL characters (which jsonb refuses), from a user agent
+  // full of the characters that Postgres array literals quote — written in the same batch as the rest.
+  const odd = await loginStep1(server, TENANT, "audrey", WRONG);
+  const oddData = { note: "before\u0000after", "key\u0000": "v", literal: "\\u0000" };
+  const oddAgent = { headers: { "user-agent": ODD_AGENT } };
+  assert.equal((await authenticate(server, TENANT, proofOf("audrey", odd, forgedKe3(), { log_data: oddData }), oddAgent)).status, 401);
+
   await server.running.events.flush();
   events = await sql<EventRow>(
     server,
@@ -119,6 +127,8 @@ describe("the auth_event table", () => {
         ["authenticate", "success", "authenticated", "audrey"],
         ...Array.from({ length: 5 }, () => [...challenge, "hammer"]),
         ["challenge", "failure", "throttled", "hammer"],
+        [...challenge, "audrey"],
+        ["authenticate", "failure", "wrong_secret", "audrey"],
       ],
     );
   });
@@ -139,10 +149,13 @@ describe("the auth_event table", () => {
     assert.match(ip as string, /^(::ffff:)?127\.0\.0\.1$/);
     for (const event of events) assert.equal(event.ip, ip);
     const agents = events.map((e) => e.user_agent);
+    const last = agents.length - 1;
     assert.equal(agents[2], AGENT, "the successful Authenticate's own user agent");
+    assert.equal(agents[last], ODD_AGENT, "verbatim, quotes, braces, commas and backslash included");
+    const others = agents.filter((_, i) => i !== 2 && i !== last);
     assert.deepEqual(
-      agents.filter((_, i) => i !== 2),
-      agents.filter((_, i) => i !== 2).map(() => USER_AGENT),
+      others,
+      others.map(() => USER_AGENT),
     );
     for (const event of events) assert.equal(event.client_id, null, "no authorization request, no client");
   });
@@ -155,6 +168,10 @@ describe("the auth_event table", () => {
     assert.deepEqual(logData[5], { step: "wrong" });
     assert.equal(logData[7], null, "none sent");
     for (const event of events.filter((e) => e.kind === "challenge")) assert.equal(event.log_data, null);
+  });
+
+  it("keeps log_data holding NUL characters, each replaced by U+FFFD (a literal backslash-u0000 stays as it is)", () => {
+    assert.deepEqual(events.at(-1)?.log_data, { note: "before\ufffdafter", "key\ufffd": "v", literal: "\\u0000" });
   });
 
   it("replaces log_data larger than 4 KiB with {truncated: true}", () => {

@@ -83,6 +83,17 @@ describe("Get Challenge", () => {
     assert.deepEqual(sortLocs(await getChallenge(server, TENANT, {})), locs(["body", "username"], ["body", "cipherKey"]));
   });
 
+  it("answers 422 at body.username for a username holding a NUL character (Postgres text cannot), and stores no challenge", async () => {
+    const { cipherKey } = await startLogin(SECRET);
+    const before = await sql(server, "select id from auth_challenge where tenant_id = ?", [TENANT]);
+    const res = await getChallenge(server, TENANT, { username: "some\u0000one", cipherKey });
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.body, {
+      detail: [{ loc: ["body", "username"], msg: "String should not contain the NUL character (U+0000)", type: "string_nul_character" }],
+    });
+    assert.equal((await sql(server, "select id from auth_challenge where tenant_id = ?", [TENANT])).length, before.length);
+  });
+
   it("stores no challenge for a refused request", async () => {
     const before = await sql(server, "select id from auth_challenge where tenant_id = ?", [TENANT]);
     await getChallenge(server, TENANT, { username: "someone", cipherKey: "login:AAAA" });
@@ -98,6 +109,14 @@ describe("Authenticate", () => {
       const res = await authenticate(server, TENANT, proofOf("someone", step, forgedKe3(), { cipherKey }));
       assert.deepEqual(sortLocs(res), locs(["body", "cipherKey"]), cipherKey);
     }
+  });
+
+  it("answers 422 at body.username for a username holding a NUL character, and leaves the challenge usable", async () => {
+    const step = await loginStep1(server, TENANT, "someone", SECRET);
+    const res = await authenticate(server, TENANT, proofOf("some\u0000one", step, forgedKe3()));
+    assert.deepEqual(sortLocs(res), locs(["body", "username"]));
+    const [row] = await sql(server, "select id from auth_challenge where id = ?", [step.challengeId]);
+    assert.ok(row, "not consumed");
   });
 
   it("answers 422 naming each missing field", async () => {

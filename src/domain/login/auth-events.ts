@@ -1,8 +1,11 @@
 // The audit trail of authentication attempts. Events are buffered and written in batches (one
 // INSERT per batch, at most every 200 ms or 500 events), so that recording them adds no database
-// round trip to a login; the buffer is flushed on shutdown.
+// round trip to a login; the buffer is flushed on shutdown. A batch is one column array per
+// column (unnest), so every batch size is the same prepared statement (persistence/plain-sql.ts).
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "../../logging/logger.js";
+import { PlainSql } from "../../persistence/plain-sql.js";
+import { sql } from "../../persistence/sql-fragment.js";
 
 export type AuthEventKind = "challenge" | "authenticate" | "register" | "change" | "reset_request" | "reset" | "verify_email";
 
@@ -27,11 +30,14 @@ export class AuthEventRecorder {
   private buffer: (AuthEventInput & { at: Date })[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private readonly db: PlainSql;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.db = new PlainSql(orm);
+  }
 
   record(event: AuthEventInput): void {
     this.buffer.push({ ...event, at: new Date() });
@@ -51,23 +57,14 @@ export class AuthEventRecorder {
   }
 
   private async write(batch: (AuthEventInput & { at: Date })[]): Promise<void> {
-    const columns = "(tenant_id, at, kind, outcome, reason, username, user_id, ip, user_agent, client_id, log_data)";
-    const placeholders = batch.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-    const values = batch.flatMap((e) => [
-      e.tenantId,
-      e.at,
-      e.kind,
-      e.outcome,
-      (e.reason ?? "").slice(0, 64),
-      (e.username ?? "").slice(0, 128),
-      e.userId ?? null,
-      (e.ip ?? "").slice(0, 45),
-      (e.userAgent ?? "").slice(0, 512),
-      e.clientId ?? null,
-      boundedLogData(e.logData),
-    ]);
+    const column = <T>(of: (event: AuthEventInput & { at: Date }) => T) => batch.map(of);
     try {
-      await this.orm.em.getConnection().execute(`insert into auth_event ${columns} values ${placeholders}`, values, "run");
+      await this.db.rows(sql`insert into auth_event (tenant_id, at, kind, outcome, reason, username, user_id, ip, user_agent, client_id, log_data)
+        select * from unnest(${column((e) => e.tenantId)}::varchar[], ${column((e) => e.at.toISOString())}::timestamptz[],
+          ${column((e) => e.kind)}::varchar[], ${column((e) => e.outcome)}::varchar[], ${column((e) => (e.reason ?? "").slice(0, 64))}::varchar[],
+          ${column((e) => (e.username ?? "").slice(0, 128))}::varchar[], ${column((e) => e.userId ?? null)}::uuid[],
+          ${column((e) => (e.ip ?? "").slice(0, 45))}::varchar[], ${column((e) => (e.userAgent ?? "").slice(0, 512))}::varchar[],
+          ${column((e) => e.clientId ?? null)}::varchar[], ${column((e) => boundedLogData(e.logData))}::jsonb[])`);
     } catch (error) {
       this.logger.error({ err: error, events: batch.length }, "could not record authentication events");
     }
@@ -77,6 +74,10 @@ export class AuthEventRecorder {
 /** Client-supplied context, kept only when small: it is data, never trusted. */
 function boundedLogData(logData: Record<string, unknown> | null | undefined): string | null {
   if (!logData) return null;
-  const json = JSON.stringify(logData);
+  // jsonb refuses the NUL character (\u0000), and one such value would fail the whole batch.
+  const json = JSON.stringify(logData).replace(ESCAPED_NUL, "$1\\ufffd");
   return Buffer.byteLength(json) <= MAX_LOG_DATA_BYTES ? json : JSON.stringify({ truncated: true });
 }
+
+/** `\u0000` in JSON text, not preceded by an odd number of backslashes (that would be a literal "\u0000"). */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;

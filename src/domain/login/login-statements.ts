@@ -47,19 +47,18 @@ export interface Guess {
   readonly config: BlockConfig;
   readonly username: string;
   readonly ip: string;
-  readonly now: number;
 }
 
 /** Get Challenge, statement 2: counts the admitted guess and stores its challenge. */
 export function countGuessAndStoreChallenge(guess: Guess, challenge: NewChallenge): SqlFragment {
-  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)},
+  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip)},
     stored as (${insertChallengeSql(challenge)})
     select ${ASYNC_COMMIT_COLUMN}`;
 }
 
 /** Get Challenge, statement 2 when no challenge is issued (a KE1 OPAQUE refused): the guess still counts. */
 export function countGuessOnly(guess: Guess): SqlFragment {
-  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip, guess.now)}
+  return sql`with ${ASYNC_COMMIT}, ${countGuess(guess.tenantId, guess.config, guess.username, guess.ip)}
     select (select count(*) from counted) as counted, ${ASYNC_COMMIT_COLUMN}`;
 }
 

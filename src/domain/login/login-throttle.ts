@@ -72,8 +72,8 @@ export function liftExpiredUserBlock(tenantId: string, username: string): SqlFra
  * block whichever reaches its limit — for the next guesses. Usernames count since their last
  * success; addresses count within the tenant's window.
  */
-export function countGuess(tenantId: string, config: BlockConfig, username: string, ip: string, now: number): SqlFragment {
-  const blockedUntil = config.block_seconds > 0 ? new Date(now + config.block_seconds * 1000) : null;
+export function countGuess(tenantId: string, config: BlockConfig, username: string, ip: string): SqlFragment {
+  const blockedUntil = config.block_seconds > 0 ? sql`now() + make_interval(secs => ${config.block_seconds})` : sql`null`;
   const window = config.window_seconds;
   return sql`counted as (
     insert into login_throttle as t (tenant_id, kind, subject, failures, window_start, last_failure_at)
@@ -85,12 +85,12 @@ export function countGuess(tenantId: string, config: BlockConfig, username: stri
     returning kind, failures),
   block_user as (
     insert into blocked_user (tenant_id, username, failures, reason, blocked_at, blocked_until)
-    select ${tenantId}::varchar, ${username}::varchar, failures, ${BLOCK_REASON}::varchar, now(), ${blockedUntil}::timestamptz
+    select ${tenantId}::varchar, ${username}::varchar, failures, ${BLOCK_REASON}::varchar, now(), (${blockedUntil})::timestamptz
       from counted where kind = 'user' and failures >= ${config.user_block_after}
     on conflict (tenant_id, username) do update set failures = excluded.failures, blocked_at = now(), blocked_until = excluded.blocked_until),
   block_ip as (
     insert into blocked_ip (tenant_id, ip, failures, reason, blocked_at, blocked_until)
-    select ${tenantId}::varchar, ${ip}::varchar, failures, ${BLOCK_REASON}::varchar, now(), ${blockedUntil}::timestamptz
+    select ${tenantId}::varchar, ${ip}::varchar, failures, ${BLOCK_REASON}::varchar, now(), (${blockedUntil})::timestamptz
       from counted where kind = 'ip' and failures >= ${config.ip_block_after}
     on conflict (tenant_id, ip) do update set failures = excluded.failures, blocked_at = now(), blocked_until = excluded.blocked_until)`;
 }

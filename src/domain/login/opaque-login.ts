@@ -120,7 +120,7 @@ export class OpaqueLogin {
       throw error;
     }
     if (expiredUserBlock) await this.db.rows(liftExpiredUserBlock(tenantId, normalized));
-    const guess: Guess = { tenantId, config: state.block_config, username: normalized, ip: caller.ip, now };
+    const guess: Guess = { tenantId, config: state.block_config, username: normalized, ip: caller.ip };
 
     const serverSetup = await this.deps.setups.forTenant(this.deps.orm.em, tenantId);
     const user = state.user_id && !state.is_disabled && state.credential_id && state.record_sealed ? state : undefined;
