@@ -82,8 +82,15 @@ export interface LoginResult {
   userId: string;
 }
 
-/** Records the failed attempt and returns the error to throw. */
-type Fail = (reason: string, userId?: string | null) => Error;
+/** One Authenticate call, as both ways of finishing it see it. */
+interface Attempt {
+  readonly scope: LoginScope;
+  readonly input: AuthenticateInput;
+  readonly caller: CallerInfo;
+  readonly normalizedUsername: string;
+  /** Records the failed attempt and returns the error to throw. */
+  readonly fail: (reason: string, userId?: string | null) => Error;
+}
 
 export class OpaqueLogin {
   private readonly db: PlainSql;
@@ -196,62 +203,42 @@ export class OpaqueLogin {
       clientId: scope.clientId,
       logData: input.logData ?? null,
     };
-    const fail: Fail = (reason, userId = null) => {
+    const fail = (reason: string, userId: string | null = null) => {
       this.deps.events.record({ ...event, outcome: "failure", reason, userId });
       return invalidCredentials();
     };
+    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, fail };
     const pending = this.pending.take(tenantId, input.challengeId);
-    const result = pending
-      ? await this.finishPending(scope, input, caller, normalized, pending, fail)
-      : await this.finishStored(scope, input, caller, normalized, fail);
+    const result = pending ? await this.finishPending(attempt, pending) : await this.finishStored(attempt);
     this.deps.events.record({ ...event, outcome: "success", reason: "authenticated", userId: result.userId });
     return result;
   }
 
   /** A challenge this instance issued: checks and KE3 first, then consume and complete in one statement. */
-  private async finishPending(
-    scope: LoginScope,
-    input: AuthenticateInput,
-    caller: CallerInfo,
-    normalized: string,
-    pending: PendingLogin,
-    fail: Fail,
-  ): Promise<LoginResult> {
-    const { tenantId } = scope;
-    const refused =
-      refusal(pending, normalized, input.cipherKey, scope) ??
-      (this.ke3Accepted(tenantId, normalized, pending.serverLoginState, input.ke3) ? undefined : "wrong_secret");
+  private async finishPending(attempt: Attempt, pending: PendingLogin): Promise<LoginResult> {
+    const { scope, input, fail } = attempt;
+    const refused = refusal(pending, attempt) ?? (this.ke3Accepted(attempt, pending.serverLoginState) ? undefined : "wrong_secret");
     if (refused) {
       // Single use whatever the outcome; and the database may know better (consumed elsewhere, expired).
-      const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(tenantId, input.challengeId));
-      if (!row) throw tenantNotFound(tenantId);
+      const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(scope.tenantId, input.challengeId));
+      if (!row) throw tenantNotFound(scope.tenantId);
       if (row.id === null || !isUnexpired(row)) throw fail("unknown_or_expired_challenge");
       throw fail(refused, refused === "wrong_secret" ? pending.userId : null);
     }
     const userId = pending.userId as string;
     const nonce = issueSecret();
-    const [done] = await this.db.rows<ConsumedAndCompletedRow>(
-      consumeAndCompleteLogin(
-        this.success(scope, caller, normalized, userId, nonce.hash, pending.authReqId, pending.loginOrder),
-        input.challengeId,
-      ),
-    );
+    const success = loginSuccess(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
+    const [done] = await this.db.rows<ConsumedAndCompletedRow>(consumeAndCompleteLogin(success, input.challengeId));
     if (!done?.consumed) throw fail("unknown_or_expired_challenge");
     if (done.is_verified === null) throw fail("disabled", userId);
     return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.email !== null && !done.is_verified, userId };
   }
 
   /** Any other challenge (issued by another instance, or no longer held here): consume, check, complete. */
-  private async finishStored(
-    scope: LoginScope,
-    input: AuthenticateInput,
-    caller: CallerInfo,
-    normalized: string,
-    fail: Fail,
-  ): Promise<LoginResult> {
-    const { tenantId } = scope;
-    const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(tenantId, input.challengeId));
-    if (!row) throw tenantNotFound(tenantId);
+  private async finishStored(attempt: Attempt): Promise<LoginResult> {
+    const { scope, input, fail } = attempt;
+    const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(scope.tenantId, input.challengeId));
+    if (!row) throw tenantNotFound(scope.tenantId);
     const challenge = row.id !== null && isUnexpired(row) ? row : undefined;
     if (challenge?.purpose !== "login") throw fail("unknown_or_expired_challenge");
     const facts: ChallengeFacts = {
@@ -260,61 +247,60 @@ export class OpaqueLogin {
       ke1Hash: challenge.ke1_hash ?? Buffer.alloc(0),
       authReqId: challenge.auth_req_id ?? null,
     };
-    const refused = refusal(facts, normalized, input.cipherKey, scope);
+    const refused = refusal(facts, attempt);
     if (refused) throw fail(refused);
     const userId = challenge.user_id as string;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed as Buffer, stateAad(challenge.id)).toString("utf8");
-    if (!this.ke3Accepted(tenantId, normalized, serverLoginState, input.ke3)) throw fail("wrong_secret", userId);
+    if (!this.ke3Accepted(attempt, serverLoginState)) throw fail("wrong_secret", userId);
 
     const nonce = issueSecret();
-    const [user] = await this.db.rows<CompletedLoginRow>(
-      completeLogin(this.success(scope, caller, normalized, userId, nonce.hash, challenge.auth_req_id, row.login_order)),
-    );
+    const success = loginSuccess(attempt, userId, facts.authReqId, row.login_order, nonce.hash);
+    const [user] = await this.db.rows<CompletedLoginRow>(completeLogin(success));
     if (!user) throw fail("disabled", userId);
     return { nonce: nonce.value, needVerify: row.has_username_and_email && user.email !== null && !user.is_verified, userId };
   }
 
-  private ke3Accepted(tenantId: string, normalized: string, serverLoginState: string, ke3: string): boolean {
+  private ke3Accepted(attempt: Attempt, serverLoginState: string): boolean {
+    const { tenantId } = attempt.scope;
     try {
       opaque.server.finishLogin({
         serverLoginState,
-        finishLoginRequest: ke3,
-        identifiers: opaqueIdentifiersFor(this.deps.issuerOf(tenantId), tenantId, normalized),
+        finishLoginRequest: attempt.input.ke3,
+        identifiers: opaqueIdentifiersFor(this.deps.issuerOf(tenantId), tenantId, attempt.normalizedUsername),
       });
       return true;
     } catch {
       return false;
     }
   }
+}
 
-  private success(
-    scope: LoginScope,
-    caller: CallerInfo,
-    normalized: string,
-    userId: string,
-    nonceHash: Buffer,
-    authReqId: string | null,
-    loginOrder: readonly string[],
-  ): LoginSuccess {
-    return {
-      tenantId: scope.tenantId,
-      userId,
-      username: normalized,
-      ip: caller.ip,
-      nonceHash,
-      authReqId,
-      amr: amrOf(loginOrder),
-      nonceTtlSeconds: NONCE_TTL_SECONDS,
-    };
-  }
+/** What a successful Authenticate writes (login-statements.ts). */
+function loginSuccess(
+  attempt: Attempt,
+  userId: string,
+  authReqId: string | null,
+  loginOrder: readonly string[],
+  nonceHash: Buffer,
+): LoginSuccess {
+  return {
+    tenantId: attempt.scope.tenantId,
+    userId,
+    username: attempt.normalizedUsername,
+    ip: attempt.caller.ip,
+    nonceHash,
+    authReqId,
+    amr: amrOf(loginOrder),
+    nonceTtlSeconds: NONCE_TTL_SECONDS,
+  };
 }
 
 /** Why a challenge cannot finish this login (in the order checked), or undefined. */
-function refusal(challenge: ChallengeFacts, normalized: string, cipherKey: string, scope: LoginScope): string | undefined {
-  if (challenge.usernameNormalized !== normalized) return "username_mismatch";
-  const presented = sha256(cipherKey);
+function refusal(challenge: ChallengeFacts, attempt: Attempt): string | undefined {
+  if (challenge.usernameNormalized !== attempt.normalizedUsername) return "username_mismatch";
+  const presented = sha256(attempt.input.cipherKey);
   if (challenge.ke1Hash.length !== presented.length || !timingSafeEqual(challenge.ke1Hash, presented)) return "ke1_mismatch";
-  if (challenge.authReqId !== scope.authReqId) return "auth_request_mismatch";
+  if (challenge.authReqId !== attempt.scope.authReqId) return "auth_request_mismatch";
   if (!challenge.userId) return "unknown_user";
   return undefined;
 }
