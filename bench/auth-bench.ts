@@ -20,7 +20,8 @@
 // benchmark's database (--postgres-cpu): the database is another service, which in production
 // runs on its own machine, and a backend that the server's write wakes would otherwise take the
 // server's core from it. The in-process login (bench/auth-login-core.ts, after the login
-// scenario) leaves them free: see runCore. Markdown report on
+// scenario: the two handler calls without HTTP, against the ceiling run in slices between its
+// timed phases in the same process) leaves them free: see runCore. Markdown report on
 // stdout, progress on stderr; exits 1 when any request failed.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
