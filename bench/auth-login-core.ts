@@ -96,9 +96,9 @@ const config = loadConfig({
 const logger = createLogger(config.logLevel, process.stderr);
 const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
 const database = await openDatabase(config, logger);
-const events = new AuthEventRecorder(database.orm, logger);
+const events = new AuthEventRecorder(database.sql, logger);
 const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
-const login = new OpaqueLogin({ orm: database.orm, keyring, setups: new OpaqueSetups(keyring), events, issuerOf });
+const login = new OpaqueLogin({ orm: database.orm, sql: database.sql, keyring, setups: new OpaqueSetups(keyring), events, issuerOf });
 const issuer = issuerOf(options.tenantId);
 const ceiling = await prepareCeiling({ ...options, issuer });
 

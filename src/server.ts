@@ -54,7 +54,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
       ...(options.announce ? { announce: options.announce } : {}),
     });
-    const events = new AuthEventRecorder(database.orm, logger);
+    const events = new AuthEventRecorder(database.sql, logger);
     const mail = accountMail(createMailer(config, logger), config.publicUrl, logger);
     const oidc = createOidcComponents(config, keys);
     const deps: ServiceDeps = { config, database, keys, keyring, events, mail, logger, oidc };

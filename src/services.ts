@@ -62,7 +62,7 @@ export function createServices({ config, database, keys, keyring, events, mail, 
   const { defaultTenant } = config;
   const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
   const setups = new OpaqueSetups(keyring);
-  const login = new OpaqueLogin({ orm: database.orm, keyring, setups, events, issuerOf });
+  const login = new OpaqueLogin({ orm: database.orm, sql: database.sql, keyring, setups, events, issuerOf });
   const registration = new OpaqueRegistration({ setups, keys });
   const accounts = new AccountFlows({ keyring, registration, mail, events });
   const { issuers, tokens } = oidc;

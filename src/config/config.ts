@@ -19,6 +19,8 @@ export interface Config {
   /** DATABASE_URL parsed (host or socket directory, port, credentials, TLS); undefined like databaseUrl. */
   readonly databaseConnection: DatabaseConnection | undefined;
   readonly databasePoolMax: number;
+  /** Pipelined connections for the hot paths' plain statements (persistence/statement-pipelines.ts); 0: the pool. */
+  readonly databasePipelines: number;
   readonly dataDir: string;
   /** Base64 of 32 bytes; undefined means a development key kept in dataDir. */
   readonly kek: string | undefined;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     databaseConnection,
     databasePoolMax: read.positiveInt("DATABASE_POOL_MAX", 10),
+    databasePipelines: read.nonNegativeInt("DATABASE_PIPELINES", 2),
     dataDir: resolve(read.string("DATA_DIR", "./data") as string),
     kek,
     previousKeks,

@@ -2,19 +2,26 @@
 // embedded one under DATA_DIR — and brings its schema up to date with the committed migrations.
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM, PostgreSqlDriver, type Options } from "@mikro-orm/postgresql";
+import type pg from "pg";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import type { DatabaseConnection } from "./database-url.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
+import { PlainSql, poolRunner, type StatementRunner } from "./plain-sql.js";
+import { StatementPipelines } from "./statement-pipelines.js";
 
 export interface Database {
   readonly orm: MikroORM;
+  /** The hot paths' plain statements (plain-sql.ts). */
+  readonly sql: PlainSql;
   /** True when the database answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+const APPLICATION_NAME = "svault";
 
 /** An external Postgres (DATABASE_URL, parsed) or the embedded one. */
 type Target = { connection: DatabaseConnection; poolMax: number } | EmbeddedPostgres;
@@ -49,7 +56,7 @@ export function ormOptions(target: Target, logger: Logger): Options {
     // `connection` is merged into the settings knex hands to `new pg.Client()` unchanged (knex's
     // postgres dialect does not interpret `ssl`), so `ssl` is node-pg's own option: false or
     // `tls.connect` options; undefined leaves it to node-pg's default.
-    driverOptions: { connection: { application_name: "svault", ssl }, acquireConnectionTimeout: 5_000 },
+    driverOptions: { connection: { application_name: APPLICATION_NAME, ssl }, acquireConnectionTimeout: 5_000 },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     logger: (message) => logger.debug({ orm: message }, "orm"),
@@ -62,16 +69,35 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const target: Target = embedded ?? { connection: external as DatabaseConnection, poolMax: config.databasePoolMax };
   try {
     const orm = await MikroORM.init(ormOptions(target, logger));
-    return databaseOf(orm, embedded);
+    // The embedded database has a single connection, which the ORM's pool holds.
+    const runner =
+      "connection" in target && config.databasePipelines > 0
+        ? new StatementPipelines(clientConfigOf(target.connection), config.databasePipelines, logger)
+        : poolRunner(orm);
+    return databaseOf(orm, runner, embedded);
   } catch (error) {
     await embedded?.stop();
     throw error;
   }
 }
 
-export function databaseOf(orm: MikroORM, embedded?: EmbeddedPostgres): Database {
+/** node-pg settings for a connection of our own, the same as those of the ORM's pool. */
+function clientConfigOf(connection: DatabaseConnection): pg.ClientConfig {
+  return {
+    host: connection.host,
+    port: connection.port,
+    user: connection.user ?? "",
+    password: connection.password,
+    database: connection.database,
+    ssl: connection.tls,
+    application_name: APPLICATION_NAME,
+  };
+}
+
+export function databaseOf(orm: MikroORM, runner: StatementRunner, embedded?: EmbeddedPostgres): Database {
   return {
     orm,
+    sql: new PlainSql(runner),
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<false>((resolve) => {
@@ -89,6 +115,7 @@ export function databaseOf(orm: MikroORM, embedded?: EmbeddedPostgres): Database
       }
     },
     async close() {
+      await runner.close();
       await orm.close(true);
       await embedded?.stop();
     },

@@ -1,10 +1,15 @@
-// Plain statements on the ORM's connection pool, without an EntityManager: for the hot paths that
-// read and write rows as plain data. There, MikroORM's fork, hydration and query formatting and
-// knex's query runner cost more than the round trip itself (docs/performance.md), so a statement
-// goes straight to a pooled node-pg connection, with its values as parameters. Each distinct text
-// becomes a named prepared statement on the connections that run it: Postgres parses and plans it
-// once per connection instead of on every call, which halves its CPU time for a login. Rows come
-// back as from `em.getConnection().execute` (the pool's connections carry MikroORM's type parsers).
+// Plain statements without an EntityManager: for the hot paths that read and write rows as plain
+// data. There, MikroORM's fork, hydration and query formatting and knex's query runner cost more
+// than the round trip itself (docs/performance.md), so a statement goes straight to a node-pg
+// connection, with its values as parameters. Each distinct text becomes a named prepared
+// statement on the connections that run it: Postgres parses and plans it once per connection
+// instead of on every call, which halves its CPU time for a login. Rows come back as from
+// `em.getConnection().execute` (every node-pg connection of the process carries MikroORM's type
+// parsers).
+//
+// Where the statements run (a StatementRunner): on a few pipelined connections of their own
+// (statement-pipelines.ts) when the database allows more connections than the ORM's pool, else
+// on the ORM's pool (the embedded database, which has one connection).
 //
 // Not for use inside a transaction: each statement runs on its own, committed as it completes.
 // These statements do not show in MikroORM's debug query log.
@@ -12,15 +17,12 @@
 // table's columns (no `select *`, `returning *`): a prepared statement's result shape must not
 // change under it when a migration adds a column.
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Statement } from "./pipelined-connection.js";
 import type { SqlFragment } from "./sql-fragment.js";
 
-interface PgConnection {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
-}
-
-interface KnexClient {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<void>;
+export interface StatementRunner {
+  run(statement: Statement): Promise<unknown[]>;
+  close(): Promise<void>;
 }
 
 interface Prepared {
@@ -51,16 +53,36 @@ function preparedOf(statement: SqlFragment): Prepared {
 }
 
 export class PlainSql {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(private readonly runner: StatementRunner) {}
 
   async rows<T>(statement: SqlFragment): Promise<T[]> {
     const { name, text } = preparedOf(statement);
-    const pool = this.orm.em.getConnection().getKnex().client as KnexClient;
-    const connection = await pool.acquireConnection();
-    try {
-      return (await connection.query({ name, text, values: statement.values as unknown[] })).rows as T[];
-    } finally {
-      await pool.releaseConnection(connection);
-    }
+    return (await this.runner.run({ name, text, values: statement.values })) as T[];
   }
+}
+
+interface PgConnection {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+interface KnexClient {
+  acquireConnection(): Promise<PgConnection>;
+  releaseConnection(connection: PgConnection): Promise<void>;
+}
+
+/** Statements on the ORM's pool, one at a time per pooled connection. */
+export function poolRunner(orm: MikroORM): StatementRunner {
+  return {
+    async run({ name, text, values }) {
+      const pool = orm.em.getConnection().getKnex().client as KnexClient;
+      const connection = await pool.acquireConnection();
+      try {
+        return (await connection.query({ name, text, values: values as unknown[] })).rows;
+      } finally {
+        await pool.releaseConnection(connection);
+      }
+    },
+    // The ORM closes its pool.
+    close: async () => undefined,
+  };
 }

@@ -21,6 +21,7 @@ describe("loadConfig", () => {
     assert.equal(config.publicUrl, "http://localhost:8080");
     assert.equal(config.databaseUrl, undefined, "embedded database by default");
     assert.equal(config.logLevel, "info");
+    assert.equal(config.databasePipelines, 2);
     assert.ok(Object.isFrozen(config));
   });
 
@@ -34,6 +35,7 @@ describe("loadConfig", () => {
       DATA_DIR: "/var/lib/svault",
       SVAULT_KEK: kek,
       LOG_LEVEL: "debug",
+      DATABASE_PIPELINES: "0",
     });
     assert.equal(config.port, 9000);
     assert.equal(config.grpcPort, 9001);
@@ -42,6 +44,7 @@ describe("loadConfig", () => {
     assert.equal(config.dataDir, "/var/lib/svault");
     assert.equal(config.kek, kek);
     assert.equal(config.logLevel, "debug");
+    assert.equal(config.databasePipelines, 0, "0 runs the hot paths' statements on the pool");
   });
 
   it("reports every bad variable by name at once", () => {
@@ -53,8 +56,18 @@ describe("loadConfig", () => {
       SVAULT_KEK: "c2hvcnQ=",
       LOG_LEVEL: "loud",
       GRPC_TLS_CERT: "/cert.pem",
+      DATABASE_PIPELINES: "-1",
     });
-    for (const name of ["PORT", "GRPC_PORT", "PUBLIC_URL", "DATABASE_URL", "SVAULT_KEK", "LOG_LEVEL", "GRPC_TLS_CERT"]) {
+    for (const name of [
+      "PORT",
+      "GRPC_PORT",
+      "PUBLIC_URL",
+      "DATABASE_URL",
+      "SVAULT_KEK",
+      "LOG_LEVEL",
+      "GRPC_TLS_CERT",
+      "DATABASE_PIPELINES",
+    ]) {
       assert.ok(
         problems.some((p) => p.startsWith(name)),
         `${name} named in ${JSON.stringify(problems)}`,

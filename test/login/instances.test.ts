@@ -1,6 +1,8 @@
 // Two instances of the service on one database (login protocol §7): any instance finishes a login
 // that another began, and a challenge stays single use across instances — also at the instance
-// that issued it and still holds its state in memory (src/domain/login/pending-logins.ts).
+// that issued it and still holds its state in memory (src/domain/login/pending-logins.ts). The two
+// run their plain statements differently (src/persistence/plain-sql.ts): the first pipelined on
+// connections of its own, the second on the ORM's pool.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -28,7 +30,7 @@ let first: TestServer;
 let second: TestServer;
 before(async () => {
   first = await startTestServer();
-  second = await startTestServer({ instanceOf: first });
+  second = await startTestServer({ instanceOf: first, env: { DATABASE_PIPELINES: "0" } });
   await createTenant(first, TENANT, { register_enable: true, has_username_and_email: false, block_config: RELAXED_BLOCKING });
   await registerUser(first, TENANT, "ada", SECRET);
 });

@@ -2,9 +2,8 @@
 // INSERT per batch, at most every 200 ms or 500 events), so that recording them adds no database
 // round trip to a login; the buffer is flushed on shutdown. A batch is one column array per
 // column (unnest), so every batch size is the same prepared statement (persistence/plain-sql.ts).
-import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "../../logging/logger.js";
-import { PlainSql } from "../../persistence/plain-sql.js";
+import type { PlainSql } from "../../persistence/plain-sql.js";
 import { sql } from "../../persistence/sql-fragment.js";
 
 export type AuthEventKind = "challenge" | "authenticate" | "register" | "change" | "reset_request" | "reset" | "verify_email";
@@ -30,14 +29,10 @@ export class AuthEventRecorder {
   private buffer: (AuthEventInput & { at: Date })[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
-  private readonly db: PlainSql;
-
   constructor(
-    orm: MikroORM,
+    private readonly db: PlainSql,
     private readonly logger: Logger,
-  ) {
-    this.db = new PlainSql(orm);
-  }
+  ) {}
 
   record(event: AuthEventInput): void {
     this.buffer.push({ ...event, at: new Date() });

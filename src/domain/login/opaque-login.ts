@@ -5,7 +5,7 @@ import type { MikroORM } from "@mikro-orm/postgresql";
 import * as opaque from "@serenity-kit/opaque";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { open, seal } from "../../crypto/secret-box.js";
-import { PlainSql } from "../../persistence/plain-sql.js";
+import type { PlainSql } from "../../persistence/plain-sql.js";
 import { encodeChallengeData, parseCipherKey, WireFormatError } from "../../sdk/challenge-data.js";
 import { PROTO_VERSION_DEFAULT } from "../../sdk/proto-version.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
@@ -45,8 +45,9 @@ export interface CallerInfo {
 }
 
 export interface LoginDeps {
-  /** Its statements run on the pool directly, outside the request's EntityManager (login-statements.ts). */
   readonly orm: MikroORM;
+  /** Its statements (login-statements.ts), outside the request's EntityManager. */
+  readonly sql: PlainSql;
   readonly keyring: Keyring;
   readonly setups: OpaqueSetups;
   readonly events: AuthEventRecorder;
@@ -97,7 +98,7 @@ export class OpaqueLogin {
   private readonly pending = new PendingLogins();
 
   constructor(private readonly deps: LoginDeps) {
-    this.db = new PlainSql(deps.orm);
+    this.db = deps.sql;
   }
 
   /** Which tenant and authorization request a login step is for (login-scope.ts). */

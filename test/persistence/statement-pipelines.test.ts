@@ -1,0 +1,180 @@
+// The hot paths' plain statements run pipelined on a few connections of their own
+// (src/persistence/statement-pipelines.ts): answers must be exactly node-pg's, each statement
+// must still run and commit on its own, and a lost connection must fail only what it carried.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { ASYNC_COMMIT, ASYNC_COMMIT_COLUMN } from "../../src/persistence/async-commit.js";
+import { ConnectionLostError, type Statement } from "../../src/persistence/pipelined-connection.js";
+import { StatementPipelines } from "../../src/persistence/statement-pipelines.js";
+import { sql } from "../../src/persistence/sql-fragment.js";
+import { captureLogs } from "../support/log-capture.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+
+let database: TestDatabase;
+let reference: pg.Client;
+const opened: StatementPipelines[] = [];
+
+function pipelines(size: number, applicationName = "svault-test"): StatementPipelines {
+  const made = new StatementPipelines(
+    { connectionString: database.url, application_name: applicationName },
+    size,
+    captureLogs("warn").logger,
+  );
+  opened.push(made);
+  return made;
+}
+
+/** A statement as PlainSql makes one: a name per text. */
+let named = 0;
+function statement(fragment: ReturnType<typeof sql>, name = `test_statement_${++named}`): Statement {
+  return { name, text: fragment.numberedText, values: fragment.values };
+}
+
+before(async () => {
+  database = await createTestDatabase();
+  reference = new pg.Client({ connectionString: database.url });
+  await reference.connect();
+  await reference.query("create table note (id int primary key, text varchar not null, body jsonb)");
+});
+after(async () => {
+  await Promise.all(opened.map((p) => p.close()));
+  await reference.end();
+  await database.drop();
+});
+
+const backendPid = sql`select pg_backend_pid() as pid`;
+
+describe("pipelined statements", () => {
+  it("answer exactly as node-pg's Client.query does, for every kind of value and null", async () => {
+    const runner = pipelines(1);
+    const query = sql`select ${42}::int as int, ${"9007199254740993"}::bigint as big, ${"text ✓"}::text as text,
+      ${Buffer.from([0, 1, 254, 255])}::bytea as bytes, ${JSON.stringify({ a: [1, "b"] })}::jsonb as json,
+      ${new Date("2026-11-29T08:00:00.123Z")}::timestamptz as at, ${["x", "y,z"]}::text[] as list, ${true}::boolean as yes,
+      ${null}::text as nothing, '7c9e6679-7425-40de-944b-e07fc1f90ae7'::uuid as id, 1.5::numeric as decimal`;
+    const [rows, expected] = await Promise.all([runner.run(statement(query)), reference.query(query.numberedText, [...query.values])]);
+    assert.deepEqual(rows, expected.rows);
+    assert.ok(Buffer.isBuffer((rows[0] as { bytes: unknown }).bytes));
+    assert.deepEqual(await runner.run(statement(sql`select 1 as one where false`)), []);
+  });
+
+  it("asked for in one tick, run on one backend in order, each with its own answer", async () => {
+    const runner = pipelines(1);
+    const echo = statement(sql`select ${0}::int as n, pg_backend_pid() as pid`);
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, n) => runner.run({ ...echo, values: [n] })));
+    assert.deepEqual(
+      answers.map((rows) => (rows[0] as { n: number }).n),
+      Array.from({ length: 50 }, (_, n) => n),
+    );
+    assert.equal(new Set(answers.map((rows) => (rows[0] as { pid: number }).pid)).size, 1);
+  });
+
+  it("parse a statement once per connection, however often it runs", async () => {
+    const runner = pipelines(1);
+    const select = statement(sql`select ${1}::int as one`, "test_parsed_once");
+    await Promise.all([runner.run(select), runner.run(select), runner.run(select)]);
+    const prepared = statement(sql`select count(*)::int as count from pg_prepared_statements where name = ${"test_parsed_once"}`);
+    assert.deepEqual(await runner.run(prepared), [{ count: 1 }]);
+  });
+
+  it("each commit on their own: a failing statement fails alone, the ones around it are written", async () => {
+    const runner = pipelines(1);
+    const insert = statement(sql`insert into note (id, text) values (${0}, ${""}) returning id`);
+    const results = await Promise.allSettled([
+      runner.run({ ...insert, values: [1, "first"] }),
+      runner.run({ ...insert, values: [1, "same key"] }),
+      runner.run(statement(sql`select 1 / ${0}::int as never`)),
+      runner.run({ ...insert, values: [2, "after"] }),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["fulfilled", "rejected", "rejected", "fulfilled"],
+    );
+    assert.equal(((results[1] as PromiseRejectedResult).reason as { code: string }).code, "23505");
+    assert.equal(((results[2] as PromiseRejectedResult).reason as { code: string }).code, "22012");
+    const stored = await reference.query("select id, text from note order by id");
+    assert.deepEqual(stored.rows, [
+      { id: 1, text: "first" },
+      { id: 2, text: "after" },
+    ]);
+    await reference.query("delete from note");
+  });
+
+  it("keep a statement's transaction-local settings to that statement", async () => {
+    const runner = pipelines(1);
+    const [asyncCommit, after] = await Promise.all([
+      runner.run(statement(sql`with ${ASYNC_COMMIT} select ${ASYNC_COMMIT_COLUMN}`)),
+      runner.run(statement(sql`select current_setting('synchronous_commit') as synchronous_commit`)),
+    ]);
+    assert.deepEqual(asyncCommit, [{ synchronous_commit: "off" }]);
+    assert.deepEqual(after, [{ synchronous_commit: "on" }]);
+  });
+
+  it("refuse a statement that does not parse, again on its next use, and carry on with the others", async () => {
+    const runner = pipelines(1);
+    const broken = { name: "test_broken", text: "selec 1", values: [] };
+    const results = await Promise.allSettled([
+      runner.run(broken),
+      runner.run(statement(sql`select ${5}::int as five`)),
+      runner.run(broken),
+    ]);
+    assert.equal(((results[0] as PromiseRejectedResult).reason as { code: string }).code, "42601");
+    assert.deepEqual((results[1] as PromiseFulfilledResult<unknown[]>).value, [{ five: 5 }]);
+    assert.equal(results[2]?.status, "rejected");
+    await assert.rejects(runner.run(broken), { code: "42601" });
+  });
+
+  it("refuse a value node-pg cannot send before writing anything, and run the rest", async () => {
+    const runner = pipelines(1);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const insert = statement(sql`insert into note (id, text, body) values (${0}, ${""}, ${null}) returning id`);
+    const results = await Promise.allSettled([
+      runner.run({ ...insert, values: [3, "circular", circular] }),
+      runner.run({ ...insert, values: [4, "fine", { ok: true }] }),
+    ]);
+    assert.equal(results[0]?.status, "rejected");
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /circular/i);
+    assert.deepEqual((results[1] as PromiseFulfilledResult<unknown[]>).value, [{ id: 4 }]);
+    assert.deepEqual((await reference.query("select id, body from note order by id")).rows, [{ id: 4, body: { ok: true } }]);
+    await reference.query("delete from note");
+  });
+
+  it("after losing their connection, fail what it carried with a clear error and go on over a new one", async () => {
+    const runner = pipelines(1);
+    const [first] = (await runner.run(statement(backendPid))) as { pid: number }[];
+    const sleeping = runner.run(statement(sql`select pg_sleep(${10})`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await reference.query("select pg_terminate_backend($1)", [first?.pid]);
+    await assert.rejects(
+      sleeping,
+      (error: unknown) => error instanceof ConnectionLostError && /database connection was lost/.test(error.message),
+    );
+    const [second] = (await runner.run(statement(backendPid))) as { pid: number }[];
+    assert.ok(second && second.pid !== first?.pid, "a new backend answers");
+  });
+
+  it("spread a busy moment over every connection allowed, and no more", async () => {
+    const runner = pipelines(2);
+    await runner.run(statement(backendPid));
+    const pids = new Set<number>();
+    const slow = statement(sql`select pg_backend_pid() as pid, pg_sleep(${0.02})`);
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all(Array.from({ length: 8 }, () => runner.run(slow)));
+      for (const rows of answers) pids.add((rows[0] as { pid: number }).pid);
+    }
+    assert.equal(pids.size, 2);
+  });
+
+  it("once closed, end their connections and refuse further statements", async () => {
+    const runner = pipelines(2, "svault-test-closing");
+    await Promise.all([runner.run(statement(backendPid)), runner.run(statement(backendPid))]);
+    await runner.close();
+    await assert.rejects(runner.run(statement(backendPid)), /closed/);
+    const left = await reference.query(
+      "select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'svault-test-closing'",
+      [database.name],
+    );
+    assert.deepEqual(left.rows, [{ n: 0 }]);
+  });
+});
