@@ -3,9 +3,9 @@
 // in the environment (PORT and PUBLIC_URL — the issuers name the real address —, SVAULT_KEK,
 // SVAULT_BOOTSTRAP_API_KEY, TRUST_PROXY_HOPS). It adds bench-only routes that do no query:
 //
-//   GET /__bench/query-count       {"queries": n, "requests": n}: the database round trips since
-//                                  start (every statement sent on a node-pg connection — through
-//                                  MikroORM and knex or straight from src/persistence/plain-sql.ts
+//   GET /__bench/query-count       {"queries": n, "requests": n}: the database statements since
+//                                  start (every statement sent — through MikroORM and knex, or
+//                                  straight from src/persistence/plain-sql.ts, pipelined or not
 //                                  —, incl. BEGIN/COMMIT and the batched audit inserts) and the
 //                                  HTTP requests received (except /__bench/*)
 //   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,048 are
@@ -19,6 +19,7 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { loadConfig } from "../src/config/config.js";
 import { createLogger } from "../src/logging/logger.js";
+import { PipelinedConnection, type Statement } from "../src/persistence/pipelined-connection.js";
 import { startServer } from "../src/server.js";
 import { createServices } from "../src/services.js";
 
@@ -41,15 +42,24 @@ let queries = 0;
 let requests = 0;
 
 async function queryCounter(app: FastifyInstance): Promise<void> {
-  // Every statement, whichever layer sends it, ends in pg.Client#query (knex's connections are
-  // node-pg clients, as are the ones src/persistence/plain-sql.ts takes from the same pool).
+  const counted = (text: string) => {
+    recent[queries % KEPT] = text;
+    queries++;
+  };
+  // Every statement, whichever layer sends it, ends either in pg.Client#query (knex's connections
+  // are node-pg clients, as are the ones src/persistence/plain-sql.ts takes from the pool when
+  // DATABASE_PIPELINES=0) or in PipelinedConnection#run (plain-sql.ts's statements otherwise).
   const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [config] = args;
-    recent[queries % KEPT] = typeof config === "string" ? config : String((config as { text?: unknown } | null)?.text ?? "");
-    queries++;
+    counted(typeof config === "string" ? config : String((config as { text?: unknown } | null)?.text ?? ""));
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
+  const run = PipelinedConnection.prototype.run;
+  PipelinedConnection.prototype.run = function (this: PipelinedConnection, statement: Statement) {
+    counted(statement.text);
+    return run.call(this, statement);
+  };
   // Every HTTP/1.1 request the server receives, whichever route answers it.
   app.server.on("request", (req) => {
     if (!req.url?.startsWith("/__bench/")) requests++;

@@ -12,9 +12,11 @@
 //   jwks                GET /{tenant}/.well-known/jwks.json
 //   discovery           GET /{tenant}/.well-known/openid-configuration
 //
-// Database round trips are counted in the server (every node-pg query) and reported per request,
-// both under load (Δ statements / Δ requests, which includes the batched audit inserts and any
-// background work) and for one request on the idle server (the exact statements it sent).
+// Database statements are counted in the server (every node-pg query, every pipelined statement;
+// a round trip each, except that pipelined statements asked for in the same tick share one) and
+// reported per request, both under load (Δ statements / Δ requests, which includes the batched
+// audit inserts and any background work) and for one request on the idle server (the exact
+// statements it sent).
 // With taskset the server and the ceiling are pinned to CPU 0, the load generators and this
 // launcher to CPU 1, and so, during the HTTP scenarios, are the Postgres backends of the
 // benchmark's database (--postgres-cpu): the database is another service, which in production
@@ -413,8 +415,8 @@ function render(r: Report): string {
         `load generator ${fixed(res.loaderCpuPercent, 0)} %, everything else ${fixed(login.otherCpuPercent, 0)} %`,
     );
     out.push(
-      `- Database round trips: ${fixed(login.queriesPerRequest * 2, 2)} per login under load (${fixed(login.queriesPerRequest, 2)} per request; ` +
-        "includes the batched audit inserts)",
+      `- Database statements: ${fixed(login.queriesPerRequest * 2, 2)} per login under load (${fixed(login.queriesPerRequest, 2)} per request; ` +
+        "includes the batched audit inserts; pipelined unless DATABASE_PIPELINES=0, so that the statements of one tick share a round trip)",
     );
     out.push(`- Failures: ${res.errors + res.non2xx} (warm-up: ${res.warmupFailures})`);
     out.push("");
