@@ -22,6 +22,7 @@ export interface Database {
 }
 
 const APPLICATION_NAME = "svault";
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** An external Postgres (DATABASE_URL, parsed) or the embedded one. */
 type Target = { connection: DatabaseConnection; poolMax: number } | EmbeddedPostgres;
@@ -56,7 +57,7 @@ export function ormOptions(target: Target, logger: Logger): Options {
     // `connection` is merged into the settings knex hands to `new pg.Client()` unchanged (knex's
     // postgres dialect does not interpret `ssl`), so `ssl` is node-pg's own option: false or
     // `tls.connect` options; undefined leaves it to node-pg's default.
-    driverOptions: { connection: { application_name: APPLICATION_NAME, ssl }, acquireConnectionTimeout: 5_000 },
+    driverOptions: { connection: { application_name: APPLICATION_NAME, ssl }, acquireConnectionTimeout: CONNECT_TIMEOUT_MS },
     forceUtcTimezone: true,
     allowGlobalContext: false,
     logger: (message) => logger.debug({ orm: message }, "orm"),
@@ -91,6 +92,8 @@ function clientConfigOf(connection: DatabaseConnection): pg.ClientConfig {
     database: connection.database,
     ssl: connection.tls,
     application_name: APPLICATION_NAME,
+    // As the pool's acquireConnectionTimeout: fail fast when the database is gone.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   };
 }
 

@@ -174,6 +174,7 @@ export class PipelinedConnection {
     this.outbox = [];
     const { connection } = this;
     connection.stream.cork();
+    let written = 0;
     try {
       for (const waiting of batch) {
         const { name, text } = waiting.statement;
@@ -187,7 +188,13 @@ export class PipelinedConnection {
         connection.execute({ portal: "", rows: 0 });
         connection.sync();
         this.sent.push({ ...waiting, parsed, rows: new RowReader() });
+        written++;
       }
+    } catch (error) {
+      // Not expected (the values were mapped in run), but the stream may now hold half a
+      // statement: nothing more can be trusted on this connection.
+      this.outbox = [...batch.slice(written), ...this.outbox];
+      this.fail(error);
     } finally {
       connection.stream.uncork();
     }

@@ -1,7 +1,8 @@
-// The database side of a login: two statements per step, each a single round trip that reads or
-// writes everything the step needs at that point (a login's cost is dominated by per-statement
-// and per-request overhead, not by the work in Postgres — docs/performance.md). Every lookup is
-// by primary key or unique index, and every statement names its tenant.
+// The database side of a login: two statements per step, each reading or writing everything the
+// step needs at that point (a login's cost is dominated by per-statement and per-request
+// overhead, not by the work in Postgres — docs/performance.md; the statements of logins in
+// flight at the same moment share round trips, persistence/pipelined-connection.ts). Every
+// lookup is by primary key or unique index, and every statement names its tenant.
 //
 //   Get Challenge   1. the tenant's block_config, the throttle state of the guess, the user and
 //                      credential                                  → admit or refuse, OPAQUE KE2
