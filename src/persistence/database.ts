@@ -23,6 +23,8 @@ export interface Database {
 
 const APPLICATION_NAME = "svault";
 const CONNECT_TIMEOUT_MS = 5_000;
+/** The login's statements take milliseconds; ten seconds means something is wrong. */
+const PIPELINED_STATEMENT_TIMEOUT_MS = 10_000;
 
 /** An external Postgres (DATABASE_URL, parsed) or the embedded one. */
 type Target = { connection: DatabaseConnection; poolMax: number } | EmbeddedPostgres;
@@ -94,6 +96,8 @@ function clientConfigOf(connection: DatabaseConnection): pg.ClientConfig {
     application_name: APPLICATION_NAME,
     // As the pool's acquireConnectionTimeout: fail fast when the database is gone.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A statement waits for those before it on its connection: none may hold the line for long.
+    statement_timeout: PIPELINED_STATEMENT_TIMEOUT_MS,
   };
 }
 

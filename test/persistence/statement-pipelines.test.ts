@@ -15,9 +15,9 @@ let database: TestDatabase;
 let reference: pg.Client;
 const opened: StatementPipelines[] = [];
 
-function pipelines(size: number, applicationName = "svault-test"): StatementPipelines {
+function pipelines(size: number, applicationName = "svault-test", settings: pg.ClientConfig = {}): StatementPipelines {
   const made = new StatementPipelines(
-    { connectionString: database.url, application_name: applicationName },
+    { connectionString: database.url, application_name: applicationName, ...settings },
     size,
     captureLogs("warn").logger,
   );
@@ -152,6 +152,16 @@ describe("pipelined statements", () => {
     );
     const [second] = (await runner.run(statement(backendPid))) as { pid: number }[];
     assert.ok(second && second.pid !== first?.pid, "a new backend answers");
+  });
+
+  it("give up on a statement that outlives the statement timeout, and answer the ones behind it", async () => {
+    const runner = pipelines(1, "svault-test", { statement_timeout: 200 });
+    const [stuck, behind] = await Promise.allSettled([
+      runner.run(statement(sql`select pg_sleep(${5})`)),
+      runner.run(statement(sql`select ${"next"}::text as answer`)),
+    ]);
+    assert.equal(((stuck as PromiseRejectedResult).reason as { code: string }).code, "57014");
+    assert.deepEqual((behind as PromiseFulfilledResult<unknown[]>).value, [{ answer: "next" }]);
   });
 
   it("spread a busy moment over every connection allowed, and no more", async () => {
