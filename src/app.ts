@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: 1024 * 1024,
     // Path variables may be as long as their fields allow (a client_id of 128 characters, a
     // percent-encoded username of 128 characters); the router's default of 100 answered 414.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
