@@ -19,7 +19,8 @@ import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { loadConfig } from "../src/config/config.js";
 import { createLogger } from "../src/logging/logger.js";
-import { PipelinedConnection, type Statement } from "../src/persistence/pipelined-connection.js";
+import { PipelinedConnection } from "../src/persistence/pipelined-connection.js";
+import type { Statement } from "../src/persistence/plain-sql.js";
 import { startServer } from "../src/server.js";
 import { createServices } from "../src/services.js";
 

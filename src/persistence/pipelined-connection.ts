@@ -15,13 +15,7 @@
 // the extended query protocol on that connection and never calls `client.query`.
 import pg from "pg";
 import pgUtils from "pg/lib/utils.js";
-
-export interface Statement {
-  /** The prepared statement's name: one text per name, in the whole process. */
-  readonly name: string;
-  readonly text: string;
-  readonly values: readonly unknown[];
-}
+import type { Statement } from "./plain-sql.js";
 
 interface Waiting {
   readonly statement: Statement;

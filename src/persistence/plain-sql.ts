@@ -17,8 +17,14 @@
 // table's columns (no `select *`, `returning *`): a prepared statement's result shape must not
 // change under it when a migration adds a column.
 import type { MikroORM } from "@mikro-orm/postgresql";
-import type { Statement } from "./pipelined-connection.js";
 import type { SqlFragment } from "./sql-fragment.js";
+
+export interface Statement {
+  /** The prepared statement's name: one text per name, in the whole process. */
+  readonly name: string;
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
 
 export interface StatementRunner {
   run(statement: Statement): Promise<unknown[]>;

@@ -5,8 +5,8 @@
 // waits for a connection only when none is open.
 import type pg from "pg";
 import type { Logger } from "../logging/logger.js";
-import { PipelinedConnection, type Statement } from "./pipelined-connection.js";
-import type { StatementRunner } from "./plain-sql.js";
+import { PipelinedConnection } from "./pipelined-connection.js";
+import type { Statement, StatementRunner } from "./plain-sql.js";
 
 export class StatementPipelines implements StatementRunner {
   private readonly open: (PipelinedConnection | undefined)[];
