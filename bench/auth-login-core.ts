@@ -39,6 +39,10 @@ import { type CallerInfo, OpaqueLogin } from "../src/domain/login/opaque-login.j
 import { OpaqueSetups } from "../src/domain/login/opaque-setups.js";
 import { createLogger } from "../src/logging/logger.js";
 import { openDatabase } from "../src/persistence/database.js";
+import { AuthEventLog } from "../src/persistence/repositories/auth-event-log.js";
+import { LoginStore } from "../src/persistence/repositories/login-repository.js";
+import { TenantRepositories } from "../src/persistence/repositories/tenant-repositories.js";
+import { UnitOfWork } from "../src/persistence/unit-of-work.js";
 import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
 import { prepareCeiling } from "./opaque-ceiling.js";
 import { childOptions } from "./stats.js";
@@ -96,9 +100,13 @@ const config = loadConfig({
 const logger = createLogger(config.logLevel, process.stderr);
 const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
 const database = await openDatabase(config, logger);
-const events = new AuthEventRecorder(database.sql, logger);
+const events = new AuthEventRecorder(new AuthEventLog(database.sql), logger);
 const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
-const login = new OpaqueLogin({ orm: database.orm, sql: database.sql, keyring, setups: new OpaqueSetups(keyring), events, issuerOf });
+const setups = new OpaqueSetups(
+  keyring,
+  (tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId).credentials,
+);
+const login = new OpaqueLogin({ logins: new LoginStore(database.sql), keyring, setups, events, issuerOf });
 const issuer = issuerOf(options.tenantId);
 const ceiling = await prepareCeiling({ ...options, issuer });
 

@@ -12,6 +12,15 @@ declare module "autocannon" {
     expectBody?: string;
     timeout?: number;
     pipelining?: number;
+    /** Per-request hooks; `context` is one object per connection (bench/peer/load.ts: refresh chains). */
+    requests?: Array<{
+      method?: "GET" | "POST";
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown>;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+    }>;
   }
 
   export interface Result {

@@ -3,6 +3,7 @@
 // child processes they start.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import os from "node:os";
 
 export function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -114,4 +115,13 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited(child);
   clearTimeout(timer);
+}
+
+/** A port free on 127.0.0.1 now, for a child server to listen on. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -14,7 +14,7 @@ import pg from "pg";
 import { keyEncryptionKeyOf, keyringOf } from "../src/crypto/key-encryption-key.js";
 import { open } from "../src/crypto/secret-box.js";
 import { openRecord } from "../src/domain/login/credentials.js";
-import { normalizeUsername } from "../src/domain/users/identity-normalization.js";
+import { normalizeUsername } from "../src/sdk/identity-normalization.js";
 import { opaqueIdentifiers } from "../src/sdk/identity.js";
 import { BENCH_KEY_STRETCHING, type BenchUser } from "./auth-opaque-client.js";
 import type { LatencyRecorder } from "./stats.js";

@@ -5,7 +5,11 @@
 // reports p50/p99 per scenario, plus the EXPLAIN plans of the list queries and the machine's load
 // average around the measurements (other processes skew the latencies). Writes
 // bench/results/users.md and prints it. BENCH_USERS (default 1000000) and BENCH_USERS_REQUESTS
-// (default 1000 per scenario) override the sizes.
+// (default 1000 per scenario) override the sizes. BENCH_USERS_COMPARE_DIR=<another checkout> also
+// starts that checkout's server on the same database and sends each request to both, in turns
+// (which goes first flips every request), so that whatever else loads the machine falls on both
+// alike: the way to compare two versions on a busy machine, where runs one after the other
+// differ more than the versions do.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +21,7 @@ import { createBenchDatabase } from "./database.js";
 
 const USERS = Number(process.env.BENCH_USERS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_USERS_REQUESTS ?? 1000);
+const COMPARE_DIR = process.env.BENCH_USERS_COMPARE_DIR;
 const WARMUP = Math.max(50, Math.round(REQUESTS / 10));
 const TENANT = "bench";
 const projectDir = new URL("..", import.meta.url).pathname;
@@ -24,17 +29,16 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const database = await createBenchDatabase();
 const adminKey = issueApiKey().key;
-const port = 20000 + Math.floor(Math.random() * 20000);
-const base = `http://127.0.0.1:${port}`;
-let server: ChildProcess | undefined;
-// The server's DATA_DIR, removed at the end.
-const dataDir = mkdtempSync(join(os.tmpdir(), "svault-users-bench-"));
+const kek = randomBytes(32).toString("base64");
+const servers: ChildProcess[] = [];
+// The servers' DATA_DIRs, removed at the end.
+const dataDirs: string[] = [];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-async function waitForHealth(): Promise<void> {
+async function waitForHealth(base: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) return;
@@ -44,6 +48,34 @@ async function waitForHealth(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("the server did not come up");
+}
+
+/** Starts the server of the checkout in `dir` on the bench's database; answers its base URL. */
+async function startServer(dir: string): Promise<string> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const dataDir = mkdtempSync(join(os.tmpdir(), "svault-users-bench-"));
+  dataDirs.push(dataDir);
+  servers.push(
+    spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        GRPC_PORT: String(port + 1),
+        HOST: "127.0.0.1",
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        SVAULT_KEK: kek,
+        SVAULT_BOOTSTRAP_API_KEY: adminKey,
+        LOG_LEVEL: "warn",
+        SVAULT_ENV: "bench",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base);
+  return base;
 }
 
 interface Scenario {
@@ -75,39 +107,37 @@ const scenarios: Scenario[] = [
   { label: "Get User By Name", path: () => `/api/v1/tenants/${TENANT}/users/by-name/USER${pad(random(USERS))}` },
 ];
 
-async function measure(scenario: Scenario): Promise<{ p50: number; p99: number; max: number }> {
+interface Latencies {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** The scenario's latencies at each server: every request goes to all of them, in turns. */
+async function measure(scenario: Scenario, bases: readonly string[]): Promise<Latencies[]> {
   const headers = { "x-api-key": adminKey };
-  const times: number[] = [];
+  const times = bases.map((): number[] => []);
   for (let i = 0; i < WARMUP + REQUESTS; i++) {
-    const started = performance.now();
-    const res = await fetch(`${base}${scenario.path()}`, { headers });
-    const body = await res.text();
-    const elapsed = performance.now() - started;
-    if (res.status !== 200) throw new Error(`${scenario.label}: ${res.status} ${body}`);
-    if (i >= WARMUP) times.push(elapsed);
+    const path = scenario.path();
+    const order = bases.map((_, index) => index);
+    if (i % 2 === 1) order.reverse();
+    for (const index of order) {
+      const started = performance.now();
+      const res = await fetch(`${bases[index]}${path}`, { headers });
+      const body = await res.text();
+      const elapsed = performance.now() - started;
+      if (res.status !== 200) throw new Error(`${scenario.label}: ${res.status} ${body}`);
+      if (i >= WARMUP) times[index]?.push(elapsed);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] as number };
+  return times.map((sorted) => {
+    sorted.sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] as number };
+  });
 }
 
 try {
-  server = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: projectDir,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      GRPC_PORT: String(port + 1),
-      HOST: "127.0.0.1",
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      SVAULT_KEK: randomBytes(32).toString("base64"),
-      SVAULT_BOOTSTRAP_API_KEY: adminKey,
-      LOG_LEVEL: "warn",
-      SVAULT_ENV: "bench",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  await waitForHealth();
+  const base = await startServer(projectDir);
   const created = await fetch(`${base}/api/v1/tenants`, {
     method: "POST",
     headers: { "x-api-key": adminKey, "content-type": "application/json" },
@@ -167,16 +197,24 @@ try {
   await explain("count without filter (what the counter replaces)", "select count(*) from app_user where tenant_id = $1", [TENANT]);
   await client.end();
 
+  // The other checkout's server migrates nothing new: both run main's migrations on one database.
+  const bases = COMPARE_DIR ? [base, await startServer(COMPARE_DIR)] : [base];
   const loadBefore = os.loadavg();
-  const results: { label: string; p50: number; p99: number; max: number }[] = [];
+  const results: { label: string; latencies: Latencies[] }[] = [];
   for (const scenario of scenarios) {
     log(`measuring: ${scenario.label}`);
-    results.push({ label: scenario.label, ...(await measure(scenario)) });
+    results.push({ label: scenario.label, latencies: await measure(scenario, bases) });
   }
   const loadAfter = os.loadavg();
   const loads = (l: number[]) => l.map((n) => n.toFixed(2)).join(" / ");
 
   const ms = (n: number) => n.toFixed(2);
+  const columns = (l: Latencies | undefined) => (l ? `${ms(l.p50)} | ${ms(l.p99)} | ${ms(l.max)}` : "");
+  const comparison = COMPARE_DIR
+    ? `- Compared with the server of \`${COMPARE_DIR}\` (BENCH_USERS_COMPARE_DIR) on the same database: each request went to both
+  servers in turns, which one first flipping every request ("this" is ${projectDir})
+`
+    : "";
   const report = `# Users benchmark (\`npm run bench:users\`)
 
 - ${USERS.toLocaleString("en-US")} users in one tenant, seeded in ${seedSeconds.toFixed(1)} s (one \`insert … select from generate_series\`, then \`vacuum analyze\` and \`checkpoint\`)
@@ -185,10 +223,13 @@ try {
 - Machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, Node ${process.version}, ${database.serverVersion.split(" on ")[0]}
 - Date: ${new Date().toISOString()}
 - Load average (1 / 5 / 15 min) when the measurements started: ${loads(loadBefore)}; when they ended: ${loads(loadAfter)}
-
-| scenario | p50 ms | p99 ms | max ms |
-|---|---:|---:|---:|
-${results.map((r) => `| ${r.label} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} |`).join("\n")}
+${comparison}
+${
+  COMPARE_DIR
+    ? "| scenario | this p50 ms | this p99 ms | this max ms | compared p50 ms | compared p99 ms | compared max ms |\n|---|---:|---:|---:|---:|---:|---:|"
+    : "| scenario | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|"
+}
+${results.map((r) => `| ${r.label} | ${r.latencies.map(columns).join(" | ")} |`).join("\n")}
 
 Every list answer carries \`total_count\`. With a username or e-mail filter it is a \`count(*)\`
 over the matching rows, an index range scan; without a filter it is the tenant's row in
@@ -204,8 +245,8 @@ ${plans.join("\n\n")}
   writeFileSync(new URL("results/users.md", import.meta.url), report);
   process.stdout.write(report);
 } finally {
-  server?.kill("SIGTERM");
+  for (const server of servers) server.kill("SIGTERM");
   await new Promise((resolve) => setTimeout(resolve, 500));
   await database.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${TEST_PG_ADMIN_URL:-}" ] && command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
-    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sed -n 1p)" main start
     for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
   fi
 fi
@@ -15,4 +15,11 @@ node scripts/build-ui.mjs >/dev/null
 # The OpenAPI tests run buf, which needs the third-party protos (never committed).
 node scripts/proto-deps.mjs
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-exec node --import tsx --test --test-reporter=spec --test-concurrency=1 "${files[@]}"
+# Test files run side by side (each in its own process, with its own database, ports and
+# directories); TEST_CONCURRENCY of them at a time. 3 keeps a 2-core machine busy while files wait
+# on Postgres or Chromium, and stays within Postgres's default max_connections = 100: a test server
+# opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2 connections, a file at most two servers
+# (docs/operations.md, "Tests").
+# The timeout (per test) only ends one that hangs.
+exec node --import tsx --test --test-reporter=spec \
+  --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout="${TEST_TIMEOUT_MS:-600000}" "${files[@]}"

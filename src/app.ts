@@ -15,16 +15,26 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config/config.js";
 import type { Logger } from "./logging/logger.js";
-import { loggablePath } from "./logging/logger.js";
+import { TenantRepositories } from "./persistence/repositories/tenant-repositories.js";
+import { UnitOfWork } from "./persistence/unit-of-work.js";
+import { logRequest } from "./logging/request-log.js";
 import type { Database } from "./persistence/database.js";
+import { forgettingClientOrigins, oidcCorsPolicies } from "./api/oidc/oidc-cors.js";
+import { ClientOrigins, tenantRedirectUris } from "./domain/clients/client-origins.js";
+import { clientAddressOf } from "./rpc/client-address.js";
 import { requestContextValues } from "./rpc/context.js";
 import type { Authenticator } from "./domain/auth/authenticator.js";
 import { authorization } from "./rpc/interceptors/authorization.js";
 import { database as databaseInterceptor } from "./rpc/interceptors/database.js";
 import { errorBoundary } from "./rpc/interceptors/error-boundary.js";
 import { validation } from "./rpc/interceptors/validation.js";
+import { answeringRefusals, httpRequestKey, RefusedStreams } from "./rpc/refused-requests.js";
 import { connectRoutes, type ServiceRegistration } from "./rpc/registry.js";
+import { renderDetailError } from "./transcoding/error-renderers.js";
+import { answerNotFound, clientErrorHandler, fastifyErrorHandler, frameworkErrors } from "./transcoding/framework-errors.js";
 import { restGateway } from "./transcoding/rest-gateway.js";
+import type { ServiceMetrics } from "./operations/metrics.js";
+import { nameHttpSpan, rpcSpans } from "./operations/trace-spans.js";
 
 export interface AppDeps {
   readonly config: Config;
@@ -32,6 +42,8 @@ export interface AppDeps {
   readonly database: Database;
   readonly authenticator: Authenticator;
   readonly registrations: readonly ServiceRegistration[];
+  /** Counts every HTTP answer and RPC (GET /metrics). */
+  readonly metrics: ServiceMetrics;
   /** Extra HTTP routes (pages, documents) registered beside the RPC surfaces. */
   readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -47,6 +59,37 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The largest request any surface reads: a REST body, a Connect or gRPC message (after
+ * decompression). The largest legitimate request, a Batch Create User of 1000 users, is a few
+ * hundred kilobytes. A larger one is refused before it is buffered: REST 413, Connect, gRPC-Web and
+ * gRPC `resource_exhausted`; when it declares its size (Content-Length, or the length prefix of a
+ * gRPC message) without reading it at all.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/**
+ * HTTP/2 limits of the gRPC listener. Every stream may hold up to MAX_REQUEST_BYTES while its
+ * message arrives, so streams per connection are bounded (Node's default is 2³² − 1); headers are
+ * bounded as on the HTTP/1.1 listener (Node's default there is 16 KiB).
+ */
+const HTTP2_OPTIONS = {
+  settings: { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 },
+  maxSessionMemory: 10,
+} satisfies http2.ServerOptions;
+
+/**
+ * Headers of every answer on both listeners: browsers must not guess a type other than the one
+ * declared (an API answer rendered as HTML), and under an https PUBLIC_URL must keep to https for
+ * a year (not under http, where the header would be ignored and only confuse a development setup).
+ */
+export function securityHeaders(publicUrl: string): Readonly<Record<string, string>> {
+  return {
+    "x-content-type-options": "nosniff",
+    ...(publicUrl.startsWith("https:") ? { "strict-transport-security": "max-age=31536000" } : {}),
+  };
+}
+
 function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
 }
@@ -58,13 +101,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   setMaxListeners(0, shutdown.signal);
   // Outermost first: every failure passes the error boundary; authorization runs before
   // validation so that an unauthenticated caller learns nothing about the request's shape.
+  const clientOrigins = new ClientOrigins(
+    tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId)),
+  );
+  // Metrics outermost: they see each call's final code, after the error boundary's translation.
   const interceptors: Interceptor[] = [
+    deps.metrics.interceptor,
+    ...(config.tracing ? [rpcSpans] : []),
     errorBoundary(logger),
     databaseInterceptor(database.orm),
-    authorization(deps.authenticator),
+    authorization(deps.authenticator, registrations),
     validation,
+    forgettingClientOrigins(clientOrigins),
   ];
-  const routes = connectRoutes(registrations);
+  const routes = answeringRefusals(connectRoutes(registrations));
+  const everyAnswer = securityHeaders(config.publicUrl);
 
   const app = fastify({
     loggerInstance: logger,
@@ -73,49 +124,68 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Fastify's own request logs include the query string, which may carry codes and tokens:
     // the onResponse hook below logs the path only.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: MAX_REQUEST_BYTES,
     // Path variables may be as long as their fields allow (a client_id of 128 characters, a
     // percent-encoded username of 128 characters); the router's default of 100 answered 414.
     routerOptions: { maxParamLength: 2048 },
+    // Fastify's own refusals in the API's error shape (framework-errors.ts).
+    frameworkErrors: frameworkErrors(everyAnswer),
+    clientErrorHandler: clientErrorHandler(everyAnswer),
   });
   app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id);
+    reply.header("x-request-id", request.id).headers(everyAnswer);
   });
+  if (config.tracing) app.addHook("onRequest", nameHttpSpan);
+  app.setNotFoundHandler(answerNotFound);
+  // Routes outside the REST gateway (pages, documents) and hooks; the gateway has its own.
+  app.setErrorHandler(fastifyErrorHandler(() => renderDetailError));
   app.addHook("onResponse", async (request, reply) => {
-    request.log.info(
-      { method: request.method, path: loggablePath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      "request",
-    );
+    deps.metrics.observeHttp(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
   });
+  app.addHook("onResponse", logRequest);
 
   await app.register(fastifyConnectPlugin, {
     routes,
     interceptors,
+    readMaxBytes: MAX_REQUEST_BYTES,
     shutdownSignal: shutdown.signal,
-    contextValues: (request) => requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }),
+    contextValues: (request) =>
+      requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }).set(httpRequestKey, request.raw),
   });
-  await app.register(restGateway, { registrations, interceptors, shutdownSignal: shutdown.signal });
+  await app.register(restGateway, {
+    registrations,
+    interceptors,
+    shutdownSignal: shutdown.signal,
+    corsPolicyOf: oidcCorsPolicies(clientOrigins),
+  });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
 
   const grpcHandler = connectNodeAdapter({
     routes,
     interceptors,
+    readMaxBytes: MAX_REQUEST_BYTES,
     shutdownSignal: shutdown.signal,
     contextValues: (request) => {
       const requestId = requestIdOf(request.headers["x-request-id"]);
       return requestContextValues({
         requestId,
-        clientAddress: request.socket.remoteAddress ?? "",
+        clientAddress: clientAddressOf(request.socket.remoteAddress ?? "", request.headers["x-forwarded-for"], config.trustProxyHops),
         logger: logger.child({ reqId: requestId }),
-      });
+      }).set(httpRequestKey, request);
     },
   });
+  const refusedStreams = new RefusedStreams();
+  const answerGrpc = (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => {
+    for (const [name, value] of Object.entries(everyAnswer)) response.setHeader(name, value);
+    refusedStreams.watch(request);
+    grpcHandler(request, response);
+  };
   const grpc = config.grpcTls
     ? http2.createSecureServer(
-        { cert: readFileSync(config.grpcTls.certFile), key: readFileSync(config.grpcTls.keyFile), allowHTTP1: true },
-        grpcHandler,
+        { ...HTTP2_OPTIONS, cert: readFileSync(config.grpcTls.certFile), key: readFileSync(config.grpcTls.keyFile), allowHTTP1: true },
+        answerGrpc,
       )
-    : http2.createServer(grpcHandler);
+    : http2.createServer(HTTP2_OPTIONS, answerGrpc);
   const sessions = new Set<http2.ServerHttp2Session>();
   grpc.on("session", (session) => {
     sessions.add(session);
@@ -140,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       // GOAWAY lets each HTTP/2 client finish its streams and stop opening new ones.
       const grpcClosed = grpc.listening ? new Promise<void>((resolve) => grpc.close(() => resolve())) : Promise.resolve();
       for (const session of sessions) session.close();
+      refusedStreams.close();
       await Promise.all([app.close(), grpcClosed]);
       shutdown.abort();
     },

@@ -1,7 +1,6 @@
 // Process entry point: configuration, start, and graceful shutdown on SIGTERM/SIGINT.
 import { ConfigError, loadConfig, type Config } from "./config/config.js";
 import { createLogger } from "./logging/logger.js";
-import { startServer } from "./server.js";
 
 let config: Config;
 try {
@@ -14,7 +13,15 @@ try {
   throw error;
 }
 
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, config.logFormat);
+// Tracing first, when it is on: its instrumentations patch modules as the server's load them.
+const tracing = config.tracing ? (await import("./operations/tracing.js")).startTracing(config.version, logger) : undefined;
+// The service's modules take seconds to load (several on a busy machine, before anything else is
+// logged): say so at once, then how long it took (docs/operations.md, "Start-up").
+logger.info({ version: config.version, database: config.databaseUrl ? "postgres" : "embedded" }, "starting: loading the service");
+const loading = performance.now();
+const { startServer } = await import("./server.js");
+logger.info({ ms: Math.round(performance.now() - loading) }, "service loaded");
 const server = await startServer(config, logger).catch((error: unknown) => {
   logger.fatal({ err: error }, "failed to start");
   process.exit(1);
@@ -25,13 +32,15 @@ async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down: finishing in-flight requests");
+  // The drain (readiness failing while the listeners still serve) comes before the grace period.
   const deadline = setTimeout(() => {
     logger.error({ graceMs: config.shutdownGraceMs }, "shutdown grace period exceeded; exiting");
     process.exit(1);
-  }, config.shutdownGraceMs);
+  }, config.shutdownDrainMs + config.shutdownGraceMs);
   deadline.unref();
   try {
     await server.close();
+    await tracing?.shutdown();
     logger.info("stopped");
     process.exit(0);
   } catch (error) {

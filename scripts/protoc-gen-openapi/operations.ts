@@ -27,7 +27,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
   const { summary, description } = docOf(method);
   const { path, segmentPatterns } = openApiPath(binding.template);
   const style = annotations.errorStyle(method.parent);
-  // As the REST gateway decides (src/transcoding/response-encoder.ts, unsetOptionalOf).
+  // As the REST gateway decides (src/transcoding/response-encoder.ts, answerFormatOf).
   const unset: UnsetOptional = style === "detail" ? "null" : "omit";
   const parameters = [
     ...pathParameters(binding, catalog, segmentPatterns, unset),
@@ -44,7 +44,7 @@ export function operationOf(binding: HttpBinding, operationId: string, catalog: 
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      [String(success.status)]: successResponse(binding, success, catalog, unset),
+      [String(success.status)]: successResponse(binding, success, catalog, unset, style),
       ...errorResponses(style),
     },
   };
@@ -86,8 +86,14 @@ const SET_COOKIE: Header = {
   schema: { type: "string" },
 };
 
-function successResponse(binding: HttpBinding, success: SuccessAnswer, catalog: SchemaCatalog, unset: UnsetOptional): Response {
-  const { description, content } = successBody(binding, success, catalog, unset);
+function successResponse(
+  binding: HttpBinding,
+  success: SuccessAnswer,
+  catalog: SchemaCatalog,
+  unset: UnsetOptional,
+  style: ErrorStyle,
+): Response {
+  const { description, content } = successBody(binding, success, catalog, unset, style);
   const headers: Record<string, Header> = {
     ...(success.redirect ? { Location: LOCATION } : {}),
     ...(success.setsCookie ? { "Set-Cookie": SET_COOKIE } : {}),
@@ -100,6 +106,7 @@ function successBody(
   { status, nullBody, redirect }: SuccessAnswer,
   catalog: SchemaCatalog,
   unset: UnsetOptional,
+  style: ErrorStyle,
 ): Pick<Response, "description" | "content"> {
   const output: DescMessage = binding.method.output;
   const reason = STATUS_CODES[status] ?? "Success";
@@ -110,5 +117,6 @@ function successBody(
   if (nullBody) return { description, content: { "application/json": { schema: { type: "null" } } } };
   if (output.typeName === HTTP_BODY) return { description: `${reason}: a body in the media type the method sets.`, content: { "*/*": {} } };
   const schema = binding.responseBody ? catalog.value(binding.responseBody, unset) : catalog.message(output, unset);
-  return { description, content: { "application/json": { schema } } };
+  // As the REST gateway answers (src/transcoding/response-encoder.ts, answerFormatOf).
+  return { description, content: { [style === "scim" ? "application/scim+json" : "application/json"]: { schema } } };
 }

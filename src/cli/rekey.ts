@@ -7,53 +7,27 @@ import { loadKeyring } from "../crypto/key-encryption-key.js";
 import { needsReseal, reseal } from "../crypto/secret-box.js";
 import { createLogger } from "../logging/logger.js";
 import { migrate, openDatabase } from "../persistence/database.js";
-
-/** A table of sealed values: its key columns and how each value's associated data is formed. */
-interface SealedColumn {
-  readonly table: string;
-  readonly column: string;
-  readonly keys: readonly string[];
-  readonly aad: (row: Record<string, string>) => string;
-}
-
-const SEALED: readonly SealedColumn[] = [
-  { table: "tenant_key", column: "private_key_sealed", keys: ["id"], aad: (row) => `tenant-key:${row.id}` },
-  { table: "opaque_setup", column: "setup_sealed", keys: ["tenant_id"], aad: (row) => `opaque-setup:${row.tenant_id}` },
-  {
-    table: "user_credential",
-    column: "record_sealed",
-    keys: ["user_id", "tenant_id"],
-    aad: (row) => `opaque-record:${row.tenant_id}:${row.user_id}`,
-  },
-];
+import { SEALED_TABLES, sealedValues } from "../persistence/sealed-values.js";
+import { UnitOfWork } from "../persistence/unit-of-work.js";
 
 const config = loadConfig();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, config.logFormat);
 const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
 const database = await openDatabase(config, logger);
 try {
   await migrate(database.orm, logger);
-  const connection = database.orm.em.getConnection();
+  const uow = new UnitOfWork(database.orm.em.fork());
   const counts: Record<string, { resealed: number; total: number }> = {};
   // Deliberately across tenants: every sealed value of the installation.
-  for (const sealed of SEALED) {
-    const rows = (await connection.execute(`select ${[...sealed.keys, sealed.column].join(", ")} from ${sealed.table}`)) as Record<
-      string,
-      string & Buffer
-    >[];
+  for (const table of SEALED_TABLES) {
+    const values = await sealedValues(uow, table);
     let resealed = 0;
-    for (const row of rows) {
-      const value = row[sealed.column] as Buffer;
-      if (!needsReseal(keyring, value)) continue;
-      const where = sealed.keys.map((key) => `${key} = ?`).join(" and ");
-      await connection.execute(
-        `update ${sealed.table} set ${sealed.column} = ? where ${where}`,
-        [reseal(keyring, value, sealed.aad(row)), ...sealed.keys.map((key) => row[key])],
-        "run",
-      );
+    for (const sealed of values) {
+      if (!needsReseal(keyring, sealed.value)) continue;
+      await sealed.replace(reseal(keyring, sealed.value, sealed.aad));
       resealed++;
     }
-    counts[sealed.table] = { resealed, total: rows.length };
+    counts[table] = { resealed, total: values.length };
   }
   const resealed = Object.values(counts).reduce((sum, c) => sum + c.resealed, 0);
   logger.info({ resealed, tables: counts, kekId: keyring.current.id }, "re-sealed secrets under the current KEK");

@@ -5,6 +5,28 @@ import { resolve } from "node:path";
 import { type DatabaseConnection, DatabaseUrlError, parseDatabaseUrl } from "../persistence/database-url.js";
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+/** JSON lines (for log collectors), or pretty-printed for a person at a terminal (pino-pretty, a dev dependency). */
+export type LogFormat = "json" | "pretty";
+
+/** At most `limit` events per window of `windowSeconds`. */
+export interface RateWindow {
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/** The rate limits outside the login (domain/ratelimit/, docs/operations.md); undefined: off. */
+export interface RateLimitSettings {
+  /** Failed authentications of one OAuth client (token, revocation). */
+  readonly clientFailures: RateWindow | undefined;
+  /** Failed authentications with one API key id. */
+  readonly keyFailures: RateWindow | undefined;
+  /** Failed authentications (client, API key, access token) from one client address. */
+  readonly addressFailures: RateWindow | undefined;
+  /** Registration challenges (registration, reset, change of the secret) from one client address. */
+  readonly registrationChallenges: RateWindow | undefined;
+  /** Reset-password requests (each may send a mail) from one client address. */
+  readonly resetRequests: RateWindow | undefined;
+}
 
 export interface Config {
   /** HTTP/1.1 listener: REST, Connect, gRPC-Web, UI. */
@@ -14,6 +36,8 @@ export interface Config {
   readonly host: string;
   /** Externally visible base URL, without a trailing slash. */
   readonly publicUrl: string;
+  /** The WebAuthn relying party id of passkeys (docs/passkeys.md): PUBLIC_URL's host unless WEBAUTHN_RP_ID names a parent domain of it. */
+  readonly webauthnRpId: string;
   /** Postgres URL; undefined means the embedded database under dataDir. */
   readonly databaseUrl: string | undefined;
   /** DATABASE_URL parsed (host or socket directory, port, credentials, TLS); undefined like databaseUrl. */
@@ -21,6 +45,10 @@ export interface Config {
   readonly databasePoolMax: number;
   /** Pipelined connections for the hot paths' plain statements (persistence/statement-pipelines.ts); 0: the pool. */
   readonly databasePipelines: number;
+  /** How long to wait for a new connection to DATABASE_URL, or for a free one of the pool. */
+  readonly databaseConnectTimeoutMs: number;
+  /** The longest a statement may run on DATABASE_URL (Postgres's statement_timeout); its answer is waited for 1 s longer. */
+  readonly databaseStatementTimeoutMs: number;
   readonly dataDir: string;
   /** Base64 of 32 bytes; undefined means a development key kept in dataDir. */
   readonly kek: string | undefined;
@@ -34,17 +62,29 @@ export interface Config {
   readonly keyPublishLeadSeconds: number;
   /** Key rotation: how long a replaced key stays published after its successor signs. */
   readonly keyGraceSeconds: number;
+  /** How long a rotated refresh token may be presented again while its successor is unused (docs/oidc.md). */
+  readonly refreshTokenReuseGraceSeconds: number;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
   readonly env: string;
   readonly version: string;
   readonly grpcTls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly shutdownGraceMs: number;
+  /** On SIGTERM: how long readiness fails while the listeners still serve, before they close. */
+  readonly shutdownDrainMs: number;
+  /** A listener of its own for GET /metrics (undefined: /metrics on PORT, with metricsToken). */
+  readonly metricsPort: number | undefined;
+  /** The bearer token GET /metrics on PORT requires; undefined there: /metrics answers 404. */
+  readonly metricsToken: string | undefined;
+  /** OpenTelemetry traces are exported (OTEL_EXPORTER_OTLP_ENDPOINT or …_TRACES_ENDPOINT set). */
+  readonly tracing: boolean;
   /** Trust X-Forwarded-For from this many proxy hops (0: use the socket address). */
   readonly trustProxyHops: number;
   /** `smtp://` or `smtps://` URL (may carry credentials); undefined means e-mails are logged, not sent. */
   readonly smtpUrl: string | undefined;
   /** The From header of every e-mail, `Name <address>` or a bare address. */
   readonly smtpFrom: string;
+  readonly rateLimits: RateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +97,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const LOG_FORMATS: readonly LogFormat[] = ["json", "pretty"];
 
 /** Reads one variable at a time and collects every problem instead of stopping at the first. */
 class EnvReader {
@@ -112,6 +153,19 @@ class EnvReader {
     }
   }
 
+  /** `<limit>/<seconds>` (e.g. `20/60`; each at most 9 digits), or `off`. */
+  rateWindow(name: string, fallback: RateWindow): RateWindow | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (raw === "off") return undefined;
+    const match = /^([1-9]\d{0,8})\/([1-9]\d{0,8})$/.exec(raw);
+    if (!match) {
+      this.problems.push(`${name} must be <limit>/<seconds> (e.g. 20/60) or off, got "${raw}"`);
+      return fallback;
+    }
+    return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;
@@ -128,7 +182,11 @@ function packageVersion(): string {
   return pkg.version;
 }
 
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * `stdoutIsTty`: whether the logs go to a terminal, where they are pretty-printed unless
+ * LOG_FORMAT says otherwise (a container's, a service manager's or a pipe's get JSON).
+ */
+export function loadConfig(env: Env = process.env, stdoutIsTty = process.stdout.isTTY === true): Config {
   const read = new EnvReader(env);
   const port = read.port("PORT", 8080);
   const grpcPort = read.port("GRPC_PORT", 8081);
@@ -175,15 +233,31 @@ export function loadConfig(env: Env = process.env): Config {
   if (/[\r\n]/.test(smtpFrom) || !/^(?:[^<>]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(smtpFrom)) {
     read.problems.push(`SMTP_FROM must be an e-mail address, optionally with a name ("Name <address>"), got ${JSON.stringify(smtpFrom)}`);
   }
+  const publicHost = new URL(publicUrl).hostname;
+  const webauthnRpId = (read.string("WEBAUTHN_RP_ID") ?? publicHost).toLowerCase();
+  if (publicHost !== webauthnRpId && !publicHost.endsWith(`.${webauthnRpId}`)) {
+    read.problems.push(
+      `WEBAUTHN_RP_ID must be PUBLIC_URL's host (${publicHost}) or a parent domain of it, got ${JSON.stringify(webauthnRpId)}`,
+    );
+  }
+  const metricsPort = read.string("METRICS_PORT") === undefined ? undefined : read.port("METRICS_PORT", 0);
+  const metricsToken = read.string("METRICS_TOKEN");
+  if (metricsToken !== undefined && metricsToken.length < 16)
+    read.problems.push("METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 16`)");
+  const refreshTokenReuseGraceSeconds = read.nonNegativeInt("REFRESH_TOKEN_REUSE_GRACE_SECONDS", 60);
+  if (refreshTokenReuseGraceSeconds > 300) read.problems.push("REFRESH_TOKEN_REUSE_GRACE_SECONDS must be at most 300 (five minutes)");
   const config: Config = {
     port,
     grpcPort,
     host,
     publicUrl,
+    webauthnRpId,
     databaseUrl,
     databaseConnection,
     databasePoolMax: read.positiveInt("DATABASE_POOL_MAX", 10),
     databasePipelines: read.nonNegativeInt("DATABASE_PIPELINES", 2),
+    databaseConnectTimeoutMs: read.positiveInt("DATABASE_CONNECT_TIMEOUT_MS", 5_000),
+    databaseStatementTimeoutMs: read.positiveInt("DATABASE_STATEMENT_TIMEOUT_MS", 10_000),
     dataDir: resolve(read.string("DATA_DIR", "./data") as string),
     kek,
     previousKeks,
@@ -191,14 +265,27 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapApiKey,
     keyPublishLeadSeconds: read.nonNegativeInt("KEY_PUBLISH_LEAD_SECONDS", 86_400),
     keyGraceSeconds: read.nonNegativeInt("KEY_GRACE_SECONDS", 7 * 86_400),
+    refreshTokenReuseGraceSeconds,
     logLevel: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info"),
+    logFormat: read.oneOf("LOG_FORMAT", LOG_FORMATS, stdoutIsTty ? "pretty" : "json"),
     env: read.string("SVAULT_ENV", "development") as string,
     version: packageVersion(),
     grpcTls: certFile && keyFile ? { certFile, keyFile } : undefined,
     shutdownGraceMs: read.positiveInt("SHUTDOWN_GRACE_MS", 10_000),
+    shutdownDrainMs: read.nonNegativeInt("SHUTDOWN_DRAIN_MS", 0),
+    metricsPort,
+    metricsToken,
+    tracing: read.string("OTEL_EXPORTER_OTLP_ENDPOINT") !== undefined || read.string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") !== undefined,
     trustProxyHops: read.nonNegativeInt("TRUST_PROXY_HOPS", 0),
     smtpUrl,
     smtpFrom,
+    rateLimits: {
+      clientFailures: read.rateWindow("RATE_LIMIT_CLIENT_FAILURES", { limit: 20, windowSeconds: 60 }),
+      keyFailures: read.rateWindow("RATE_LIMIT_KEY_FAILURES", { limit: 20, windowSeconds: 60 }),
+      addressFailures: read.rateWindow("RATE_LIMIT_ADDRESS_FAILURES", { limit: 50, windowSeconds: 60 }),
+      registrationChallenges: read.rateWindow("RATE_LIMIT_REGISTRATION_CHALLENGES", { limit: 20, windowSeconds: 60 }),
+      resetRequests: read.rateWindow("RATE_LIMIT_RESET_REQUESTS", { limit: 10, windowSeconds: 300 }),
+    },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return Object.freeze(config);

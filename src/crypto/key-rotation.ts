@@ -15,9 +15,10 @@
 //  3. Stay published after use: a superseded key is retired no earlier than
 //     successor.activateAt + grace. It may have signed until successor.activateAt, so graceMs must
 //     cover the longest lifetime of anything it signed (ID tokens, access tokens, logout tokens)
-//     plus verifiers' clock skew.
+//     plus verifiers' clock skew. Its successor is the key that actually replaces it: when a
+//     rotation withdraws a pending key (4), the signer's retirement moves with the new successor.
 //  4. A key that never became active signed nothing: a rotation that supersedes a still-pending
-//     key withdraws it at once.
+//     key withdraws it at once. So at most one key per algorithm ever waits to activate.
 //  5. Nothing is ever used outside its published window: signingKey() only returns keys that
 //     publishedKeys() also returns at the same instant.
 //
@@ -75,9 +76,11 @@ export function publishedKeys<K extends KeySchedule>(keys: readonly K[], now: Da
 }
 
 /**
- * Plans the rotation of `alg` at `now`: a new key published now and activated after publishLeadMs;
- * every unretired key of `alg` that is active by now is retired graceMs after the new key activates
- * (an earlier retireAt already set is kept), and keys of `alg` not yet active are withdrawn now.
+ * Plans the rotation of `alg` at `now`: a new key published now and activated after publishLeadMs.
+ * The key that signs now retires graceMs after the new key activates (it signs until then, even
+ * when an earlier rotation had set another retirement for it); keys of `alg` not yet active are
+ * withdrawn now; other unretired active keys (already superseded) retire graceMs after the new key
+ * activates at the latest (an earlier retireAt already set is kept).
  */
 export function planRotation(existing: readonly KeySchedule[], alg: string, now: Date, timing: RotationTiming): RotationPlan {
   for (const [name, value] of Object.entries(timing)) {
@@ -86,13 +89,32 @@ export function planRotation(existing: readonly KeySchedule[], alg: string, now:
   const at = ms(now);
   const activateAt = at + timing.publishLeadMs;
   const retireActive = activateAt + timing.graceMs;
+  const signer = signingKey(existing, alg, now);
   const retirements: { kid: string; retireAt: Date }[] = [];
   for (const key of existing) {
     if (key.alg !== alg) continue;
     const current = key.retireAt == null ? Number.POSITIVE_INFINITY : ms(key.retireAt);
     if (current <= at) continue; // already gone
+    if (key === signer) {
+      if (current !== retireActive) retirements.push({ kid: key.kid, retireAt: new Date(retireActive) });
+      continue;
+    }
     const wanted = ms(key.activateAt) <= at ? retireActive : at;
     if (wanted < current) retirements.push({ kid: key.kid, retireAt: new Date(wanted) });
   }
   return { newKey: { alg, publishAt: new Date(at), activateAt: new Date(activateAt) }, retirements };
+}
+
+/**
+ * `scheduled`: published, not signing yet; `active`: the signing key of its algorithm;
+ * `retiring`: superseded, still published for what it signed; `retired`: no longer published.
+ */
+export type KeyState = "scheduled" | "active" | "retiring" | "retired";
+
+/** Where `key` stands at `now` among `keys` (the tenant's keys; those of its algorithm suffice). */
+export function keyState(keys: readonly KeySchedule[], key: KeySchedule, now: Date): KeyState {
+  const at = ms(now);
+  if (key.retireAt != null && ms(key.retireAt) <= at) return "retired";
+  if (ms(key.activateAt) > at || ms(key.publishAt) > at) return "scheduled";
+  return signingKey(keys, key.alg, now)?.kid === key.kid ? "active" : "retiring";
 }

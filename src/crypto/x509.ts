@@ -35,12 +35,16 @@ export interface SelfSignedRsaCertificateOptions {
   readonly validityDays?: number;
 }
 
+type X509Crypto = NonNullable<Parameters<typeof SubjectKeyIdentifierExtension.create>[2]>;
+
 /** A self-signed certificate (SHA-256 with RSA) for an RSA key pair, as DER. */
 export async function createSelfSignedRsaCertificate(options: SelfSignedRsaCertificateOptions): Promise<Buffer> {
   const validityDays = options.validityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
   if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError("certificate validity must be a positive number of days");
   const now = options.now ?? new Date();
-  const crypto = webcrypto as unknown as Crypto;
+  // Node's WebCrypto, as the type @peculiar/x509 declares for it (the DOM's Crypto, which the
+  // server's tsconfig does not include).
+  const crypto = webcrypto as unknown as X509Crypto;
   // WebCrypto wants ArrayBuffer-backed views; the copy of the private key is wiped once imported.
   const pkcs8 = new Uint8Array(options.privateKeyPkcs8);
   const [privateKey, publicKey] = await Promise.all([

@@ -1,6 +1,7 @@
 // `GET /openapi.json` and `GET /docs`, a self-contained reference page that renders it. The page
 // is a static HTML file, one script and one style sheet, all served from here, so it works
 // offline and under a strict Content-Security-Policy: nothing inline, nothing from another host.
+import { STATIC_ASSET_ROUTE } from "../logging/request-log.js";
 import type { FastifyInstance } from "fastify";
 import type { Config } from "../config/config.js";
 import { openApiAsset } from "./openapi-document.js";
@@ -27,7 +28,8 @@ export function docsRoutes(config: Config): (app: FastifyInstance) => Promise<vo
 
     for (const { route, file, contentType } of PAGE_FILES) {
       const asset = await readAsset(new URL(file, ASSETS), contentType);
-      app.get(route, (request, reply) => sendAsset(request, reply, asset, PAGE_HEADERS));
+      // The page's own scripts and styles are assets; the page is a request that matters.
+      app.get(route, route === "/docs" ? {} : STATIC_ASSET_ROUTE, (request, reply) => sendAsset(request, reply, asset, PAGE_HEADERS));
     }
   };
 }

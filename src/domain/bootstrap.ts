@@ -3,18 +3,16 @@
 // SVAULT_BOOTSTRAP_API_KEY, or is generated and printed once on stdout — not through the logger,
 // which must never carry secrets.
 import { randomUUID } from "node:crypto";
-import type { MikroORM } from "@mikro-orm/postgresql";
-import type { Logger } from "../logging/logger.js";
-import { ApiKeyEntity } from "../persistence/entities/api-key.js";
-import { TenantEntity } from "../persistence/entities/tenant.js";
-import { UserEntity } from "../persistence/entities/user.js";
-import { scopeToTenant } from "../persistence/tenant-scope.js";
 import { hashSecret } from "../crypto/secret-hash.js";
+import type { Logger } from "../logging/logger.js";
+import { TenantRepositories } from "../persistence/repositories/tenant-repositories.js";
+import { TenantDirectory } from "../persistence/repositories/tenant-row-repository.js";
+import type { UnitOfWork } from "../persistence/unit-of-work.js";
 import { issueApiKey, parseApiKey } from "./auth/api-key-secret.js";
 import { SCOPES } from "./auth/permissions.js";
 import type { TenantKeyStore } from "./tenants/tenant-key-store.js";
 import { createTenant } from "./tenants/tenant-admin.js";
-import { normalizeUsername } from "./users/identity-normalization.js";
+import { normalizeUsername } from "../sdk/identity-normalization.js";
 
 export interface BootstrapOptions {
   readonly defaultTenant: string;
@@ -28,37 +26,28 @@ export interface BootstrapOptions {
 export const BOOTSTRAP_ADMIN = "admin";
 
 /** Returns true when it initialised the database, false when there was nothing to do. */
-export async function bootstrap(orm: MikroORM, options: BootstrapOptions): Promise<boolean> {
-  const em = orm.em.fork();
-  if ((await em.count(TenantEntity, {})) > 0) return false;
+export async function bootstrap(uow: UnitOfWork, options: BootstrapOptions): Promise<boolean> {
+  if (!(await new TenantDirectory(uow).isEmpty())) return false;
   const { defaultTenant } = options;
   const given = options.bootstrapApiKey ? parseApiKey(options.bootstrapApiKey) : undefined;
   const issued = given ? { id: given.id, key: options.bootstrapApiKey as string, secretHash: hashSecret(given.secret) } : issueApiKey();
   // One transaction: a crash half-way must not leave a tenant without its administrator.
-  await em.transactional(async (tx) => {
+  await uow.transactional(async (tx) => {
     await createTenant(tx, options.keys, defaultTenant, { loginOrder: [], displayName: "Default" });
-    const scoped = scopeToTenant(tx, defaultTenant);
-    const userId = randomUUID();
-    scoped.create(UserEntity, {
-      id: userId,
-      tenant: defaultTenant,
+    const repos = new TenantRepositories(tx, defaultTenant);
+    const user = await repos.users.insert({
+      id: randomUUID(),
       username: BOOTSTRAP_ADMIN,
       usernameNormalized: normalizeUsername(BOOTSTRAP_ADMIN),
       email: null,
       emailNormalized: null,
+      isDisabled: false,
       isVerified: true,
+      locale: "",
       roles: ["super_admin"],
       externalId: null,
     });
-    scoped.create(ApiKeyEntity, {
-      id: issued.id,
-      tenant: defaultTenant,
-      user: userId,
-      name: "bootstrap",
-      scopes: [...SCOPES],
-      secretHash: issued.secretHash,
-    });
-    await scoped.flush();
+    await repos.apiKeys.create({ id: issued.id, userId: user.id, name: "bootstrap", scopes: [...SCOPES], secretHash: issued.secretHash });
   });
 
   options.logger.info({ tenant: defaultTenant, user: BOOTSTRAP_ADMIN, keyId: issued.id }, "bootstrapped an empty database");

@@ -20,7 +20,7 @@ export interface DomainErrorOptions {
   /** RFC 7644 `scimType`, for SCIM endpoints (`uniqueness`, `invalidFilter`, …). */
   readonly scimType?: string;
   readonly violations?: readonly FieldViolation[];
-  /** For ResourceExhausted: when to try again (REST `Retry-After`). */
+  /** For ResourceExhausted and Unavailable: when to try again (REST `Retry-After`). */
   readonly retryAfterSeconds?: number;
   readonly cause?: unknown;
 }
@@ -67,4 +67,19 @@ export function unauthenticated(message = "Not authenticated"): DomainError {
 
 export function permissionDenied(message = "Not allowed"): DomainError {
   return new DomainError(Code.PermissionDenied, "PERMISSION_DENIED", message, { oauthError: "access_denied" });
+}
+
+/** Seconds a client is told to wait (`Retry-After`) when the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database cannot be reached, dropped the connection, or did not answer in time: nothing was
+ * wrong with the request, which may succeed unchanged a little later.
+ */
+export function databaseUnavailable(cause: unknown): DomainError {
+  return new DomainError(Code.Unavailable, "DATABASE_UNAVAILABLE", "The service is temporarily unavailable; try again shortly", {
+    oauthError: "temporarily_unavailable",
+    retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+    cause,
+  });
 }

@@ -1,6 +1,10 @@
-// The e-mails the service sends: subject, plain text and minimal inline-styled HTML.
-// Templates only render: the caller builds the links and knows the code's lifetime. Every
+// The e-mails the service sends: subject, plain text and minimal inline-styled HTML, in the
+// recipient's language (the catalogue's `mail.*` messages, src/i18n). Templates only render: the
+// caller builds the links, knows the code's lifetime and chooses the language. Every
 // interpolated value is HTML-escaped, and the subject is kept on one line.
+import { translatorFor } from "../i18n/catalogues.js";
+import { directionOf, FALLBACK_LOCALE, type Locale } from "../i18n/locales.js";
+import type { MessageKey, MessageValues, Translator } from "../i18n/translator.js";
 import { escapeHtml } from "./escape-html.js";
 import type { MailMessage } from "./mailer.js";
 
@@ -10,73 +14,92 @@ export interface VerificationEmailInput {
   /** The page that verifies the code (http: or https:). */
   readonly link: string;
   readonly tenantName: string;
+  /** The recipient's language; English by default. */
+  readonly locale?: Locale | undefined;
 }
 
 export interface ResetEmailInput extends VerificationEmailInput {
   readonly minutesValid: number;
 }
 
-export function verificationEmail({ to, code, link, tenantName }: VerificationEmailInput): MailMessage {
-  const tenant = oneLine(tenantName);
+interface MailContent {
+  readonly subject: MessageKey;
+  readonly body: MessageKey;
+  readonly button: MessageKey;
+  readonly footnote: MessageKey;
+  readonly values: MessageValues;
+}
+
+export function verificationEmail(input: VerificationEmailInput): MailMessage {
+  return render(input, {
+    subject: "mail.verify.subject",
+    body: "mail.verify.body",
+    button: "mail.verify.button",
+    footnote: "mail.verify.ignore",
+    values: {},
+  });
+}
+
+export function resetEmail(input: ResetEmailInput): MailMessage {
+  return render(input, {
+    subject: "mail.reset.subject",
+    body: "mail.reset.body",
+    button: "mail.reset.button",
+    footnote: "mail.reset.ignore",
+    values: { minutes: input.minutesValid },
+  });
+}
+
+function render({ to, code, link, tenantName, locale = FALLBACK_LOCALE }: VerificationEmailInput, content: MailContent): MailMessage {
   checkLink(link);
+  const i18n = translatorFor(locale);
+  const { t } = i18n;
+  const values = { ...content.values, email: to, tenant: oneLine(tenantName) };
   return {
     to,
-    subject: `Verify your e-mail address for ${tenant}`,
+    subject: oneLine(t(content.subject, values)),
     text: [
-      "Hello,",
+      t("mail.greeting"),
       "",
-      `please confirm that ${to} is your e-mail address for ${tenant}. Open this link:`,
+      bodyText(i18n, content.body, values),
+      "",
+      t("mail.openLink"),
       "",
       link,
       "",
-      "or enter this code:",
+      t("mail.orCode"),
       "",
       `    ${code}`,
       "",
-      "If you did not sign up, ignore this message.",
+      t(content.footnote),
       "",
     ].join("\n"),
-    html: page([
-      "<p>Hello,</p>",
-      `<p>please confirm that <strong>${escapeHtml(to)}</strong> is your e-mail address for <strong>${escapeHtml(tenant)}</strong>.</p>`,
-      button(link, "Verify e-mail address"),
-      "<p>or enter this code:</p>",
+    html: page(locale, [
+      `<p>${escapeHtml(t("mail.greeting"))}</p>`,
+      `<p>${bodyHtml(i18n, content.body, values)}</p>`,
+      button(link, t(content.button)),
+      `<p>${escapeHtml(t("mail.orCode"))}</p>`,
       codeBlock(code),
-      footnote("If you did not sign up, ignore this message."),
+      footnote(t(content.footnote)),
     ]),
   };
 }
 
-export function resetEmail({ to, code, link, tenantName, minutesValid }: ResetEmailInput): MailMessage {
-  const tenant = oneLine(tenantName);
-  checkLink(link);
-  const validity = `${minutesValid} minute${minutesValid === 1 ? "" : "s"}`;
-  return {
-    to,
-    subject: `Reset your login for ${tenant}`,
-    text: [
-      "Hello,",
-      "",
-      `someone asked to reset the login of ${to} for ${tenant}. To choose a new one within ${validity}, open this link:`,
-      "",
-      link,
-      "",
-      "or enter this code:",
-      "",
-      `    ${code}`,
-      "",
-      "If you did not ask for this, ignore this message: nothing changes.",
-      "",
-    ].join("\n"),
-    html: page([
-      "<p>Hello,</p>",
-      `<p>someone asked to reset the login of <strong>${escapeHtml(to)}</strong> for <strong>${escapeHtml(tenant)}</strong>. To choose a new one within ${escapeHtml(validity)}, open this link:</p>`,
-      button(link, "Reset login"),
-      "<p>or enter this code:</p>",
-      codeBlock(code),
-      footnote("If you did not ask for this, ignore this message: nothing changes."),
-    ]),
-  };
+/** A `<b>` of a mail message: its chunks, rendered as text or as HTML. */
+interface Bold {
+  readonly bold: (string | Bold)[];
+}
+const bold = (chunks: (string | Bold)[]): Bold => ({ bold: chunks });
+
+function bodyText(i18n: Translator, key: MessageKey, values: MessageValues): string {
+  const text = (parts: (string | Bold)[]): string => parts.map((part) => (typeof part === "string" ? part : text(part.bold))).join("");
+  return text(i18n.rich<Bold>(key, values, { b: bold }));
+}
+
+function bodyHtml(i18n: Translator, key: MessageKey, values: MessageValues): string {
+  const html = (parts: (string | Bold)[]): string =>
+    parts.map((part) => (typeof part === "string" ? escapeHtml(part) : `<strong>${html(part.bold)}</strong>`)).join("");
+  return html(i18n.rich<Bold>(key, values, { b: bold }));
 }
 
 /** Control characters (line breaks included) become spaces: a name must not add header lines or text paragraphs. */
@@ -96,10 +119,10 @@ function checkLink(link: string): void {
   if (protocol !== "https:" && protocol !== "http:") throw new TypeError("mail link must be an absolute http(s) URL");
 }
 
-function page(body: string[]): string {
+function page(locale: Locale, body: string[]): string {
   return [
     "<!doctype html>",
-    '<html><body style="margin:0;padding:24px;background:#f6f7f9;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">',
+    `<html lang="${locale}" dir="${directionOf(locale)}"><body style="margin:0;padding:24px;background:#f6f7f9;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">`,
     '<div style="max-width:520px;margin:0 auto;padding:24px;background:#ffffff;border:1px solid #d8dee4;border-radius:8px">',
     ...body,
     "</div>",
@@ -113,7 +136,7 @@ function button(link: string, label: string): string {
 }
 
 function codeBlock(code: string): string {
-  return `<p style="padding:12px;background:#f6f8fa;border-radius:6px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:16px;word-break:break-all">${escapeHtml(code)}</p>`;
+  return `<p dir="ltr" style="padding:12px;background:#f6f8fa;border-radius:6px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:16px;word-break:break-all">${escapeHtml(code)}</p>`;
 }
 
 function footnote(text: string): string {

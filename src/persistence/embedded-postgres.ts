@@ -4,10 +4,11 @@
 // directory (0700), not on a TCP port, so no other local user can connect to it.
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../logging/logger.js";
+import { createFromTemplate } from "./embedded-template.js";
 
 export interface EmbeddedPostgres {
   /** Connection settings for the driver: a Unix socket directory and the socket's port suffix. */
@@ -17,6 +18,14 @@ export interface EmbeddedPostgres {
   readonly dbName: string;
   /** PGlite has one backend: the pool must not hold more connections than this. */
   readonly maxConnections: number;
+  /**
+   * What every new connection runs first. PGlite's one backend outlives the connections to it,
+   * and with it the session state of the last one: its named prepared statements, which node-pg
+   * on a new connection prepares again under the same names ("prepared statement already
+   * exists"), session settings, temporary tables, advisory locks. A new connection must begin
+   * with a session as new as it is on a real Postgres.
+   */
+  readonly newSessionStatement: string;
   stop(): Promise<void>;
 }
 
@@ -26,7 +35,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   const pgDir = join(dataDir, "pg");
   mkdirSync(pgDir, { recursive: true, mode: 0o700 });
   const started = Date.now();
-  const db = await PGlite.create(pgDir);
+  const db = existsSync(join(pgDir, "PG_VERSION")) ? await PGlite.create(pgDir) : await createFromTemplate(pgDir, logger);
   const socketDir = mkdtempSync(join(tmpdir(), "svault-pg-"));
   const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 1 });
   await server.start();
@@ -37,6 +46,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
     user: "postgres",
     dbName: "postgres",
     maxConnections: 1,
+    newSessionStatement: "discard all",
     async stop() {
       await server.stop();
       await db.close();

@@ -18,9 +18,14 @@ import {
 } from "./entities/oidc.js";
 import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
 import { ClientEntity } from "./entities/client.js";
+import { PasskeyChallengeEntity, PasskeyCredentialEntity } from "./entities/passkey.js";
+import { FaceChallengeEntity, FaceTemplateEntity, LivenessRollupEntity } from "./entities/face.js";
+import { RateLimitEntity } from "./entities/rate-limit.js";
 import { TenantEntity } from "./entities/tenant.js";
 import { TenantKeyEntity } from "./entities/tenant-key.js";
 import { TenantUserCountEntity, UserEntity } from "./entities/user.js";
+import { EntraSettingsEntity, EntraUserLinkEntity, MfaFlowEntity } from "./entities/entra-mfa.js";
+import { GroupEntity, GroupMemberEntity } from "./entities/group.js";
 
 export const entities = [
   TenantEntity,
@@ -44,4 +49,15 @@ export const entities = [
   AuthorizationCodeEntity,
   RefreshTokenEntity,
   RevokedAccessTokenEntity,
+  RateLimitEntity,
+  PasskeyCredentialEntity,
+  PasskeyChallengeEntity,
+  EntraSettingsEntity,
+  EntraUserLinkEntity,
+  MfaFlowEntity,
+  GroupEntity,
+  GroupMemberEntity,
+  FaceChallengeEntity,
+  FaceTemplateEntity,
+  LivenessRollupEntity,
 ];

@@ -13,6 +13,12 @@
 //
 // node-pg does the connecting (TLS, SCRAM, startup); this module then takes over the messages of
 // the extended query protocol on that connection and never calls `client.query`.
+//
+// Answers come in order, so a connection on which the oldest statement has waited longer than the
+// answer timeout is stuck as a whole (a frozen database, or one cut off without a reset): it is
+// given up, failing everything it carries, and the next statement opens a new one. A watchdog
+// timer per connection checks the oldest statement's age; statements only carry the time of the
+// write they went out in.
 import pg from "pg";
 import pgUtils from "pg/lib/utils.js";
 import type { Statement } from "./plain-sql.js";
@@ -28,6 +34,8 @@ interface Waiting {
 interface Sent extends Waiting {
   /** Whether this statement's message included the Parse of its name. */
   readonly parsed: boolean;
+  /** performance.now() of the write that sent it. */
+  readonly sentAt: number;
   readonly rows: RowReader;
   error?: Error;
 }
@@ -100,9 +108,13 @@ export class PipelinedConnection {
   private flushScheduled = false;
   private lost: Error | undefined;
   private ended: Promise<void> | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
   private readonly connection: ProtocolConnection;
 
-  private constructor(private readonly client: pg.Client) {
+  private constructor(
+    private readonly client: pg.Client,
+    private readonly answerTimeoutMs: number,
+  ) {
     this.connection = (client as unknown as { connection: ProtocolConnection }).connection;
     for (const event of QUERY_MESSAGES) this.connection.removeAllListeners(event);
     this.connection.on("rowDescription", (message: { fields: pg.FieldDef[] }) => this.head()?.rows.describe(message.fields));
@@ -117,10 +129,10 @@ export class PipelinedConnection {
     client.on("end", () => this.fail(new Error("connection ended")));
   }
 
-  static async open(config: pg.ClientConfig): Promise<PipelinedConnection> {
+  static async open(config: pg.ClientConfig, answerTimeoutMs: number): Promise<PipelinedConnection> {
     const client = new pg.Client(config);
     await client.connect();
-    return new PipelinedConnection(client);
+    return new PipelinedConnection(client, answerTimeoutMs);
   }
 
   /** Statements asked for and not answered yet. */
@@ -167,6 +179,7 @@ export class PipelinedConnection {
     const batch = this.outbox;
     this.outbox = [];
     const { connection } = this;
+    const sentAt = performance.now();
     connection.stream.cork();
     let written = 0;
     try {
@@ -181,9 +194,10 @@ export class PipelinedConnection {
         connection.describe({ type: "P", name: "" });
         connection.execute({ portal: "", rows: 0 });
         connection.sync();
-        this.sent.push({ ...waiting, parsed, rows: new RowReader() });
+        this.sent.push({ ...waiting, parsed, sentAt, rows: new RowReader() });
         written++;
       }
+      this.watch(this.answerTimeoutMs);
     } catch (error) {
       // Not expected (the values were mapped in run), but the stream may now hold half a
       // statement: nothing more can be trusted on this connection.
@@ -192,6 +206,21 @@ export class PipelinedConnection {
     } finally {
       connection.stream.uncork();
     }
+  }
+
+  /** Arms the watchdog, unless it is armed: it checks the oldest statement's age in `delayMs`. */
+  private watch(delayMs: number): void {
+    if (this.watchdog) return;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = undefined;
+      const head = this.head();
+      if (!head || this.lost) return;
+      const waited = performance.now() - head.sentAt;
+      if (waited >= this.answerTimeoutMs) this.fail(new Error(`no answer from the database for ${Math.round(waited)} ms`));
+      else this.watch(this.answerTimeoutMs - waited);
+    }, delayMs);
+    // Waiting statements keep the process alive anyway; an idle connection must not.
+    this.watchdog.unref();
   }
 
   private head(): Sent | undefined {
@@ -218,6 +247,7 @@ export class PipelinedConnection {
   private fail(cause: unknown): void {
     if (this.lost) return;
     this.lost = new ConnectionLostError(cause);
+    clearTimeout(this.watchdog);
     const unanswered = [...this.sent.slice(this.sentHead), ...this.outbox];
     this.sent.length = 0;
     this.sentHead = 0;

@@ -28,6 +28,8 @@ export interface Statement {
 
 export interface StatementRunner {
   run(statement: Statement): Promise<unknown[]>;
+  /** Pipelined connections: how many are open and how many statements they carry (metrics). */
+  state?(): { connections: number; inFlight: number };
   close(): Promise<void>;
 }
 

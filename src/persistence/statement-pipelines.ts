@@ -16,6 +16,8 @@ export class StatementPipelines implements StatementRunner {
   constructor(
     private readonly config: pg.ClientConfig,
     size: number,
+    /** A connection that answers nothing for this long while statements wait is given up (pipelined-connection.ts). */
+    private readonly answerTimeoutMs: number,
     private readonly logger: Logger,
   ) {
     this.open = new Array(size).fill(undefined);
@@ -49,6 +51,12 @@ export class StatementPipelines implements StatementRunner {
     );
   }
 
+  /** Open connections and the statements they carry now (metrics). */
+  state(): { connections: number; inFlight: number } {
+    const open = this.open.filter((connection) => connection !== undefined && !connection.isLost) as PipelinedConnection[];
+    return { connections: open.length, inFlight: open.reduce((sum, connection) => sum + connection.inFlight, 0) };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const opening = await Promise.allSettled(this.opening.filter((p) => p !== undefined));
@@ -57,7 +65,7 @@ export class StatementPipelines implements StatementRunner {
   }
 
   private connect(slot: number): Promise<PipelinedConnection> {
-    const opening = PipelinedConnection.open(this.config).then(
+    const opening = PipelinedConnection.open(this.config, this.answerTimeoutMs).then(
       (connection) => {
         this.opening[slot] = undefined;
         if (this.closed) {

@@ -3,6 +3,8 @@ import { createContextKey, createContextValues, type ContextValues, type Handler
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Principal } from "../domain/auth/permissions.js";
 import type { Logger } from "../logging/logger.js";
+import { TenantRepositories } from "../persistence/repositories/tenant-repositories.js";
+import { UnitOfWork } from "../persistence/unit-of-work.js";
 
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
 export const clientAddressKey = createContextKey<string>("", { description: "client IP address" });
@@ -35,6 +37,23 @@ export function entityManager(ctx: HandlerContext): EntityManager {
   const em = ctx.values.get(entityManagerKey);
   if (!em) throw new Error("no EntityManager in context: is the database interceptor installed?");
   return em.get();
+}
+
+/** The repositories of `tenantId` on the request's unit of work (docs/architecture.md, "The data path"). */
+export function repositories(ctx: HandlerContext, tenantId: string): TenantRepositories {
+  return new TenantRepositories(unitOfWork(ctx), tenantId);
+}
+
+/** The request's unit of work, for a use case that learns its tenant on the way (a token names it). */
+export function unitOfWork(ctx: HandlerContext): UnitOfWork {
+  return new UnitOfWork(entityManager(ctx));
+}
+
+/** The request's logger (it names the request id); every protocol's adapter sets it. */
+export function requestLogger(ctx: HandlerContext): Logger {
+  const logger = ctx.values.get(loggerKey);
+  if (!logger) throw new Error("no logger in context: was the request made through requestContextValues?");
+  return logger;
 }
 
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "authenticated caller" });

@@ -6,10 +6,20 @@ import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 export interface ServiceRegistration {
   readonly service: DescService;
   readonly impl: Partial<ServiceImpl<DescService>>;
+  /**
+   * Every method is public. Only for services whose protos are not ours (gRPC health and
+   * reflection), which cannot declare access per method; ours declare it in the proto.
+   */
+  readonly foreignPublic?: true;
 }
 
 export function registerService<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceRegistration {
   return { service, impl: impl as Partial<ServiceImpl<DescService>> };
+}
+
+/** A third-party service every caller may use (see ServiceRegistration.foreignPublic). */
+export function registerPublicForeignService<S extends DescService>(service: S, impl: ServiceImpl<S>): ServiceRegistration {
+  return { ...registerService(service, impl), foreignPublic: true };
 }
 
 export function connectRoutes(registrations: readonly ServiceRegistration[]): (router: ConnectRouter) => void {

@@ -8,7 +8,7 @@ import { AuthService } from "../../gen/svault/auth/v1/auth_service_pb.js";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { OidcService } from "../../gen/svault/oidc/v1/oidc_service_pb.js";
 import { type FieldViolation, parseRetryAfter, SvaultAuthError } from "./errors.js";
-import { httpStatusOf } from "../errors/http-status.js";
+import { httpStatusOf } from "./http-status.js";
 import {
   type AuthenticateAnswer,
   type AuthenticateRequest,
@@ -30,7 +30,7 @@ export interface ConnectTransportOptions extends CallerCredentials {
 }
 
 /**
- * Connect code → HTTP-like status: the server's own table (src/errors/http-status.ts), except
+ * Connect code → HTTP-like status: the server's own table (http-status.ts), except
  * that invalid input is 422, as the REST API answers for field errors.
  */
 export function statusOfConnectCode(code: Code): number {

@@ -3,7 +3,7 @@
 //   client: `{tenant_id}:{normalized username}`
 // The normalization is the server's own (pure and browser-safe), imported so that both sides
 // can never drift apart.
-import { normalizeUsername } from "../domain/users/identity-normalization.js";
+import { normalizeUsername } from "./identity-normalization.js";
 
 export { normalizeUsername };
 

@@ -149,15 +149,33 @@ export const COMMON_PINS: readonly string[] = Object.freeze([
  * a short block repeated (`121212`, `123123`, `12341234`); the COMMON_PINS deny list.
  */
 export function weakPinReason(pin: string): string | undefined {
-  if (pin.length === 0) return "The PIN is empty";
+  const problem = weakPinProblem(pin);
+  return problem && WEAK_PIN_REASONS[problem];
+}
+
+/** What makes a PIN weak, as a code (for a UI that words it in its own language). */
+export type WeakPinProblem = "empty" | "same_digits" | "ascending" | "descending" | "repeated_group" | "common";
+
+const WEAK_PIN_REASONS: Readonly<Record<WeakPinProblem, string>> = {
+  empty: "The PIN is empty",
+  same_digits: "All digits are the same",
+  ascending: "The digits are an ascending sequence",
+  descending: "The digits are a descending sequence",
+  repeated_group: "The PIN repeats a short group of digits",
+  common: "The PIN is one of the most common PINs",
+};
+
+/** weakPinReason's rule, answering a code. */
+export function weakPinProblem(pin: string): WeakPinProblem | undefined {
+  if (pin.length === 0) return "empty";
   const digits = [...pin].map((d) => d.charCodeAt(0) - 48);
-  if (digits.every((d) => d === digits[0])) return "All digits are the same";
-  if (isRun(digits, 1)) return "The digits are an ascending sequence";
-  if (isRun(digits, 9)) return "The digits are a descending sequence";
+  if (digits.every((d) => d === digits[0])) return "same_digits";
+  if (isRun(digits, 1)) return "ascending";
+  if (isRun(digits, 9)) return "descending";
   for (let period = 2; period <= digits.length / 2; period++) {
-    if (digits.every((d, i) => i < period || d === digits[i - period])) return "The PIN repeats a short group of digits";
+    if (digits.every((d, i) => i < period || d === digits[i - period])) return "repeated_group";
   }
-  if (COMMON_PINS.includes(pin)) return "The PIN is one of the most common PINs";
+  if (COMMON_PINS.includes(pin)) return "common";
   return undefined;
 }
 
@@ -171,12 +189,28 @@ function isRun(digits: readonly number[], step: number): boolean {
  * diagonal (either direction). On grids up to 6×6 no other line holds 4 cells.
  */
 export function weakPatternReason(cells: readonly number[], size: number): string | undefined {
-  if (cells.length < MIN_PATTERN_CELLS) return `The pattern connects fewer than ${MIN_PATTERN_CELLS} cells`;
+  const problem = weakPatternProblem(cells, size);
+  return problem && WEAK_PATTERN_REASONS[problem];
+}
+
+/** What makes a pattern weak, as a code (for a UI that words it in its own language). */
+export type WeakPatternProblem = "too_short" | "row" | "column" | "diagonal";
+
+const WEAK_PATTERN_REASONS: Readonly<Record<WeakPatternProblem, string>> = {
+  too_short: `The pattern connects fewer than ${MIN_PATTERN_CELLS} cells`,
+  row: "The pattern is a straight line along one row",
+  column: "The pattern is a straight line along one column",
+  diagonal: "The pattern is a straight line along a diagonal",
+};
+
+/** weakPatternReason's rule, answering a code. */
+export function weakPatternProblem(cells: readonly number[], size: number): WeakPatternProblem | undefined {
+  if (cells.length < MIN_PATTERN_CELLS) return "too_short";
   const points = cells.map((cell) => ({ row: Math.floor(cell / size), col: cell % size }));
   const same = (key: (p: { row: number; col: number }) => number) => points.every((p) => key(p) === key(points[0] as (typeof points)[0]));
-  if (same((p) => p.row)) return "The pattern is a straight line along one row";
-  if (same((p) => p.col)) return "The pattern is a straight line along one column";
-  if (same((p) => p.row - p.col) || same((p) => p.row + p.col)) return "The pattern is a straight line along a diagonal";
+  if (same((p) => p.row)) return "row";
+  if (same((p) => p.col)) return "column";
+  if (same((p) => p.row - p.col) || same((p) => p.row + p.col)) return "diagonal";
   return undefined;
 }
 

@@ -4,7 +4,7 @@
 import { Code } from "@connectrpc/connect";
 import { ErrorFormat } from "../../gen/svault/api/v1/options_pb.js";
 import type { FieldViolation } from "../errors/domain-error.js";
-import { httpStatusOf } from "../errors/http-status.js";
+import { httpStatusOf } from "../sdk/http-status.js";
 
 export interface RestError {
   readonly code: Code;
@@ -29,7 +29,8 @@ export type ErrorRenderer = (error: RestError) => RenderedError;
 const INTERNAL = "Internal Server Error";
 
 function safeMessage(error: RestError, status: number): string {
-  return status >= 500 ? INTERNAL : error.message;
+  // Unavailable says what the client should do (try again later) and carries no internals.
+  return status >= 500 && error.code !== Code.Unavailable ? INTERNAL : error.message;
 }
 
 /** The reference's shape: `{"detail": "..."}`; 422 with `[{loc, msg, type}]` for bad input. */
@@ -45,6 +46,9 @@ export const renderDetailError: ErrorRenderer = (error) => {
   const status = httpStatusOf(error.code);
   return { status, contentType: "application/json", headers: {}, body: { detail: safeMessage(error, status) } };
 };
+
+/** Errors of a DPoP proof at a resource: their challenge names the DPoP scheme (RFC 9449 §7.1). */
+const DPOP_ERRORS = new Set(["invalid_dpop_proof", "use_dpop_nonce"]);
 
 const OAUTH_ERROR_BY_CODE: Partial<Record<Code, string>> = {
   [Code.InvalidArgument]: "invalid_request",
@@ -68,14 +72,17 @@ export const renderOAuthError: ErrorRenderer = (error) => {
     headers["www-authenticate"] =
       name === "invalid_client"
         ? 'Basic realm="svault"'
-        : `Bearer error="${name}", error_description="${description.replace(/["\\]/g, "")}"`;
+        : `${DPOP_ERRORS.has(name) ? "DPoP" : "Bearer"} error="${name}", error_description="${description.replace(/["\\]/g, "")}"`;
   }
   return { status, contentType: "application/json", headers, body: { error: name, error_description: description } };
 };
 
-/** RFC 7644 §3.12. */
+/**
+ * RFC 7644 §3.12. A failed precondition is a version that no longer matches (`If-Match`): 412
+ * (§3.14), not Connect's 400.
+ */
 export const renderScimError: ErrorRenderer = (error) => {
-  const status = httpStatusOf(error.code) === 422 ? 400 : httpStatusOf(error.code);
+  const status = error.code === Code.FailedPrecondition ? 412 : httpStatusOf(error.code);
   const scimType = error.scimType ?? (error.code === Code.InvalidArgument ? "invalidValue" : undefined);
   const detail =
     error.violations.length > 0 ? error.violations.map((v) => `${v.path.join(".")}: ${v.message}`).join("; ") : safeMessage(error, status);

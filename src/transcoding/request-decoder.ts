@@ -59,6 +59,12 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
   }
 
   for (const { fieldPath, value } of readPathVariables(binding.variables, input.params)) {
+    // The path names the resource: a body naming another one is refused, not overridden.
+    const fromBody = binding.body === undefined ? undefined : bodyValueAt(schema, json, fieldPath);
+    if (fromBody !== undefined && fromBody !== null && fromBody !== "" && String(fromBody) !== value) {
+      const loc = binding.body === "*" ? ["body", ...fieldPath] : ["body", ...fieldPath.slice(1)];
+      violations.push({ path: loc, message: `Must equal the path's ${fieldPath.join(".")}`, type: "value_error" });
+    }
     setStringField(schema, json, fieldPath, value, ["path", fieldPath.join(".")], violations, false);
   }
 
@@ -87,6 +93,18 @@ function boundFieldsOf(binding: HttpBinding): ReadonlySet<string | undefined> {
     boundFields.set(binding, bound);
   }
   return bound;
+}
+
+/** The value the body gave the field at `fieldPath` (under its proto or JSON name), if any. */
+function bodyValueAt(schema: DescMessage, json: JsonObject, fieldPath: readonly string[]): JsonValue | undefined {
+  const fields = resolveFieldPath(schema, fieldPath);
+  if (!fields) return undefined;
+  let value: JsonValue | undefined = json;
+  for (const field of fields) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+    value = value[field.name] ?? value[field.jsonName];
+  }
+  return value;
 }
 
 function bodyObject(schema: DescMessage, input: RestInput, loc: string[], violations: FieldViolation[]): JsonObject {

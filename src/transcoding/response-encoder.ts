@@ -3,9 +3,16 @@
 // method with the `redirect` option (binding.ts, successAnswerOf), else 200. Response
 // headers the handler set (Location, Set-Cookie, Cache-Control, …) are copied through. A
 // `google.api.HttpBody` answer is sent raw with its own content type; a method with
-// `null_response` answers the JSON `null`; anything else is JSON with the proto field names, in
-// which the services of the DETAIL error format show unset `optional` fields as `null`
+// `null_response` answers the JSON `null`; anything else is JSON (SCIM's media type for the SCIM
+// service) with the proto field names, in which the services of the DETAIL error format show unset `optional` fields as `null`
 // (unset-optional.ts).
+//
+// An answer the handler declared cacheable (a GET whose Cache-Control is `public`: discovery,
+// JWKS) carries an ETag, and a request whose If-None-Match names it gets 304 without a body
+// (RFC 9110 §13.1.2). Its JSON text and ETag are kept with the message object: a handler that
+// answers with a message it keeps in memory (a document that changes only with its tenant) pays
+// for the conversion once, not per request.
+import { createHash } from "node:crypto";
 import { getOption, hasOption, toJson, type DescMessage, type DescService, type Message } from "@bufbuild/protobuf";
 import type { FastifyReply } from "fastify";
 import type { HttpBody } from "../../gen/google/api/httpbody_pb.js";
@@ -21,10 +28,20 @@ export function successAnswerOfBinding(binding: HttpBinding): SuccessAnswer {
   return successAnswerOf(binding, hasOption(method, methodExtension) ? getOption(method, methodExtension) : undefined);
 }
 
-/** How the service's REST answers show unset `optional` fields (decided by its error format). */
-export function unsetOptionalOf(service: DescService): UnsetOptional {
+/** How a service's REST answers are written, decided by its error format. */
+export interface AnswerFormat {
+  /** How unset `optional` fields show. */
+  readonly unsetOptional: UnsetOptional;
+  /** The media type of JSON answers: SCIM's own for the SCIM service (RFC 7644 §3.1). */
+  readonly contentType: string;
+}
+
+export function answerFormatOf(service: DescService): AnswerFormat {
   const format = hasOption(service, errorFormatExtension) ? getOption(service, errorFormatExtension) : ErrorFormat.UNSPECIFIED;
-  return format === ErrorFormat.UNSPECIFIED ? "null" : "omit";
+  return {
+    unsetOptional: format === ErrorFormat.UNSPECIFIED ? "null" : "omit",
+    contentType: format === ErrorFormat.SCIM ? "application/scim+json; charset=utf-8" : "application/json; charset=utf-8",
+  };
 }
 
 /**
@@ -40,7 +57,7 @@ export function sendResponse(
   reply: FastifyReply,
   binding: HttpBinding,
   success: SuccessAnswer,
-  unsetOptional: UnsetOptional,
+  format: AnswerFormat,
   output: Message,
   header: Headers,
 ): FastifyReply {
@@ -55,12 +72,57 @@ export function sendResponse(
     return reply.type(body.contentType || "application/octet-stream").send(Buffer.from(body.data));
   }
   if (sendsNoBody(status)) return reply.send();
+  if (status === 200 && reply.request.method === "GET" && /\bpublic\b/.test(header.get("cache-control") ?? "")) {
+    const { text, etag } = cachedEncoding(binding, success, format, output);
+    reply.header("etag", etag);
+    if (matchesEtag(reply.request.headers["if-none-match"], etag)) return reply.code(304).send();
+    return reply.type(format.contentType).send(text);
+  }
+  return reply.type(format.contentType).send(jsonText(binding, success, format, output));
+}
+
+function jsonText(binding: HttpBinding, success: SuccessAnswer, format: AnswerFormat, output: Message): string {
   let json: unknown = null;
   if (!success.nullBody) {
-    json = restJson(schema, output, unsetOptional);
+    json = restJson(binding.method.output, output, format.unsetOptional);
     if (binding.responseBody) json = (json as Record<string, unknown>)[binding.responseBody.name] ?? null;
   }
-  return reply.type("application/json; charset=utf-8").send(JSON.stringify(json));
+  return JSON.stringify(json);
+}
+
+interface Encoding {
+  readonly text: string;
+  readonly etag: string;
+}
+
+/** The REST encodings of cacheable answers, by message object and by how they are written. */
+const encodings = new WeakMap<Message, Map<string, Encoding>>();
+
+function cachedEncoding(binding: HttpBinding, success: SuccessAnswer, format: AnswerFormat, output: Message): Encoding {
+  // The same message may be written by bindings that differ in response_body or unset-optional style.
+  const how = `${binding.responseBody?.name ?? ""}|${success.nullBody}|${format.unsetOptional}`;
+  let byHow = encodings.get(output);
+  if (!byHow) {
+    byHow = new Map();
+    encodings.set(output, byHow);
+  }
+  let encoding = byHow.get(how);
+  if (!encoding) {
+    const text = jsonText(binding, success, format, output);
+    encoding = { text, etag: `"${createHash("sha256").update(text).digest("base64url").slice(0, 27)}"` };
+    byHow.set(how, encoding);
+  }
+  return encoding;
+}
+
+/** Whether an If-None-Match header names this ETag (weak comparison, RFC 9110 §13.1.2), or is `*`. */
+function matchesEtag(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const value = Array.isArray(ifNoneMatch) ? ifNoneMatch.join(",") : ifNoneMatch;
+  return value.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || (trimmed.startsWith("W/") ? trimmed.slice(2) : trimmed) === etag;
+  });
 }
 
 function copyHeaders(header: Headers, reply: FastifyReply): void {

@@ -5,7 +5,7 @@
 import { getOption, hasOption, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
 import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBodyParser, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { parse as parseQueryString } from "node:querystring";
 import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
@@ -16,14 +16,18 @@ import { asDomainError } from "../rpc/interceptors/error-boundary.js";
 import type { ServiceRegistration } from "../rpc/registry.js";
 import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
 import { restCallContext } from "./call-context.js";
+import { type CorsPolicy, type CorsRoute, corsRoutes } from "./cors.js";
 import { rendererFor, type ErrorRenderer, type RestError } from "./error-renderers.js";
+import { fastifyErrorHandler, sendRendered } from "./framework-errors.js";
 import { decodeRequest, RestDecodeError, type StringFields } from "./request-decoder.js";
-import { sendResponse, successAnswerOfBinding, unsetOptionalOf } from "./response-encoder.js";
+import { answerFormatOf, sendResponse, successAnswerOfBinding } from "./response-encoder.js";
 
 export interface RestGatewayOptions {
   readonly registrations: readonly ServiceRegistration[];
   readonly interceptors: readonly Interceptor[];
   readonly shutdownSignal?: AbortSignal;
+  /** The CORS of an RPC's routes, for the few a browser app on another origin may call (cors.ts). */
+  readonly corsPolicyOf?: (method: DescMethodUnary) => CorsPolicy | undefined;
 }
 
 interface RouteConfig {
@@ -60,37 +64,33 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => {
     done(null, parseQueryString(body as string));
   });
-  app.addContentTypeParser("application/scim+json", { parseAs: "string" }, app.getDefaultJsonParser("error", "error"));
+  // Many clients send `Content-Type: application/json` with every request, bodiless DELETEs and
+  // POSTs included: an empty body is no body (Fastify's parser refuses it with 400). A binding that
+  // needs a body then answers for its missing fields, like for `{}`.
+  const json = app.getDefaultJsonParser("error", "error");
+  const jsonOrNothing: FastifyBodyParser<string> = (request, body, done) =>
+    body === "" ? done(null, undefined) : json(request, body, done);
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(["application/json", "application/scim+json"], { parseAs: "string" }, jsonOrNothing);
 
   // Fastify's own failures (malformed JSON, unsupported media type, body too large) in the
   // route family's error shape.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const renderer = (request.routeOptions.config as Partial<RouteConfig>).renderer ?? rendererFor(0);
-    const status = error.statusCode ?? 500;
-    if (status >= 500) request.log.error({ err: error }, "REST request failed");
-    const restError: RestError =
-      error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError
-        ? restErrorOf(Code.InvalidArgument, "JSON decode error", [{ path: ["body"], message: "JSON decode error", type: "json_invalid" }])
-        : restErrorOf(codeOfHttpStatus(status), status >= 500 ? "Internal Server Error" : error.message, []);
-    const rendered = renderer(restError);
-    // Keep Fastify's precise 4xx (413, 415) where the code table would say 400.
-    const precise = status >= 400 && status < 500 && rendered.status !== 422 ? status : rendered.status;
-    return sendError(reply, { ...rendered, status: precise });
-  });
+  app.setErrorHandler(fastifyErrorHandler((request) => (request.routeOptions.config as Partial<RouteConfig>).renderer ?? rendererFor(0)));
 
   const specs = new Map(options.registrations.map((r) => [r.service, createServiceImplSpec(r.service, r.impl)]));
   // Connect copies the list itself when it builds a call's interceptor chain.
   const interceptors = [...options.interceptors];
+  const withCors: CorsRoute[] = [];
   for (const binding of collectBindings(options.registrations)) {
     const service = binding.method.parent;
     const spec = specs.get(service)?.methods[binding.method.localName];
     if (spec?.kind !== "unary") continue;
     const renderer = errorRendererOf(service);
     const success = successAnswerOfBinding(binding);
-    const unsetOptional = unsetOptionalOf(service);
+    const answerFormat = answerFormatOf(service);
     const config: RouteConfig = { renderer };
 
-    app.route({
+    const route: RouteOptions = {
       method: binding.httpMethod,
       url: binding.route,
       config,
@@ -105,16 +105,20 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
           const output = await invokeUnaryImplementation(spec, ctx, input, interceptors);
-          return sendResponse(reply, binding, success, unsetOptional, output, ctx.responseHeader);
+          return sendResponse(reply, binding, success, answerFormat, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
           const restError = toRestError(binding, error, request);
           if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
-          return sendError(reply, renderer(restError));
+          return sendRendered(reply, renderer(restError));
         }
       },
-    });
+    };
+    const policy = options.corsPolicyOf?.(binding.method);
+    if (policy) withCors.push({ route, binding, policy });
+    else app.route(route);
   }
+  if (withCors.length > 0) await app.register(corsRoutes(withCors));
 }
 
 function toRestError(binding: HttpBinding, error: unknown, request: FastifyRequest): RestError {
@@ -143,23 +147,7 @@ function restErrorOf(code: Code, message: string, violations: FieldViolation[]):
   return { code, message, violations, oauthError: undefined, scimType: undefined };
 }
 
-function codeOfHttpStatus(status: number): Code {
-  if (status === 400 || status === 422) return Code.InvalidArgument;
-  if (status === 401) return Code.Unauthenticated;
-  if (status === 403) return Code.PermissionDenied;
-  if (status === 404) return Code.NotFound;
-  if (status === 413) return Code.ResourceExhausted;
-  if (status === 415) return Code.InvalidArgument;
-  if (status === 429) return Code.ResourceExhausted;
-  return Code.Internal;
-}
-
 /** Headers a handler set before failing (e.g. `WWW-Authenticate`) still reach the client. */
 function copyResponseHeaders(header: Headers, reply: FastifyReply): void {
   for (const [name, value] of header) if (name !== "x-http-code") reply.header(name, value);
-}
-
-function sendError(reply: FastifyReply, rendered: ReturnType<ErrorRenderer>): FastifyReply {
-  for (const [name, value] of Object.entries(rendered.headers)) reply.header(name, value);
-  return reply.code(rendered.status).type(rendered.contentType).send(JSON.stringify(rendered.body));
 }

@@ -1,10 +1,12 @@
 // The hosted UI's built browser assets (dist/ui, made by scripts/build-ui.mjs): read once at
 // start-up, served from memory with their precompressed copies and a year-long immutable cache
 // (their names carry a content hash, so a new build is a new URL).
+import { STATIC_ASSET_ROUTE } from "../logging/request-log.js";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Locale } from "../i18n/locales.js";
 
 export interface UiAssetFile {
   readonly bytes: number;
@@ -15,6 +17,10 @@ export interface UiAssetFile {
 export interface UiManifest {
   readonly script: string;
   readonly style: string;
+  /** The script's static imports, for `<link rel="modulepreload">`. */
+  readonly preload: readonly string[];
+  /** Each language's messages module (parsed ICU messages), by locale. */
+  readonly messages: Readonly<Record<Locale, string>>;
   readonly files: Readonly<Record<string, UiAssetFile>>;
 }
 
@@ -54,7 +60,7 @@ export function loadUiAssets(directory = DEFAULT_UI_ASSET_DIR): UiAssets | undef
 }
 
 /** The encoding to send: brotli, then gzip, when the request accepts it (q=0 refuses). */
-function pickEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undefined {
+export function pickEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undefined {
   const accepted = new Set<string>();
   for (const part of (acceptEncoding ?? "").split(",")) {
     const [name, ...parameters] = part.trim().toLowerCase().split(";");
@@ -68,17 +74,21 @@ function pickEncoding(acceptEncoding: string | undefined): "br" | "gzip" | undef
 
 export function uiAssetRoutes(assets: UiAssets | undefined) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.get(`${UI_ASSET_PREFIX}:name`, async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-      const asset = assets?.files.get(request.params.name);
-      if (!asset) return reply.code(404).header("cache-control", "no-store").send({ detail: "Not Found" });
-      const encoding = pickEncoding(request.headers["accept-encoding"]);
-      reply
-        .header("content-type", asset.type)
-        .header("cache-control", "public, max-age=31536000, immutable")
-        .header("x-content-type-options", "nosniff")
-        .header("vary", "accept-encoding");
-      if (encoding) reply.header("content-encoding", encoding);
-      return reply.send(encoding === "br" ? asset.br : encoding === "gzip" ? asset.gzip : asset.identity);
-    });
+    app.get(
+      `${UI_ASSET_PREFIX}:name`,
+      STATIC_ASSET_ROUTE,
+      async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+        const asset = assets?.files.get(request.params.name);
+        if (!asset) return reply.code(404).header("cache-control", "no-store").send({ detail: "Not Found" });
+        const encoding = pickEncoding(request.headers["accept-encoding"]);
+        reply
+          .header("content-type", asset.type)
+          .header("cache-control", "public, max-age=31536000, immutable")
+          .header("x-content-type-options", "nosniff")
+          .header("vary", "accept-encoding");
+        if (encoding) reply.header("content-encoding", encoding);
+        return reply.send(encoding === "br" ? asset.br : encoding === "gzip" ? asset.gzip : asset.identity);
+      },
+    );
   };
 }

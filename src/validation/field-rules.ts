@@ -6,6 +6,13 @@ import { field as fieldExtension, StringFormat, type FieldRules } from "../../ge
 import type { FieldViolation } from "../errors/domain-error.js";
 
 type Path = readonly (string | number)[];
+
+/**
+ * The maximum length, in code points, of a string field that declares no `max_len`: every string a
+ * request carries is bounded by its field, not only by the request size (1 MiB), so that no value
+ * of megabytes reaches a lookup, a hash or the database. Identifiers and free text declare their own.
+ */
+export const DEFAULT_MAX_LEN = 1024;
 type Check = (message: Record<string, unknown>, path: Path, out: FieldViolation[]) => void;
 
 const compiled = new WeakMap<DescMessage, Check[]>();
@@ -104,6 +111,7 @@ function compileValueRules(rules: FieldRules | undefined, isString: boolean): Va
   // Every string, with or without declared rules: Postgres text cannot hold U+0000, so such a
   // value would otherwise reach the database and fail there as an internal error.
   if (isString) checks.push(refuseNul);
+  if (isString && rules?.maxLen === undefined) checks.push(defaultMaxLen);
   const stringCheck = rules ? compileStringRules(rules) : undefined;
   if (stringCheck) checks.push((value, path, out) => typeof value === "string" && stringCheck(value, path, out));
   const numberCheck = rules ? compileNumberRules(rules) : undefined;
@@ -124,30 +132,58 @@ const refuseNul: ValueCheck = (value, path, out) => {
   }
 };
 
+const defaultMaxLen: ValueCheck = (value, path, out) => {
+  if (typeof value === "string" && codePointLength(value) > DEFAULT_MAX_LEN) {
+    out.push({ path, message: `String should have at most ${DEFAULT_MAX_LEN} characters`, type: "string_too_long" });
+  }
+};
+
+/** The length in Unicode code points (as `[...value].length`, without building the array). */
+function codePointLength(value: string): number {
+  let pairs = 0;
+  for (let i = 1; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xdc00 && unit <= 0xdfff && isHighSurrogate(value.charCodeAt(i - 1))) {
+      pairs++;
+      i++;
+    }
+  }
+  return value.length - pairs;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
 function compileStringRules(rules: FieldRules): ((value: string, path: Path, out: FieldViolation[]) => void) | undefined {
   const { minLen, maxLen, pattern, format, oneOf } = rules;
   if (minLen === undefined && maxLen === undefined && !pattern && !format && oneOf.length === 0) return undefined;
   const regex = pattern ? new RegExp(pattern, "u") : undefined;
   const formatCheck = format ? FORMAT_CHECKS[format] : undefined;
   const allowed = oneOf.length > 0 ? new Set(oneOf) : undefined;
-  return (value, path, out) => {
-    const length = [...value].length;
+  // One violation per field, the first that fails, as the reference (pydantic) reports them: a
+  // 64-character id that also breaks the pattern is "too long", not two errors at one location.
+  const violationOf = (value: string): Omit<FieldViolation, "path"> | undefined => {
+    const length = codePointLength(value);
     if (minLen !== undefined && length < minLen) {
-      out.push({ path, message: `String should have at least ${minLen} characters`, type: "string_too_short" });
+      return { message: `String should have at least ${minLen} characters`, type: "string_too_short" };
     }
     if (maxLen !== undefined && length > maxLen) {
-      out.push({ path, message: `String should have at most ${maxLen} characters`, type: "string_too_long" });
+      return { message: `String should have at most ${maxLen} characters`, type: "string_too_long" };
     }
-    if (value === "") return;
+    if (value === "") return undefined;
     if (regex && !regex.test(value)) {
-      out.push({ path, message: `String should match pattern '${pattern}'`, type: "string_pattern_mismatch" });
+      return { message: `String should match pattern '${pattern}'`, type: "string_pattern_mismatch" };
     }
-    if (formatCheck && !formatCheck.test(value)) {
-      out.push({ path, message: formatCheck.message, type: formatCheck.type });
-    }
+    if (formatCheck && !formatCheck.test(value)) return { message: formatCheck.message, type: formatCheck.type };
     if (allowed && !allowed.has(value)) {
-      out.push({ path, message: `Input should be one of: ${oneOf.map((v) => `'${v}'`).join(", ")}`, type: "enum" });
+      return { message: `Input should be one of: ${oneOf.map((v) => `'${v}'`).join(", ")}`, type: "enum" };
     }
+    return undefined;
+  };
+  return (value, path, out) => {
+    const violation = violationOf(value);
+    if (violation) out.push({ path, ...violation });
   };
 }
 

@@ -330,6 +330,40 @@ describe("update client", () => {
     assert.equal((kept.body as Json).token_endpoint_auth_method, "none");
   });
 
+  it("sets a client_secret it is given: the new secret authenticates, the old one no longer", async () => {
+    const created = await createClient({ client_id: "rotate-me", flow: { grant_types: ["client_credentials"] } });
+    const oldSecret = (created.body as Json).client_secret as string;
+    const newSecret = "n".repeat(20) + "e".repeat(20);
+    const res = await putClient("rotate-me", { name: "Rotated", client_secret: newSecret, flow: { grant_types: ["client_credentials"] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((res.body as Json).client_secret, null, "not shown back");
+    assert.deepEqual((await storedRow("acme", "rotate-me")).secret_hash, sha256(newSecret));
+    const token = (secret: string) =>
+      fetch(`${server.baseUrl}/acme/token`, {
+        method: "POST",
+        body: new URLSearchParams({ grant_type: "client_credentials", client_id: "rotate-me", client_secret: secret }),
+      });
+    assert.equal((await token(newSecret)).status, 200);
+    assert.equal((await token(oldSecret)).status, 401);
+  });
+
+  it("refuses a secret for a public client, a short one, and a body client_id other than the path's (422)", async () => {
+    await createClient({ client_id: "pub-upd", client_type: "public" });
+    assert.deepEqual(violationLocs(await putClient("pub-upd", { name: "x", client_secret: "s".repeat(40) })), [["body", "client_secret"]]);
+    await createClient({ client_id: "strict-secret" });
+    const hashBefore = (await storedRow("acme", "strict-secret")).secret_hash;
+    assert.deepEqual(violationLocs(await putClient("strict-secret", { name: "x", client_secret: "short" })), [["body", "client_secret"]]);
+    const renamed = await rest(server, server.adminKey, "PUT", "/api/v1/clients/strict-secret", {
+      client_id: "other-name",
+      tenant_id: "acme",
+      name: "Renamed?",
+    });
+    assert.deepEqual(violationLocs(renamed), [["body", "client_id"]]);
+    assert.equal(((await getClient("strict-secret")).body as Json).name, "App", "nothing changed");
+    assert.deepEqual((await storedRow("acme", "strict-secret")).secret_hash, hashBefore);
+    assert.equal((await getClient("other-name")).status, 404);
+  });
+
   it("applies the same rules as creation and answers 404 for an unknown client", async () => {
     await createClient({ client_id: "strict-update" });
     const bad = await putClient("strict-update", { name: "x", redirect_uris: ["http://example.com/cb"] });

@@ -214,7 +214,7 @@ describe("GET /api/v1/auth/client-tenant", () => {
 
 describe("GET /api/v1/auth/client-tenant/signed", () => {
   async function publishedJwks(tenantId: string): Promise<JWK[]> {
-    return (await server.running.keys.publishedJwks(server.running.database.orm.em.fork(), tenantId)) as JWK[];
+    return (await server.running.keys.publishedJwks(tenantId)) as JWK[];
   }
 
   it("answers {data}: a compact JWS of the client-tenant body, signed by the tenant's EdDSA key", async () => {

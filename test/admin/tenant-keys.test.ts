@@ -1,6 +1,9 @@
-// A tenant's keys as stored and used: the initial key set, private keys sealed under the KEK, and
+// A tenant's keys as stored and used: the initial key set, private keys sealed under the KEK,
 // rotation through the key store (publish, activate, grace, retire) with tokens that stay
-// verifiable against the published JWKS.
+// verifiable against the published JWKS, and List / Rotate Tenant Key over the API: the schedule
+// without key material, the audit log line, bad requests, and concurrent rotations.
+import { TenantRepositories } from "../../src/persistence/repositories/tenant-repositories.js";
+import { UnitOfWork } from "../../src/persistence/unit-of-work.js";
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, randomBytes, X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
@@ -8,8 +11,8 @@ import { calculateJwkThumbprint, createLocalJWKSet, type JWK, jwtVerify, SignJWT
 import { keyEncryptionKeyOf, keyringOf } from "../../src/crypto/key-encryption-key.js";
 import { open, SecretBoxError } from "../../src/crypto/secret-box.js";
 import { type TenantKey, TenantKeyEntity } from "../../src/persistence/entities/tenant-key.js";
-import { scopeToTenant } from "../../src/persistence/tenant-scope.js";
-import { createTenant } from "../support/fixtures.js";
+import { TenantKeyService } from "../../gen/svault/tenant/v1/tenant_key_service_pb.js";
+import { createTenant, grpcClient, rest, violationLocs, withKey } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 let server: TestServer;
@@ -21,8 +24,9 @@ after(() => server.close());
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 const HOUR = 3_600_000;
 
-/** An EntityManager scoped to `tenantId`, as a request would have. */
-const scoped = (tenantId: string, target: TestServer = server) => scopeToTenant(target.running.database.orm.em.fork(), tenantId);
+/** The repositories of `tenantId` on a unit of work of their own, as a request would have. */
+const repositoriesOf = (tenantId: string, target: TestServer = server) =>
+  new TenantRepositories(new UnitOfWork(target.running.database.orm.em.fork()), tenantId);
 
 async function storedKeys(tenantId: string, target: TestServer = server): Promise<TenantKey[]> {
   return target.running.database.orm.em
@@ -139,17 +143,16 @@ describe("a new tenant's keys", () => {
   });
 
   it("sign with the current EdDSA key, verifiable against the published JWKS", async () => {
-    const em = scoped("keys-a");
-    const current = await server.running.keys.currentKey(em, "keys-a", "EdDSA");
+    const current = await server.running.keys.currentKey("keys-a", "EdDSA");
     assert.equal(current.kid, keys.find((k) => k.alg === "EdDSA")?.id);
-    const jwks = await server.running.keys.publishedJwks(scoped("keys-a"), "keys-a");
+    const jwks = await server.running.keys.publishedJwks("keys-a");
     assert.deepEqual(kidsOf(jwks).sort(), keys.map((k) => k.id).sort());
     for (const jwk of jwks) for (const member of PRIVATE_MEMBERS) assert.ok(!(member in jwk));
     const token = await new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "EdDSA", kid: current.kid }).sign(current.privateKey);
     const { protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: jwks as JWK[] }));
     assert.equal(protectedHeader.kid, current.kid);
     // Another tenant's JWKS does not verify it.
-    const foreign = await server.running.keys.publishedJwks(scoped("keys-b"), "keys-b");
+    const foreign = await server.running.keys.publishedJwks("keys-b");
     await assert.rejects(jwtVerify(token, createLocalJWKSet({ keys: foreign as JWK[] })));
   });
 });
@@ -171,13 +174,13 @@ describe("key rotation through the key store", () => {
     assert.equal(lead, 86_400_000, "default publish lead");
     assert.equal(grace, 604_800_000, "default grace");
     t0 = new Date();
-    const old = await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", t0);
+    const old = await server.running.keys.currentKey(tenantId, "EdDSA", t0);
     oldKid = old.kid;
     tokenBefore = await new SignJWT({ sub: "signed-before-rotation" })
       .setProtectedHeader({ alg: "EdDSA", kid: old.kid })
       .setIssuedAt(Math.floor(t0.getTime() / 1000))
       .sign(old.privateKey);
-    newKid = await server.running.keys.rotate(scoped(tenantId), tenantId, "EdDSA", t0);
+    newKid = (await server.running.keys.rotate(repositoriesOf(tenantId), "EdDSA", t0)).kid;
   });
 
   it("stores the new key's schedule and the old key's retirement", async () => {
@@ -200,25 +203,25 @@ describe("key rotation through the key store", () => {
 
   it("before activation: the old key still signs, both are published", async () => {
     for (const now of [t0, at(HOUR), at(lead - 1)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, oldKid, now.toISOString());
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
+      assert.equal((await server.running.keys.currentKey(tenantId, "EdDSA", now)).kid, oldKid, now.toISOString());
+      const published = kidsOf(await server.running.keys.publishedJwks(tenantId, now));
       assert.ok(published.includes(oldKid) && published.includes(newKid), now.toISOString());
       assert.equal(published.length, 4);
     }
     // Just before the rotation the new key was not published yet.
-    const earlier = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, at(-1)));
+    const earlier = kidsOf(await server.running.keys.publishedJwks(tenantId, at(-1)));
     assert.ok(!earlier.includes(newKid));
   });
 
   it("from activation: the new key signs, the old one stays published until the grace ends", async () => {
     for (const now of [at(lead), at(lead + HOUR), at(lead + grace - 1)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, newKid, now.toISOString());
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
+      assert.equal((await server.running.keys.currentKey(tenantId, "EdDSA", now)).kid, newKid, now.toISOString());
+      const published = kidsOf(await server.running.keys.publishedJwks(tenantId, now));
       assert.ok(published.includes(oldKid) && published.includes(newKid), now.toISOString());
     }
     for (const now of [at(lead + grace), at(lead + grace + 365 * 24 * HOUR)]) {
-      assert.equal((await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", now)).kid, newKid);
-      const published = kidsOf(await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now));
+      assert.equal((await server.running.keys.currentKey(tenantId, "EdDSA", now)).kid, newKid);
+      const published = kidsOf(await server.running.keys.publishedJwks(tenantId, now));
       assert.ok(!published.includes(oldKid), `old key retired at ${now.toISOString()}`);
       assert.ok(published.includes(newKid));
       assert.equal(published.length, 3);
@@ -227,7 +230,7 @@ describe("key rotation through the key store", () => {
 
   it("a JWS signed before the rotation verifies against the published JWKS through the grace, not after", async () => {
     const verifiesAt = async (token: string, now: Date) => {
-      const jwks = (await server.running.keys.publishedJwks(scoped(tenantId), tenantId, now)) as JWK[];
+      const jwks = (await server.running.keys.publishedJwks(tenantId, now)) as JWK[];
       try {
         await jwtVerify(token, createLocalJWKSet({ keys: jwks }), { currentDate: now });
         return true;
@@ -241,11 +244,11 @@ describe("key rotation through the key store", () => {
     assert.equal(await verifiesAt(tokenBefore, at(lead + grace)), false, "the old key left the JWKS");
 
     // A token of the new key verifies from activation on, with a JWKS fetched before that.
-    const signer = await server.running.keys.currentKey(scoped(tenantId), tenantId, "EdDSA", at(lead));
+    const signer = await server.running.keys.currentKey(tenantId, "EdDSA", at(lead));
     const tokenAfter = await new SignJWT({ sub: "signed-after-activation" })
       .setProtectedHeader({ alg: "EdDSA", kid: signer.kid })
       .sign(signer.privateKey);
-    const cachedBeforeActivation = (await server.running.keys.publishedJwks(scoped(tenantId), tenantId, at(HOUR))) as JWK[];
+    const cachedBeforeActivation = (await server.running.keys.publishedJwks(tenantId, at(HOUR))) as JWK[];
     await jwtVerify(tokenAfter, createLocalJWKSet({ keys: cachedBeforeActivation }));
     assert.ok(await verifiesAt(tokenAfter, at(lead + grace + HOUR)));
   });
@@ -259,7 +262,7 @@ describe("rotation timing from the configuration", () => {
       const t0 = new Date();
       const [old] = (await storedKeys("timed", custom)).filter((k) => k.alg === "RS256");
       assert.ok(old);
-      const kid = await custom.running.keys.rotate(scoped("timed", custom), "timed", "RS256", t0);
+      const { kid } = await custom.running.keys.rotate(repositoriesOf("timed", custom), "RS256", t0);
       const keys = await storedKeys("timed", custom);
       const fresh = keys.find((k) => k.id === kid);
       assert.ok(fresh);
@@ -268,11 +271,158 @@ describe("rotation timing from the configuration", () => {
       // The rotated RS256 key comes with its own certificate.
       assert.ok(Array.isArray(fresh.publicJwk.x5c));
       const at = (ms: number) => new Date(t0.getTime() + ms);
-      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "timed", "RS256", at(59_999))).kid, old.id);
-      assert.equal((await custom.running.keys.currentKey(scoped("timed", custom), "timed", "RS256", at(60_000))).kid, kid);
-      assert.ok(!kidsOf(await custom.running.keys.publishedJwks(scoped("timed", custom), "timed", at(180_000))).includes(old.id));
+      assert.equal((await custom.running.keys.currentKey("timed", "RS256", at(59_999))).kid, old.id);
+      assert.equal((await custom.running.keys.currentKey("timed", "RS256", at(60_000))).kid, kid);
+      assert.ok(!kidsOf(await custom.running.keys.publishedJwks("timed", at(180_000))).includes(old.id));
     } finally {
       await custom.close();
     }
+  });
+});
+
+interface KeyJson {
+  kid: string;
+  alg: string;
+  use: string;
+  state: string;
+  publish_at: string;
+  activate_at: string;
+  retire_at: string | null;
+}
+
+const listKeys = async (tenantId: string): Promise<KeyJson[]> => {
+  const res = await rest(server, server.adminKey, "GET", `/api/v1/tenants/${tenantId}/keys`);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return (res.body as { keys: KeyJson[] }).keys;
+};
+const rotateKey = (tenantId: string, alg: string) =>
+  rest(server, server.adminKey, "POST", `/api/v1/tenants/${tenantId}/keys/rotate`, { alg });
+const jwksKids = async (tenantId: string) =>
+  kidsOf(((await rest(server, undefined, "GET", `/${tenantId}/.well-known/jwks.json`)).body as { keys: Record<string, unknown>[] }).keys);
+
+describe("List Tenant Keys and Rotate Tenant Key", () => {
+  const tenantId = "keys-api";
+  before(() => createTenant(server, tenantId));
+
+  it("lists the keys with their schedule and state, and nothing else", async () => {
+    const keys = await listKeys(tenantId);
+    const stored = await storedKeys(tenantId);
+    assert.deepEqual(keys.map((k) => `${k.alg}/${k.use}/${k.state}`).sort(), [
+      "ECDH-ES/enc/active",
+      "EdDSA/sig/active",
+      "RS256/sig/active",
+    ]);
+    for (const key of keys) {
+      assert.deepEqual(
+        Object.keys(key).sort(),
+        ["activate_at", "alg", "kid", "publish_at", "retire_at", "state", "use"],
+        "no key material",
+      );
+      const row = stored.find((k) => k.id === key.kid);
+      assert.ok(row);
+      assert.equal(Date.parse(key.publish_at), row.publishAt.getTime());
+      assert.equal(Date.parse(key.activate_at), row.activateAt.getTime());
+      assert.equal(key.retire_at, null);
+    }
+    // gRPC answers the same keys.
+    const answer = await grpcClient(server, TenantKeyService).listTenantKeys({ tenantId }, withKey(server.adminKey));
+    assert.deepEqual(answer.keys.map((k) => k.kid).sort(), keys.map((k) => k.kid).sort());
+  });
+
+  it("rotates: the new key is published at once and scheduled a publish lead later; the signer retires a grace after that; logged without key material", async () => {
+    const [old] = (await listKeys(tenantId)).filter((k) => k.alg === "RS256");
+    assert.ok(old);
+    const before = Date.now();
+    const res = await rotateKey(tenantId, "RS256");
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { key, replaced } = res.body as { key: KeyJson; replaced: KeyJson[] };
+    const lead = server.config.keyPublishLeadSeconds * 1000;
+    const grace = server.config.keyGraceSeconds * 1000;
+    assert.equal(key.alg, "RS256");
+    assert.equal(key.use, "sig");
+    assert.equal(key.state, "scheduled");
+    assert.ok(Date.parse(key.publish_at) >= before && Date.parse(key.publish_at) <= Date.now());
+    assert.equal(Date.parse(key.activate_at) - Date.parse(key.publish_at), lead);
+    assert.equal(key.retire_at, null);
+    assert.deepEqual(replaced, [{ ...old, retire_at: new Date(Date.parse(key.activate_at) + grace).toISOString() }], "still active");
+
+    // Published at once (relying parties learn it a publish lead before it signs); the old one still signs.
+    assert.ok((await jwksKids(tenantId)).includes(key.kid));
+    assert.equal((await server.running.keys.currentKey(tenantId, "RS256")).kid, old.kid);
+    const listed = (await listKeys(tenantId)).filter((k) => k.alg === "RS256");
+    assert.deepEqual(
+      listed.map((k) => [k.kid, k.state]),
+      [
+        [key.kid, "scheduled"],
+        [old.kid, "active"],
+      ],
+      "newest activation first",
+    );
+
+    // The audit line: tenant, kids and schedule, who did it; no key material.
+    const lines = server.logs.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = lines.find((line) => line.msg === "tenant key rotated" && line.kid === key.kid);
+    assert.ok(logged, "the rotation is logged");
+    assert.equal(logged.level, 30, "at info");
+    assert.equal(logged.tenantId, tenantId);
+    assert.equal(logged.alg, "RS256");
+    assert.deepEqual(logged.replaced, [{ kid: old.kid, retireAt: replaced[0]?.retire_at }]);
+    assert.equal((logged.by as { userId: string }).userId.length > 0, true);
+    const row = (await storedKeys(tenantId)).find((k) => k.id === key.kid);
+    assert.ok(row);
+    const pkcs8 = open(serverKeyring(), Buffer.from(row.privateKeySealed), sealAad(row.id));
+    const d = createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" }).export({ format: "jwk" }).d as string;
+    const text = server.logs.text();
+    for (const secret of [d, pkcs8.toString("base64"), Buffer.from(row.privateKeySealed).toString("base64")]) {
+      assert.ok(!text.includes(secret), "no private key material in the log");
+    }
+  });
+
+  it("refuses an unknown algorithm and an unknown tenant, changing nothing", async () => {
+    const before = await storedKeys(tenantId);
+    const bad = await rotateKey(tenantId, "HS256");
+    assert.deepEqual(violationLocs(bad), [["body", "alg"]]);
+    const missing = await rotateKey("no-such-tenant", "EdDSA");
+    assert.equal(missing.status, 404);
+    assert.match((missing.body as { detail: string }).detail, /Tenant no-such-tenant not found/);
+    assert.equal((await rest(server, server.adminKey, "GET", "/api/v1/tenants/no-such-tenant/keys")).status, 404);
+    assert.deepEqual(
+      (await storedKeys(tenantId)).map((k) => [k.id, k.retireAt?.getTime() ?? null]),
+      before.map((k) => [k.id, k.retireAt?.getTime() ?? null]),
+    );
+    assert.deepEqual(await storedKeys("no-such-tenant"), []);
+  });
+
+  it("runs concurrent rotations one after the other: one key waits to activate, the others are withdrawn", async () => {
+    const tenant = "keys-race";
+    await createTenant(server, tenant);
+    const [signer] = (await listKeys(tenant)).filter((k) => k.alg === "EdDSA");
+    assert.ok(signer);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => rotateKey(tenant, "EdDSA")));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200, 200, 200, 200, 200],
+    );
+    const newKids = answers.map((a) => (a.body as { key: KeyJson }).key.kid);
+    const keys = (await listKeys(tenant)).filter((k) => k.alg === "EdDSA");
+    assert.equal(keys.length, 7);
+    const waiting = keys.filter((k) => k.state === "scheduled");
+    assert.equal(waiting.length, 1, `exactly one key waits to activate: ${JSON.stringify(keys)}`);
+    const [next] = waiting;
+    assert.ok(next && newKids.includes(next.kid));
+    // Every other new key was withdrawn before it activated, so it never signed.
+    for (const key of keys.filter((k) => newKids.includes(k.kid) && k.kid !== next.kid)) {
+      assert.equal(key.state, "retired", key.kid);
+      assert.ok(Date.parse(key.retire_at as string) < Date.parse(key.activate_at), `${key.kid} retired before activating`);
+    }
+    // The signer signs until the last rotation's key activates, and stays published a grace after that.
+    const current = keys.find((k) => k.kid === signer.kid);
+    assert.equal(current?.state, "active");
+    assert.equal(Date.parse(current?.retire_at as string), Date.parse(next.activate_at) + server.config.keyGraceSeconds * 1000);
+    assert.deepEqual(
+      (await jwksKids(tenant)).filter((kid) => keys.some((k) => k.kid === kid)).sort(),
+      [signer.kid, next.kid].sort(),
+      "the JWKS holds the signer and the next key only",
+    );
   });
 });

@@ -81,6 +81,15 @@ describe("create tenant", () => {
       passkey_enabled: false,
       has_username_and_email: true,
       liveness_config: null,
+      logo_uri: "",
+      primary_color: "",
+      background_color: "",
+      support_uri: "",
+      privacy_policy_uri: "",
+      terms_of_service_uri: "",
+      default_locale: "en",
+      proto_version: "opaque-3dh/ristretto255-sha512/argon2id-m65536-t3-p1",
+      require_pushed_authorization_requests: false,
     });
     assert.equal(typeof created_at, "string");
     assert.ok(Math.abs(Date.parse(created_at as string) - Date.now()) < 60_000, `created_at ${created_at}`);
@@ -118,7 +127,17 @@ describe("create tenant", () => {
     assert.deepEqual(tenant.login_order, ["PIN"], "only the enabled factor");
     assert.equal(tenant.passkey_enabled, true);
     assert.equal(tenant.has_username_and_email, false);
-    assert.deepEqual(tenant.liveness_config, { provider: "acme-liveness", threshold: 0.8 });
+    // The reference's two fields as given, and the face step's six resolved over their defaults (docs/face-liveness.md).
+    assert.deepEqual(tenant.liveness_config, {
+      provider: "acme-liveness",
+      threshold: 0.8,
+      match_threshold: 0.45,
+      min_turn_degrees: 20,
+      max_start_yaw_degrees: 15,
+      frame_count: 16,
+      challenge_timeout_seconds: 30,
+      max_attempts: 3,
+    });
   });
 
   it("accepts a login order naming exactly the enabled factors, in any order", async () => {
@@ -203,6 +222,21 @@ describe("create tenant", () => {
       JSON.stringify(neither.body),
     );
     for (const id of ["no-pattern", "missing-factor", "no-factor"]) assert.equal((await get(id)).status, 404);
+  });
+
+  it("refuses is_2fa without a second factor the tenant offers, on create and on update, and changes nothing", async () => {
+    const alone = await create({ tenant_id: "two-fa-alone", is_2fa: true });
+    assert.deepEqual(violationLocs(alone), [["body", "is_2fa"]]);
+    assert.match(JSON.stringify(alone.body), /is_2fa needs a second factor the tenant offers: enable passkey_enabled/);
+    assert.equal((await get("two-fa-alone")).status, 404);
+
+    assert.equal((await create({ tenant_id: "two-fa", is_2fa: true, passkey_enabled: true })).status, 201);
+    const before = (await get("two-fa")).body;
+    assert.deepEqual(violationLocs(await update("two-fa", { passkey_enabled: false })), [["body", "is_2fa"]]);
+    assert.deepEqual((await get("two-fa")).body, before);
+    // Turning both off together is consistent.
+    const off = await update("two-fa", { is_2fa: false, passkey_enabled: false });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
   });
 
   it("answers 409 for an existing id and changes nothing", async () => {

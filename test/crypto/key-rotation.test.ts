@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLocalJWKSet, jwtVerify, SignJWT } from "jose";
-import { type KeySchedule, planRotation, publishedKeys, signingKey } from "../../src/crypto/key-rotation.js";
+import { type KeySchedule, keyState, planRotation, publishedKeys, signingKey } from "../../src/crypto/key-rotation.js";
 import { generateTenantKey, loadPrivateKey, type TenantPublicJwk } from "../../src/crypto/tenant-keys.js";
 
 const MINUTE = 60_000;
@@ -82,16 +82,36 @@ describe("key rotation", () => {
     assert.deepEqual(kids(publishedKeys(keys, at(2 * DAY + 1))), ["ed-2", "ed-1", "rs-1"]);
   });
 
-  it("withdraws a pending key at once when it is superseded, and never extends a retirement", () => {
+  it("withdraws a pending key at once when it is superseded, and keeps the signer published for the grace after its real successor", () => {
     const pending = rotate(initial, "ed-2", "EdDSA", at(DAY)); // ed-2 activates at 2 days, ed-1 retires at 4 days
     const plan = planRotation(pending, "EdDSA", at(DAY + HOUR), timing);
     assert.deepEqual(plan.newKey, { alg: "EdDSA", publishAt: at(DAY + HOUR), activateAt: at(2 * DAY + HOUR) });
-    assert.deepEqual(plan.retirements, [{ kid: "ed-2", retireAt: at(DAY + HOUR) }], "ed-1 keeps its earlier retireAt");
+    // ed-1 now signs until ed-3 activates (2 days + 1 hour), so it stays published 2 days after that.
+    assert.deepEqual(plan.retirements, [
+      { kid: "ed-1", retireAt: at(4 * DAY + HOUR) },
+      { kid: "ed-2", retireAt: at(DAY + HOUR) },
+    ]);
 
     const keys = rotate(pending, "ed-3", "EdDSA", at(DAY + HOUR));
     assert.deepEqual(kids(publishedKeys(keys, at(DAY + HOUR))).sort(), ["ed-1", "ed-3", "rs-1"]);
     assert.equal(signingKey(keys, "EdDSA", at(2 * DAY))?.kid, "ed-1", "the withdrawn key never signs");
     assert.equal(signingKey(keys, "EdDSA", at(2 * DAY + HOUR))?.kid, "ed-3");
+    assert.ok(kids(publishedKeys(keys, at(4 * DAY + HOUR - 1))).includes("ed-1"), "ed-1 covers the grace after its last signature");
+    assert.ok(!kids(publishedKeys(keys, at(4 * DAY + HOUR))).includes("ed-1"));
+  });
+
+  it("never shortens nor extends the retirement of a key an active successor already superseded", () => {
+    const rotated = rotate(initial, "ed-2", "EdDSA", at(DAY)); // ed-2 active from 2 days, ed-1 retires at 4 days
+    const plan = planRotation(rotated, "EdDSA", at(3 * DAY), timing);
+    assert.deepEqual(plan.retirements, [{ kid: "ed-2", retireAt: at(6 * DAY) }], "ed-1 keeps its retirement; ed-2 signs until 4 days");
+  });
+
+  it("tells each key's state: scheduled, active, retiring, retired", () => {
+    const keys = rotate(rotate(initial, "ed-2", "EdDSA", at(DAY)), "ed-3", "EdDSA", at(DAY + HOUR));
+    const states = (now: Date) => Object.fromEntries(keys.map((key) => [key.kid, keyState(keys, key, now)]));
+    assert.deepEqual(states(at(DAY + HOUR)), { "ed-1": "active", "rs-1": "active", "ed-2": "retired", "ed-3": "scheduled" });
+    assert.deepEqual(states(at(2 * DAY + HOUR)), { "ed-1": "retiring", "rs-1": "active", "ed-2": "retired", "ed-3": "active" });
+    assert.deepEqual(states(at(4 * DAY + HOUR)), { "ed-1": "retired", "rs-1": "active", "ed-2": "retired", "ed-3": "active" });
   });
 
   it("leaves already retired keys alone and retires every still-published active key", () => {

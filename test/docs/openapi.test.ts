@@ -172,6 +172,10 @@ describe("gen/openapi.json", () => {
       ["/{tenant_id}/authorize", "get", "302", false],
       ["/oidc/{tenant_id}/authorize", "get", "302", false],
       ["/oidc/authorize", "get", "302", false],
+      // OpenID Connect Core §3.1.2.1: the authorization endpoint takes a form POST too.
+      ["/{tenant_id}/authorize", "post", "303", false],
+      ["/oidc/{tenant_id}/authorize", "post", "303", false],
+      ["/oidc/authorize", "post", "303", false],
     ] as const;
     for (const [path, verb, status, setsCookie] of redirects) {
       const operation = operationOf(document, path, verb);

@@ -1,6 +1,7 @@
 // Change of the secret by a signed-in user (login protocol §9): Aux Challenge + Change Password
 // with the user's API key, through the SDK over REST and over gRPC; the old secret stops working
-// at once, and a change challenge is bound to its user and to the change flow.
+// at once, a change challenge is bound to its user and to the change flow, and a change is all or
+// nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as opaque from "@serenity-kit/opaque";
@@ -10,6 +11,7 @@ import { SvaultAuthError } from "../../src/sdk/errors.js";
 import { opaqueIdentifiers } from "../../src/sdk/identity.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { createTenant } from "../support/fixtures.js";
+import { failWrites } from "../support/injected-fault.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import {
   call,
@@ -20,6 +22,7 @@ import {
   register,
   registerUser,
   registrationBody,
+  resendingSdk,
   sdk,
   secretOf,
   seedApiKey,
@@ -120,16 +123,21 @@ describe("Aux Challenge and Change Password", () => {
     });
   }
 
-  it("bind the change challenge to its user: another user's Change Password with it is refused with 400", async () => {
+  it("bind the change challenge to its user: another user's Change Password with it is refused with 400, and burns nothing", async () => {
     const commitment = await carolsCommitment(SECOND);
-    const asDave = await call(server, "POST", "/api/v1/auth/change-password", {
-      body: { encrypted_commitment: commitment, proto_version: PROTO_VERSION_LIGHT },
-      headers: { "x-api-key": daveKey },
-    });
+    const changePassword = (key: string) =>
+      call(server, "POST", "/api/v1/auth/change-password", {
+        body: { encrypted_commitment: commitment, proto_version: PROTO_VERSION_LIGHT },
+        headers: { "x-api-key": key },
+      });
+    const asDave = await changePassword(daveKey);
     assert.equal(asDave.status, 400, JSON.stringify(asDave.body));
     assert.equal(typeof (asDave.body as { detail: unknown }).detail, "string");
     await loginWorks("dave", FIRST);
     await loginFails("dave", SECOND);
+    const asCarol = await changePassword(carolKey);
+    assert.equal(asCarol.status, 200, `carol's challenge survived the refused attempt: ${JSON.stringify(asCarol.body)}`);
+    await loginWorks("carol", SECOND);
   });
 
   it("bind the change challenge to the change flow: Register with it is refused with 400", async () => {
@@ -138,5 +146,25 @@ describe("Aux Challenge and Change Password", () => {
     assert.equal(asRegistration.status, 400, JSON.stringify(asRegistration.body));
     const [row] = await sql(server, "select 1 from app_user where tenant_id = ? and username_normalized = 'carol2'", [TENANT]);
     assert.equal(row, undefined);
+  });
+});
+
+describe("a change is all or nothing", () => {
+  it("a Change Password that fails while storing the credential can be sent again unchanged", async () => {
+    const resending = resendingSdk(server, TENANT, { apiKey: daveKey });
+    const fault = await failWrites(server.db.url, "user_credential", "insert");
+    try {
+      const error = await resending.client.changeSecret({ username: "dave", secret: THIRD, protoVersion: PROTO_VERSION_LIGHT }).then(
+        () => assert.fail("the change succeeded despite the injected fault"),
+        (caught: unknown) => caught,
+      );
+      assert.ok(error instanceof SvaultAuthError && error.status >= 500, String(error));
+    } finally {
+      await fault.remove();
+    }
+    await loginWorks("dave", FIRST);
+    assert.equal(await resending.resendLast(), 200, "the same request, sent again, changes the secret");
+    await loginWorks("dave", THIRD);
+    await loginFails("dave", FIRST);
   });
 });

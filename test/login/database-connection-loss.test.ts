@@ -7,7 +7,8 @@ import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import { createTenant } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { authenticate, ke3Of, loginStep1, proofOf, RELAXED_BLOCKING, registerUser, secretOf, sleep } from "./login-helpers.js";
+import { until } from "../support/until.js";
+import { authenticate, ke3Of, loginStep1, proofOf, RELAXED_BLOCKING, registerUser, secretOf } from "./login-helpers.js";
 
 const TENANT = "login-connection-loss";
 const SECRET = secretOf("314159");
@@ -33,22 +34,30 @@ async function login(): Promise<number> {
   return (await authenticate(server, TENANT, proofOf("ada", step, ke3))).status;
 }
 
-/** Terminates every backend of the service on its database; how many there were. */
-async function terminateServiceBackends(): Promise<number> {
+/** Terminates every backend of the service on its database; their process ids. */
+async function terminateServiceBackends(): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
     "select pid from pg_stat_activity where datname = $1 and application_name = 'svault' and pid <> pg_backend_pid()",
     [server.db.name],
   );
   await Promise.all(rows.map((row) => admin.query("select pg_terminate_backend($1)", [row.pid])));
-  return rows.length;
+  return rows.map((row) => row.pid);
 }
 
 describe("the login, when Postgres drops the service's connections", () => {
   it("goes on over new connections once the loss is seen, without a restart", async () => {
     assert.equal(await login(), 200, "a login before");
-    assert.ok((await terminateServiceBackends()) >= 1, "the service had connections to drop");
-    // Postgres closes each connection after telling it why; the service sees that at once.
-    await sleep(300);
+    const terminated = await terminateServiceBackends();
+    assert.ok(terminated.length >= 1, "the service had connections to drop");
+    // Postgres closes each connection after telling it why; the service sees that as soon as its
+    // event loop reads the sockets: the backends are gone and the pipelines hold none of them.
+    await until(
+      async () => {
+        const { rows } = await admin.query("select 1 from pg_stat_activity where pid = any($1)", [terminated]);
+        return rows.length === 0 && server.running.database.state().pipelineConnections === 0;
+      },
+      { what: "the service has seen its connections go" },
+    );
     assert.equal(await login(), 200, "a login after");
     assert.equal(await login(), 200, "and another");
   });

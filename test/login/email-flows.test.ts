@@ -1,13 +1,15 @@
 // E-mail verification and reset by e-mailed code (login protocol §9, §10), with the server mailing
 // through an in-process SMTP server: what arrives, what the codes do, and that they are single use.
+// Registration, verification and reset are all or nothing: a failure midway leaves nothing spent.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SvaultAuthError } from "../../src/sdk/errors.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { createTenant } from "../support/fixtures.js";
+import { failWrites } from "../support/injected-fault.js";
 import { type CapturedMail, type SmtpCapture, startSmtpCapture } from "../support/smtp-capture.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { call, RELAXED_BLOCKING, registerUser, sdk, secretOf, sleep, sql } from "./login-helpers.js";
+import { call, RELAXED_BLOCKING, registerUser, resendingSdk, sdk, secretOf, sql, userIdOf } from "./login-helpers.js";
 
 const TENANT = "login-mail";
 const SECRET = secretOf("482915");
@@ -118,7 +120,8 @@ describe("reset by e-mailed code", () => {
       answers.map(() => answers[0]?.headers.get("content-length")),
     );
     code = await nextCode("noah@example.com", "Reset your login");
-    await sleep(300);
+    // Every mail the three requests started has been delivered (or was never sent) once this resolves.
+    await server.settled();
     const resets = capture.messages.filter((m) => m.subject.startsWith("Reset your login"));
     assert.deepEqual(
       resets.map((m) => m.to),
@@ -173,5 +176,54 @@ describe("reset by e-mailed code", () => {
       [TENANT],
     );
     assert.equal(Number(left?.n), 0, "the code is gone");
+  });
+});
+
+describe("all or nothing", () => {
+  /** Runs `work` while every `operation` on `table` fails; answers the error `work` met. */
+  async function whileFailing(table: string, operation: "insert" | "update", work: () => Promise<unknown>): Promise<unknown> {
+    const fault = await failWrites(server.db.url, table, operation);
+    try {
+      return await work().then(
+        () => assert.fail("the call succeeded despite the injected fault"),
+        (error: unknown) => error,
+      );
+    } finally {
+      await fault.remove();
+    }
+  }
+
+  it("a registration that fails while storing its verification code leaves no user; registering again works", async () => {
+    const error = await whileFailing("one_time_code", "insert", () => registerUser(server, TENANT, "olga", SECRET, "olga@example.com"));
+    assert.ok(error instanceof SvaultAuthError && error.status >= 500, String(error));
+    assert.equal(await userIdOf(server, TENANT, "olga"), undefined, "no user without a verification code");
+    await registerUser(server, TENANT, "olga", SECRET, "olga@example.com");
+    await nextCode("olga@example.com", "Verify your e-mail address");
+  });
+
+  it("a verification that fails midway keeps the code: the same code verifies afterwards", async () => {
+    await registerUser(server, TENANT, "pia", SECRET, "pia@example.com");
+    const code = await nextCode("pia@example.com", "Verify your e-mail address");
+    const failed = await whileFailing("app_user", "update", async () => {
+      const res = await verifyEmail(code);
+      if (res.status >= 500) throw new Error(`answered ${res.status}`);
+    });
+    assert.ok(failed instanceof Error);
+    const res = await verifyEmail(code);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal((await login("pia", SECRET)).needVerify, false);
+  });
+
+  it("a reset that fails while storing the credential can be sent again unchanged", async () => {
+    await registerUser(server, TENANT, "quinn", SECRET, "quinn@example.com");
+    assert.equal((await requestReset("quinn", "quinn@example.com")).status, 200);
+    const code = await nextCode("quinn@example.com", "Reset your login");
+    const resending = resendingSdk(server, TENANT);
+    const error = await whileFailing("user_credential", "insert", () =>
+      resending.client.resetWithCode({ code, username: "quinn", secret: NEW_SECRET, protoVersion: PROTO_VERSION_LIGHT }),
+    );
+    assert.ok(error instanceof SvaultAuthError && error.status >= 500, String(error));
+    assert.equal(await resending.resendLast(), 200, "the same request, sent again, sets the secret");
+    assert.ok((await login("quinn", NEW_SECRET)).nonce);
   });
 });

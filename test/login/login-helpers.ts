@@ -72,6 +72,33 @@ export function sdk(server: TestServer, tenantId: string, options: SdkOptions = 
   return new SvaultAuthClient({ transport, issuer: issuerOf(server, tenantId), authReqId: options.authReqId });
 }
 
+/**
+ * An SDK client over REST that keeps the last request it sent, so that a test can send it again
+ * unchanged — as a client does whose call failed with a 5xx or lost its answer.
+ */
+export function resendingSdk(server: TestServer, tenantId: string, options: { apiKey?: string } = {}) {
+  let last: { input: string | URL | Request; init: RequestInit | undefined } | undefined;
+  const transport = new RestTransport({
+    baseUrl: server.baseUrl,
+    apiKey: options.apiKey,
+    headers: { "user-agent": USER_AGENT },
+    fetch: (input, init) => {
+      last = { input, init };
+      return fetch(input, init);
+    },
+  });
+  return {
+    client: new SvaultAuthClient({ transport, issuer: issuerOf(server, tenantId) }),
+    /** Sends the last request again; answers its status. */
+    async resendLast(): Promise<number> {
+      if (!last) throw new Error("nothing was sent");
+      const res = await fetch(last.input, last.init);
+      await res.arrayBuffer();
+      return res.status;
+    },
+  };
+}
+
 /** Registers `username` through the SDK with the light suite; returns the new user's id. */
 export async function registerUser(
   server: TestServer,
@@ -293,5 +320,3 @@ export async function seedApiKey(server: TestServer, tenantId: string, userId: s
   await em.flush();
   return issued.key;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -55,4 +55,17 @@ describe("mail templates", () => {
     assert.throws(() => verificationEmail({ ...input, link: "javascript:alert(1)" }), TypeError);
     assert.throws(() => verificationEmail({ ...input, link: "/relative" }), TypeError);
   });
+
+  it("speaks the recipient's language, right to left where it is written so", () => {
+    const german = resetEmail({ ...input, minutesValid: 30, locale: "de" });
+    assert.equal(german.subject, "Anmeldedaten für Acme zurücksetzen");
+    assert.ok(german.text.includes("30 Minuten"), german.text);
+    assert.match(german.html, /<html lang="de" dir="ltr">/);
+    assert.ok(german.html.includes("<strong>alice@example.com</strong>"));
+    const arabic = verificationEmail({ ...input, locale: "ar" });
+    assert.equal(arabic.subject, "أكّد بريدك الإلكتروني لدى Acme");
+    assert.match(arabic.html, /<html lang="ar" dir="rtl">/);
+    assert.ok(arabic.text.includes("c0de") && arabic.text.includes(input.link));
+    assert.ok(resetEmail({ ...input, minutesValid: 1, locale: "ja" }).text.includes("1 分"));
+  });
 });

@@ -4,7 +4,6 @@
 // `error_description`, `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). Also prompt, max_age,
 // locked clients and login_hint.
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { rest } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -15,9 +14,11 @@ const TENANT = "authz";
 let server: TestServer;
 let issuer: string;
 let challenge: string;
+/** The server's clock: the real time, unless a test holds it (and moves it on instead of waiting). */
+let heldAt: number | undefined;
 
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ clock: () => heldAt ?? Date.now() });
   await setUpTenant(server, TENANT, {
     clientId: "webapp",
     extra: { allowed_scopes: ["openid", "profile", "offline_access"] },
@@ -223,18 +224,26 @@ describe("login page, prompt and max_age", () => {
       assert.equal(again.searchParams.get("code"), null);
     }
 
-    const generous = await redirectOf(request({ max_age: "3600" }), browser);
-    assert.ok(generous.searchParams.get("code"), `within max_age: ${generous}`);
-    await sleep(1100);
-    const stale = await redirectOf(request({ max_age: "0" }), browser);
-    assert.equal(stale.pathname, "/ui/login", `max_age exceeded: ${stale}`);
-    const staleSilent = await redirectOf(request({ max_age: "0", prompt: "none" }), browser);
-    assertClientError(staleSilent, "login_required");
+    heldAt = Date.now();
+    try {
+      const generous = await redirectOf(request({ max_age: "3600" }), browser);
+      assert.ok(generous.searchParams.get("code"), `within max_age: ${generous}`);
+      heldAt += 1100;
+      const stale = await redirectOf(request({ max_age: "0" }), browser);
+      assert.equal(stale.pathname, "/ui/login", `max_age exceeded: ${stale}`);
+      const staleSilent = await redirectOf(request({ max_age: "0", prompt: "none" }), browser);
+      assertClientError(staleSilent, "login_required");
 
-    // Signing in again refreshes auth_time: max_age=1 is then satisfied.
-    const relogin = await browserLogin(server, browser, request({ prompt: "login" }), TENANT);
-    assert.ok(relogin.searchParams.get("code"), `signed in again: ${relogin}`);
-    const fresh = await redirectOf(request({ max_age: "1" }), browser);
-    assert.ok(fresh.searchParams.get("code"), `fresh after a new login: ${fresh}`);
+      // Signing in again refreshes auth_time: max_age=1 is then satisfied, and no longer once the clock moves past it.
+      const relogin = await browserLogin(server, browser, request({ prompt: "login" }), TENANT);
+      assert.ok(relogin.searchParams.get("code"), `signed in again: ${relogin}`);
+      const fresh = await redirectOf(request({ max_age: "1" }), browser);
+      assert.ok(fresh.searchParams.get("code"), `fresh after a new login: ${fresh}`);
+      heldAt += 1001;
+      const aged = await redirectOf(request({ max_age: "1" }), browser);
+      assert.equal(aged.pathname, "/ui/login", `a second and a millisecond later: ${aged}`);
+    } finally {
+      heldAt = undefined;
+    }
   });
 });

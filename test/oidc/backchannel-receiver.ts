@@ -8,6 +8,13 @@ import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from "jose"
 const BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
 export class BackChannelReceiver {
+  /**
+   * `settled`: resolves once the service's back-channel notifications are done (its
+   * `TestServer.settled`); each one's POST has been received by then, as the service waits for
+   * the answer.
+   */
+  constructor(private readonly settled: () => Promise<void>) {}
+
   readonly received: { path: string; contentType: string; body: URLSearchParams }[] = [];
   private readonly http: Server = createServer((request, response) => {
     let body = "";
@@ -35,14 +42,10 @@ export class BackChannelReceiver {
     return new Promise((resolve) => this.http.close(() => resolve()));
   }
 
-  /** The logout tokens received for `sid` (waiting up to 5 s for the first). */
+  /** The logout tokens received for `sid`, once the notifications the service has started are done. */
   async tokensFor(sid: string): Promise<string[]> {
-    const deadline = Date.now() + 5_000;
-    for (;;) {
-      const tokens = this.received.map((r) => r.body.get("logout_token") ?? "").filter((t) => t && decodeJwt(t).sid === sid);
-      if (tokens.length > 0 || Date.now() > deadline) return tokens;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await this.settled();
+    return this.received.map((r) => r.body.get("logout_token") ?? "").filter((t) => t && decodeJwt(t).sid === sid);
   }
 }
 

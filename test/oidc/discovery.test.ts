@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import * as oidc from "openid-client";
+import { ADMIN_API_SCOPES } from "../../src/domain/auth/permissions.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { assertOAuthError, REDIRECT_URI, send, setUpTenant } from "./support.js";
 
@@ -20,6 +21,15 @@ after(() => server.close());
 
 /** Every field of svault.oidc.v1.GetOpenidConfigurationResponse, in its JSON name. */
 const METADATA_FIELDS = [
+  "pushed_authorization_request_endpoint",
+  "require_pushed_authorization_requests",
+  "request_object_signing_alg_values_supported",
+  "token_endpoint_auth_signing_alg_values_supported",
+  "revocation_endpoint_auth_signing_alg_values_supported",
+  "dpop_signing_alg_values_supported",
+  "introspection_endpoint",
+  "introspection_endpoint_auth_methods_supported",
+  "introspection_endpoint_auth_signing_alg_values_supported",
   "issuer",
   "authorization_endpoint",
   "token_endpoint",
@@ -45,6 +55,7 @@ const METADATA_FIELDS = [
   "claims_parameter_supported",
   "request_parameter_supported",
   "request_uri_parameter_supported",
+  "acr_values_supported",
 ];
 
 const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
@@ -82,6 +93,8 @@ for (const family of ["standard", "alias"] as const) {
       assert.equal(doc.userinfo_endpoint, `${base()}/userinfo`);
       assert.equal(doc.jwks_uri, `${base()}/.well-known/jwks.json`);
       assert.equal(doc.revocation_endpoint, `${base()}/revoke`);
+      assert.equal(doc.pushed_authorization_request_endpoint, `${base()}/par`);
+      assert.equal(doc.introspection_endpoint, `${base()}/introspect`);
       // RP-initiated logout is one route for every tenant (ROUTES.md #5); the id_token_hint names the tenant.
       assert.equal(doc.end_session_endpoint, `${server.config.publicUrl}/api/v1/auth/oidc/logout`);
     });
@@ -94,21 +107,49 @@ for (const family of ["standard", "alias"] as const) {
       assert.deepEqual(doc.response_modes_supported, ["query"]);
       assert.deepEqual([...(doc.grant_types_supported as string[])].sort(), ["authorization_code", "client_credentials", "refresh_token"]);
       assert.deepEqual(doc.subject_types_supported, ["public"]);
-      for (const scope of ["openid", "profile", "email", "offline_access"])
-        assert.ok((doc.scopes_supported as string[]).includes(scope), scope);
-      for (const claim of ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "at_hash", "tenant_id"]) {
+      // The OpenID Connect scopes, then the admin API's (a token for the admin API, docs/permissions.md).
+      assert.deepEqual(doc.scopes_supported, [
+        "openid",
+        "profile",
+        "email",
+        "address",
+        "phone",
+        "offline_access",
+        "groups",
+        ...ADMIN_API_SCOPES,
+      ]);
+      // The assurance levels an ID token's acr names, weakest first (docs/oidc.md, "amr and acr").
+      assert.deepEqual(doc.acr_values_supported, ["urn:svault:acr:1fa", "urn:svault:acr:2fa"]);
+      for (const claim of ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "acr", "at_hash", "tenant_id"]) {
         assert.ok((doc.claims_supported as string[]).includes(claim), claim);
       }
       for (const field of ["token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported"]) {
-        assert.deepEqual([...(doc[field] as string[])].sort(), ["client_secret_basic", "client_secret_post", "none"], field);
+        assert.deepEqual(
+          [...(doc[field] as string[])].sort(),
+          ["client_secret_basic", "client_secret_post", "none", "private_key_jwt"],
+          field,
+        );
       }
+      // Client-signed JWTs (request objects, client assertions) and DPoP proofs: asymmetric algorithms only.
+      for (const field of [
+        "token_endpoint_auth_signing_alg_values_supported",
+        "revocation_endpoint_auth_signing_alg_values_supported",
+        "introspection_endpoint_auth_signing_alg_values_supported",
+        "dpop_signing_alg_values_supported",
+      ]) {
+        assert.deepEqual(doc[field], ["EdDSA", "Ed25519", "ES256", "RS256", "PS256"], field);
+      }
+      // `none` only for a client registered for unsigned request objects.
+      assert.deepEqual(doc.request_object_signing_alg_values_supported, ["EdDSA", "Ed25519", "ES256", "RS256", "PS256", "none"]);
+      assert.equal(doc.require_pushed_authorization_requests, false);
       assert.deepEqual([...(doc.prompt_values_supported as string[])].sort(), ["consent", "login", "none", "select_account"]);
       assert.deepEqual(doc.claim_types_supported, ["normal"]);
       assert.equal(doc.authorization_response_iss_parameter_supported, true);
       assert.equal(doc.backchannel_logout_supported, true);
       assert.equal(doc.backchannel_logout_session_supported, true);
       assert.equal(doc.claims_parameter_supported, false);
-      assert.equal(doc.request_parameter_supported, false);
+      assert.equal(doc.request_parameter_supported, true);
+      // Only the request_uri values of the PAR endpoint, which pushed_authorization_request_endpoint announces.
       assert.equal(doc.request_uri_parameter_supported, false);
     });
 

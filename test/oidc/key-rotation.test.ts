@@ -1,5 +1,5 @@
-// A signing-key rotation as relying parties see it (KEY_PUBLISH_LEAD_SECONDS=0, so the new key
-// signs at once): tokens signed before keep working at userinfo, as refresh tokens and as
+// A signing-key rotation (Rotate Tenant Key) as relying parties see it (KEY_PUBLISH_LEAD_SECONDS=0,
+// so the new key signs at once): tokens signed before keep working at userinfo, as refresh tokens and as
 // id_token_hint, and keep verifying against the JWKS fetched after the rotation, which lists both
 // kids; tokens minted afterwards carry the new kid. The other algorithm's key is untouched.
 import assert from "node:assert/strict";
@@ -7,7 +7,6 @@ import { after, before, describe, it } from "node:test";
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWK, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import type { TenantKeyAlg } from "../../src/crypto/tenant-keys.js";
-import { scopeToTenant } from "../../src/persistence/tenant-scope.js";
 import { rest } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { Browser, browserLogin, discover, pkcePair, REDIRECT_URI, type RelyingParty, send, setUpTenant } from "./support.js";
@@ -83,8 +82,10 @@ for (const [alg, other] of [
       assert.deepEqual(kidsOf(keysBefore, alg), [oldKid]);
       const otherKids = kidsOf(keysBefore, other);
 
-      const em = scopeToTenant(server.running.database.orm.em.fork(), TENANT);
-      const newKid = await server.running.keys.rotate(em, TENANT, alg, new Date());
+      const rotated = await rest(server, server.adminKey, "POST", `/api/v1/tenants/${TENANT}/keys/rotate`, { alg });
+      assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+      const newKid = (rotated.body as { key: { kid: string; state: string } }).key.kid;
+      assert.equal((rotated.body as { key: { state: string } }).key.state, "active", "no publish lead: it signs at once");
       assert.notEqual(newKid, oldKid);
 
       // The JWKS fetched after the rotation lists both keys, on both paths.

@@ -2,11 +2,13 @@
 // Bearer, ending one, all, or the caller's own (its refresh tokens fail, its access tokens get 401
 // at userinfo), RP-initiated logout without open redirects (GET and the form POST), and
 // back-channel logout tokens delivered to a client's `client_logout_uri` when a session ends.
+// Sign In is all or nothing: checked first, then one transaction.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as oidc from "openid-client";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { rest } from "../support/fixtures.js";
+import { failWrites } from "../support/injected-fault.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { BackChannelReceiver, verifyLogoutToken } from "./backchannel-receiver.js";
 import {
@@ -30,7 +32,7 @@ let server: TestServer;
 let issuer: string;
 let webapp: RelyingParty;
 let plainapp: RelyingParty;
-const receiver = new BackChannelReceiver();
+const receiver = new BackChannelReceiver(() => server.settled());
 
 before(async () => {
   server = await startTestServer();
@@ -370,7 +372,58 @@ describe("RP-initiated logout", () => {
     const url = oidc.buildEndSessionUrl(plainapp.config, { id_token_hint: session.idToken, post_logout_redirect_uri: BYE, state: "p" });
     assert.equal((await browser.redirectOf(url.toString())).toString(), `${BYE}?state=p`);
     await assertSessionEnded(session, plainapp);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Once the service's background work is done, any notification would have been received.
+    await server.settled();
     assert.equal(receiver.received.length, before, "no logout token for a client that did not ask for one");
+  });
+});
+
+describe("Sign In is all or nothing", () => {
+  /** Authorize and log in over the API in `browser`, up to the Sign In URL (not yet visited). */
+  async function loggedIn(browser: Browser): Promise<{ signIn: (authReqId?: string) => string; authReqId: string; verifier: string }> {
+    const { verifier, challenge } = await pkcePair();
+    const url = oidc.buildAuthorizationUrl(webapp.config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "openid offline_access",
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      state: "st",
+    });
+    const page = await browser.redirectOf(url.toString());
+    const authReqId = page.searchParams.get("auth_req_id") as string;
+    const { nonce } = await authClient(server, TENANT, authReqId).login({ username: "alice", secret: SECRET });
+    const signIn = (forRequest = authReqId) => {
+      const target = new URL(`${server.baseUrl}/api/v1/auth/signin`);
+      target.search = new URLSearchParams({ oid_nonce: nonce, auth_req_id: forRequest }).toString();
+      return target.toString();
+    };
+    return { signIn, authReqId, verifier };
+  }
+
+  it("a failure while storing the code leaves the login usable: the same Sign In succeeds again", async () => {
+    const browser = new Browser();
+    const { signIn, verifier } = await loggedIn(browser);
+    const fault = await failWrites(server.db.url, "authorization_code", "insert");
+    try {
+      const failed = await browser.get(signIn());
+      assert.ok(failed.status >= 500, `the injected fault fails Sign In: ${failed.status}`);
+    } finally {
+      await fault.remove();
+    }
+    const callback = await browser.redirectOf(signIn());
+    assert.equal(callback.pathname, new URL(REDIRECT_URI).pathname, `back to the client with a code: ${callback}`);
+    const tokens = await oidc.authorizationCodeGrant(webapp.config, callback, { pkceCodeVerifier: verifier, expectedState: "st" });
+    assert.equal(await userinfoStatus(tokens.access_token), 200);
+  });
+
+  it("a login's nonce presented with another request is refused and stays usable for its own", async () => {
+    const browser = new Browser();
+    const mine = await loggedIn(browser);
+    const other = await loggedIn(new Browser());
+    const refused = await browser.redirectOf(mine.signIn(other.authReqId));
+    assert.equal(refused.pathname, "/ui/error");
+    assert.equal(refused.searchParams.get("error"), "access_denied");
+    const callback = await browser.redirectOf(mine.signIn());
+    assert.ok(callback.searchParams.get("code"), `the nonce still signs in its own request: ${callback}`);
   });
 });

@@ -23,8 +23,10 @@ export async function setUpTenant(
   tenantId: string,
   client: { clientId: string; type?: "public" | "confidential"; singAlg?: "EdDSA" | "RS256"; extra?: Record<string, unknown> },
   username = "alice",
+  /** More tenant settings (e.g. `is_2fa`). */
+  tenantSettings: Record<string, unknown> = {},
 ): Promise<{ clientSecret: string | undefined }> {
-  await createTenant(server, tenantId, { register_enable: true, has_username_and_email: false });
+  await createTenant(server, tenantId, { register_enable: true, has_username_and_email: false, ...tenantSettings });
   const created = await rest(server, server.adminKey, "POST", "/api/v1/clients", {
     tenant_id: tenantId,
     client_id: client.clientId,

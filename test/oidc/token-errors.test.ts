@@ -162,11 +162,12 @@ describe("client authentication", () => {
 });
 
 describe("authorization codes", () => {
-  it("a PKCE mismatch is invalid_grant, and the code is then spent", async () => {
+  it("a PKCE mismatch is invalid_grant and burns nothing: the right verifier still redeems the code, once", async () => {
     const { code, verifier } = await codeFor("webapp");
     const { verifier: wrong } = await pkcePair();
     assertOAuthError(await redeem(code, wrong), 400, "invalid_grant");
-    assertOAuthError(await redeem(code, verifier), 400, "invalid_grant", "retry with the right verifier");
+    assert.equal((await redeem(code, verifier)).status, 200, "the rightful client, with the right verifier");
+    assertOAuthError(await redeem(code, verifier), 400, "invalid_grant", "used");
   });
 
   it("openid-client gets invalid_grant for a PKCE mismatch", async () => {
@@ -195,7 +196,7 @@ describe("authorization codes", () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
   });
 
-  it("a wrong or missing redirect_uri is invalid_grant", async () => {
+  it("a wrong or missing redirect_uri is invalid_grant, and leaves the code for the right one", async () => {
     const first = await codeFor("webapp");
     assertOAuthError(
       await redeem(first.code, first.verifier, "webapp", { redirect_uri: "http://localhost:4000/other" }),
@@ -205,6 +206,8 @@ describe("authorization codes", () => {
     const second = await codeFor("webapp");
     const res = await tokenAs("webapp", { grant_type: "authorization_code", code: second.code, code_verifier: second.verifier });
     assertOAuthError(res, 400, "invalid_grant");
+    assert.equal((await redeem(first.code, first.verifier)).status, 200);
+    assert.equal((await redeem(second.code, second.verifier)).status, 200);
   });
 
   it("a replayed code is invalid_grant and kills the tokens of the first exchange", async () => {
@@ -253,13 +256,16 @@ describe("authorization codes", () => {
 });
 
 describe("refresh tokens", () => {
-  it("reusing a rotated refresh token is invalid_grant and revokes the whole family", async () => {
+  it("reusing a rotated refresh token (its successor used) is invalid_grant and revokes the whole family", async () => {
     const { code, verifier } = await codeFor("webapp");
     const first = (await redeem(code, verifier)).body as Tokens;
     const rotated = await tokenAs("webapp", { grant_type: "refresh_token", refresh_token: first.refresh_token });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
-    const second = rotated.body as Tokens;
-    assert.notEqual(second.refresh_token, first.refresh_token);
+    assert.notEqual((rotated.body as Tokens).refresh_token, first.refresh_token);
+    // The successor is used: the reuse grace for a lost answer (docs/oidc.md) is over.
+    const used = await tokenAs("webapp", { grant_type: "refresh_token", refresh_token: (rotated.body as Tokens).refresh_token });
+    assert.equal(used.status, 200, JSON.stringify(used.body));
+    const second = used.body as Tokens;
 
     assertOAuthError(
       await tokenAs("webapp", { grant_type: "refresh_token", refresh_token: first.refresh_token }),
@@ -280,7 +286,8 @@ describe("refresh tokens", () => {
     const relyingParty = await rp();
     const { callback, verifier } = await codeFor("webapp");
     const tokens = await oidc.authorizationCodeGrant(relyingParty.config, callback, { pkceCodeVerifier: verifier, expectedState: "st" });
-    const refreshed = await oidc.refreshTokenGrant(relyingParty.config, tokens.refresh_token as string);
+    const successor = await oidc.refreshTokenGrant(relyingParty.config, tokens.refresh_token as string);
+    const refreshed = await oidc.refreshTokenGrant(relyingParty.config, successor.refresh_token as string);
     await assert.rejects(
       oidc.refreshTokenGrant(relyingParty.config, tokens.refresh_token as string),
       (error: unknown) => error instanceof oidc.ResponseBodyError && error.error === "invalid_grant",

@@ -4,7 +4,7 @@
 // seen from a stand-in server that answers node-pg's SSLRequest with a self-signed certificate.
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { TLSSocket } from "node:tls";
 import { after, before, describe, it } from "node:test";
@@ -14,6 +14,7 @@ import { openDatabase, ormOptions } from "../../src/persistence/database.js";
 import { DatabaseUrlError, parseDatabaseUrl } from "../../src/persistence/database-url.js";
 import { captureLogs } from "../support/log-capture.js";
 import { testConfig } from "../support/test-config.js";
+import { until } from "../support/until.js";
 
 function problemsOf(databaseUrl: string): string[] {
   try {
@@ -181,6 +182,12 @@ describe("sslmode, as node-pg sees it through MikroORM", () => {
   let server: Server;
   let port: number;
   const seen: Seen[] = [];
+  /** Emits "seen" on each thing the stand-in saw. */
+  const observed = new EventEmitter();
+  const see = (what: Seen) => {
+    seen.push(what);
+    observed.emit("seen");
+  };
 
   before(async () => {
     const { key, cert } = await selfSignedCertificate();
@@ -192,16 +199,16 @@ describe("sslmode, as node-pg sees it through MikroORM", () => {
           let secure = false;
           tls.on("secure", () => {
             secure = true;
-            seen.push("tls established");
+            see("tls established");
             tls.destroy();
           });
           // A client that refuses the certificate closes the connection, with or without an alert.
           tls.on("error", () => tls.destroy());
           tls.on("close", () => {
-            if (!secure) seen.push("tls refused by the client");
+            if (!secure) see("tls refused by the client");
           });
         } else {
-          seen.push("plain startup");
+          see("plain startup");
           socket.destroy();
         }
       });
@@ -225,7 +232,7 @@ describe("sslmode, as node-pg sees it through MikroORM", () => {
       (error: unknown) => String(error),
     );
     // The server may take the client's TLS alert a moment after the client gave up.
-    for (let waited = 0; seen.length === 0 && waited < 2_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => seen.length > 0, { what: "the stand-in server has seen the client", on: [observed, "seen"] });
     return { seen: [...seen], error };
   }
 

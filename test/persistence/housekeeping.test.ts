@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { deleteExpiredRows } from "../../src/domain/housekeeping.js";
+import { deleteExpiredRows } from "../../src/persistence/expired-rows.js";
+import { UnitOfWork } from "../../src/persistence/unit-of-work.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
 let server: TestServer;
@@ -26,11 +27,30 @@ describe("housekeeping", () => {
         [id],
       );
     }
-    assert.equal(await deleteExpiredRows(server.running.database.orm), 2);
+    assert.equal(await deleteExpiredRows(new UnitOfWork(server.running.database.orm.em.fork())), 2);
     const left = (await connection.execute("select id from auth_request union all select id from auth_challenge")) as { id: string }[];
     assert.deepEqual(
       left.map((r) => r.id),
       ["live", "live"],
+    );
+  });
+
+  it("deletes rate-limit counters whose window has ended, and keeps running ones", async () => {
+    const connection = server.running.database.orm.em.getConnection();
+    for (const [subject, offset] of [
+      ["ended", "-1 second"],
+      ["running", "1 minute"],
+    ]) {
+      await connection.execute(
+        `insert into rate_limit (scope, kind, subject, hits, expires_at) values ('', 'address_failures', ?, 3, now() + interval '${offset}')`,
+        [subject],
+      );
+    }
+    assert.equal(await deleteExpiredRows(new UnitOfWork(server.running.database.orm.em.fork())), 1);
+    const left = (await connection.execute("select subject from rate_limit")) as { subject: string }[];
+    assert.deepEqual(
+      left.map((r) => r.subject),
+      ["running"],
     );
   });
 });

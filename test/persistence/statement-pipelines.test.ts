@@ -11,15 +11,22 @@ import { StatementPipelines } from "../../src/persistence/statement-pipelines.js
 import { sql } from "../../src/persistence/sql-fragment.js";
 import { captureLogs } from "../support/log-capture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { until } from "../support/until.js";
 
 let database: TestDatabase;
 let reference: pg.Client;
 const opened: StatementPipelines[] = [];
 
-function pipelines(size: number, applicationName = "svault-test", settings: pg.ClientConfig = {}): StatementPipelines {
+function pipelines(
+  size: number,
+  applicationName = "svault-test",
+  settings: pg.ClientConfig = {},
+  answerTimeoutMs = 30_000,
+): StatementPipelines {
   const made = new StatementPipelines(
     { connectionString: database.url, application_name: applicationName, ...settings },
     size,
+    answerTimeoutMs,
     captureLogs("warn").logger,
   );
   opened.push(made);
@@ -145,7 +152,16 @@ describe("pipelined statements", () => {
     const runner = pipelines(1);
     const [first] = (await runner.run(statement(backendPid))) as { pid: number }[];
     const sleeping = runner.run(statement(sql`select pg_sleep(${10})`));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Terminated while it carries the statement: once Postgres runs it.
+    await until(
+      async () =>
+        (
+          await reference.query("select 1 from pg_stat_activity where pid = $1 and state = 'active' and query like '%pg_sleep%'", [
+            first?.pid,
+          ])
+        ).rows.length > 0,
+      { what: "the pipelined connection runs the statement" },
+    );
     await reference.query("select pg_terminate_backend($1)", [first?.pid]);
     await assert.rejects(
       sleeping,
@@ -163,6 +179,25 @@ describe("pipelined statements", () => {
     ]);
     assert.equal(((stuck as PromiseRejectedResult).reason as { code: string }).code, "57014");
     assert.deepEqual((behind as PromiseFulfilledResult<unknown[]>).value, [{ answer: "next" }]);
+  });
+
+  it("give up on a connection that answers nothing within the answer timeout, failing what it carried, and go on over a new one", async () => {
+    // No statement_timeout: Postgres itself would wait. The service must not (a frozen database).
+    const runner = pipelines(1, "svault-test", {}, 300);
+    const [first] = (await runner.run(statement(backendPid))) as { pid: number }[];
+    const started = performance.now();
+    const [stuck, behind] = await Promise.allSettled([
+      runner.run(statement(sql`select pg_sleep(${5})`)),
+      runner.run(statement(sql`select ${"next"}::text as answer`)),
+    ]);
+    const waited = performance.now() - started;
+    for (const outcome of [stuck, behind]) {
+      const reason = (outcome as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof ConnectionLostError && /no answer from the database for \d+ ms/.test(reason.message), String(reason));
+    }
+    assert.ok(waited >= 300 && waited < 800, `gave up after ${Math.round(waited)} ms (answer timeout 300 ms)`);
+    const [second] = (await runner.run(statement(backendPid))) as { pid: number }[];
+    assert.ok(second && second.pid !== first?.pid, "a new connection answers");
   });
 
   it("spread a busy moment over every connection allowed, and no more", async () => {

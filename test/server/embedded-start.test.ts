@@ -15,6 +15,29 @@ describe("the service process on the embedded database", () => {
 
     const first = startServerProcess(env);
     const { port } = (await first.waitForLog(isListening)) as { port: number };
+    // A first start says what it is doing from its first moment, each step with its time.
+    const steps = first.logs.map((line) => line.msg as string);
+    const stepAt = (prefix: string) => steps.findIndex((msg) => msg.startsWith(prefix));
+    const order = [
+      "starting: loading the service",
+      "service loaded",
+      "creating the embedded database",
+      "embedded Postgres (PGlite) started",
+      "database migrated",
+      "bootstrapped an empty database",
+      "listening",
+    ];
+    const at = order.map(stepAt);
+    assert.equal(at[0], 0, `the first line: ${steps[0]}`);
+    assert.deepEqual(
+      at,
+      [...at].sort((a, b) => a - b),
+      `each step once, in order: ${JSON.stringify(steps)}`,
+    );
+    assert.ok(!at.includes(-1), `every step logged: ${JSON.stringify(steps)}`);
+    for (const timed of ["service loaded", "embedded Postgres (PGlite) started", "database migrated"]) {
+      assert.equal(typeof first.logs.find((line) => line.msg === timed)?.ms, "number", `${timed} says how long it took`);
+    }
     // The first start bootstraps the empty database and shows the super-admin key once.
     const adminKey = /svk_[a-z2-7]{16}_[A-Za-z0-9_-]{43}/.exec(first.stdoutText())?.[0];
     assert.ok(adminKey, "the bootstrap key is printed on the first start");

@@ -102,7 +102,7 @@ describe("file_containing_symbol", () => {
         .map((file) => file.name)
         .slice(1)
         .sort(),
-      ["google/api/annotations.proto", "google/api/http.proto", "google/protobuf/descriptor.proto"],
+      ["google/api/annotations.proto", "google/api/http.proto", "google/protobuf/descriptor.proto", "svault/api/v1/options.proto"],
     );
   });
 

@@ -23,6 +23,9 @@ describe("Health over every protocol", () => {
     const res = await fetch(`${server.baseUrl}/health`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("cache-control"), "no-store");
+    // PUBLIC_URL is http here: no HSTS (test/server/error-shapes.test.ts has the https case).
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("strict-transport-security"), null);
     assert.deepEqual(await res.json(), expected);
   });
 

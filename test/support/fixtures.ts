@@ -5,7 +5,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { type Client, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
-import { normalizeUsername } from "../../src/domain/users/identity-normalization.js";
+import { normalizeUsername } from "../../src/sdk/identity-normalization.js";
 import { ApiKeyEntity } from "../../src/persistence/entities/api-key.js";
 import { UserEntity } from "../../src/persistence/entities/user.js";
 import { scopeToTenant } from "../../src/persistence/tenant-scope.js";

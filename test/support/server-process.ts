@@ -10,8 +10,11 @@ export interface ServerProcess {
   readonly stderr: string[];
   /** Everything the process wrote on stdout, including lines that are not JSON. */
   stdoutText(): string;
-  /** Resolves with the first log line matching, or rejects after the timeout. */
-  waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line, written already or still to come, that matches; rejects if
+   * the process exits first. No deadline of its own: the runner's per-test limit ends a wait that hangs.
+   */
+  waitForLog(predicate: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
   exited(): Promise<number | null>;
@@ -53,21 +56,11 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
     logs,
     stderr,
     stdoutText: () => stdoutLines.join("\n"),
-    waitForLog(predicate, timeoutMs = 60_000) {
+    waitForLog(predicate) {
       const seen = logs.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr.join("\n")}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          predicate,
-          resolve: (line) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        });
+        waiters.push({ predicate, resolve });
         void exit.then(() => reject(new Error(`process exited; stderr: ${stderr.join("\n")}`)));
       });
     },

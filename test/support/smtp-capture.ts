@@ -28,14 +28,20 @@ export interface SmtpCapture {
   readonly port: number;
   /** Every message received so far, oldest first. */
   readonly messages: readonly CapturedMail[];
-  /** The first message, received or still to come, that matches; rejects after timeoutMs. */
-  waitForMail(predicate?: (mail: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
+  /**
+   * The first message, received or still to come, that matches. No deadline of its own (the
+   * runner's per-test limit ends a wait that hangs); rejects, listing what did arrive, if the
+   * capture is closed first. To check that a mail was not sent, await the server's
+   * `TestServer.settled()` and look at `messages`.
+   */
+  waitForMail(predicate?: (mail: CapturedMail) => boolean): Promise<CapturedMail>;
   close(): Promise<void>;
 }
 
 interface Waiter {
   readonly predicate: (mail: CapturedMail) => boolean;
   readonly resolve: (mail: CapturedMail) => void;
+  readonly reject: (error: Error) => void;
 }
 
 function addresses(header: AddressObject | AddressObject[] | undefined): string[] {
@@ -109,25 +115,16 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     smtpUrl: `smtp://127.0.0.1:${port}`,
     port,
     messages,
-    waitForMail(predicate = () => true, timeoutMs = 5_000) {
+    waitForMail(predicate = () => true) {
       const found = messages.find(predicate);
       if (found) return Promise.resolve(found);
-      return new Promise<CapturedMail>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          const seen = messages.map((m) => `${m.to.join(",")}: ${m.subject}`);
-          reject(new Error(`no matching mail within ${timeoutMs} ms; received ${JSON.stringify(seen)}`));
-        }, timeoutMs);
-        const waiter: Waiter = {
-          predicate,
-          resolve: (mail) => {
-            clearTimeout(timer);
-            resolve(mail);
-          },
-        };
-        waiters.add(waiter);
-      });
+      return new Promise<CapturedMail>((resolve, reject) => waiters.add({ predicate, resolve, reject }));
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const seen = messages.map((m) => `${m.to.join(",")}: ${m.subject}`);
+      for (const waiter of waiters) waiter.reject(new Error(`closed before a matching mail arrived; received ${JSON.stringify(seen)}`));
+      waiters.clear();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -12,6 +12,13 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     SVAULT_KEK: randomBytes(32).toString("base64"),
     LOG_LEVEL: "warn",
     SVAULT_ENV: "test",
+    // Tests send everything from one address, far faster than people do: limits that count (the
+    // statements run) but never trip. The rate-limit tests set their own.
+    RATE_LIMIT_CLIENT_FAILURES: "1000000/60",
+    RATE_LIMIT_KEY_FAILURES: "1000000/60",
+    RATE_LIMIT_ADDRESS_FAILURES: "1000000/60",
+    RATE_LIMIT_REGISTRATION_CHALLENGES: "1000000/60",
+    RATE_LIMIT_RESET_REQUESTS: "1000000/60",
     ...env,
   });
 }

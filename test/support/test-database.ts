@@ -34,6 +34,20 @@ export async function createScratchDatabase(prefix: string, adminUrl = ADMIN_URL
   };
 }
 
+/** `url` with its host and port replaced: the same database reached through a proxy at 127.0.0.1:`port`. */
+export function throughProxy(url: string, port: number): string {
+  const proxied = new URL(url);
+  proxied.hostname = "127.0.0.1";
+  proxied.port = String(port);
+  return proxied.toString();
+}
+
+/** Host and port of the machine's Postgres server that the test databases are made on. */
+export function testServerAddress(): { host: string; port: number } {
+  const url = new URL(ADMIN_URL);
+  return { host: url.hostname, port: Number(url.port || 5432) };
+}
+
 export function createTestDatabase(): Promise<TestDatabase> {
   return createScratchDatabase("svault_test");
 }

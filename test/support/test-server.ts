@@ -7,6 +7,7 @@ import type { Config } from "../../src/config/config.js";
 import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
 import { type RunningServer, type ServerOptions, startServer } from "../../src/server.js";
 import { type CapturedLogs, captureLogs } from "./log-capture.js";
+import { tempDir } from "./temp-dir.js";
 import { testConfig } from "./test-config.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
@@ -23,6 +24,11 @@ export interface TestServer {
   readonly adminKey: string;
   readonly logs: CapturedLogs;
   readonly db: TestDatabase;
+  /**
+   * Resolves once the work the answered requests left running (e-mails, back-channel logouts, API
+   * key use) is done: what a test awaits before it looks at their effects, or at their absence.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,30 +40,53 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Starts a server on a port `freePort` found free. Test files run side by side, so another process
+ * may take that port before the server binds it: then it starts again on another one (a few times).
+ */
+async function startListeningSomewhere<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "EADDRINUSE" || attempt === 5) throw error;
+    }
+  }
+}
+
 export interface TestServerOptions extends ServerOptions {
   readonly env?: Record<string, string>;
   /** The DATABASE_URL to reach the scratch database by (default: its TCP URL, `db.url`). */
   readonly databaseUrl?: (db: TestDatabase) => string;
   /** Another instance of that server's service: its database, KEK and admin key (the database stays its). */
   readonly instanceOf?: TestServer;
+  /** Run on the embedded database (PGlite) under the server's DATA_DIR, as `npm start` does, instead of a scratch Postgres database. */
+  readonly embedded?: boolean;
+  /** PUBLIC_URL's host (default 127.0.0.1): `localhost` for passkeys, whose RP ID must be a domain. */
+  readonly publicHost?: string;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const first = options.instanceOf;
-  const db = first ? first.db : await createTestDatabase();
+  const db = first ? first.db : options.embedded ? undefined : await createTestDatabase();
   const adminKey = first ? first.adminKey : issueApiKey().key;
-  // PUBLIC_URL must be the real address (issuers and redirects name it), so pick the port first.
-  const port = await freePort();
-  const config = testConfig({
-    DATABASE_URL: options.databaseUrl?.(db) ?? db.url,
-    SVAULT_BOOTSTRAP_API_KEY: adminKey,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    ...(first ? { SVAULT_KEK: first.config.kek, PUBLIC_URL: first.config.publicUrl } : {}),
-    ...options.env,
-  });
-  const logs = captureLogs("info");
-  const running = await startServer(config, logs.logger, options);
+  const dataDir = tempDir("test");
+  const start = async () => {
+    // PUBLIC_URL must be the real address (issuers and redirects name it), so pick the port first.
+    const port = await freePort();
+    const config = testConfig({
+      DATABASE_URL: db ? (options.databaseUrl?.(db) ?? db.url) : undefined,
+      DATA_DIR: dataDir,
+      SVAULT_BOOTSTRAP_API_KEY: adminKey,
+      PORT: String(port),
+      PUBLIC_URL: `http://${options.publicHost ?? "127.0.0.1"}:${port}`,
+      ...(first ? { SVAULT_KEK: first.config.kek, PUBLIC_URL: first.config.publicUrl } : {}),
+      ...options.env,
+    });
+    const logs = captureLogs("info");
+    return { config, logs, running: await startServer(config, logs.logger, options) };
+  };
+  const { config, logs, running } = await startListeningSomewhere(start);
   return {
     config,
     app: running.app,
@@ -67,10 +96,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     grpcPort: running.grpcPort,
     adminKey,
     logs,
-    db,
+    settled: () => running.background.settled(),
+    get db() {
+      if (!db) throw new Error("this test server runs on the embedded database: it has no scratch Postgres database");
+      return db;
+    },
     async close() {
       await running.close();
-      if (!first) await db.drop();
+      if (!first) await db?.drop();
     },
   };
 }

@@ -12,7 +12,8 @@ import {
 } from "../../gen/svault/testing/v1/transcoding_service_pb.js";
 import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
 import { BindingError, type SuccessRules, successAnswerOf } from "../../src/transcoding/binding.js";
-import { restJson, unsetOptionalOf } from "../../src/transcoding/response-encoder.js";
+import { answerFormatOf, restJson } from "../../src/transcoding/response-encoder.js";
+import { DEFAULT_MAX_LEN } from "../../src/validation/field-rules.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { testServices } from "../support/transcoding-test-service.js";
 
@@ -98,10 +99,10 @@ describe("path templates and query parameters", () => {
 });
 
 describe("bodies", () => {
-  it('fills the whole request from a JSON body with `body: "*"`, path variables winning', async () => {
+  it('fills the whole request from a JSON body with `body: "*"` and the path variables', async () => {
     const res = await call(
       "/test/shelves/s1/widgets/w1/echo",
-      json({ shelf: "ignored", widget: { id: "ignored", name: "nut", cipherKey: "k1", inStock: true }, numbers: [3] }),
+      json({ shelf: "s1", widget: { id: "w1", name: "nut", cipherKey: "k1", inStock: true }, numbers: [3] }),
     );
     assert.equal(res.status, 200);
     const body = await res.json();
@@ -111,6 +112,27 @@ describe("bodies", () => {
     assert.equal(body.widget.cipherKey, "k1");
     assert.equal(body.widget.in_stock, true, "JSON names are accepted on input");
     assert.deepEqual(body.numbers, [3]);
+  });
+
+  it("ignores unknown members of a JSON body, at any depth (docs/architecture.md, Unknown fields)", async () => {
+    const res = await call("/test/shelves/s1/widgets/w1/echo", json({ colour_of_the_day: "red", widget: { name: "nut", sparkle: true } }));
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).widget.name, "nut");
+  });
+
+  it("refuses a body that names another resource than the path (422), rather than overriding it", async () => {
+    const star = await call("/test/shelves/s1/widgets/w1/echo", json({ shelf: "other", widget: { id: "w2" } }));
+    assert.equal(star.status, 422);
+    assert.deepEqual(
+      ((await star.json()) as { detail: { loc: string[] }[] }).detail.map((d) => d.loc),
+      [
+        ["body", "shelf"],
+        ["body", "widget", "id"],
+      ],
+    );
+    const field = await call("/test/widgets/w7", { method: "PUT", headers: { "content-type": "application/json" }, body: '{"id":"w8"}' });
+    assert.equal(field.status, 422);
+    assert.deepEqual(((await field.json()) as { detail: { loc: string[] }[] }).detail[0]?.loc, ["body", "id"]);
   });
 
   it('fills one field from the body with `body: "<field>"`, the rest from the query', async () => {
@@ -184,8 +206,9 @@ describe("field rules from the protos", () => {
     assert.equal(res.status, 422);
     const detail = (await res.json()).detail as { loc: unknown[]; type: string }[];
     const byLoc = Object.fromEntries(detail.map((d) => [d.loc.join("."), d.type]));
+    assert.equal(detail.length, Object.keys(byLoc).length, "one violation per field, the first that fails");
     assert.deepEqual(byLoc, {
-      "body.widget.name": "string_pattern_mismatch",
+      "body.widget.name": "string_too_long",
       "body.widget.size": "less_than_equal",
       "body.widget.tags": "too_long",
       "body.widget.origin.country": "string_too_long",
@@ -193,6 +216,20 @@ describe("field rules from the protos", () => {
     });
     // The reference's shape has exactly these keys.
     assert.deepEqual(Object.keys(detail[0] ?? {}).sort(), ["loc", "msg", "type"]);
+  });
+
+  it("bounds a string without a declared max_len by the default (1024 code points, not UTF-16 units)", async () => {
+    const city = (text: string) => call("/test/widgets", json({ widget: { origin: { country: "NL", city: text } }, email: "a@b.example" }));
+    assert.equal((await city("🏙".repeat(DEFAULT_MAX_LEN))).status, 201);
+    const res = await city("c".repeat(DEFAULT_MAX_LEN + 1));
+    assert.equal(res.status, 422);
+    assert.deepEqual((await res.json()).detail, [
+      {
+        loc: ["body", "widget", "origin", "city"],
+        msg: `String should have at most ${DEFAULT_MAX_LEN} characters`,
+        type: "string_too_long",
+      },
+    ]);
   });
 
   it("reports a missing required field", async () => {
@@ -225,11 +262,11 @@ describe("unset optional fields", () => {
   });
 
   it("are left out by the services of the OAuth and SCIM error formats", () => {
-    assert.equal(unsetOptionalOf(TranscodingTestService), "null");
-    assert.equal(unsetOptionalOf(UserService), "null");
-    assert.equal(unsetOptionalOf(OAuthErrorTestService), "omit");
-    assert.equal(unsetOptionalOf(ScimErrorTestService), "omit");
-    assert.equal(unsetOptionalOf(OidcService), "omit");
+    assert.equal(answerFormatOf(TranscodingTestService).unsetOptional, "null");
+    assert.equal(answerFormatOf(UserService).unsetOptional, "null");
+    assert.equal(answerFormatOf(OAuthErrorTestService).unsetOptional, "omit");
+    assert.equal(answerFormatOf(ScimErrorTestService).unsetOptional, "omit");
+    assert.equal(answerFormatOf(OidcService).unsetOptional, "omit");
     const answer = create(EchoWidgetResponseSchema, { widget: { id: "w" } });
     assert.ok(!("note" in ((restJson(EchoWidgetResponseSchema, answer, "omit") as { widget: object }).widget ?? {})));
     assert.equal((restJson(EchoWidgetResponseSchema, answer) as { widget: { note: unknown } }).widget.note, null);

@@ -2,6 +2,7 @@
 // registered confidential client, one Chromium — and the steps a person takes on the pages.
 import assert from "node:assert/strict";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import type { LivenessVerifier } from "../../src/domain/face/face-step.js";
 import { createTenant, rest } from "../support/fixtures.js";
 import { type TestServer, startTestServer } from "../support/test-server.js";
 import { launchChromium } from "./chromium.js";
@@ -23,6 +24,8 @@ export interface PageOptions {
   readonly colorScheme?: "light" | "dark";
   /** A phone: touch events, mobile viewport behaviour. */
   readonly touch?: boolean;
+  /** The browser's language (its Accept-Language); default en-US. */
+  readonly locale?: string;
 }
 
 export interface RecordedPage {
@@ -38,16 +41,29 @@ export async function startHostedUiFixture(options: {
   tenant: Record<string, unknown>;
   client?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** PUBLIC_URL's host (test-server.ts): `localhost` for passkeys. */
+  publicHost?: string;
+  /** The server's clock (epoch ms), for tests that age a session instead of waiting. */
+  clock?: () => number;
+  /** Further Chromium flags (a fake camera). */
+  chromiumArgs?: readonly string[];
+  /** The server's face verifier (the real pool; default: the server starts its own on first use). */
+  faceVerifier?: LivenessVerifier;
 }): Promise<HostedUiFixture> {
   // Chromium first: when it is missing, nothing else has been started that would keep the test
   // process alive. Whatever fails later closes what was started before it.
-  const browser = await launchChromium();
+  const browser = await launchChromium(options.chromiumArgs);
   const started: { close(): Promise<void> }[] = [browser];
   const closeAll = async () => {
     for (const part of started.reverse()) await part.close();
   };
   try {
-    const server = await startTestServer(options.env ? { env: options.env } : {});
+    const server = await startTestServer({
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.publicHost ? { publicHost: options.publicHost } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.faceVerifier ? { faceVerifier: options.faceVerifier } : {}),
+    });
     started.push(server);
     const app = await startRelyingPartyApp();
     started.push(app);
@@ -92,6 +108,7 @@ async function connectedFixture(
       const context = await browser.newContext({
         viewport: pageOptions.viewport ?? { width: 1024, height: 800 },
         colorScheme: pageOptions.colorScheme ?? "light",
+        locale: pageOptions.locale ?? "en-US",
         ...(pageOptions.touch ? { hasTouch: true, isMobile: true } : {}),
       });
       contexts.push(context);
@@ -160,7 +177,19 @@ export async function alertAfter(page: Page, action: () => Promise<void>): Promi
   return (await alert.textContent()) ?? "";
 }
 
-/** Draws the pattern with one finger (real touch events through the DevTools protocol), then Continue by tap. */
+/** A finger's touch events come this often (60 Hz). */
+const TOUCH_STEP_S = 1 / 60;
+/** How long the finger rests on the last cell before it lifts: past Chrome's 40 ms after which a pointer counts as stopped. */
+const REST_S = 0.1;
+
+/**
+ * Draws the pattern with one finger (real touch events through the DevTools protocol), then
+ * Continue by tap. The swipe carries its own clock: each event's timestamp is set, a finger's
+ * 60 Hz apart, and the finger rests on the last cell before it lifts. Events sent as fast as the
+ * protocol goes would be a flick instead, which Chrome turns into a fling — and the tap on
+ * Continue that follows at once is swallowed as the fling's cancel (seen: 2 of 6 taps lost).
+ * A swipe that ends at rest starts no fling, however little real time passes.
+ */
 export async function swipePattern(page: Page, cells: readonly number[]): Promise<void> {
   const session = await page.context().newCDPSession(page);
   const points = [];
@@ -169,23 +198,25 @@ export async function swipePattern(page: Page, cells: readonly number[]): Promis
     assert.ok(box, `cell ${cell} is on screen`);
     points.push({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
   }
-  const touch = (type: "touchStart" | "touchMove" | "touchEnd", point?: { x: number; y: number }) =>
-    session.send("Input.dispatchTouchEvent", { type, touchPoints: point ? [{ x: point.x, y: point.y, id: 1 }] : [] });
   const [first, ...rest] = points;
   assert.ok(first);
-  await touch("touchStart", first);
+  const path = [first];
   let from = first;
   for (const to of rest) {
-    for (let step = 1; step <= 6; step++) {
-      await touch("touchMove", { x: from.x + ((to.x - from.x) * step) / 6, y: from.y + ((to.y - from.y) * step) / 6 });
-    }
+    for (let step = 1; step <= 6; step++) path.push({ x: from.x + ((to.x - from.x) * step) / 6, y: from.y + ((to.y - from.y) * step) / 6 });
     from = to;
   }
-  await touch("touchEnd");
+  // The gesture's clock ends now: its events are in the past of whatever comes next.
+  let at = Date.now() / 1000 - (path.length * TOUCH_STEP_S + 2 * REST_S);
+  const touch = (type: "touchStart" | "touchMove" | "touchEnd", point: { x: number; y: number } | undefined, after: number) => {
+    at += after;
+    return session.send("Input.dispatchTouchEvent", { type, touchPoints: point ? [{ x: point.x, y: point.y, id: 1 }] : [], timestamp: at });
+  };
+  await touch("touchStart", first, 0);
+  for (const point of path.slice(1)) await touch("touchMove", point, TOUCH_STEP_S);
+  await touch("touchMove", from, REST_S);
+  await touch("touchEnd", undefined, REST_S);
   await session.detach();
-  // Chrome dropped a tap that followed the swipe at once (seen with these synthetic events; likely
-  // its gesture detector still finishing the swipe); a finger takes longer to reach the button anyway.
-  await new Promise((resolve) => setTimeout(resolve, 400));
   await page.getByRole("button", { name: "Continue" }).tap();
 }
 

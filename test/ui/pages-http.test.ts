@@ -137,4 +137,21 @@ describe("hosted pages over HTTP", () => {
       assert.equal((await fetch(`${server.baseUrl}${bad}`)).status, 404, bad);
     }
   });
+
+  it("logs a page's request at info and its assets' at debug (a page load fetches many)", async () => {
+    const { logger } = server.logs;
+    const level = logger.level;
+    logger.level = "debug";
+    try {
+      const page = new URL(await loginPageUrl());
+      const html = await (await fetch(page)).text();
+      const script = /src="(\/ui\/assets\/[^"]+\.js)"/.exec(html)?.[1] as string;
+      assert.equal((await fetch(`${server.baseUrl}${script}`)).status, 200);
+      const requestLine = (path: string) => server.logs.waitForLine((line) => line.msg === "request" && line.path === path);
+      assert.equal((await requestLine(page.pathname)).level, 30, "info");
+      assert.equal((await requestLine(script)).level, 20, "debug");
+    } finally {
+      logger.level = level;
+    }
+  });
 });

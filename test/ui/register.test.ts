@@ -54,7 +54,7 @@ describe("hosted registration page (pattern + PIN)", () => {
     await drawPattern(page, [0, 5, 6, 11]);
 
     await page.getByRole("heading", { name: "Choose a 6-digit PIN" }).waitFor();
-    assert.match(await alertAfter(page, () => tapPin(page, "123456")), /ascending sequence/);
+    assert.match(await alertAfter(page, () => tapPin(page, "123456")), /The digits go up one by one/);
     await page.getByRole("heading", { name: "Choose a 6-digit PIN" }).waitFor();
     await tapPin(page, "730518");
     await page.getByRole("heading", { name: "Enter the same PIN again" }).waitFor();
@@ -87,7 +87,7 @@ describe("hosted registration page (pattern + PIN)", () => {
     }
     await choosePin(page, "730518");
     await page.getByRole("alert").waitFor();
-    assert.match(String(await page.getByRole("alert").textContent()), /taken|exists/i);
+    assert.match(String(await page.getByRole("alert").textContent()), /already registered/);
     assert.equal(await page.getByLabel("Username").inputValue(), "taken");
   });
 
@@ -97,6 +97,7 @@ describe("hosted registration page (pattern + PIN)", () => {
     await page.keyboard.type("bob");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Draw your pattern" }).waitFor();
+    assert.match(String(await page.getByRole("link", { name: "Forgot your pattern?" }).getAttribute("href")), /^\/ui\/reset-password\?/);
     // Focus starts on cell 0 (row 1, column 1): select it, then 5 (↓→), 6 (→), 11 (↓→).
     const steps = ["Enter", "ArrowDown", "ArrowRight", "Enter", "ArrowRight", "Enter", "ArrowDown", "ArrowRight", "Enter"];
     for (const key of steps) await page.keyboard.press(key);

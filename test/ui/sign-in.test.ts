@@ -36,7 +36,7 @@ describe("hosted sign-in page (PIN)", () => {
     await assert.doesNotReject(page.getByRole("heading", { name: "Sign in" }).waitFor());
     assert.ok(await page.getByText("to continue to Notes App").isVisible());
     assert.ok(await page.getByText("Notes Inc.").isVisible());
-    assert.equal(await page.getByRole("link", { name: "Privacy policy" }).getAttribute("href"), "https://notes.example/privacy");
+    assert.equal(await page.getByRole("link", { name: "Privacy" }).getAttribute("href"), "https://notes.example/privacy");
 
     await enterUsername(page, "alice");
     await tapPin(page, PIN);
@@ -64,7 +64,7 @@ describe("hosted sign-in page (PIN)", () => {
       await page.getByRole("heading", { name: "Sign in" }).waitFor();
       return page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     };
-    assert.equal(await background("light"), "rgb(244, 245, 247)");
+    assert.equal(await background("light"), "rgb(238, 240, 244)");
     assert.equal(await background("dark"), "rgb(17, 18, 20)");
   });
 });

@@ -1,6 +1,7 @@
 // User administration over REST and gRPC: create, read, list (filters, sorting, pagination),
 // update (role hierarchy), delete, batch create and batch delete, Get Current User.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
@@ -79,6 +80,36 @@ describe("create, read, update, delete over REST", () => {
     assert.equal((await create({ username: "no-mail" }, server.adminKey, "listing")).status, 201);
   });
 
+  it("keeps a caller-chosen user_id (a migration keeps its ids); a taken one is 409, also across tenants", async () => {
+    const id = randomUUID();
+    const res = await create({ user_id: id, username: "migrated", email: "migrated@example.com" });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal((res.body as Json).user_id, id);
+    assert.equal((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${id}`)).status, 200);
+    const again = await create({ user_id: id, username: "migrated-2", email: "migrated-2@example.com" });
+    assert.equal(again.status, 409, JSON.stringify(again.body));
+    assert.equal(typeof (again.body as Json).detail, "string");
+    const elsewhere = await create({ user_id: id.toUpperCase(), username: "migrated" }, server.adminKey, "listing");
+    assert.equal(elsewhere.status, 409, "ids are unique across tenants; the answer does not say where");
+    assert.deepEqual(violationLocs(await create({ user_id: "not-a-uuid", username: "x", email: "x@example.com" })), [["body", "user_id"]]);
+    const viaGrpc = randomUUID();
+    const created = await grpcClient(server, UserService).createUser(
+      { tenantId: "users-a", userId: viaGrpc, username: "migrated-grpc", email: "mg@example.com" },
+      withKey(admin.key),
+    );
+    assert.equal(created.user?.userId, viaGrpc);
+  });
+
+  it("refuses a body tenant_id other than the path's (422) rather than ignoring it", async () => {
+    const res = await rest(server, admin.key, "POST", "/api/v1/tenants/users-a/users", {
+      tenant_id: "users-b",
+      username: "wrong-tenant",
+      email: "wrong-tenant@example.com",
+    });
+    assert.deepEqual(violationLocs(res), [["body", "tenant_id"]]);
+    assert.equal((await rest(server, admin.key, "GET", "/api/v1/tenants/users-a/users/by-name/wrong-tenant")).status, 404);
+  });
+
   it("updates a user (PUT) and deletes it (204, then 404)", async () => {
     const { user_id } = (await create({ username: "dave", email: "dave@example.com" })).body as Json;
     const updated = await rest(server, admin.key, "PUT", `/api/v1/tenants/users-a/users/${user_id}`, {
@@ -129,12 +160,21 @@ describe("Update User is a full replacement (PUT)", () => {
     const { updated_at: _b, ...createdRest } = created;
     assert.deepEqual(renamedRest, { ...createdRest, username: "rita2" });
 
-    // Left out or null: defaults. `user_id`, `tenant_id` and the timestamps of the body are ignored.
+    // `user_id` and `tenant_id` come from the path: a body naming another user or tenant is refused.
+    const elsewhere = await rest(server, admin.key, "PUT", path, {
+      ...created,
+      user_id: "00000000-0000-4000-8000-000000000000",
+      tenant_id: "users-b",
+    });
+    assert.deepEqual(violationLocs(elsewhere), [
+      ["body", "tenant_id"],
+      ["body", "user_id"],
+    ]);
+
+    // Left out or null: defaults. The timestamps of the body are ignored (the service sets them).
     const minimal = await rest(server, admin.key, "PUT", path, {
       username: "rita2",
       email: "rita@example.com",
-      user_id: "00000000-0000-4000-8000-000000000000",
-      tenant_id: "users-b",
       created_at: "2019-08-24T14:15:22Z",
       updated_at: null,
       locale: null,
@@ -361,6 +401,30 @@ describe("batches", () => {
       duplicate_usernames: ["B-OK1", "b-mail", "EXISTING", "b-taken-mail"],
     });
     assert.equal((await rest(server, admin.key, "GET", "/api/v1/tenants/users-a/users/by-name/b-ok2")).status, 200);
+  });
+
+  it("keeps caller-chosen user_ids; taken or repeated ids are duplicates, malformed ones and other tenants failures", async () => {
+    const taken = (await create({ username: "id-holder", email: "id-holder@example.com" })).body as Json;
+    const [kept, repeated] = [randomUUID(), randomUUID()];
+    const res = await rest(server, admin.key, "POST", "/api/v1/tenants/users-a/users/batch", {
+      users: [
+        { user_id: kept, username: "id-kept", email: "id-kept@example.com" },
+        { user_id: taken.user_id, username: "id-taken", email: "id-taken@example.com" },
+        { user_id: repeated, username: "id-first", email: "id-first@example.com" },
+        { user_id: repeated.toUpperCase(), username: "id-again", email: "id-again@example.com" },
+        { user_id: "nope", username: "id-bad", email: "id-bad@example.com" },
+        { tenant_id: "users-b", username: "id-elsewhere", email: "id-elsewhere@example.com" },
+        { tenant_id: "users-a", username: "id-here", email: "id-here@example.com" },
+      ],
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.deepEqual(res.body, {
+      success_created_count: 3,
+      fail_create_usernames: ["id-bad", "id-elsewhere"],
+      duplicate_usernames: ["id-again", "id-taken"],
+    });
+    assert.equal(((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${kept}`)).body as Json).username, "id-kept");
+    assert.equal(((await rest(server, admin.key, "GET", `/api/v1/tenants/users-a/users/${repeated}`)).body as Json).username, "id-first");
   });
 
   it("caps a batch at 1000 rows", async () => {

@@ -257,7 +257,8 @@ describe("the migration", () => {
         ["before-a", 7],
         ["before-b", 3],
       ]);
-      await migrator.down();
+      // Down to before it (and every later migration), not just the last one.
+      await migrator.down({ to: "Migration20261129025324_tenant_user_count" });
       await executeSql(em, "delete from app_user where tenant_id = 'before-b'", [], "run");
       await migrator.up();
       assert.deepEqual(await counts(), [["before-a", 7]]);

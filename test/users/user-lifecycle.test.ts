@@ -3,7 +3,7 @@
 // back-channel logout tokens to the clients of the ended sessions; an admin-created user gets
 // their first credential through the e-mailed reset code; Update Email needs a fresh
 // re-authentication proof from the user (not from an administrator) and leaves the address
-// unverified until the code mailed to it is used.
+// unverified until the code mailed to it is used. Disabling and Update Email are all or nothing.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -26,6 +26,7 @@ import {
 } from "../oidc/support.js";
 import { BackChannelReceiver, verifyLogoutToken } from "../oidc/backchannel-receiver.js";
 import { grpcClient, rest, type SeededUser, seedUserWithKey, withKey } from "../support/fixtures.js";
+import { failWrites } from "../support/injected-fault.js";
 import { type SmtpCapture, startSmtpCapture } from "../support/smtp-capture.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 
@@ -38,7 +39,7 @@ let issuer: string;
 let webapp: RelyingParty;
 let admin: SeededUser;
 /** The back-channel logout endpoint of "webapp". */
-const receiver = new BackChannelReceiver();
+const receiver = new BackChannelReceiver(() => server.settled());
 
 before(async () => {
   capture = await startSmtpCapture();
@@ -163,6 +164,46 @@ describe("disabling a user", () => {
     assert.equal((await put(admin.key, `/${userId}`, { username: "dora", is_disabled: false })).status, 200);
     assert.equal(await loginWorks("dora"), true);
     assert.equal((await userinfo(accessToken)).status, 401, "old tokens stay revoked");
+  });
+});
+
+describe("administration is all or nothing", () => {
+  it("disabling that fails while ending the sessions changes nothing; sent again, it cuts the user off", async () => {
+    const userId = await registered("hedy");
+    const session = await tokensOf("hedy");
+    const fault = await failWrites(server.db.url, "token_family", "update");
+    try {
+      const failed = await put(admin.key, `/${userId}`, { username: "hedy", is_disabled: true });
+      assert.ok(failed.status >= 500, `the injected fault fails the update: ${failed.status} ${JSON.stringify(failed.body)}`);
+    } finally {
+      await fault.remove();
+    }
+    const [row] = await sql<{ is_disabled: boolean }>(server, "select is_disabled from app_user where id = ?", [userId]);
+    assert.equal(row?.is_disabled, false, "not disabled with live sessions, which enabling again would bring back");
+    assert.equal((await userinfo(session.accessToken)).status, 200);
+
+    assert.equal((await put(admin.key, `/${userId}`, { username: "hedy", is_disabled: true })).status, 200);
+    assert.equal((await userinfo(session.accessToken)).status, 401);
+    await assertLoggedOutBackChannel(session, userId);
+    assert.equal((await put(admin.key, `/${userId}`, { username: "hedy", is_disabled: false })).status, 200);
+    assert.equal((await userinfo(session.accessToken)).status, 401, "old tokens stay revoked");
+  });
+
+  it("an e-mail change that fails while storing its verification code changes nothing; the same proof works again", async () => {
+    const userId = await registered("ines", "ines@example.com");
+    const key = await seedApiKey(server, T, userId, ["profile"]);
+    const proof = await reauthProof("ines");
+    const fault = await failWrites(server.db.url, "one_time_code", "insert");
+    try {
+      const failed = await put(key, `/${userId}/email`, { ...proof, email: "ines2@example.com" });
+      assert.ok(failed.status >= 500, `the injected fault fails the change: ${failed.status} ${JSON.stringify(failed.body)}`);
+    } finally {
+      await fault.remove();
+    }
+    const [row] = await sql<{ email: string }>(server, "select email from app_user where id = ?", [userId]);
+    assert.equal(row?.email, "ines@example.com", "no new address without its verification code");
+    assert.equal((await put(key, `/${userId}/email`, { ...proof, email: "ines2@example.com" })).status, 200, "the proof was not spent");
+    await mailedCode("ines2@example.com", "Verify");
   });
 });
 

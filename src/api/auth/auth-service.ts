@@ -8,9 +8,10 @@ import type { AccountFlows } from "../../domain/login/account-flows.js";
 import { resolveAuthTarget } from "../../domain/login/auth-target.js";
 import type { OpaqueLogin } from "../../domain/login/opaque-login.js";
 import type { OpaqueRegistration } from "../../domain/login/opaque-registration.js";
+import type { RateLimiter } from "../../domain/ratelimit/rate-limiter.js";
 import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
 import { getTenant } from "../../domain/tenants/tenant-admin.js";
-import { entityManager, principal } from "../../rpc/context.js";
+import { principal, repositories, unitOfWork } from "../../rpc/context.js";
 import { noStore } from "../../rpc/http-response.js";
 import { parseCipherKey } from "../../sdk/challenge-data.js";
 import { restJson } from "../../transcoding/response-encoder.js";
@@ -25,14 +26,15 @@ export interface AuthServiceDeps extends SessionHandlerDeps {
   readonly login: OpaqueLogin;
   readonly registration: OpaqueRegistration;
   readonly accounts: AccountFlows;
+  readonly limits: RateLimiter;
 }
 
 const logDataOf = (value: JsonObject | undefined) => (value ? (value as Record<string, unknown>) : null);
 
 export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
-  const { keys, defaultTenant, issuerOf, login, registration, accounts } = deps;
+  const { keys, defaultTenant, issuerOf, login, registration, accounts, limits } = deps;
   const target = (ctx: HandlerContext, request: { authReqId: string; tenantId: string }) =>
-    resolveAuthTarget(entityManager(ctx), request, defaultTenant);
+    resolveAuthTarget(unitOfWork(ctx), request, defaultTenant);
   // The login steps read the tenant themselves, with their first statement (opaque-login.ts).
   const loginScope = (request: { authReqId: string; tenantId: string }) => login.scopeOf(request, defaultTenant);
   const registerChallenge = async (
@@ -42,17 +44,17 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     cipherKey: string,
   ) => {
     const found = await target(ctx, request);
-    return registration.challenge(entityManager(ctx), {
-      tenantId: found.tenant.id,
+    return registration.challenge(repositories(ctx, found.tenant.id), {
       username,
       cipherKey,
       purpose: "register",
       userId: null,
       authReqId: found.authRequest?.id ?? null,
+      address: callerInfo(ctx).ip,
     });
   };
   const clientTenant = async (request: { tenantId: string; clientId: string }, ctx: HandlerContext) => {
-    const found = await findClientAndTenant(entityManager(ctx), request.tenantId || defaultTenant, request.clientId);
+    const found = await findClientAndTenant(repositories(ctx, request.tenantId || defaultTenant), request.clientId);
     return create(GetClientTenantResponseSchema, { client: publicClientMessage(found), tenant: publicTenantMessage(found) });
   };
 
@@ -86,9 +88,10 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     },
     async register(request, ctx) {
       const input = request.registration;
+      const found = await target(ctx, request);
       await accounts.register(
-        entityManager(ctx),
-        await target(ctx, request),
+        repositories(ctx, found.tenant.id),
+        found,
         {
           username: input?.username ?? "",
           email: input?.email ?? "",
@@ -101,18 +104,21 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
       return {};
     },
     async verifyEmail(request, ctx) {
-      await accounts.verifyEmail(entityManager(ctx), request.code, callerInfo(ctx));
+      await accounts.verifyEmail(unitOfWork(ctx), request.code, callerInfo(ctx));
       return {};
     },
     async requestResetPassword(request, ctx) {
-      const tenant = await getTenant(entityManager(ctx), request.tenantId || defaultTenant);
+      const repos = repositories(ctx, request.tenantId || defaultTenant);
+      const tenant = await getTenant(repos);
+      // Each request may send a mail: limited per client address, against mail bombing.
+      await limits.take([limits.bucket("resetRequests", callerInfo(ctx).ip)]);
       const { username = "", email = "" } = request.account ?? {};
-      await accounts.requestReset(entityManager(ctx), tenant, { username, email, clientId: request.clientId }, callerInfo(ctx));
+      await accounts.requestReset(repos, tenant, { username, email, clientId: request.clientId }, callerInfo(ctx));
       return {};
     },
     async resetPasswordCode(request, ctx) {
       await accounts.resetWithCode(
-        entityManager(ctx),
+        unitOfWork(ctx),
         {
           code: request.code,
           username: request.username,
@@ -126,21 +132,20 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
     async auxChallenge(request, ctx) {
       noStore(ctx);
       const caller = principal(ctx);
-      const answer = await registration.challenge(entityManager(ctx), {
-        tenantId: caller.tenantId,
+      const answer = await registration.challenge(repositories(ctx, caller.tenantId), {
         username: "",
         cipherKey: request.cipherKey,
         purpose: "change",
         userId: caller.userId,
         authReqId: null,
+        address: callerInfo(ctx).ip,
       });
       return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
     },
     async changePassword(request, ctx) {
       const caller = principal(ctx);
       await accounts.change(
-        entityManager(ctx),
-        caller.tenantId,
+        repositories(ctx, caller.tenantId),
         caller.userId,
         { encryptedCommitment: request.encryptedCommitment, protoVersion: request.protoVersion, logData: logDataOf(request.logData) },
         callerInfo(ctx),
@@ -156,7 +161,7 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
       const tenantId = answer.tenant?.tenantId ?? defaultTenant;
       // The payload is exactly Get Client Tenant's REST body.
       const payload = restJson(GetClientTenantResponseSchema, answer) as Record<string, unknown>;
-      return { data: await signForTenant(entityManager(ctx), keys, tenantId, issuerOf(tenantId), payload, "client-tenant+jwt") };
+      return { data: await signForTenant(keys, tenantId, issuerOf(tenantId), payload, "client-tenant+jwt") };
     },
   };
 }

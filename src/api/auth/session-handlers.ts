@@ -1,15 +1,16 @@
 // The session part of svault.auth.v1.AuthService: Sign In, logout (RP-initiated and API), and
 // the caller's sessions.
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { AuthService } from "../../../gen/svault/auth/v1/auth_service_pb.js";
 import type { Authorization } from "../../domain/oidc/authorization.js";
 import type { Logout } from "../../domain/oidc/logout.js";
 import { cookieName, listSessions, SESSION_IDLE_SECONDS } from "../../domain/oidc/sessions.js";
+import { PASSKEY_OFFER_LATER_COOKIE } from "../../domain/passkeys/passkey-offer.js";
 import { notFound } from "../../errors/domain-error.js";
-import { entityManager, principal } from "../../rpc/context.js";
+import { entityManager, principal, repositories, unitOfWork } from "../../rpc/context.js";
 import { getCookie, noStore, redirect, setCookie } from "../../rpc/http-response.js";
 import { callerInfo } from "./caller-info.js";
+import { sessionMessage } from "./session-converters.js";
 
 export interface SessionHandlerDeps {
   readonly authorization: Authorization;
@@ -30,7 +31,12 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<ServiceImpl<type
       noStore(ctx);
       const result = await deps.authorization.signIn(
         entityManager(ctx),
-        { nonce: request.oidNonce, authReqId: request.authReqId, ...callerInfo(ctx) },
+        {
+          nonce: request.oidNonce,
+          authReqId: request.authReqId,
+          ...callerInfo(ctx),
+          offerPasskey: request.offerPasskey && getCookie(ctx, PASSKEY_OFFER_LATER_COOKIE) === undefined,
+        },
         getCookie(ctx, name),
       );
       if (result.cookie) setSessionCookie(ctx, result.cookie, SESSION_IDLE_SECONDS);
@@ -40,7 +46,7 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<ServiceImpl<type
     async oidcLogout(request, ctx) {
       noStore(ctx);
       const target = await deps.logout.rpInitiated(
-        entityManager(ctx),
+        unitOfWork(ctx),
         {
           idTokenHint: request.idTokenHint,
           state: request.state,
@@ -57,37 +63,26 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<ServiceImpl<type
     },
     async logout(_request, ctx) {
       const caller = principal(ctx);
-      if (caller.sessionId) await deps.logout.end(entityManager(ctx), caller.tenantId, { ids: [caller.sessionId] });
+      if (caller.sessionId) await deps.logout.end(repositories(ctx, caller.tenantId), { ids: [caller.sessionId] });
       return {};
     },
     async revokeSession(request, ctx) {
       const caller = principal(ctx);
-      const em = entityManager(ctx);
-      const own = (await listSessions(em, caller.tenantId, caller.userId)).some((s) => s.id === request.sessionId);
+      const repos = repositories(ctx, caller.tenantId);
+      const own = (await listSessions(repos.sessions, caller.userId)).some((s) => s.id === request.sessionId);
       if (!own) throw notFound("SESSION_NOT_FOUND", `Session ${request.sessionId} not found`);
-      await deps.logout.end(em, caller.tenantId, { ids: [request.sessionId] });
+      await deps.logout.end(repos, { ids: [request.sessionId] });
       return { sessionId: request.sessionId };
     },
     async revokeAllSession(_request, ctx) {
       const caller = principal(ctx);
-      await deps.logout.end(entityManager(ctx), caller.tenantId, { userId: caller.userId });
+      await deps.logout.end(repositories(ctx, caller.tenantId), { userId: caller.userId });
       return {};
     },
     async listSessions(_request, ctx) {
       const caller = principal(ctx);
-      const sessions = await listSessions(entityManager(ctx), caller.tenantId, caller.userId);
-      return {
-        sessions: sessions.map((session) => ({
-          sessionId: session.id,
-          userAgent: session.userAgent,
-          ip: session.ip,
-          createdAt: timestampFromDate(session.createdAt),
-          lastSeenAt: timestampFromDate(session.lastSeenAt),
-          clients: session.clients,
-          current: session.id === caller.sessionId,
-        })),
-        total: sessions.length,
-      };
+      const sessions = await listSessions(repositories(ctx, caller.tenantId).sessions, caller.userId);
+      return { sessions: sessions.map((session) => sessionMessage(session, caller.sessionId)), total: sessions.length };
     },
   };
 }

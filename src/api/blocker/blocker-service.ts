@@ -4,7 +4,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { BlockerService } from "../../../gen/svault/tenant/v1/blocker_service_pb.js";
 import { listBlockedIps, listBlockedUsers, pageRequestOf, unblockIp, unblockUser } from "../../domain/blocker/blocker-lists.js";
 import type { BlockedIp, BlockedUser } from "../../persistence/entities/blocked.js";
-import { entityManager } from "../../rpc/context.js";
+import { repositories } from "../../rpc/context.js";
 
 function blockMessage(entry: BlockedIp | BlockedUser) {
   return {
@@ -18,19 +18,19 @@ function blockMessage(entry: BlockedIp | BlockedUser) {
 export function blockerService(): ServiceImpl<typeof BlockerService> {
   return {
     async listBlockedIps(request, ctx) {
-      const page = await listBlockedIps(entityManager(ctx), request.tenantId, pageRequestOf(request));
+      const page = await listBlockedIps(repositories(ctx, request.tenantId).blocker, pageRequestOf(request));
       return { ...page, data: page.data.map((entry) => ({ ip: entry.ip, ...blockMessage(entry) })) };
     },
     async deleteBlockedIp(request, ctx) {
-      await unblockIp(entityManager(ctx), request.tenantId, request.ip);
+      await unblockIp(repositories(ctx, request.tenantId).blocker, request.ip);
       return {};
     },
     async listBlockedUsers(request, ctx) {
-      const page = await listBlockedUsers(entityManager(ctx), request.tenantId, pageRequestOf(request));
+      const page = await listBlockedUsers(repositories(ctx, request.tenantId).blocker, pageRequestOf(request));
       return { ...page, data: page.data.map((entry) => ({ username: entry.username, ...blockMessage(entry) })) };
     },
     async deleteBlockedUser(request, ctx) {
-      await unblockUser(entityManager(ctx), request.tenantId, request.username);
+      await unblockUser(repositories(ctx, request.tenantId).blocker, request.username);
       return {};
     },
   };

@@ -1,4 +1,4 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ClientSchema } from "../../../gen/svault/client/v1/client_pb.js";
 import type { ClientWithSecret } from "../../domain/clients/client-admin.js";
@@ -36,6 +36,14 @@ export function clientMessage(client: Client, secret?: string): MessageInitShape
       refreshTokenTtlSeconds: client.flow.refresh_token_ttl_seconds,
       idTokenTtlSeconds: client.flow.id_token_ttl_seconds,
     },
+    ...optional("primaryColor", client.primaryColor),
+    ...optional("backgroundColor", client.backgroundColor),
+    ...optional("supportUri", client.supportUri),
+    ...(client.jwks ? { jwks: client.jwks as JsonObject } : {}),
+    ...optional("jwksUri", client.jwksUri),
+    ...optional("requestObjectSigningAlg", client.requestObjectSigningAlg),
+    requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
+    dpopBoundAccessTokens: client.dpopBoundAccessTokens,
     createdAt: timestampFromDate(client.createdAt),
     updatedAt: timestampFromDate(client.updatedAt),
   };

@@ -1,11 +1,12 @@
 // grpc.health.v1.Health, the standard health protocol of gRPC load balancers, Kubernetes probes
-// and grpc-health-probe. The whole server is one unit: it is SERVING when the database answers,
-// for the empty service name and for every registered service; unknown names are NOT_FOUND.
+// and grpc-health-probe. The whole server is one unit: it is SERVING when it is ready
+// (operations/readiness.ts: database, migrations, keys, not shutting down), for the empty service
+// name and for every registered service; unknown names are NOT_FOUND.
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../../gen/grpc/health/v1/health_pb.js";
 
 export interface GrpcHealthDeps {
-  readonly isDatabaseUp: () => Promise<boolean>;
+  readonly isReady: () => Promise<boolean>;
   /** Fully-qualified names of the services this server answers for. */
   readonly serviceNames: () => readonly string[];
   /** How often Watch re-checks the state. */
@@ -15,7 +16,7 @@ export interface GrpcHealthDeps {
 export function grpcHealthService(deps: GrpcHealthDeps): ServiceImpl<typeof Health> {
   const statusOf = async (service: string): Promise<ServingStatus> => {
     if (service !== "" && !deps.serviceNames().includes(service)) return ServingStatus.SERVICE_UNKNOWN;
-    return (await deps.isDatabaseUp()) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    return (await deps.isReady()) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   };
 
   return {

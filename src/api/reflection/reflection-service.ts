@@ -2,7 +2,7 @@
 // (still the one many tools try first), both served by one implementation.
 import { ServerReflection as ServerReflectionV1 } from "../../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1alpha } from "../../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { registerService, type ServiceRegistration } from "../../rpc/registry.js";
+import { registerPublicForeignService, type ServiceRegistration } from "../../rpc/registry.js";
 import { createDescriptorCatalog, type DescriptorCatalog } from "./descriptor-catalog.js";
 import { answerReflectionRequest, type ReflectionAnswer, type ReflectionRequest } from "./reflection-answers.js";
 
@@ -15,7 +15,7 @@ export function reflectionServices(getRegistrations: () => readonly ServiceRegis
   let catalog: DescriptorCatalog | undefined;
   const catalogOnce = () => (catalog ??= createDescriptorCatalog(getRegistrations().map((registration) => registration.service)));
   const impl = { serverReflectionInfo: reflectionStream(catalogOnce) };
-  return [registerService(ServerReflectionV1, impl), registerService(ServerReflectionV1alpha, impl)];
+  return [registerPublicForeignService(ServerReflectionV1, impl), registerPublicForeignService(ServerReflectionV1alpha, impl)];
 }
 
 interface ReflectionResponse<Request extends ReflectionRequest> {

@@ -1,7 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { TenantSchema } from "../../../gen/svault/tenant/v1/tenant_pb.js";
-import type { Tenant } from "../../persistence/entities/tenant.js";
+import type { LivenessConfigSchema, TenantSchema } from "../../../gen/svault/tenant/v1/tenant_pb.js";
+import { livenessConfigOfStored } from "../../biometrics/liveness-config.js";
+import type { LivenessConfig, Tenant } from "../../persistence/entities/tenant.js";
 
 export function tenantMessage(tenant: Tenant): MessageInitShape<typeof TenantSchema> {
   const block = tenant.blockConfig;
@@ -27,8 +28,32 @@ export function tenantMessage(tenant: Tenant): MessageInitShape<typeof TenantSch
     loginOrder: tenant.loginOrder,
     passkeyEnabled: tenant.passkeyEnabled,
     hasUsernameAndEmail: tenant.hasUsernameAndEmail,
-    ...(tenant.livenessConfig ? { livenessConfig: tenant.livenessConfig } : {}),
+    ...(tenant.livenessConfig ? { livenessConfig: livenessConfigMessage(tenant.livenessConfig) } : {}),
+    logoUri: tenant.logoUri,
+    primaryColor: tenant.primaryColor,
+    backgroundColor: tenant.backgroundColor,
+    supportUri: tenant.supportUri,
+    privacyPolicyUri: tenant.privacyPolicyUri,
+    termsOfServiceUri: tenant.termsOfServiceUri,
+    defaultLocale: tenant.defaultLocale,
+    protoVersion: tenant.protoVersion,
+    requirePushedAuthorizationRequests: tenant.requirePushedAuthorizationRequests,
     createdAt: timestampFromDate(tenant.createdAt),
     updatedAt: timestampFromDate(tenant.updatedAt),
+  };
+}
+
+/** The stored `liveness_config` (snake_case JSON) as the message; the face-step fields resolved over their defaults. */
+function livenessConfigMessage(stored: LivenessConfig): MessageInitShape<typeof LivenessConfigSchema> {
+  const config = livenessConfigOfStored(stored);
+  return {
+    provider: stored.provider ?? "",
+    threshold: stored.threshold ?? 0,
+    matchThreshold: config.match_threshold,
+    minTurnDegrees: config.min_turn_degrees,
+    maxStartYawDegrees: config.max_start_yaw_degrees,
+    frameCount: config.frame_count,
+    challengeTimeoutSeconds: config.challenge_timeout_seconds,
+    maxAttempts: config.max_attempts,
   };
 }

@@ -4,7 +4,7 @@ import type { TenantService } from "../../../gen/svault/tenant/v1/tenant_service
 import { createTenant, deleteTenant, getTenant, listTenants, updateTenant } from "../../domain/tenants/tenant-admin.js";
 import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
 import { Code, DomainError, invalidArgument } from "../../errors/domain-error.js";
-import { entityManager, principal } from "../../rpc/context.js";
+import { principal, repositories, unitOfWork } from "../../rpc/context.js";
 import { tenantMessage } from "./tenant-converters.js";
 
 export interface TenantServiceDeps {
@@ -15,19 +15,19 @@ export interface TenantServiceDeps {
 export function tenantService({ keys, defaultTenant }: TenantServiceDeps): ServiceImpl<typeof TenantService> {
   return {
     async listTenants(_request, ctx) {
-      const tenants = await listTenants(entityManager(ctx), principal(ctx));
+      const tenants = await listTenants(unitOfWork(ctx), principal(ctx));
       return { tenants: tenants.map(tenantMessage) };
     },
     async createTenant(request, ctx) {
-      return { tenant: tenantMessage(await createTenant(entityManager(ctx), keys, request.tenantId, request)) };
+      return { tenant: tenantMessage(await createTenant(unitOfWork(ctx), keys, request.tenantId, request)) };
     },
     async getTenant(request, ctx) {
-      return { tenant: tenantMessage(await getTenant(entityManager(ctx), request.tenantId)) };
+      return { tenant: tenantMessage(await getTenant(repositories(ctx, request.tenantId))) };
     },
     async updateTenant(request, ctx) {
       const settings = request.settings ?? { loginOrder: [] };
       try {
-        return { tenant: tenantMessage(await updateTenant(entityManager(ctx), request.tenantId, settings)) };
+        return { tenant: tenantMessage(await updateTenant(repositories(ctx, request.tenantId), settings)) };
       } catch (error) {
         // The settings rules name fields of the settings; in this request they sit under `settings`.
         if (error instanceof DomainError && error.code === Code.InvalidArgument && error.violations.length > 0) {
@@ -37,7 +37,7 @@ export function tenantService({ keys, defaultTenant }: TenantServiceDeps): Servi
       }
     },
     async deleteTenant(request, ctx) {
-      await deleteTenant(entityManager(ctx), request.tenantId, defaultTenant);
+      await deleteTenant(unitOfWork(ctx), request.tenantId, defaultTenant);
       return {};
     },
   };

@@ -1,8 +1,9 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { UserSchema } from "../../../gen/svault/user/v1/user_pb.js";
-import type { UserInput } from "../../domain/users/user-admin.js";
-import type { UserRecord } from "../../domain/users/user-record.js";
+import type { NewUserInput, UserInput } from "../../domain/users/user-admin.js";
+import type { BatchUserRow } from "../../domain/users/user-batch.js";
+import type { UserRecord } from "../../persistence/repositories/user-rows.js";
 
 export function userMessage(user: UserRecord): MessageInitShape<typeof UserSchema> {
   return {
@@ -41,4 +42,13 @@ export function userInputOf(request: UserFields): UserInput {
     ...(request.locale !== undefined ? { locale: request.locale } : {}),
     ...(request.externalId !== undefined ? { externalId: request.externalId } : {}),
   };
+}
+
+/** A user to create; an empty `user_id` (or `tenant_id` of a batch row) is unset. */
+export function newUserInputOf(request: UserFields & { userId: string }): NewUserInput {
+  return { ...userInputOf(request), ...(request.userId ? { userId: request.userId } : {}) };
+}
+
+export function batchUserRowOf(row: UserFields & { userId: string; tenantId: string }): BatchUserRow {
+  return { ...newUserInputOf(row), ...(row.tenantId ? { tenantId: row.tenantId } : {}) };
 }

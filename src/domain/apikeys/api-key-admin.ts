@@ -1,12 +1,12 @@
 // Use cases of API keys, for both surfaces: a tenant's administrators (ApiKeyService, any key of
 // a tenant they administer) and every user for their own keys (UserService, `/users/me`). The
 // two differ only in which keys a caller may touch, so one set of functions takes that rule.
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { Code, DomainError, notFound, permissionDenied } from "../../errors/domain-error.js";
-import { type ApiKey, ApiKeyEntity } from "../../persistence/entities/api-key.js";
-import { TenantEntity } from "../../persistence/entities/tenant.js";
-import { UserEntity } from "../../persistence/entities/user.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import type { ApiKey } from "../../persistence/entities/api-key.js";
+import { CrossTenantApiKeys } from "../../persistence/repositories/api-key-repository.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import { TenantDirectory } from "../../persistence/repositories/tenant-row-repository.js";
+import type { UnitOfWork } from "../../persistence/unit-of-work.js";
 import { issueApiKey } from "../auth/api-key-secret.js";
 import { canAccessTenant, hasScope, isScope, type Principal, type Role, roleOf, SCOPES } from "../auth/permissions.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
@@ -30,7 +30,7 @@ function keyNotFound(keyId: string): DomainError {
 }
 
 export async function createApiKey(
-  em: EntityManager,
+  uow: UnitOfWork,
   caller: Principal,
   tenantId: string,
   name: string,
@@ -44,40 +44,28 @@ export async function createApiKey(
   }
   const notHeld = scopes.filter((scope) => !hasScope(caller, scope));
   if (notHeld.length > 0) throw permissionDenied(`A key cannot grant scopes its creator lacks: ${notHeld.join(", ")}`);
-  if (!(await em.count(TenantEntity, { id: tenantId }))) throw tenantNotFound(tenantId);
+  const repos = new TenantRepositories(uow, tenantId);
+  if (!(await repos.tenant.find())) throw tenantNotFound(tenantId);
 
   const issued = issueApiKey();
-  const scoped = scopeToTenant(em, tenantId);
-  const key = scoped.create(ApiKeyEntity, {
-    id: issued.id,
-    tenant: tenantId,
-    user: caller.userId,
-    name,
-    scopes,
-    secretHash: issued.secretHash,
-  });
-  await scoped.flush();
+  const key = await repos.apiKeys.create({ id: issued.id, userId: caller.userId, name, scopes, secretHash: issued.secretHash });
   return { key, secret: issued.key };
 }
 
 /** A tenant's keys (access "tenant") or the caller's own keys across tenants (access "own"). */
-export async function listApiKeys(em: EntityManager, caller: Principal, access: KeyAccess, tenantId?: string): Promise<ApiKey[]> {
-  const orderBy = { createdAt: "desc", id: "asc" } as const;
-  // Not `scopeToTenant`: the ORM would apply the tenant filter to the owner too (auto-joined), hiding
-  // keys that act in the tenant but belong to a user of another one (a super admin's). The tenant
-  // is therefore a plain condition on the key itself.
-  const unscoped = { orderBy, filters: { tenant: false } } as const;
-  if (access === "tenant") return em.find(ApiKeyEntity, { tenant: tenantId ?? caller.tenantId }, unscoped);
-  if (!caller.global) return em.find(ApiKeyEntity, { tenant: caller.tenantId, user: caller.userId }, unscoped);
-  // A global super admin's own keys may act in several tenants: deliberately unscoped.
-  return em.find(ApiKeyEntity, { user: caller.userId }, { orderBy, filters: { tenant: false } });
+export async function listApiKeys(uow: UnitOfWork, caller: Principal, access: KeyAccess, tenantId?: string): Promise<ApiKey[]> {
+  if (access === "tenant") return new TenantRepositories(uow, tenantId ?? caller.tenantId).apiKeys.list();
+  if (!caller.global) return new TenantRepositories(uow, caller.tenantId).apiKeys.listOfUser(caller.userId);
+  // A global super admin's own keys may act in several tenants: deliberately across tenants.
+  return new CrossTenantApiKeys(uow).listOfUser(caller.userId);
 }
 
 /** Finds a key by id across tenants, then applies the access rule: unknown and foreign look alike. */
-async function findKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKey> {
-  const key = await em.findOne(ApiKeyEntity, { id: keyId }, { filters: { tenant: false } });
+async function findKey(uow: UnitOfWork, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKey> {
+  const keys = new CrossTenantApiKeys(uow);
+  const key = await keys.find(keyId);
   if (!key || !mayTouch(caller, key, access)) throw keyNotFound(keyId);
-  if (access === "tenant") await assertNotStronger(em, caller, key);
+  if (access === "tenant") await assertNotStronger(keys, caller, key);
   return key;
 }
 
@@ -88,34 +76,30 @@ const ROLE_RANK: Record<Role, number> = { user: 0, tenant_admin: 1, super_admin:
  * hands over its secret, so a caller must hold every scope of the key, and the key's owner must
  * not outrank the caller (a tenant admin cannot take over a super admin's key).
  */
-async function assertNotStronger(em: EntityManager, caller: Principal, key: ApiKey): Promise<void> {
+async function assertNotStronger(keys: CrossTenantApiKeys, caller: Principal, key: ApiKey): Promise<void> {
   if (caller.global || key.user === caller.userId) return;
   const missing = key.scopes.filter((scope) => !hasScope(caller, scope));
   // The owner may live in another tenant (a super admin's key for this one): read across tenants.
-  const owner = await em.findOne(UserEntity, { id: key.user }, { filters: { tenant: false }, fields: ["roles"] });
-  if (missing.length > 0 || ROLE_RANK[roleOf(owner?.roles ?? [])] > ROLE_RANK[caller.role]) {
+  const ownerRoles = await keys.ownerRoles(key.user);
+  if (missing.length > 0 || ROLE_RANK[roleOf(ownerRoles)] > ROLE_RANK[caller.role]) {
     throw permissionDenied("This key is stronger than your credentials: only its owner or a more privileged administrator may manage it");
   }
 }
 
-export async function deleteApiKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<void> {
-  const key = await findKey(em, caller, access, keyId);
-  await em.remove(key).flush();
+export async function deleteApiKey(uow: UnitOfWork, caller: Principal, access: KeyAccess, keyId: string): Promise<void> {
+  const key = await findKey(uow, caller, access, keyId);
+  await new TenantRepositories(uow, key.tenant).apiKeys.delete(key.id);
 }
 
-export async function regenerateApiKey(em: EntityManager, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKeyWithSecret> {
-  const key = await findKey(em, caller, access, keyId);
+export async function regenerateApiKey(uow: UnitOfWork, caller: Principal, access: KeyAccess, keyId: string): Promise<ApiKeyWithSecret> {
+  const key = await findKey(uow, caller, access, keyId);
   const issued = issueApiKey(key.id);
-  key.secretHash = issued.secretHash;
-  key.lastUseAt = null;
-  await em.flush();
-  return { key, secret: issued.key };
+  await new TenantRepositories(uow, key.tenant).apiKeys.replaceSecret(key.id, issued.secretHash);
+  return { key: { ...key, secretHash: issued.secretHash, lastUseAt: null }, secret: issued.key };
 }
 
 /** The scopes the caller can grant, and the tenants it may create keys for. */
-export async function grantableScopes(em: EntityManager, caller: Principal): Promise<{ scopes: string[]; tenants: string[] }> {
-  const tenants = caller.global
-    ? (await em.find(TenantEntity, {}, { orderBy: { id: "asc" }, fields: ["id"] })).map((t) => t.id)
-    : [caller.tenantId];
+export async function grantableScopes(uow: UnitOfWork, caller: Principal): Promise<{ scopes: string[]; tenants: string[] }> {
+  const tenants = caller.global ? await new TenantDirectory(uow).ids() : [caller.tenantId];
   return { scopes: SCOPES.filter((scope) => caller.scopes.has(scope)), tenants };
 }

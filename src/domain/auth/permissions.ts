@@ -22,19 +22,33 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * The scope of the self-service operations (the caller's own account, sessions and keys). It is
+ * also OpenID Connect's `profile` scope, so an ordinary relying party's token that was granted it
+ * reaches them (docs/permissions.md, "Access tokens").
+ */
+export const SELF_SERVICE_SCOPE = "profile" satisfies Scope;
+
+/** The scopes of the admin API proper: a client asking for one asks for a token meant for it. */
+export const ADMIN_API_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope !== SELF_SERVICE_SCOPE);
+
 export const ROLES = ["super_admin", "tenant_admin", "user"] as const;
 export type Role = (typeof ROLES)[number];
 
-const ADMIN_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope !== "tenants:admin");
+const TENANT_ADMIN_SCOPES: readonly Scope[] = SCOPES.filter((scope) => scope !== "tenants:admin");
 
 const SCOPES_BY_ROLE: Record<Role, ReadonlySet<Scope>> = {
   super_admin: new Set(SCOPES),
-  tenant_admin: new Set(ADMIN_SCOPES),
+  tenant_admin: new Set(TENANT_ADMIN_SCOPES),
   user: new Set<Scope>(["profile"]),
 };
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
+}
+
+export function isAdminApiScope(value: string): boolean {
+  return value !== SELF_SERVICE_SCOPE && isScope(value);
 }
 
 /** The highest role among a user's roles (users without a known role are plain users). */
@@ -77,4 +91,13 @@ export function canAccessTenant(principal: Principal, tenantId: string): boolean
 export function effectiveScopes(requested: readonly string[], role: Role): Set<Scope> {
   const allowed = scopesOfRole(role);
   return new Set(requested.filter((scope): scope is Scope => isScope(scope) && allowed.has(scope)));
+}
+
+/**
+ * The effective scopes of a user's access token: the scopes granted in the token, bounded by the
+ * user's current role. Only a token issued for the admin API (its `aud` names it) carries admin
+ * scopes there; any other token — an ordinary relying party's — at most the self-service scope.
+ */
+export function accessTokenScopes(granted: readonly string[], forAdminApi: boolean, role: Role): Set<Scope> {
+  return effectiveScopes(forAdminApi ? granted : granted.filter((scope) => scope === SELF_SERVICE_SCOPE), role);
 }

@@ -1,12 +1,9 @@
-// Use cases of client administration. Every query runs on an EntityManager scoped to the
-// request's tenant.
-import { randomUUID } from "node:crypto";
-import type { EntityManager } from "@mikro-orm/postgresql";
+// Use cases of client administration, on the repositories of the request's tenant.
 import { hashSecret } from "../../crypto/secret-hash.js";
 import { Code, DomainError, alreadyExists, notFound } from "../../errors/domain-error.js";
-import { type Client, ClientEntity } from "../../persistence/entities/client.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
-import { getTenant } from "../tenants/tenant-admin.js";
+import type { Client } from "../../persistence/entities/client.js";
+import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import { requireTenantRow } from "../tenants/tenant-admin.js";
 import { newClientSecret } from "./client-secret.js";
 import { type ClientSettingsInput, resolveClientSettings } from "./client-settings.js";
 
@@ -20,62 +17,64 @@ function clientNotFound(clientId: string): DomainError {
   return notFound("CLIENT_NOT_FOUND", `Client ${clientId} not found`);
 }
 
-export async function listClients(em: EntityManager, tenantId: string, skip: number, limit: number): Promise<Client[]> {
-  return scopeToTenant(em, tenantId).find(ClientEntity, {}, { orderBy: { clientId: "asc" }, offset: skip, limit });
+export function listClients(repos: TenantRepositories, skip: number, limit: number): Promise<Client[]> {
+  return repos.clients.list(skip, limit);
 }
 
-export async function getClient(em: EntityManager, tenantId: string, clientId: string): Promise<Client> {
-  const client = await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId });
+export async function getClient(repos: TenantRepositories, clientId: string): Promise<Client> {
+  const client = await repos.clients.find(clientId);
   if (!client) throw clientNotFound(clientId);
   return client;
 }
 
+function publicClientSecret(): DomainError {
+  return new DomainError(Code.InvalidArgument, "PUBLIC_CLIENT_SECRET", "Public clients have no secret", {
+    violations: [{ path: ["client_secret"], message: "Public clients have no secret", type: "value_error" }],
+  });
+}
+
 export async function createClient(
-  em: EntityManager,
-  tenantId: string,
+  repos: TenantRepositories,
   clientId: string,
   input: ClientSettingsInput,
   importedSecret?: string,
 ): Promise<ClientWithSecret> {
-  await getTenant(em, tenantId);
+  await requireTenantRow(repos);
   const settings = resolveClientSettings(input);
   const secret = settings.clientType === "confidential" ? (importedSecret ?? newClientSecret()) : undefined;
-  if (importedSecret && !secret) {
-    throw new DomainError(Code.InvalidArgument, "PUBLIC_CLIENT_SECRET", "Public clients have no secret", {
-      violations: [{ path: ["client_secret"], message: "Public clients have no secret", type: "value_error" }],
-    });
-  }
-  const scoped = scopeToTenant(em, tenantId);
-  if (await scoped.count(ClientEntity, { clientId })) throw alreadyExists("CLIENT_EXISTS", `Client ${clientId} already exists`);
-  const client = scoped.create(ClientEntity, {
-    id: randomUUID(),
-    tenant: tenantId,
-    clientId,
-    ...settings,
-    secretHash: secret ? hashSecret(secret) : null,
-  });
-  await scoped.flush();
+  if (importedSecret && !secret) throw publicClientSecret();
+  if (await repos.clients.exists(clientId)) throw alreadyExists("CLIENT_EXISTS", `Client ${clientId} already exists`);
+  const client = repos.clients.add(clientId, { ...settings, secretHash: secret ? hashSecret(secret) : null });
+  await repos.clients.flush();
   return { client, ...(secret ? { secret } : {}) };
 }
 
-export async function updateClient(em: EntityManager, tenantId: string, clientId: string, input: ClientSettingsInput): Promise<Client> {
-  const client = await getClient(em, tenantId, clientId);
-  Object.assign(client, resolveClientSettings(input, client.clientType as "public" | "confidential"));
-  await em.flush();
+/** Replaces the settings; `newSecret`, when given, replaces a confidential client's secret too. */
+export async function updateClient(
+  repos: TenantRepositories,
+  clientId: string,
+  input: ClientSettingsInput,
+  newSecret?: string,
+): Promise<Client> {
+  const client = await getClient(repos, clientId);
+  const settings = resolveClientSettings(input, client.clientType === "public" ? "public" : "confidential");
+  if (newSecret !== undefined && settings.clientType !== "confidential") throw publicClientSecret();
+  Object.assign(client, settings, newSecret === undefined ? {} : { secretHash: hashSecret(newSecret) });
+  await repos.clients.flush();
   return client;
 }
 
-export async function deleteClient(em: EntityManager, tenantId: string, clientId: string): Promise<void> {
-  if ((await scopeToTenant(em, tenantId).nativeDelete(ClientEntity, { clientId })) === 0) throw clientNotFound(clientId);
+export async function deleteClient(repos: TenantRepositories, clientId: string): Promise<void> {
+  if (!(await repos.clients.delete(clientId))) throw clientNotFound(clientId);
 }
 
-export async function regenerateClientSecret(em: EntityManager, tenantId: string, clientId: string): Promise<ClientWithSecret> {
-  const client = await getClient(em, tenantId, clientId);
+export async function regenerateClientSecret(repos: TenantRepositories, clientId: string): Promise<ClientWithSecret> {
+  const client = await getClient(repos, clientId);
   if (client.clientType !== "confidential") {
     throw new DomainError(Code.FailedPrecondition, "PUBLIC_CLIENT", "Public clients have no secret");
   }
   const secret = newClientSecret();
   client.secretHash = hashSecret(secret);
-  await em.flush();
+  await repos.clients.flush();
   return { client, secret };
 }

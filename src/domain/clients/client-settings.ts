@@ -1,6 +1,8 @@
 // A client's settings with their defaults, and the rules that tie fields together.
 import { type FieldViolation, invalidArgument } from "../../errors/domain-error.js";
 import type { ClientFlow } from "../../persistence/entities/client.js";
+import { brandingViolations } from "../branding/brand-rules.js";
+import { clientKeyViolations } from "./client-keys.js";
 import { redirectUriViolations } from "./redirect-uri.js";
 
 export const DEFAULT_ALLOWED_SCOPES = ["openid", "profile", "email", "offline_access"];
@@ -31,6 +33,14 @@ export interface ClientSettingsInput {
   isLock: boolean;
   singAlg?: string;
   flow?: { grantTypes: string[]; accessTokenTtlSeconds?: number; refreshTokenTtlSeconds?: number; idTokenTtlSeconds?: number };
+  primaryColor?: string;
+  backgroundColor?: string;
+  supportUri?: string;
+  jwks?: unknown;
+  jwksUri?: string;
+  requestObjectSigningAlg?: string;
+  requirePushedAuthorizationRequests: boolean;
+  dpopBoundAccessTokens: boolean;
 }
 
 export interface ClientSettingsState {
@@ -51,6 +61,15 @@ export interface ClientSettingsState {
   isLock: boolean;
   singAlg: string;
   flow: ClientFlow;
+  /** This client's branding over the tenant's (null: the tenant's). */
+  primaryColor: string | null;
+  backgroundColor: string | null;
+  supportUri: string | null;
+  jwks: { keys: Record<string, unknown>[] } | null;
+  jwksUri: string | null;
+  requestObjectSigningAlg: string | null;
+  requirePushedAuthorizationRequests: boolean;
+  dpopBoundAccessTokens: boolean;
 }
 
 /**
@@ -67,10 +86,11 @@ export function resolveClientSettings(input: ClientSettingsInput, fixedType?: "p
     violations.push({ path: ["client_type"], message: "client_type cannot change after creation", type: "immutable" });
   }
   const method = input.tokenEndpointAuthMethod ?? (clientType === "public" ? "none" : "client_secret_post");
+  violations.push(...clientKeyViolations({ jwks: input.jwks, jwksUri: input.jwksUri ?? null, tokenEndpointAuthMethod: method }));
   if ((clientType === "public") !== (method === "none")) {
     violations.push({
       path: ["token_endpoint_auth_method"],
-      message: "Public clients use `none`; confidential clients use client_secret_post or client_secret_basic",
+      message: "Public clients use `none`; confidential clients use client_secret_post, client_secret_basic or private_key_jwt",
       type: "value_error",
     });
   }
@@ -78,6 +98,13 @@ export function resolveClientSettings(input: ClientSettingsInput, fixedType?: "p
   if (clientType === "public" && grantTypes.includes("client_credentials")) {
     violations.push({ path: ["flow", "grant_types"], message: "Public clients cannot use client_credentials", type: "value_error" });
   }
+  violations.push(
+    ...brandingViolations({
+      primaryColor: input.primaryColor,
+      backgroundColor: input.backgroundColor,
+      uris: { support_uri: input.supportUri },
+    }),
+  );
   if (violations.length > 0) throw invalidArgument(violations);
   return {
     name: input.name,
@@ -102,5 +129,13 @@ export function resolveClientSettings(input: ClientSettingsInput, fixedType?: "p
       refresh_token_ttl_seconds: input.flow?.refreshTokenTtlSeconds ?? DEFAULT_FLOW.refresh_token_ttl_seconds,
       id_token_ttl_seconds: input.flow?.idTokenTtlSeconds ?? DEFAULT_FLOW.id_token_ttl_seconds,
     },
+    primaryColor: input.primaryColor || null,
+    backgroundColor: input.backgroundColor || null,
+    supportUri: input.supportUri || null,
+    jwks: input.jwks == null ? null : (input.jwks as { keys: Record<string, unknown>[] }),
+    jwksUri: input.jwksUri || null,
+    requestObjectSigningAlg: input.requestObjectSigningAlg || null,
+    requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests,
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens,
   };
 }

@@ -1,12 +1,12 @@
 // What the hosted login page may learn about a client and its tenant: branding, links and the
 // settings that shape the PIN keypad and pattern grid — never secrets, redirect URIs or throttling.
 // The API layer picks the public fields (api/auth/public-info-converters.ts).
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { SignJWT } from "jose";
 import type { Client } from "../../persistence/entities/client.js";
 import type { Tenant } from "../../persistence/entities/tenant.js";
+import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
-import { getTenant } from "../tenants/tenant-admin.js";
+import { requireTenantRow } from "../tenants/tenant-admin.js";
 import { getClient } from "./client-admin.js";
 
 export interface ClientAndTenant {
@@ -14,9 +14,9 @@ export interface ClientAndTenant {
   readonly tenant: Tenant;
 }
 
-export async function findClientAndTenant(em: EntityManager, tenantId: string, clientId: string): Promise<ClientAndTenant> {
-  const tenant = await getTenant(em, tenantId);
-  return { tenant, client: await getClient(em, tenantId, clientId) };
+export async function findClientAndTenant(repos: TenantRepositories, clientId: string): Promise<ClientAndTenant> {
+  const tenant = await requireTenantRow(repos);
+  return { tenant, client: await getClient(repos, clientId) };
 }
 
 /** Registration is open only where both the tenant and the client allow it. */
@@ -26,14 +26,13 @@ export function registrationOpen({ client, tenant }: ClientAndTenant): boolean {
 
 /** A compact JWS of `payload` from the tenant's current EdDSA key, verifiable with its JWKS. */
 export async function signForTenant(
-  em: EntityManager,
   keys: TenantKeyStore,
   tenantId: string,
   issuer: string,
   payload: Record<string, unknown>,
   type: string,
 ): Promise<string> {
-  const key = await keys.currentKey(em, tenantId, "EdDSA");
+  const key = await keys.currentKey(tenantId, "EdDSA");
   return new SignJWT(payload)
     .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: type })
     .setIssuer(issuer)

@@ -1,12 +1,11 @@
 // The audit trail of authentication attempts. Events are buffered and written in batches (one
 // INSERT per batch, at most every 200 ms or 500 events), so that recording them adds no database
-// round trip to a login; the buffer is flushed on shutdown. A batch is one column array per
-// column (unnest), so every batch size is the same prepared statement (persistence/plain-sql.ts).
+// round trip to a login; the buffer is flushed on shutdown (persistence/repositories/auth-event-log.ts
+// writes a batch in one statement).
 import type { Logger } from "../../logging/logger.js";
-import type { PlainSql } from "../../persistence/plain-sql.js";
-import { sql } from "../../persistence/sql-fragment.js";
+import type { AuthEventLog } from "../../persistence/repositories/auth-event-log.js";
 
-export type AuthEventKind = "challenge" | "authenticate" | "register" | "change" | "reset_request" | "reset" | "verify_email";
+export type AuthEventKind = "challenge" | "authenticate" | "register" | "change" | "reset_request" | "reset" | "verify_email" | "mfa";
 
 export interface AuthEventInput {
   readonly tenantId: string;
@@ -30,11 +29,14 @@ export class AuthEventRecorder {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   constructor(
-    private readonly db: PlainSql,
+    private readonly log: AuthEventLog,
     private readonly logger: Logger,
+    /** Told of every event as it is recorded (the metrics count them). */
+    private readonly observe: (event: AuthEventInput) => void = () => undefined,
   ) {}
 
   record(event: AuthEventInput): void {
+    this.observe(event);
     this.buffer.push({ ...event, at: new Date() });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -52,14 +54,22 @@ export class AuthEventRecorder {
   }
 
   private async write(batch: (AuthEventInput & { at: Date })[]): Promise<void> {
-    const column = <T>(of: (event: AuthEventInput & { at: Date }) => T) => batch.map(of);
     try {
-      await this.db.rows(sql`insert into auth_event (tenant_id, at, kind, outcome, reason, username, user_id, ip, user_agent, client_id, log_data)
-        select * from unnest(${column((e) => e.tenantId)}::varchar[], ${column((e) => e.at.toISOString())}::timestamptz[],
-          ${column((e) => e.kind)}::varchar[], ${column((e) => e.outcome)}::varchar[], ${column((e) => (e.reason ?? "").slice(0, 64))}::varchar[],
-          ${column((e) => (e.username ?? "").slice(0, 128))}::varchar[], ${column((e) => e.userId ?? null)}::uuid[],
-          ${column((e) => (e.ip ?? "").slice(0, 45))}::varchar[], ${column((e) => (e.userAgent ?? "").slice(0, 512))}::varchar[],
-          ${column((e) => e.clientId ?? null)}::varchar[], ${column((e) => boundedLogData(e.logData))}::jsonb[])`);
+      await this.log.append(
+        batch.map((e) => ({
+          tenantId: e.tenantId,
+          at: e.at,
+          kind: e.kind,
+          outcome: e.outcome,
+          reason: e.reason ?? "",
+          username: e.username ?? "",
+          userId: e.userId ?? null,
+          ip: e.ip ?? "",
+          userAgent: e.userAgent ?? "",
+          clientId: e.clientId ?? null,
+          logData: boundedLogData(e.logData),
+        })),
+      );
     } catch (error) {
       this.logger.error({ err: error, events: batch.length }, "could not record authentication events");
     }

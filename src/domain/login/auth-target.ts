@@ -1,17 +1,16 @@
 // Which tenant an auth call is for: the pending authorization request's (`auth_req_id`), else the
 // `tenant_id` query parameter, else the configured default tenant.
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { notFound } from "../../errors/domain-error.js";
-import { type AuthRequest, AuthRequestEntity } from "../../persistence/entities/auth-flow.js";
-import { type Client, ClientEntity } from "../../persistence/entities/client.js";
-import { type Tenant, TenantEntity } from "../../persistence/entities/tenant.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import type { Client } from "../../persistence/entities/client.js";
+import type { Tenant } from "../../persistence/entities/tenant.js";
+import { AuthRequestLookup, type PendingAuthRequest } from "../../persistence/repositories/auth-request-lookup.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import type { UnitOfWork } from "../../persistence/unit-of-work.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
-import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface AuthTarget {
   readonly tenant: Tenant;
-  readonly authRequest: AuthRequest | undefined;
+  readonly authRequest: PendingAuthRequest | undefined;
   /** The client of the authorization request, when there is one. */
   readonly client: Client | undefined;
 }
@@ -21,31 +20,30 @@ export function authRequestNotFound(): Error {
 }
 
 /**
- * The tenant row, as `getTenant` loads it but through a plain SELECT mapped onto the entity
- * (`em.map`): registration and the hosted pages read it on every call, and MikroORM's query
- * builder (`findOne`) costs several times the round trip itself (see bench/results/auth.md). The
- * login steps do not come here: they read the tenant with their own first statement (login-scope.ts).
+ * The tenant row, read with one plain statement (registration and the hosted pages read it on
+ * every call; TenantRowRepository.findPlain says why). The login steps do not come here: they read
+ * the tenant with their own first statement (persistence/repositories/login-repository.ts).
  */
-async function tenantById(em: EntityManager, tenantId: string): Promise<Tenant> {
-  const [row] = (await executeSql(em, 'select * from "tenant" where "id" = ?', [tenantId])) as Record<string, unknown>[];
-  if (!row) throw tenantNotFound(tenantId);
-  return em.map(TenantEntity, row);
+async function tenantOf(repos: TenantRepositories): Promise<Tenant> {
+  const tenant = await repos.tenant.findPlain();
+  if (!tenant) throw tenantNotFound(repos.tenantId);
+  return tenant;
 }
 
 export async function resolveAuthTarget(
-  em: EntityManager,
+  uow: UnitOfWork,
   input: { authReqId?: string; tenantId?: string },
   defaultTenant: string,
 ): Promise<AuthTarget> {
   if (input.authReqId) {
     // The id names its tenant; deliberately looked up across tenants.
-    const authRequest = await em.findOne(AuthRequestEntity, { id: input.authReqId }, { filters: { tenant: false } });
+    const authRequest = await new AuthRequestLookup(uow).find(input.authReqId);
     if (!authRequest || authRequest.expiresAt <= new Date()) throw authRequestNotFound();
-    const tenant = await tenantById(em, authRequest.tenant);
-    const client = await scopeToTenant(em, tenant.id).findOne(ClientEntity, { clientId: authRequest.clientId });
-    return { tenant, authRequest, client: client ?? undefined };
+    const repos = new TenantRepositories(uow, authRequest.tenant);
+    const tenant = await tenantOf(repos);
+    const client = await repos.clients.find(authRequest.clientId);
+    return { tenant, authRequest, client };
   }
-  const tenant = await tenantById(em, input.tenantId || defaultTenant);
-  scopeToTenant(em, tenant.id);
+  const tenant = await tenantOf(new TenantRepositories(uow, input.tenantId || defaultTenant));
   return { tenant, authRequest: undefined, client: undefined };
 }

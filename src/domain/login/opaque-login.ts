@@ -1,36 +1,29 @@
 // Login, steps 1 and 2 (docs/login-protocol.md §7) on the server: KE1 → KE2 with the user's
 // record (or a fake one for unknown users), then KE3 → a single-use nonce for Sign In.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { MikroORM } from "@mikro-orm/postgresql";
 import * as opaque from "@serenity-kit/opaque";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { open, seal } from "../../crypto/secret-box.js";
-import type { PlainSql } from "../../persistence/plain-sql.js";
+import type { BlockConfig } from "../../persistence/entities/tenant.js";
+import type {
+  CompletedLoginWrite,
+  GuessToCount,
+  LoginRepository,
+  LoginStore,
+  StoredCredential,
+} from "../../persistence/repositories/login-repository.js";
+import type { GuardedWrite } from "../../persistence/repositories/passkey-repository.js";
 import { encodeChallengeData, parseCipherKey, WireFormatError } from "../../sdk/challenge-data.js";
+import { normalizeUsername } from "../../sdk/identity-normalization.js";
 import { PROTO_VERSION_DEFAULT } from "../../sdk/proto-version.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
-import { normalizeUsername } from "../users/identity-normalization.js";
 import type { AuthEventRecorder } from "./auth-events.js";
 import { isUnexpired } from "./challenges.js";
 import { openRecord } from "./credentials.js";
+import { knowledgeAmrOf } from "./factors.js";
 import { invalidCredentials, invalidField } from "./login-errors.js";
 import { type LoginScope, resolveLoginScope } from "./login-scope.js";
-import {
-  type CompletedLoginRow,
-  type ConsumedAndCompletedRow,
-  type ConsumedChallengeRow,
-  completeLogin,
-  consumeAndCompleteLogin,
-  consumeLoginChallenge,
-  countGuessAndStoreChallenge,
-  countGuessOnly,
-  type Guess,
-  type LoginSuccess,
-  type GuessStateRow,
-  guessState,
-  tenantExists,
-} from "./login-statements.js";
-import { admitGuess, liftExpiredUserBlock } from "./login-throttle.js";
+import { admitGuess, type CountedGuess, guessRefusal } from "./login-throttle.js";
 import type { OpaqueSetups } from "./opaque-setups.js";
 import { type PendingLogin, PendingLogins } from "./pending-logins.js";
 import { issueSecret, randomId } from "./single-use-secrets.js";
@@ -45,9 +38,8 @@ export interface CallerInfo {
 }
 
 export interface LoginDeps {
-  readonly orm: MikroORM;
-  /** Its statements (login-statements.ts), outside the request's EntityManager. */
-  readonly sql: PlainSql;
+  /** Its statements (persistence/repositories/login-repository.ts), outside the request's unit of work. */
+  readonly logins: LoginStore;
   readonly keyring: Keyring;
   readonly setups: OpaqueSetups;
   readonly events: AuthEventRecorder;
@@ -56,11 +48,6 @@ export interface LoginDeps {
 
 export function opaqueIdentifiersFor(issuer: string, tenantId: string, normalizedUsername: string) {
   return { client: `${tenantId}:${normalizedUsername}`, server: issuer };
-}
-
-/** OIDC `amr` values for the tenant's factors (its `login_order`). */
-export function amrOf(loginOrder: readonly string[]): string[] {
-  return loginOrder.map((factor) => (factor === "PIN" ? "pin" : "pattern"));
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest();
@@ -93,17 +80,21 @@ interface Attempt {
   readonly fail: (reason: string, userId?: string | null) => Error;
 }
 
+/** What a successful login writes, in its tenant (the other first factors complete a login with it too). */
+export type LoginSuccess = CompletedLoginWrite & { readonly tenantId: string };
+
 export class OpaqueLogin {
-  private readonly db: PlainSql;
   private readonly pending = new PendingLogins();
 
-  constructor(private readonly deps: LoginDeps) {
-    this.db = deps.sql;
+  constructor(private readonly deps: LoginDeps) {}
+
+  private repositoryOf(tenantId: string): LoginRepository {
+    return this.deps.logins.tenant(tenantId);
   }
 
   /** Which tenant and authorization request a login step is for (login-scope.ts). */
   scopeOf(input: { authReqId?: string; tenantId?: string }, defaultTenant: string): Promise<LoginScope> {
-    return resolveLoginScope(this.db, input, defaultTenant);
+    return resolveLoginScope(this.deps.logins, input, defaultTenant);
   }
 
   /** Step 1: KE1 → KE2. Counted as one guess; the answer does not reveal whether the user exists. */
@@ -114,24 +105,34 @@ export class OpaqueLogin {
     caller: CallerInfo,
   ): Promise<{ challengeData: string; protoVersion: string }> {
     const { tenantId } = scope;
+    const logins = this.repositoryOf(tenantId);
     const normalized = normalizeUsername(username);
-    const [state] = await this.db.rows<GuessStateRow>(guessState(tenantId, normalized, caller.ip));
+    const state = await logins.guessState(normalized, caller.ip);
     if (!state) throw tenantNotFound(tenantId);
     const ke1 = loginMessageOf(cipherKey);
     const event = { tenantId, kind: "challenge" as const, username: normalized, ...caller, clientId: scope.clientId };
     const now = Date.now();
-    let expiredUserBlock: boolean;
-    try {
-      ({ expiredUserBlock } = admitGuess(state, state.block_config, now));
-    } catch (error) {
+    const throttled = (error: unknown) => {
       this.deps.events.record({ ...event, outcome: "failure", reason: "throttled" });
-      throw error;
+      return error;
+    };
+    let endedBlock: boolean;
+    try {
+      ({ endedBlock } = admitGuess(state.throttle, state.blockConfig, now));
+    } catch (error) {
+      throw throttled(error);
     }
-    if (expiredUserBlock) await this.db.rows(liftExpiredUserBlock(tenantId, normalized));
-    const guess: Guess = { tenantId, config: state.block_config, username: normalized, ip: caller.ip };
+    if (endedBlock) await logins.liftEndedBlocks(normalized, caller.ip);
+    const guess: GuessToCount = { config: state.blockConfig, username: normalized, ip: caller.ip };
+    /** Throws the 429 when the counting statement refused the guess (a parallel one took its place). */
+    const decided = (counted: CountedGuess) => {
+      const refusal = guessRefusal(counted, state.blockConfig, Date.now());
+      if (refusal) throw throttled(refusal);
+    };
 
-    const serverSetup = await this.deps.setups.forTenant(this.deps.orm.em, tenantId);
-    const user = state.user_id && !state.is_disabled && state.credential_id && state.record_sealed ? state : undefined;
+    const serverSetup = await this.deps.setups.forTenant(tenantId);
+    // An enabled user with a credential; anyone else gets a fake record below.
+    const user = signInable(state.user);
     let started: { serverLoginState: string; loginResponse: string };
     try {
       started = opaque.server.startLogin({
@@ -139,25 +140,24 @@ export class OpaqueLogin {
         startLoginRequest: ke1,
         // An unknown user gets a fake record, with an identifier that is stable per username so
         // that repeated challenges look exactly like a real user's.
-        registrationRecord: user ? openRecord(this.deps.keyring, tenantId, user.user_id as string, user.record_sealed as Buffer) : null,
-        userIdentifier: user ? (user.credential_id as string) : fakeCredentialId(serverSetup, tenantId, normalized),
+        registrationRecord: user ? openRecord(this.deps.keyring, tenantId, user.id, user.credential.recordSealed) : null,
+        userIdentifier: user ? user.credential.credentialId : fakeCredentialId(serverSetup, tenantId, normalized),
         identifiers: opaqueIdentifiersFor(this.deps.issuerOf(tenantId), tenantId, normalized),
       });
     } catch {
-      // Admitted, so counted, even though no challenge is issued.
-      await this.db.rows(countGuessOnly(guess));
+      // A guess all the same: counted if admitted, and refused like any other if not.
+      decided(await logins.countGuess(guess));
       throw invalidField(["cipherKey"], "cipherKey does not hold a valid OPAQUE KE1");
     }
     const challengeId = randomId();
-    const protoVersion = user ? (user.proto_version as string) : PROTO_VERSION_DEFAULT;
+    const protoVersion = user ? user.credential.protoVersion : PROTO_VERSION_DEFAULT;
     const ke1Hash = sha256(cipherKey);
-    await this.db.rows(
-      countGuessAndStoreChallenge(guess, {
+    decided(
+      await logins.countGuessAndStoreChallenge(guess, {
         id: challengeId,
-        tenant_id: tenantId,
         purpose: "login",
         username_normalized: normalized,
-        user_id: user ? user.user_id : null,
+        user_id: user ? user.id : null,
         ke1_hash: ke1Hash,
         server_state_sealed: seal(this.deps.keyring, Buffer.from(started.serverLoginState, "utf8"), stateAad(challengeId)),
         credential_id: null,
@@ -169,15 +169,15 @@ export class OpaqueLogin {
     // Every challenge, an unknown user's too: Authenticate then takes the same path for both.
     this.pending.remember(tenantId, challengeId, {
       usernameNormalized: normalized,
-      userId: user ? user.user_id : null,
+      userId: user ? user.id : null,
       ke1Hash,
       authReqId: scope.authReqId,
       serverLoginState: started.serverLoginState,
-      loginOrder: state.login_order,
-      hasUsernameAndEmail: state.has_username_and_email,
+      loginOrder: state.loginOrder,
+      hasUsernameAndEmail: state.hasUsernameAndEmail,
       expiresAt: now + LOGIN_CHALLENGE_TTL_SECONDS * 1000,
     });
-    this.deps.events.record({ ...event, outcome: "success", reason: "challenge_issued", userId: user ? user.user_id : null });
+    this.deps.events.record({ ...event, outcome: "success", reason: "challenge_issued", userId: user ? user.id : null });
     return {
       challengeData: encodeChallengeData({ v: 1, kind: "login", challenge_id: challengeId, login_response: started.loginResponse }),
       protoVersion,
@@ -192,7 +192,7 @@ export class OpaqueLogin {
     } catch (error) {
       // Checked before the challenge is consumed, so that a malformed request does not burn it;
       // an unknown tenant is still named first.
-      if ((await this.db.rows(tenantExists(tenantId))).length === 0) throw tenantNotFound(tenantId);
+      if (!(await this.repositoryOf(tenantId).tenantExists())) throw tenantNotFound(tenantId);
       throw error;
     }
     const normalized = normalizeUsername(input.username);
@@ -218,47 +218,84 @@ export class OpaqueLogin {
   /** A challenge this instance issued: checks and KE3 first, then consume and complete in one statement. */
   private async finishPending(attempt: Attempt, pending: PendingLogin): Promise<LoginResult> {
     const { scope, input, fail } = attempt;
-    const refused = refusal(pending, attempt) ?? (this.ke3Accepted(attempt, pending.serverLoginState) ? undefined : "wrong_secret");
-    if (refused) {
+    const logins = this.repositoryOf(scope.tenantId);
+    const checked = checkChallenge(pending, attempt);
+    const refused =
+      "refused" in checked ? checked.refused : this.ke3Accepted(attempt, pending.serverLoginState) ? undefined : "wrong_secret";
+    if (refused !== undefined || "refused" in checked) {
       // Single use whatever the outcome; and the database may know better (consumed elsewhere, expired).
-      const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(scope.tenantId, input.challengeId));
-      if (!row) throw tenantNotFound(scope.tenantId);
-      if (row.id === null || !isUnexpired(row)) throw fail("unknown_or_expired_challenge");
-      throw fail(refused, refused === "wrong_secret" ? pending.userId : null);
+      const consumed = await logins.consumeLoginChallenge(input.challengeId);
+      if (!consumed) throw tenantNotFound(scope.tenantId);
+      if (!consumed.challenge || !isUnexpired(consumed.challenge)) throw fail("unknown_or_expired_challenge");
+      throw fail(refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
     }
-    const userId = pending.userId as string;
+    const { userId } = checked;
     const nonce = issueSecret();
     const success = loginSuccess(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
-    const [done] = await this.db.rows<ConsumedAndCompletedRow>(consumeAndCompleteLogin(success, input.challengeId));
-    if (!done?.consumed) throw fail("unknown_or_expired_challenge");
-    if (done.is_verified === null) throw fail("disabled", userId);
-    return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.email !== null && !done.is_verified, userId };
+    const done = await logins.consumeAndCompleteLogin(success, input.challengeId);
+    if (!done.consumed) throw fail("unknown_or_expired_challenge");
+    if (!done.user) throw fail("disabled", userId);
+    return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.user.email !== null && !done.user.isVerified, userId };
   }
 
   /** Any other challenge (issued by another instance, or no longer held here): consume, check, complete. */
   private async finishStored(attempt: Attempt): Promise<LoginResult> {
     const { scope, input, fail } = attempt;
-    const [row] = await this.db.rows<ConsumedChallengeRow>(consumeLoginChallenge(scope.tenantId, input.challengeId));
-    if (!row) throw tenantNotFound(scope.tenantId);
-    const challenge = row.id !== null && isUnexpired(row) ? row : undefined;
-    if (challenge?.purpose !== "login") throw fail("unknown_or_expired_challenge");
+    const logins = this.repositoryOf(scope.tenantId);
+    const consumed = await logins.consumeLoginChallenge(input.challengeId);
+    if (!consumed) throw tenantNotFound(scope.tenantId);
+    const challenge = consumed.challenge && isUnexpired(consumed.challenge) ? consumed.challenge : undefined;
+    if (challenge?.purpose !== "login" || challenge.server_state_sealed === null) throw fail("unknown_or_expired_challenge");
     const facts: ChallengeFacts = {
       usernameNormalized: challenge.username_normalized,
       userId: challenge.user_id,
       ke1Hash: challenge.ke1_hash ?? Buffer.alloc(0),
       authReqId: challenge.auth_req_id ?? null,
     };
-    const refused = refusal(facts, attempt);
-    if (refused) throw fail(refused);
-    const userId = challenge.user_id as string;
-    const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed as Buffer, stateAad(challenge.id)).toString("utf8");
+    const checked = checkChallenge(facts, attempt);
+    if ("refused" in checked) throw fail(checked.refused);
+    const { userId } = checked;
+    const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed, stateAad(challenge.id)).toString("utf8");
     if (!this.ke3Accepted(attempt, serverLoginState)) throw fail("wrong_secret", userId);
 
     const nonce = issueSecret();
-    const success = loginSuccess(attempt, userId, facts.authReqId, row.login_order, nonce.hash);
-    const [user] = await this.db.rows<CompletedLoginRow>(completeLogin(success));
+    const user = await logins.completeLogin(loginSuccess(attempt, userId, facts.authReqId, consumed.loginOrder, nonce.hash));
     if (!user) throw fail("disabled", userId);
-    return { nonce: nonce.value, needVerify: row.has_username_and_email && user.email !== null && !user.is_verified, userId };
+    return { nonce: nonce.value, needVerify: consumed.hasUsernameAndEmail && user.email !== null && !user.isVerified, userId };
+  }
+
+  // Shared with the other first factors (passkeys, domain/passkeys/): the same throttle of
+  // guesses per username and address, and the same single-use nonce for Sign In.
+
+  /** Lifts the ended blocks of a username and an address (`admitGuess` said one has ended), before another factor's attempt. */
+  async liftEndedBlocks(tenantId: string, usernameNormalized: string, ip: string): Promise<void> {
+    await this.repositoryOf(tenantId).liftEndedBlocks(usernameNormalized, ip);
+  }
+
+  /** Counts a failed attempt of another factor as a guess (and blocks at the limit, as for a wrong secret). */
+  async countFailedAttempt(tenantId: string, config: BlockConfig, usernameNormalized: string, ip: string): Promise<void> {
+    await this.repositoryOf(tenantId).countGuess({ config, username: usernameNormalized, ip });
+  }
+
+  /**
+   * Completes a login that another factor verified, in one statement with that factor's own write
+   * (`step`, e.g. a passkey's counter): only if the write went through, forgets the user's guesses
+   * and stores a nonce with the factor's `amr` for Sign In, as Authenticate does. `user` is
+   * undefined when the user no longer exists or is disabled (then nothing was written).
+   */
+  async completeWithFactor(
+    success: Omit<LoginSuccess, "nonceHash" | "nonceTtlSeconds">,
+    step: GuardedWrite,
+  ): Promise<{ recorded: boolean; user?: { nonce: string; email: string | null; isVerified: boolean } }> {
+    const nonce = issueSecret();
+    const { tenantId, ...write } = success;
+    const done = await this.repositoryOf(tenantId).completeLoginAfter(
+      { ...write, nonceHash: nonce.hash, nonceTtlSeconds: NONCE_TTL_SECONDS },
+      step,
+    );
+    if (!done.recorded) return { recorded: false };
+    if (!done.user) return { recorded: true };
+    return { recorded: true, user: { nonce: nonce.value, email: done.user.email, isVerified: done.user.isVerified } };
   }
 
   private ke3Accepted(attempt: Attempt, serverLoginState: string): boolean {
@@ -276,7 +313,7 @@ export class OpaqueLogin {
   }
 }
 
-/** What a successful Authenticate writes (login-statements.ts). */
+/** What a successful Authenticate writes (persistence/repositories/login-repository.ts). */
 function loginSuccess(
   attempt: Attempt,
   userId: string,
@@ -291,19 +328,26 @@ function loginSuccess(
     ip: attempt.caller.ip,
     nonceHash,
     authReqId,
-    amr: amrOf(loginOrder),
+    amr: knowledgeAmrOf(loginOrder),
     nonceTtlSeconds: NONCE_TTL_SECONDS,
   };
 }
 
-/** Why a challenge cannot finish this login (in the order checked), or undefined. */
-function refusal(challenge: ChallengeFacts, attempt: Attempt): string | undefined {
-  if (challenge.usernameNormalized !== attempt.normalizedUsername) return "username_mismatch";
+/** Why a challenge cannot finish this login (the first reason, in the order checked), or the user it is for. */
+function checkChallenge(challenge: ChallengeFacts, attempt: Attempt): { refused: string } | { userId: string } {
+  if (challenge.usernameNormalized !== attempt.normalizedUsername) return { refused: "username_mismatch" };
   const presented = sha256(attempt.input.cipherKey);
-  if (challenge.ke1Hash.length !== presented.length || !timingSafeEqual(challenge.ke1Hash, presented)) return "ke1_mismatch";
-  if (challenge.authReqId !== attempt.scope.authReqId) return "auth_request_mismatch";
-  if (!challenge.userId) return "unknown_user";
-  return undefined;
+  if (challenge.ke1Hash.length !== presented.length || !timingSafeEqual(challenge.ke1Hash, presented)) return { refused: "ke1_mismatch" };
+  if (challenge.authReqId !== attempt.scope.authReqId) return { refused: "auth_request_mismatch" };
+  if (!challenge.userId) return { refused: "unknown_user" };
+  return { userId: challenge.userId };
+}
+
+/** The user a login can go on with: one that is enabled and has a credential. */
+function signInable(
+  user: { readonly id: string; readonly isDisabled: boolean; readonly credential: StoredCredential | undefined } | undefined,
+): { readonly id: string; readonly credential: StoredCredential } | undefined {
+  return user && !user.isDisabled && user.credential ? { id: user.id, credential: user.credential } : undefined;
 }
 
 function loginMessageOf(cipherKey: string): string {

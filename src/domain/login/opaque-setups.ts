@@ -2,38 +2,34 @@
 // decrypted in memory afterwards (a setup never changes). Losing it invalidates every credential
 // of the tenant, exactly like losing the KEK.
 import * as opaque from "@serenity-kit/opaque";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { open, seal } from "../../crypto/secret-box.js";
-import { OpaqueSetupEntity } from "../../persistence/entities/credential.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
-import { executeSql } from "../../persistence/execute-sql.js";
+import type { CredentialRepository } from "../../persistence/repositories/credential-repository.js";
 
 const aad = (tenantId: string) => `opaque-setup:${tenantId}`;
 
 export class OpaqueSetups {
   private readonly setups = new Map<string, string>();
 
-  constructor(private readonly keyring: Keyring) {}
+  /** `credentialsOf` gives a tenant's credential repository on a unit of work of its own (outside any request's transaction). */
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly credentialsOf: (tenantId: string) => CredentialRepository,
+  ) {}
 
-  async forTenant(em: EntityManager, tenantId: string): Promise<string> {
+  async forTenant(tenantId: string): Promise<string> {
     const cached = this.setups.get(tenantId);
     if (cached) return cached;
     await opaque.ready;
-    const scoped = scopeToTenant(em.fork(), tenantId);
-    let row = await scoped.findOne(OpaqueSetupEntity, { tenant: tenantId });
-    if (!row) {
+    const credentials = this.credentialsOf(tenantId);
+    let sealed = await credentials.setup();
+    if (!sealed) {
       // Two instances may race to create it: the primary key keeps the first, both read it back.
-      const sealed = seal(this.keyring, Buffer.from(opaque.server.createSetup(), "utf8"), aad(tenantId));
-      await executeSql(
-        scoped,
-        "insert into opaque_setup (tenant_id, setup_sealed, created_at) values (?, ?, now()) on conflict (tenant_id) do nothing",
-        [tenantId, sealed],
-        "run",
-      );
-      row = await scoped.findOneOrFail(OpaqueSetupEntity, { tenant: tenantId }, { refresh: true });
+      await credentials.addSetup(seal(this.keyring, Buffer.from(opaque.server.createSetup(), "utf8"), aad(tenantId)));
+      sealed = await credentials.setup();
+      if (!sealed) throw new Error(`the OPAQUE setup of tenant ${tenantId} was stored but cannot be read back`);
     }
-    const setup = open(this.keyring, row.setupSealed, aad(tenantId)).toString("utf8");
+    const setup = open(this.keyring, sealed, aad(tenantId)).toString("utf8");
     this.setups.set(tenantId, setup);
     return setup;
   }

@@ -1,64 +1,63 @@
 // An access token is valid when its signature verifies AND, in the database, its family is not
 // revoked, its session (if any) has not ended, its own jti was not revoked, and its user is not
 // disabled — one query, which also returns what userinfo and the admin API need of the user.
-import type { EntityManager } from "@mikro-orm/postgresql";
-import type { AccessTokenVerifier } from "../auth/authenticator.js";
-import { type Principal, roleOf, scopesOfRole } from "../auth/permissions.js";
+import type { LiveTokenUser } from "../../persistence/repositories/grant-repository.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import type { UnitOfWork } from "../../persistence/unit-of-work.js";
+import type { AccessTokenRequest, AccessTokenVerifier } from "../auth/authenticator.js";
+import { checkSenderConstraint, type DpopProofs } from "./dpop.js";
+import { accessTokenScopes, type Principal, roleOf } from "../auth/permissions.js";
 import type { TenantIssuer } from "./issuers.js";
 import type { AccessTokenClaims, Tokens } from "./tokens.js";
-import { executeSql } from "../../persistence/execute-sql.js";
 
-export interface LiveUser {
-  id: string;
-  tenant_id: string;
-  username: string;
-  email: string | null;
-  is_verified: boolean;
-  locale: string;
-  roles: string[];
-  created_at: Date;
-  updated_at: Date;
-}
-
-const LIVE_QUERY = `select u.id, u.tenant_id, u.username, u.email, u.is_verified, u.locale, u.roles, u.created_at, u.updated_at
-  from token_family f
-  left join app_user u on u.id = f.user_id
-  left join user_session s on s.id = f.session_id
-  where f.id = ? and f.tenant_id = ? and f.revoked_at is null
-    and (f.session_id is null or s.ended_at is null)
-    and (u.id is null or not u.is_disabled)
-    and not exists (select 1 from revoked_access_token r where r.jti = ?)`;
+export type { LiveTokenUser } from "../../persistence/repositories/grant-repository.js";
 
 export interface CheckedAccessToken {
   readonly claims: AccessTokenClaims;
   readonly issuer: TenantIssuer;
   /** The user, or undefined for a client_credentials token. */
-  readonly user: LiveUser | undefined;
+  readonly user: LiveTokenUser | undefined;
 }
 
-export async function checkAccessToken(em: EntityManager, tokens: Tokens, token: string): Promise<CheckedAccessToken | undefined> {
-  const verified = await tokens.verifyAccessToken(em, token);
+/** The token's claims and user when it verifies and is live in the database; its issuer names the tenant to look in. */
+export async function checkAccessToken(uow: UnitOfWork, tokens: Tokens, token: string): Promise<CheckedAccessToken | undefined> {
+  const verified = await tokens.verifyAccessToken(token);
   if (!verified) return undefined;
   const { claims, issuer } = verified;
-  const rows = (await executeSql(em, LIVE_QUERY, [claims.fid, issuer.tenantId, claims.jti])) as (LiveUser | { id: null })[];
-  const row = rows[0];
-  if (!row) return undefined;
-  return { claims, issuer, user: row.id === null ? undefined : (row as LiveUser) };
+  const live = await new TenantRepositories(uow, issuer.tenantId).grants.liveAccessToken(claims.fid, claims.jti, claims.client_id);
+  return live && { claims, issuer, user: live.user };
 }
 
-/** Bearer access tokens as principals of the admin API, with their user's role. */
-export function accessTokenPrincipals(em: () => EntityManager, tokens: Tokens): AccessTokenVerifier {
+/**
+ * Bearer access tokens as principals of the admin API: the scopes granted in the token, bounded by
+ * their user's current role; admin scopes only in a token issued for the admin API. A
+ * client_credentials token has no user, so it is no principal.
+ */
+export function accessTokenPrincipals(
+  unitOfWork: () => UnitOfWork,
+  tokens: Tokens,
+  dpop: { proofs: DpopProofs; publicUrl: string },
+): AccessTokenVerifier {
   return {
-    async verify(token: string): Promise<Principal | undefined> {
-      const checked = await checkAccessToken(em(), tokens, token);
+    async verify(token: string, request?: AccessTokenRequest): Promise<Principal | undefined> {
+      const work = unitOfWork();
+      const checked = await checkAccessToken(work, tokens, token);
       if (!checked?.user) return undefined;
+      // A DPoP-bound token only with a proof of its key (RFC 9449 §7); a refused proof says why.
+      await checkSenderConstraint(dpop.proofs, new TenantRepositories(work, checked.issuer.tenantId).usedJtis, checked.claims.cnf?.jkt, {
+        token,
+        scheme: request?.scheme ?? "Bearer",
+        proof: request?.proof ?? null,
+        method: request?.method ?? "POST",
+        url: `${dpop.publicUrl}${request?.path ?? "/"}`,
+      });
       const role = roleOf(checked.user.roles);
       return {
         kind: "access_token",
         userId: checked.user.id,
         tenantId: checked.issuer.tenantId,
         role,
-        scopes: scopesOfRole(role),
+        scopes: accessTokenScopes(checked.claims.scope.split(" "), tokens.isForAdminApi(checked.claims), role),
         global: role === "super_admin",
         ...(checked.claims.sid ? { sessionId: checked.claims.sid } : {}),
       };

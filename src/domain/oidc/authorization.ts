@@ -5,22 +5,33 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { hashSecret } from "../../crypto/secret-hash.js";
-import { AuthRequestEntity } from "../../persistence/entities/auth-flow.js";
-import { type Client, ClientEntity } from "../../persistence/entities/client.js";
-import { AuthorizationCodeEntity, type Session, TokenFamilyEntity } from "../../persistence/entities/oidc.js";
+import type { DomainError } from "../../errors/domain-error.js";
+import type { Client } from "../../persistence/entities/client.js";
+import type { Session } from "../../persistence/entities/oidc.js";
 import type { Tenant } from "../../persistence/entities/tenant.js";
-import { TenantEntity } from "../../persistence/entities/tenant.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import { AuthRequestLookup } from "../../persistence/repositories/auth-request-lookup.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import { UnitOfWork } from "../../persistence/unit-of-work.js";
+import { isAdminApiScope, roleOf, type Scope, scopesOfRole } from "../auth/permissions.js";
+import { type FactorStep, kindOf } from "../login/factors.js";
+import {
+  type AuthenticationRequest,
+  decideSignIn,
+  type SignInDecision,
+  type SignInSubject,
+  sessionSatisfies,
+} from "../login/sign-in-policy.js";
 import { issueSecret, randomId } from "../login/single-use-secrets.js";
 import type { IssuerFamily, Issuers, TenantIssuer } from "./issuers.js";
 import { createSession, sessionOfCookie, touchSession } from "./sessions.js";
-import { executeSql } from "../../persistence/execute-sql.js";
 
 export const AUTH_REQUEST_TTL_SECONDS = 15 * 60;
 export const CODE_TTL_SECONDS = 60;
 
 const PROMPTS = new Set(["none", "login", "consent", "select_account"]);
 const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** A JWK SHA-256 thumbprint, base64url (RFC 7638), as `dpop_jkt` names a key. */
+const JWK_THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 
 export interface AuthorizeInput {
   tenantId: string;
@@ -38,6 +49,16 @@ export interface AuthorizeInput {
   emailHint: string;
   maxAge?: bigint;
   responseMode: string;
+  /** RFC 8707 resource indicators. */
+  resources: readonly string[];
+  /** OIDC `ui_locales`, for the hosted pages. */
+  uiLocales?: string;
+  /** OIDC `acr_values` (space-separated): a step-up request (login/sign-in-policy.ts). */
+  acrValues?: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code is bound to. */
+  dpopJkt?: string;
+  /** Why the request is refused before its own checks (a bad request object, PAR required; authorization-request.ts). */
+  refusal?: DomainError;
 }
 
 /** The parameters kept with a pending authorization request. */
@@ -53,6 +74,12 @@ export interface AuthRequestParams {
   email_hint: string;
   issuer: string;
   family: IssuerFamily;
+  /** The languages the application asked the hosted pages to speak (absent in older requests). */
+  ui_locales?: string;
+  /** The application's `acr_values` (absent in older requests). */
+  acr_values?: string[];
+  /** The DPoP key the code is bound to (RFC 9449 §10), if the application named one. */
+  dpop_jkt?: string;
 }
 
 /** Where to send the browser. */
@@ -60,11 +87,14 @@ export type Redirect = { readonly location: string };
 
 export interface AuthorizeDeps {
   readonly issuers: Issuers;
+  /** Epoch milliseconds; injectable so that tests can age a session (max_age) without waiting. */
+  readonly clock?: () => number;
 }
 
-function errorPage(issuers: Issuers, error: string, description: string): Redirect {
+/** The hosted error page; with the tenant and client when known, so that it shows their branding. */
+export function errorPage(issuers: Issuers, error: string, description: string, context: Record<string, string> = {}): Redirect {
   const url = new URL(issuers.endpoints(issuers.of("_")).errorPage);
-  url.search = new URLSearchParams({ error, error_description: description }).toString();
+  url.search = new URLSearchParams({ error, error_description: description, ...context }).toString();
   return { location: url.toString() };
 }
 
@@ -74,24 +104,46 @@ export function redirectWith(redirectUri: string, params: Record<string, string>
   return { location: url.toString() };
 }
 
+/** What the sign-in policy needs to know of a pending request. */
+export function authenticationRequestOf(params: Pick<AuthRequestParams, "prompt" | "max_age" | "acr_values">): AuthenticationRequest {
+  return {
+    acrValues: params.acr_values ?? [],
+    maxAge: params.max_age,
+    forceLogin: params.prompt.includes("login") || params.prompt.includes("select_account"),
+  };
+}
+
+/** The error a relying party gets when the policy needs a factor this server cannot check. */
+const UNMET = "unmet_authentication_requirements";
+
 export class Authorization {
-  constructor(private readonly deps: AuthorizeDeps) {}
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AuthorizeDeps) {
+    this.now = deps.clock ?? Date.now;
+  }
 
   async authorize(em: EntityManager, input: AuthorizeInput, sessionCookie: string | undefined): Promise<Redirect> {
     const { issuers } = this.deps;
     // 1. Tenant, client and redirect URI: until they check out, only the error page is safe.
-    const tenant = input.tenantId ? await em.findOne(TenantEntity, { id: input.tenantId }) : null;
-    if (!tenant) return errorPage(issuers, "invalid_request", "Unknown tenant");
-    const client = input.clientId ? await scopeToTenant(em, tenant.id).findOne(ClientEntity, { clientId: input.clientId }) : null;
-    if (!client) return errorPage(issuers, "invalid_client", "Unknown client");
+    const repos = input.tenantId ? new TenantRepositories(new UnitOfWork(em), input.tenantId) : undefined;
+    const tenant = await repos?.authorization.tenant();
+    if (!repos || !tenant) return errorPage(issuers, "invalid_request", "Unknown tenant");
+    const client = input.clientId ? await repos.authorization.client(input.clientId) : null;
+    if (!client) return errorPage(issuers, "invalid_client", "Unknown client", { tenant_id: tenant.id });
     if (!input.redirectUri || !client.redirectUris.includes(input.redirectUri)) {
-      return errorPage(issuers, "invalid_request", "The redirect_uri is not registered for this client");
+      return errorPage(issuers, "invalid_request", "The redirect_uri is not registered for this client", {
+        tenant_id: tenant.id,
+        client_id: client.clientId,
+        ...(input.uiLocales ? { ui_locales: input.uiLocales } : {}),
+      });
     }
     const issuer = issuers.of(tenant.id, input.family);
     const back = (error: string, description: string) =>
       redirectWith(input.redirectUri, { error, error_description: description, state: input.state, iss: issuer.issuer });
 
     // 2. The request itself.
+    if (input.refusal) return back(input.refusal.oauthError ?? "invalid_request", input.refusal.message);
     if (client.isLock) return back("unauthorized_client", "The client is locked");
     if (input.responseType !== "code") return back("unsupported_response_type", "Only response_type=code is supported");
     if (input.responseMode && input.responseMode !== "query") return back("invalid_request", "Only response_mode=query is supported");
@@ -101,6 +153,12 @@ export class Authorization {
     const scopes = (input.scope || "openid").split(" ").filter(Boolean);
     const refused = scopes.filter((scope) => !client.allowedScopes.includes(scope));
     if (refused.length > 0) return back("invalid_scope", `Scopes not allowed for this client: ${refused.join(" ")}`);
+    // The admin API's scopes name what a token for it may do; `resource` can only confirm it.
+    const unknownResource = input.resources.find((resource) => resource !== issuers.adminApi);
+    if (unknownResource !== undefined) return back("invalid_target", `Unknown resource; the one resource is ${issuers.adminApi}`);
+    if (input.resources.length > 0 && !scopes.some(isAdminApiScope)) {
+      return back("invalid_scope", "A token for the admin API needs at least one of its scopes");
+    }
     if (input.codeChallengeMethod && input.codeChallengeMethod !== "S256") {
       return back("invalid_request", "code_challenge_method must be S256");
     }
@@ -109,11 +167,15 @@ export class Authorization {
     }
     if (!input.codeChallenge && client.clientType === "public")
       return back("invalid_request", "PKCE (S256) is required for public clients");
+    if (input.dpopJkt && !JWK_THUMBPRINT.test(input.dpopJkt)) {
+      return back("invalid_request", "dpop_jkt must be a base64url SHA-256 JWK thumbprint (43 characters)");
+    }
     const prompt = input.prompt.split(" ").filter(Boolean);
     if (prompt.some((p) => !PROMPTS.has(p)) || (prompt.includes("none") && prompt.length > 1)) {
       return back("invalid_request", "Invalid prompt");
     }
     const maxAge = input.maxAge === undefined ? null : Number(input.maxAge);
+    const acrValues = (input.acrValues ?? "").split(" ").filter(Boolean);
 
     const params: AuthRequestParams = {
       redirect_uri: input.redirectUri,
@@ -127,130 +189,269 @@ export class Authorization {
       email_hint: input.emailHint,
       issuer: issuer.issuer,
       family: input.family,
+      ...(input.uiLocales ? { ui_locales: input.uiLocales } : {}),
+      ...(acrValues.length > 0 ? { acr_values: acrValues } : {}),
+      ...(input.dpopJkt ? { dpop_jkt: input.dpopJkt } : {}),
     };
+    const wanted = authenticationRequestOf(params);
 
-    // 3. Single sign-on: an existing session answers at once unless the client wants a new login.
-    const session = await sessionOfCookie(em, tenant.id, sessionCookie);
-    const fresh = session && (maxAge === null || Date.now() - session.authTime.getTime() <= maxAge * 1000);
-    const forceLogin = prompt.includes("login") || prompt.includes("select_account");
-    if (session && fresh && !forceLogin) {
-      const user = (await executeSql(em, "select is_disabled from app_user where id = ?", [session.user], "get")) as unknown as
-        | { is_disabled: boolean }
-        | undefined;
-      if (user && !user.is_disabled) {
-        return this.issueCode(em, tenant, client, issuer, session, params);
+    // A factor the policy needs but this server cannot check: say so now, before any step.
+    const start = decideSignIn(tenant, wanted, []);
+    if (start.outcome === "unavailable") return back(UNMET, start.reason);
+
+    // 3. Single sign-on: an existing session answers at once when it satisfies the policy and the
+    // request (not prompt=login, not older than max_age, every required factor in its amr).
+    const session = await sessionOfCookie(repos.sessions, sessionCookie);
+    if (
+      session &&
+      sessionSatisfies(
+        tenant,
+        wanted,
+        { authTime: session.authTime.getTime(), amr: session.amr },
+        this.now(),
+        await subjectOf(repos, tenant, session.user),
+      )
+    ) {
+      const user = await repos.users.find(session.user);
+      if (user && !user.isDisabled) {
+        return this.issueCode(repos, client, issuer, session, params);
       }
     }
     if (prompt.includes("none")) return back("login_required", "The user is not signed in");
 
     // 4. Otherwise the login page, with the request kept server-side.
     const id = randomId();
-    scopeToTenant(em, tenant.id).create(AuthRequestEntity, {
+    await repos.authorization.createAuthRequest({
       id,
-      tenant: tenant.id,
       clientId: client.clientId,
       params: { ...params },
-      expiresAt: new Date(Date.now() + AUTH_REQUEST_TTL_SECONDS * 1000),
+      expiresAt: new Date(this.now() + AUTH_REQUEST_TTL_SECONDS * 1000),
     });
-    await em.flush();
     const login = new URL(issuers.endpoints(issuer).loginPage);
     login.searchParams.set("auth_req_id", id);
     if (input.loginHint) login.searchParams.set("login_hint", input.loginHint);
     return { location: login.toString() };
   }
 
-  /** Sign In: exchanges the login's nonce for a session and a code. */
+  /**
+   * Sign In: exchanges the login's nonces for a session and a code once the sign-in policy is
+   * satisfied. The presented nonce stands for its user: every live nonce of that user and request
+   * is a factor step that passed, and the union of their amr is what the policy judges. When more
+   * is needed, nothing is written and the browser goes back to the login page at the next step.
+   * Otherwise one transaction consumes the nonces and the request and stores the session and the
+   * code, so that a failure leaves the login usable for another try.
+   */
   async signIn(
     em: EntityManager,
-    input: { nonce: string; authReqId: string; ip: string; userAgent: string },
+    input: { nonce: string; authReqId: string; ip: string; userAgent: string; offerPasskey?: boolean },
     sessionCookie: string | undefined,
   ): Promise<Redirect & { cookie?: string }> {
-    const request = await em.findOne(AuthRequestEntity, { id: input.authReqId }, { filters: { tenant: false } });
-    if (!request || request.expiresAt <= new Date()) {
-      return errorPage(this.deps.issuers, "invalid_request", "The login request has expired; start again from the application");
-    }
-    const tenantId = request.tenant;
-    const [nonce] = (await executeSql(
-      em,
-      "delete from login_nonce where hash = ? and tenant_id = ? returning user_id, auth_req_id, amr, expires_at",
-      [hashSecret(input.nonce), tenantId],
-    )) as { user_id: string; auth_req_id: string | null; amr: string[]; expires_at: Date }[];
-    if (!nonce || nonce.auth_req_id !== request.id || new Date(nonce.expires_at).getTime() <= Date.now()) {
-      return errorPage(this.deps.issuers, "access_denied", "The login is unknown, used or expired; sign in again");
-    }
-    const tenant = await em.findOneOrFail(TenantEntity, { id: tenantId });
-    const client = await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId: request.clientId });
-    const params = request.params as unknown as AuthRequestParams;
-    if (!client?.redirectUris.includes(params.redirect_uri)) {
-      return errorPage(this.deps.issuers, "invalid_client", "The client no longer exists");
-    }
-    await em.nativeDelete(AuthRequestEntity, { id: request.id }, { filters: { tenant: { tenantId } } });
+    const pending = await this.pendingRequest(em, input.authReqId);
+    if ("location" in pending) return pending;
+    const { request, repos, tenant, client, params, issuer } = pending;
+    const nonceHash = hashSecret(input.nonce);
+    const used = () => this.loginUsed();
 
-    // Reuse the browser's session when it belongs to the same user; a new login refreshes it.
-    let session = await sessionOfCookie(em, tenantId, sessionCookie);
-    let cookie: string | undefined;
-    if (session && session.user === nonce.user_id) {
-      session.authTime = new Date();
-      session.amr = nonce.amr;
-      await touchSession(em, session, client.clientId, params.issuer);
-    } else {
-      const created = await createSession(em, {
-        tenantId,
-        userId: nonce.user_id,
-        amr: nonce.amr,
-        clientId: client.clientId,
-        issuer: params.issuer,
-        ip: input.ip,
-        userAgent: input.userAgent,
+    // Validate first: which factors passed, and does the policy accept them?
+    const steps = await repos.authorization.loginSteps(nonceHash, request.id);
+    if (!steps.some((step) => step.presented)) return used();
+    const subject = await subjectOf(repos, tenant, steps[0]?.userId as string);
+    const decision = this.decide(tenant, params, steps, subject);
+    if (decision.outcome === "unavailable") return this.refuse(params, issuer, decision.reason);
+    if (decision.outcome === "incomplete") return this.nextStep(issuer, request.id, decision.next);
+
+    // Then write: consume the nonces (all of them, or none if another Sign In got there first).
+    const userId = steps[0]?.userId as string;
+    return repos
+      .transactional(async (tx) => {
+        const consumed = await tx.authorization.consumeLoginSteps(nonceHash, request.id);
+        const final = this.decide(tenant, params, consumed, subject);
+        if (!consumed.some((step) => step.presented) || final.outcome !== "satisfied") throw new LoginRaced();
+        // The passkey offer keeps the request for its continuation (resumeAfterOffer).
+        const offer = input.offerPasskey === true && (await offersPasskey(tx, tenant, final.amr, userId));
+        if (!offer) await tx.authorization.deleteAuthRequest(request.id);
+
+        // Reuse the browser's session when it belongs to the same user; a new login refreshes it.
+        const now = new Date(this.now());
+        const browser = await sessionOfCookie(tx.sessions, sessionCookie);
+        let session: Session;
+        let cookie: string | undefined;
+        if (browser && browser.user === userId) {
+          session = browser;
+          session.amr = final.amr;
+        } else {
+          ({ session, cookie } = createSession(tx.sessions, {
+            userId,
+            amr: final.amr,
+            clientId: client.clientId,
+            issuer: params.issuer,
+            ip: input.ip,
+            userAgent: input.userAgent,
+          }));
+        }
+        session.authTime = now;
+        if (offer) {
+          // The session is written with the transaction; the code only when the person goes on.
+          const page = new URL(this.deps.issuers.endpoints(issuer).passkeyOfferPage);
+          page.searchParams.set("auth_req_id", request.id);
+          return { location: page.toString(), ...(cookie ? { cookie } : {}) };
+        }
+        const redirect = await this.issueCode(tx, client, issuer, session, params);
+        return { ...redirect, ...(cookie ? { cookie } : {}) };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof LoginRaced) return used();
+        throw error;
       });
-      session = created.session;
-      cookie = created.cookie;
-    }
-    const issuer = this.deps.issuers.of(tenantId, params.family);
-    const redirect = await this.issueCode(em, tenant, client, issuer, session, params);
-    return { ...redirect, ...(cookie ? { cookie } : {}) };
   }
 
-  private async issueCode(
-    em: EntityManager,
+  /**
+   * The way on from the passkey offer (/ui/account/passkey-offer, after Sign In kept the request
+   * for it): the request is answered from the browser's session — one that signed in after the
+   * request was made, for the same policy — and consumed, once, as Sign In would have.
+   */
+  async resumeAfterOffer(em: EntityManager, authReqId: string, sessionCookie: string | undefined): Promise<Redirect> {
+    const pending = await this.pendingRequest(em, authReqId);
+    if ("location" in pending) return pending;
+    const { request, repos, tenant, client, params, issuer } = pending;
+    // Requests live AUTH_REQUEST_TTL_SECONDS from their creation.
+    const createdAt = request.expiresAt.getTime() - AUTH_REQUEST_TTL_SECONDS * 1000;
+    // prompt=login and max_age were met by the sign-in that made the session, after the request.
+    const wanted = { ...authenticationRequestOf(params), forceLogin: false };
+    return repos
+      .transactional(async (tx) => {
+        const session = await sessionOfCookie(tx.sessions, sessionCookie);
+        if (
+          !session ||
+          session.authTime.getTime() < createdAt ||
+          !sessionSatisfies(
+            tenant,
+            wanted,
+            { authTime: session.authTime.getTime(), amr: session.amr },
+            this.now(),
+            await subjectOf(tx, tenant, session.user),
+          )
+        ) {
+          throw new LoginRaced();
+        }
+        const user = await tx.users.find(session.user);
+        if (!user || user.isDisabled) throw new LoginRaced();
+        if (!(await tx.authorization.deleteAuthRequest(request.id))) throw new LoginRaced();
+        return this.issueCode(tx, client, issuer, session, params);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof LoginRaced) return this.loginUsed();
+        throw error;
+      });
+  }
+
+  /** A pending request with its tenant and client, or the error page when it expired or they are gone. */
+  private async pendingRequest(em: EntityManager, authReqId: string) {
+    const { issuers } = this.deps;
+    const request = await new AuthRequestLookup(new UnitOfWork(em)).find(authReqId);
+    if (!request || request.expiresAt.getTime() <= this.now()) {
+      return errorPage(issuers, "invalid_request", "The login request has expired; start again from the application");
+    }
+    const repos = new TenantRepositories(new UnitOfWork(em), request.tenant);
+    const tenant = await repos.authorization.tenant();
+    const client = await repos.authorization.client(request.clientId);
+    const params = request.params as unknown as AuthRequestParams;
+    if (!tenant || !client?.redirectUris.includes(params.redirect_uri)) {
+      return errorPage(issuers, "invalid_client", "The client no longer exists");
+    }
+    return { request, repos, tenant, client, params, issuer: issuers.of(tenant.id, params.family) };
+  }
+
+  private loginUsed(): Redirect {
+    return errorPage(this.deps.issuers, "access_denied", "The login is unknown, used or expired; sign in again");
+  }
+
+  private decide(
     tenant: Tenant,
+    params: AuthRequestParams,
+    steps: readonly { amr: readonly string[] }[],
+    subject: SignInSubject,
+  ): SignInDecision {
+    return decideSignIn(
+      tenant,
+      authenticationRequestOf(params),
+      steps.flatMap((step) => step.amr),
+      subject,
+    );
+  }
+
+  /** The login page again, at the step that comes next (the page's `step` parameter). */
+  private nextStep(issuer: TenantIssuer, authReqId: string, next: readonly FactorStep[]): Redirect {
+    const login = new URL(this.deps.issuers.endpoints(issuer).loginPage);
+    login.searchParams.set("auth_req_id", authReqId);
+    login.searchParams.set("step", next.join(" "));
+    return { location: login.toString() };
+  }
+
+  /** Back to the application: the policy needs a factor this server cannot check. */
+  private refuse(params: AuthRequestParams, issuer: TenantIssuer, reason: string): Redirect {
+    return redirectWith(params.redirect_uri, { error: UNMET, error_description: reason, state: params.state, iss: issuer.issuer });
+  }
+
+  /** Stores a code for the session (and the session's changes) in one flush. */
+  private async issueCode(
+    repos: TenantRepositories,
     client: Client,
     issuer: TenantIssuer,
     session: Session,
     params: AuthRequestParams,
   ): Promise<Redirect> {
-    await touchSession(em, session, client.clientId, issuer.issuer);
+    touchSession(session, client.clientId, issuer.issuer);
     const code = issueSecret();
-    const familyId = randomId();
-    const scoped = scopeToTenant(em, tenant.id);
-    scoped.create(TokenFamilyEntity, {
-      id: familyId,
-      tenant: tenant.id,
-      clientId: client.clientId,
-      userId: session.user,
-      sessionId: session.id,
-      revokedAt: null,
-    });
-    scoped.create(AuthorizationCodeEntity, {
+    await repos.authorization.storeCode({
       hash: code.hash,
-      tenant: tenant.id,
-      familyId,
+      familyId: randomId(),
       clientId: client.clientId,
       userId: session.user,
       sessionId: session.id,
       redirectUri: params.redirect_uri,
       codeChallenge: params.code_challenge || null,
       nonce: params.nonce || null,
-      scope: params.scope,
+      scope: await scopeForUser(repos, session.user, params.scope),
       issuer: issuer.issuer,
       authTime: session.authTime,
       amr: session.amr,
-      expiresAt: new Date(Date.now() + CODE_TTL_SECONDS * 1000),
-      usedAt: null,
+      dpopJkt: params.dpop_jkt ?? null,
+      expiresAt: new Date(this.now() + CODE_TTL_SECONDS * 1000),
     });
-    await em.flush();
     return redirectWith(params.redirect_uri, { code: code.value, state: params.state, iss: issuer.issuer });
   }
+}
+
+/** What the policy needs of the user: whether they enrolled a face (read only for a tenant that uses face). */
+async function subjectOf(repos: TenantRepositories, tenant: Tenant, userId: string): Promise<SignInSubject> {
+  if (!tenant.useFaceRecognition && !tenant.useLiveness) return { faceEnrolled: false };
+  return { faceEnrolled: await repos.face.hasTemplate(userId) };
+}
+
+/** Thrown inside Sign In's transaction to roll it back: another Sign In consumed the nonces first. */
+class LoginRaced extends Error {}
+
+/**
+ * Whether to offer a passkey after this sign-in: the tenant has passkeys, the person signed in
+ * without one (their PIN/pattern), and holds none yet.
+ */
+async function offersPasskey(repos: TenantRepositories, tenant: Tenant, amr: readonly string[], userId: string): Promise<boolean> {
+  if (!tenant.passkeyEnabled || amr.some((value) => kindOf(value) === "possession")) return false;
+  return (await repos.passkeys.listOfUser(userId)).length === 0;
+}
+
+/**
+ * The requested scopes less the admin scopes the user's role does not hold: a plain user asking
+ * for `users:read` gets a token without it. The user is read only when admin scopes were asked for.
+ * (The admin API bounds a token by the user's role again at every call, so a later demotion counts.)
+ */
+async function scopeForUser(repos: TenantRepositories, userId: string, requested: string): Promise<string> {
+  const scopes = requested.split(" ");
+  if (!scopes.some(isAdminApiScope)) return requested;
+  const user = await repos.users.find(userId);
+  const held = scopesOfRole(roleOf(user?.roles ?? []));
+  return scopes.filter((scope) => !isAdminApiScope(scope) || held.has(scope as Scope)).join(" ");
 }
 
 /** RFC 7636 §4.6 with S256. */

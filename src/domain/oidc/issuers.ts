@@ -10,7 +10,15 @@ export interface TenantIssuer {
 }
 
 export class Issuers {
-  constructor(private readonly publicUrl: string) {}
+  /**
+   * The resource identifier (RFC 8707) of the admin API, shared by every tenant: an access token
+   * meant for the admin API names it in its `aud` (docs/permissions.md).
+   */
+  readonly adminApi: string;
+
+  constructor(private readonly publicUrl: string) {
+    this.adminApi = `${publicUrl}/api`;
+  }
 
   of(tenantId: string, family: IssuerFamily = "standard"): TenantIssuer {
     const issuer = family === "alias" ? `${this.publicUrl}/oidc/${tenantId}` : `${this.publicUrl}/${tenantId}`;
@@ -40,11 +48,14 @@ export class Issuers {
       userinfo: `${base}/userinfo`,
       jwks: `${base}/.well-known/jwks.json`,
       revocation: `${base}/revoke`,
+      introspection: `${base}/introspect`,
+      pushedAuthorizationRequest: `${base}/par`,
       endSession: `${this.publicUrl}/api/v1/auth/oidc/logout`,
       loginPage: `${this.publicUrl}/ui/login`,
       errorPage: `${this.publicUrl}/ui/error`,
       loggedOutPage: `${this.publicUrl}/ui/logged-out`,
       logoutPage: `${this.publicUrl}/ui/logout`,
+      passkeyOfferPage: `${this.publicUrl}/ui/account/passkey-offer`,
     };
   }
 }

@@ -3,18 +3,17 @@
 // Back-Channel Logout 1.0). A redirect to the client only ever happens for a valid
 // `id_token_hint` and an exactly registered `post_logout_redirect_uri`: never an open redirect.
 import { randomToken } from "../../crypto/random-token.js";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { SignJWT } from "jose";
 import type { Logger } from "../../logging/logger.js";
-import { ClientEntity } from "../../persistence/entities/client.js";
 import type { Session } from "../../persistence/entities/oidc.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import { CrossTenantSessionLookup } from "../../persistence/repositories/session-repository.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import type { UnitOfWork } from "../../persistence/unit-of-work.js";
 import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
 import { type Redirect, redirectWith } from "./authorization.js";
 import type { Issuers } from "./issuers.js";
 import { endSessions, sessionOfCookie } from "./sessions.js";
 import { signingAlgOf, type Tokens } from "./tokens.js";
-import { executeSql } from "../../persistence/execute-sql.js";
 
 export interface LogoutDeps {
   readonly tokens: Tokens;
@@ -23,6 +22,10 @@ export interface LogoutDeps {
   readonly logger: Logger;
   /** Sends a back-channel logout token; injectable for tests. */
   readonly post?: (url: string, body: URLSearchParams) => Promise<void>;
+  /** Told of each notification running in the background, so that a shutdown can wait for it. */
+  readonly trackBackground?: (work: Promise<unknown>) => void;
+  /** A unit of work of its own, for the notifications that run after the request's has committed. */
+  readonly detachedUnitOfWork: () => UnitOfWork;
 }
 
 /** What a back-channel logout token says about an ended session. */
@@ -39,7 +42,7 @@ export class Logout {
   constructor(private readonly deps: LogoutDeps) {}
 
   async rpInitiated(
-    em: EntityManager,
+    uow: UnitOfWork,
     input: { idTokenHint: string; state: string; postLogoutRedirectUri: string; clientId: string },
     sessionCookie: string | undefined,
     /** The person confirmed on the logout page (the form POST, which only a same-site page can make with the cookie). */
@@ -50,35 +53,32 @@ export class Logout {
       if (tenantId) url.searchParams.set("tenant_id", tenantId);
       return { location: url.toString() };
     };
-    const hint = input.idTokenHint ? await this.deps.tokens.verifyIdTokenHint(em, input.idTokenHint) : undefined;
+    const hint = input.idTokenHint ? await this.deps.tokens.verifyIdTokenHint(input.idTokenHint) : undefined;
     if (!hint) {
       // No valid hint: end the browser's own session (its cookie names it), but redirect nowhere.
       const [sessionId] = (sessionCookie ?? "").split(".");
-      const tenantId = sessionId
-        ? (
-            (await executeSql(em, "select tenant_id from user_session where id = ?", [sessionId], "get")) as unknown as
-              | { tenant_id: string }
-              | undefined
-          )?.tenant_id
-        : undefined;
-      const browser = tenantId ? await sessionOfCookie(em, tenantId, sessionCookie) : undefined;
-      if (!tenantId || !browser) return loggedOut(tenantId);
+      const tenantId = sessionId ? await new CrossTenantSessionLookup(uow).tenantOf(sessionId) : undefined;
+      if (!tenantId) return loggedOut(tenantId);
+      const repos = new TenantRepositories(uow, tenantId);
+      const browser = await sessionOfCookie(repos.sessions, sessionCookie);
+      if (!browser) return loggedOut(tenantId);
       // Without a valid hint anyone could link here: ask the person first (RP-Initiated Logout §2).
       if (!confirmed) return { location: this.confirmationPage(tenantId, input), sessionKept: true };
-      await this.end(em, tenantId, { ids: [browser.id] });
+      await this.end(repos, { ids: [browser.id] });
       return loggedOut(tenantId);
     }
     const tenantId = hint.issuer.tenantId;
+    const repos = new TenantRepositories(uow, tenantId);
     const audience = Array.isArray(hint.claims.aud) ? hint.claims.aud[0] : hint.claims.aud;
     if (input.clientId && input.clientId !== audience) return loggedOut(tenantId);
 
     const ids = new Set<string>();
     if (typeof hint.claims.sid === "string") ids.add(hint.claims.sid);
-    const browser = await sessionOfCookie(em, tenantId, sessionCookie);
+    const browser = await sessionOfCookie(repos.sessions, sessionCookie);
     if (browser) ids.add(browser.id);
-    await this.end(em, tenantId, { ids: [...ids] });
+    await this.end(repos, { ids: [...ids] });
 
-    const client = audience ? await scopeToTenant(em, tenantId).findOne(ClientEntity, { clientId: audience }) : null;
+    const client = audience ? await repos.clients.find(audience) : undefined;
     if (client && input.postLogoutRedirectUri && client.postLogoutRedirectUri.includes(input.postLogoutRedirectUri)) {
       return redirectWith(input.postLogoutRedirectUri, { state: input.state });
     }
@@ -99,10 +99,10 @@ export class Logout {
   }
 
   /** Ends sessions, revokes their tokens, and notifies their clients over the back channel. */
-  async end(em: EntityManager, tenantId: string, which: { ids?: string[]; userId?: string }): Promise<Session[]> {
+  async end(repos: TenantRepositories, which: { ids?: string[]; userId?: string }): Promise<Session[]> {
     if (which.ids && which.ids.length === 0) return [];
-    const ended = await endSessions(em, tenantId, which);
-    this.announce(em, tenantId, ended);
+    const ended = await endSessions(repos.sessions, which);
+    this.announce(repos.tenantId, ended);
     return ended;
   }
 
@@ -111,24 +111,26 @@ export class Logout {
    * channel. Call it once the ending is committed. It runs in the background: a slow or failing
    * client must not delay or fail what ended the sessions.
    */
-  announce(em: EntityManager, tenantId: string, sessions: readonly EndedSession[]): void {
+  announce(tenantId: string, sessions: readonly EndedSession[]): void {
     if (sessions.length === 0) return;
-    this.notify(em.fork(), tenantId, sessions).catch((error: unknown) =>
+    const work = this.notify(new TenantRepositories(this.deps.detachedUnitOfWork(), tenantId), sessions).catch((error: unknown) =>
       this.deps.logger.warn({ err: error, tenantId }, "back-channel logout notification failed"),
     );
+    this.deps.trackBackground?.(work);
   }
 
-  private async notify(em: EntityManager, tenantId: string, sessions: readonly EndedSession[]): Promise<void> {
+  private async notify(repos: TenantRepositories, sessions: readonly EndedSession[]): Promise<void> {
+    const { tenantId } = repos;
     const clientIds = [...new Set(sessions.flatMap((s) => s.clients))];
     if (clientIds.length === 0) return;
-    const clients = await scopeToTenant(em, tenantId).find(ClientEntity, { clientId: { $in: clientIds }, clientLogoutUri: { $ne: null } });
+    const clients = await repos.clients.withLogoutUri(clientIds);
     const standardIssuer = this.deps.issuers.of(tenantId).issuer;
     const post = this.deps.post ?? postForm;
     for (const session of sessions) {
       for (const client of clients.filter((c) => session.clients.includes(c.clientId))) {
         const alg = signingAlgOf(client);
         try {
-          const key = await this.deps.keys.currentKey(em, tenantId, alg);
+          const key = await this.deps.keys.currentKey(tenantId, alg);
           const token = await new SignJWT({ sid: session.id, events: { [BACKCHANNEL_EVENT]: {} } })
             .setProtectedHeader({ alg, kid: key.kid, typ: "logout+jwt" })
             .setIssuer(session.clientIssuers[client.clientId] ?? standardIssuer)
@@ -138,7 +140,7 @@ export class Logout {
             .setExpirationTime("2m")
             .setJti(randomToken(16))
             .sign(key.privateKey);
-          await post(client.clientLogoutUri as string, new URLSearchParams({ logout_token: token }));
+          if (client.clientLogoutUri) await post(client.clientLogoutUri, new URLSearchParams({ logout_token: token }));
         } catch (error) {
           this.deps.logger.warn({ err: error, clientId: client.clientId, tenantId }, "back-channel logout failed");
         }

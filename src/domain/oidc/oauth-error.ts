@@ -9,6 +9,7 @@ const CODE_BY_ERROR: Record<string, Code> = {
   unauthorized_client: Code.InvalidArgument,
   unsupported_grant_type: Code.InvalidArgument,
   invalid_scope: Code.InvalidArgument,
+  invalid_target: Code.InvalidArgument,
   invalid_token: Code.Unauthenticated,
   insufficient_scope: Code.PermissionDenied,
   access_denied: Code.PermissionDenied,

@@ -1,38 +1,33 @@
 // Token revocation (RFC 7009). A refresh token takes its whole family with it (and so the access
-// tokens of the same grant); an access token is denied by its jti until it expires. Unknown or
-// foreign tokens answer the same success, so that the endpoint reveals nothing.
-import type { EntityManager } from "@mikro-orm/postgresql";
+// tokens of the same grant); an access token is denied by its jti until it expires. The caller
+// revokes only what was issued to it: an OAuth client its clients' tokens, a signed-in user (API
+// key or bearer token, ROUTES.md #22) their own. Unknown or foreign tokens answer the same
+// success, so that the endpoint reveals nothing.
 import { hashSecret } from "../../crypto/secret-hash.js";
-import type { Client } from "../../persistence/entities/client.js";
+import type { TokenOwner } from "../../persistence/repositories/grant-repository.js";
+import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import type { Tokens } from "./tokens.js";
-import { executeSql } from "../../persistence/execute-sql.js";
+
+export type { TokenOwner } from "../../persistence/repositories/grant-repository.js";
 
 export async function revokeToken(
-  em: EntityManager,
+  repos: TenantRepositories,
   tokens: Tokens,
-  tenantId: string,
-  client: Client,
+  owner: TokenOwner,
   token: string,
   hint: string,
 ): Promise<void> {
-  const asRefresh = async () => {
-    const revoked = (await executeSql(
-      em,
-      `update token_family set revoked_at = now() where revoked_at is null and tenant_id = ? and client_id = ? and id = (
-         select family_id from refresh_token where hash = ? and tenant_id = ?) returning id`,
-      [tenantId, client.clientId, hashSecret(token), tenantId],
-    )) as unknown[];
-    return revoked.length > 0;
-  };
+  const { tenantId, grants } = repos;
+  const asRefresh = () => grants.revokeFamilyOfRefreshToken(hashSecret(token), owner);
   const asAccess = async () => {
-    const verified = await tokens.verifyAccessToken(em, token);
-    if (!verified || verified.issuer.tenantId !== tenantId || verified.claims.client_id !== client.clientId) return false;
-    await executeSql(
-      em,
-      "insert into revoked_access_token (jti, tenant_id, expires_at) values (?, ?, to_timestamp(?)) on conflict (jti) do nothing",
-      [verified.claims.jti, tenantId, verified.claims.exp],
-      "run",
-    );
+    const verified = await tokens.verifyAccessToken(token);
+    if (!verified || verified.issuer.tenantId !== tenantId) return false;
+    const { claims } = verified;
+    // A client_credentials token's subject is its client, never a user.
+    if ("clientId" in owner ? claims.client_id !== owner.clientId : claims.sub !== owner.userId || claims.sub === claims.client_id) {
+      return false;
+    }
+    await grants.denyAccessToken(claims.jti, claims.exp);
     return true;
   };
   // The hint only orders the attempts (RFC 7009 §2.1).

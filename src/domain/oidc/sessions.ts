@@ -4,11 +4,9 @@
 // userinfo), and notifies the clients that asked for back-channel logout.
 import { timingSafeEqual } from "node:crypto";
 import { randomToken } from "../../crypto/random-token.js";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { hashSecret } from "../../crypto/secret-hash.js";
-import { type Session, SessionEntity } from "../../persistence/entities/oidc.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
-import { executeSql } from "../../persistence/execute-sql.js";
+import type { Session } from "../../persistence/entities/oidc.js";
+import type { SessionRepository, SessionSelection } from "../../persistence/repositories/session-repository.js";
 
 export const SESSION_COOKIE = "svault_session";
 /** Sessions end after this long without use, like an idle timeout. */
@@ -25,36 +23,32 @@ export function cookieName(publicUrl: string): string {
   return publicUrl.startsWith("https:") ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 }
 
-export async function createSession(
-  em: EntityManager,
-  input: { tenantId: string; userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string },
-): Promise<NewSession> {
+/** A new session, persisted with the caller's next flush (in the transaction that also issues its code). */
+export function createSession(
+  sessions: SessionRepository,
+  input: { userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string },
+): NewSession {
   const id = randomToken(18);
   const secret = randomToken(32);
-  const now = new Date();
-  const session = scopeToTenant(em, input.tenantId).create(SessionEntity, {
+  const session = sessions.create({
     id,
-    tenant: input.tenantId,
-    user: input.userId,
+    userId: input.userId,
     secretHash: hashSecret(secret),
-    authTime: now,
+    authTime: new Date(),
     amr: input.amr,
     clients: [input.clientId],
     clientIssuers: { [input.clientId]: input.issuer },
     ip: input.ip,
     userAgent: input.userAgent,
-    lastSeenAt: now,
-    endedAt: null,
   });
-  await em.flush();
   return { session, cookie: `${id}.${secret}` };
 }
 
 /** The live session a cookie names in a tenant, or undefined. */
-export async function sessionOfCookie(em: EntityManager, tenantId: string, cookie: string | undefined): Promise<Session | undefined> {
+export async function sessionOfCookie(sessions: SessionRepository, cookie: string | undefined): Promise<Session | undefined> {
   const [id, secret] = (cookie ?? "").split(".");
   if (!id || !secret) return undefined;
-  const session = await scopeToTenant(em, tenantId).findOne(SessionEntity, { id, endedAt: null });
+  const session = await sessions.findLive(id);
   if (!session) return undefined;
   const hash = hashSecret(secret);
   if (hash.length !== session.secretHash.length || !timingSafeEqual(hash, session.secretHash)) return undefined;
@@ -62,32 +56,21 @@ export async function sessionOfCookie(em: EntityManager, tenantId: string, cooki
   return session;
 }
 
-/** Records that the session signed in to a client (through an issuer), and that it was used now. */
-export async function touchSession(em: EntityManager, session: Session, clientId: string, issuer: string): Promise<void> {
+/**
+ * Records that the session signed in to a client (through an issuer), and that it was used now;
+ * persisted with the caller's next flush.
+ */
+export function touchSession(session: Session, clientId: string, issuer: string): void {
   if (!session.clients.includes(clientId)) session.clients = [...session.clients, clientId];
   if (session.clientIssuers[clientId] !== issuer) session.clientIssuers = { ...session.clientIssuers, [clientId]: issuer };
   session.lastSeenAt = new Date();
-  await em.flush();
 }
 
 /** Ends sessions and revokes their token families; returns what ended (for back-channel logout). */
-export async function endSessions(em: EntityManager, tenantId: string, where: { ids?: string[]; userId?: string }): Promise<Session[]> {
-  const scoped = scopeToTenant(em, tenantId);
-  const filter = { endedAt: null, ...(where.ids ? { id: { $in: where.ids } } : {}), ...(where.userId ? { user: where.userId } : {}) };
-  const sessions = await scoped.find(SessionEntity, filter);
-  if (sessions.length === 0) return [];
-  const ids = sessions.map((s) => s.id);
-  const list = ids.map(() => "?").join(", ");
-  await executeSql(
-    em,
-    `with ended as (update user_session set ended_at = now() where tenant_id = ? and id in (${list}) and ended_at is null)
-     update token_family set revoked_at = now() where tenant_id = ? and session_id in (${list}) and revoked_at is null`,
-    [tenantId, ...ids, tenantId, ...ids],
-    "run",
-  );
-  return sessions;
+export function endSessions(sessions: SessionRepository, which: SessionSelection): Promise<Session[]> {
+  return sessions.end(which);
 }
 
-export async function listSessions(em: EntityManager, tenantId: string, userId: string): Promise<Session[]> {
-  return scopeToTenant(em, tenantId).find(SessionEntity, { user: userId, endedAt: null }, { orderBy: { createdAt: "desc", id: "asc" } });
+export function listSessions(sessions: SessionRepository, userId: string): Promise<Session[]> {
+  return sessions.listLive(userId);
 }

@@ -3,11 +3,12 @@
 // stored as SHA-256, rotated on every use).
 import { createHash } from "node:crypto";
 import { randomToken } from "../../crypto/random-token.js";
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { createLocalJWKSet, decodeJwt, type JWK, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
+import { decodeJwt, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import type { TenantKeyAlg } from "../../crypto/tenant-keys.js";
 import type { Client } from "../../persistence/entities/client.js";
+import { isAdminApiScope } from "../auth/permissions.js";
+import { acrOf } from "../login/factors.js";
 import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
 import type { Issuers, TenantIssuer } from "./issuers.js";
 
@@ -17,13 +18,22 @@ export interface MintInput {
   /** The user; null for client_credentials. */
   readonly userId: string | null;
   readonly sessionId: string | null;
-  readonly familyId: string;
+  /**
+   * The grant's token family; null for a client acting for itself (client_credentials): such a
+   * token has no refresh token and no user, so nothing revokes it as a family — it lives while its
+   * client exists and its jti is not revoked (GrantRepository.liveAccessToken).
+   */
+  readonly familyId: string | null;
   readonly scope: string;
   readonly nonce?: string | null;
   readonly authTime?: Date;
   readonly amr?: readonly string[];
   readonly withIdToken: boolean;
   readonly withRefreshToken: boolean;
+  /** The DPoP key the access token is bound to (RFC 9449 §6: `cnf.jkt`). */
+  readonly dpopJkt?: string | undefined;
+  /** The `groups` claim of the ID token (groups-claim.ts), when the scope grants it. */
+  readonly groups?: readonly string[] | undefined;
 }
 
 export interface TokenSet {
@@ -32,6 +42,7 @@ export interface TokenSet {
   readonly idToken?: string;
   readonly refreshToken?: { value: string; hash: Buffer; expiresAt: Date };
   readonly scope: string;
+  readonly familyId: string | null;
 }
 
 /** The verified content of an access token. */
@@ -43,7 +54,10 @@ export interface AccessTokenClaims extends JWTPayload {
   readonly jti: string;
   readonly exp: number;
   readonly sid?: string;
-  readonly fid: string;
+  /** The token family; absent from a client's own token (client_credentials), whose subject is its client. */
+  readonly fid?: string;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to. */
+  readonly cnf?: { readonly jkt?: string };
 }
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
@@ -66,24 +80,28 @@ export class Tokens {
     private readonly issuers: Issuers,
   ) {}
 
-  async mint(em: EntityManager, input: MintInput): Promise<TokenSet> {
+  async mint(input: MintInput): Promise<TokenSet> {
     const { issuer, client } = input;
     const alg = signingAlgOf(client);
-    const key = await this.keys.currentKey(em, issuer.tenantId, alg);
+    const key = await this.keys.currentKey(issuer.tenantId, alg);
     const now = Math.floor(Date.now() / 1000);
     const accessTtl = client.flow.access_token_ttl_seconds;
     const subject = input.userId ?? client.clientId;
+    // The issuer stays an audience of every token: the provider's own endpoints (userinfo,
+    // revocation) accept it. Granted admin scopes make the token one for the admin API too.
+    const audience = input.userId && input.scope.split(" ").some(isAdminApiScope) ? [issuer.issuer, this.issuers.adminApi] : issuer.issuer;
     const accessToken = await new SignJWT({
       client_id: client.clientId,
       scope: input.scope,
-      fid: input.familyId,
+      ...(input.familyId !== null ? { fid: input.familyId } : {}),
       ...(input.sessionId ? { sid: input.sessionId } : {}),
       ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
+      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
     })
       .setProtectedHeader({ alg, kid: key.kid, typ: "at+jwt" })
       .setIssuer(issuer.issuer)
       .setSubject(subject)
-      .setAudience(issuer.issuer)
+      .setAudience(audience)
       .setIssuedAt(now)
       .setExpirationTime(now + accessTtl)
       .setJti(randomToken(16))
@@ -96,8 +114,11 @@ export class Tokens {
         ...(input.sessionId ? { sid: input.sessionId } : {}),
         ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
         amr: [...(input.amr ?? [])],
+        // The level is what the amr reached (factors.ts), so codes and refresh tokens need only carry the amr.
+        acr: acrOf(input.amr ?? []),
         at_hash: atHash(accessToken, alg),
         azp: client.clientId,
+        ...(input.groups ? { groups: [...input.groups] } : {}),
       })
         .setProtectedHeader({ alg, kid: key.kid, typ: "JWT" })
         .setIssuer(issuer.issuer)
@@ -117,6 +138,7 @@ export class Tokens {
       accessToken,
       expiresIn: accessTtl,
       scope: input.scope,
+      familyId: input.familyId,
       ...(idToken ? { idToken } : {}),
       ...(refreshToken ? { refreshToken } : {}),
     };
@@ -126,23 +148,30 @@ export class Tokens {
    * Verifies signature, type, issuer and expiry of an access token of any of our tenants. The
    * database checks (session ended, token or family revoked) are the caller's.
    */
-  async verifyAccessToken(em: EntityManager, token: string): Promise<{ claims: AccessTokenClaims; issuer: TenantIssuer } | undefined> {
-    const verified = await this.verifyOurs(em, token, (issuer) => ({ audience: issuer.issuer, typ: "at+jwt" }));
+  async verifyAccessToken(token: string): Promise<{ claims: AccessTokenClaims; issuer: TenantIssuer } | undefined> {
+    const verified = await this.verifyOurs(token, (issuer) => ({ audience: issuer.issuer, typ: "at+jwt" }));
     if (!verified) return undefined;
     const claims = verified.claims as AccessTokenClaims;
-    if (typeof claims.fid !== "string" || typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
+    if (typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
+    // Only a client's own token goes without a family.
+    if (typeof claims.fid !== "string" && !(claims.fid === undefined && claims.sub === claims.client_id)) return undefined;
     return { claims, issuer: verified.issuer };
   }
 
+  /** Whether an access token was issued for the admin API: its `aud` names it. */
+  isForAdminApi(claims: AccessTokenClaims): boolean {
+    const { aud } = claims;
+    return Array.isArray(aud) ? aud.includes(this.issuers.adminApi) : aud === this.issuers.adminApi;
+  }
+
   /** Verifies an ID token we issued, accepting an expired one (an `id_token_hint`). */
-  async verifyIdTokenHint(em: EntityManager, token: string): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
+  async verifyIdTokenHint(token: string): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
     // The hint may have expired: logout must still work with it (RP-Initiated Logout §2).
-    return this.verifyOurs(em, token, () => ({ currentDate: new Date(0) }));
+    return this.verifyOurs(token, () => ({ currentDate: new Date(0) }));
   }
 
   /** A JWT of one of our tenants: its `iss` picks the tenant, whose published keys must verify it. */
   private async verifyOurs(
-    em: EntityManager,
     token: string,
     options: (issuer: TenantIssuer) => JWTVerifyOptions,
   ): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
@@ -155,8 +184,9 @@ export class Tokens {
     const issuer = typeof unverified.iss === "string" ? this.issuers.parse(unverified.iss) : undefined;
     if (!issuer) return undefined;
     try {
-      const jwks = createLocalJWKSet({ keys: (await this.keys.publishedJwks(em, issuer.tenantId)) as JWK[] });
-      const { payload } = await jwtVerify(token, jwks, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], ...options(issuer) });
+      // The key set imported once per published set (tenant-key-store.ts), not per token.
+      const { keySet } = await this.keys.publishedAt(issuer.tenantId);
+      const { payload } = await jwtVerify(token, keySet, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], ...options(issuer) });
       return { claims: payload, issuer };
     } catch {
       return undefined;

@@ -10,16 +10,16 @@ export function userinfoClaims(checked: CheckedAccessToken): Record<string, unkn
   if (!scopes.has("openid")) throw oauthError("insufficient_scope", "The token was not granted the openid scope");
   return {
     sub: user.id,
-    tenant_id: user.tenant_id,
+    tenant_id: user.tenantId,
     ...(scopes.has("profile")
       ? {
           name: user.username,
           preferred_username: user.username,
           locale: user.locale,
-          created_at: Math.floor(new Date(user.created_at).getTime() / 1000),
-          updated_at: Math.floor(new Date(user.updated_at).getTime() / 1000),
+          created_at: Math.floor(user.createdAt.getTime() / 1000),
+          updated_at: Math.floor(user.updatedAt.getTime() / 1000),
         }
       : {}),
-    ...(scopes.has("email") && user.email ? { email: user.email, email_verified: user.is_verified } : {}),
+    ...(scopes.has("email") && user.email ? { email: user.email, email_verified: user.isVerified } : {}),
   };
 }

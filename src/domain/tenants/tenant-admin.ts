@@ -1,10 +1,11 @@
-// Use cases of tenant administration. Tenant rows are not tenant-owned (they are the owners), so
-// these queries need no scope; access to a given tenant was checked by the authorization
-// interceptor from the request's tenant_id.
-import type { EntityManager } from "@mikro-orm/postgresql";
+// Use cases of tenant administration. Tenant rows are not tenant-owned (they are the owners): the
+// installation's list is the TenantDirectory, a tenant's own row its repositories' `tenant`.
+// Access to a given tenant was checked by the authorization interceptor from the request's tenant_id.
 import { Code, DomainError, alreadyExists, invalidArgument, notFound } from "../../errors/domain-error.js";
-import { type Tenant, TenantEntity } from "../../persistence/entities/tenant.js";
-import { scopeToTenant } from "../../persistence/tenant-scope.js";
+import type { Tenant } from "../../persistence/entities/tenant.js";
+import { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
+import { TenantDirectory } from "../../persistence/repositories/tenant-row-repository.js";
+import type { UnitOfWork } from "../../persistence/unit-of-work.js";
 import type { Principal } from "../auth/permissions.js";
 import type { TenantKeyStore } from "./tenant-key-store.js";
 import { tenantIdViolations } from "./tenant-id.js";
@@ -14,46 +15,56 @@ export function tenantNotFound(tenantId: string): DomainError {
   return notFound("TENANT_NOT_FOUND", `Tenant ${tenantId} not found`);
 }
 
-export async function listTenants(em: EntityManager, caller: Principal): Promise<Tenant[]> {
-  return em.find(TenantEntity, caller.global ? {} : { id: caller.tenantId }, { orderBy: { id: "asc" } });
+export function listTenants(uow: UnitOfWork, caller: Principal): Promise<Tenant[]> {
+  return new TenantDirectory(uow).list(caller.global ? undefined : [caller.tenantId]);
 }
 
-export async function getTenant(em: EntityManager, tenantId: string): Promise<Tenant> {
-  const tenant = await em.findOne(TenantEntity, { id: tenantId });
-  if (!tenant) throw tenantNotFound(tenantId);
+/** The tenant the repositories act in; TENANT_NOT_FOUND when there is none. */
+export async function requireTenantRow(repos: TenantRepositories): Promise<Tenant> {
+  const tenant = await repos.tenant.find();
+  if (!tenant) throw tenantNotFound(repos.tenantId);
   return tenant;
 }
 
+export const getTenant = requireTenantRow;
+
 /** Creates a tenant and its keys in one transaction. */
-export async function createTenant(em: EntityManager, keys: TenantKeyStore, tenantId: string, input: TenantSettingsInput): Promise<Tenant> {
+export async function createTenant(uow: UnitOfWork, keys: TenantKeyStore, tenantId: string, input: TenantSettingsInput): Promise<Tenant> {
   const violations = tenantIdViolations(tenantId);
   if (violations.length > 0) throw invalidArgument(violations);
   const settings = resolveTenantSettings(input);
-  return em.transactional(async (tx) => {
-    if (await tx.count(TenantEntity, { id: tenantId })) throw alreadyExists("TENANT_EXISTS", `Tenant ${tenantId} already exists`);
-    const tenant = tx.create(TenantEntity, { id: tenantId, ...settings });
-    await tx.flush();
-    const scoped = scopeToTenant(tx, tenantId);
-    await keys.createInitialKeys(scoped, tenantId);
-    await scoped.flush();
+  return uow.transactional(async (tx) => {
+    const directory = new TenantDirectory(tx);
+    if (await directory.exists(tenantId)) throw alreadyExists("TENANT_EXISTS", `Tenant ${tenantId} already exists`);
+    const tenant = await directory.create(tenantId, settings);
+    await keys.createInitialKeys(new TenantRepositories(tx, tenantId));
     return tenant;
   });
 }
 
-export async function updateTenant(em: EntityManager, tenantId: string, input: TenantSettingsInput): Promise<Tenant> {
-  const tenant = await getTenant(em, tenantId);
+export async function updateTenant(repos: TenantRepositories, input: TenantSettingsInput): Promise<Tenant> {
+  const tenant = await requireTenantRow(repos);
+  const faceBefore = tenant.useFaceRecognition || tenant.useLiveness;
   Object.assign(tenant, resolveTenantSettings(input, settingsOf(tenant)));
-  await em.flush();
-  return tenant;
+  // Turning the face factor off deletes the enrolled faces: none is kept for a factor not in use.
+  const faceOff = faceBefore && !tenant.useFaceRecognition && !tenant.useLiveness;
+  if (!faceOff) {
+    await repos.tenant.flush();
+    return tenant;
+  }
+  return repos.transactional(async (tx) => {
+    await tx.face.deleteAllTemplates();
+    await tx.tenant.flush();
+    return tenant;
+  });
 }
 
 /** Deletes a tenant; the database cascades to everything it owns, in the same statement. */
-export async function deleteTenant(em: EntityManager, tenantId: string, defaultTenant: string): Promise<void> {
+export async function deleteTenant(uow: UnitOfWork, tenantId: string, defaultTenant: string): Promise<void> {
   if (tenantId === defaultTenant) {
     throw new DomainError(Code.FailedPrecondition, "DEFAULT_TENANT", "The default tenant cannot be deleted");
   }
-  const deleted = await em.nativeDelete(TenantEntity, { id: tenantId });
-  if (deleted === 0) throw tenantNotFound(tenantId);
+  if (!(await new TenantDirectory(uow).delete(tenantId))) throw tenantNotFound(tenantId);
 }
 
 export function settingsOf(tenant: Tenant): TenantSettingsState {
@@ -73,5 +84,14 @@ export function settingsOf(tenant: Tenant): TenantSettingsState {
     passkeyEnabled: tenant.passkeyEnabled,
     hasUsernameAndEmail: tenant.hasUsernameAndEmail,
     livenessConfig: tenant.livenessConfig ?? null,
+    logoUri: tenant.logoUri,
+    primaryColor: tenant.primaryColor,
+    backgroundColor: tenant.backgroundColor,
+    supportUri: tenant.supportUri,
+    privacyPolicyUri: tenant.privacyPolicyUri,
+    termsOfServiceUri: tenant.termsOfServiceUri,
+    defaultLocale: tenant.defaultLocale,
+    protoVersion: tenant.protoVersion,
+    requirePushedAuthorizationRequests: tenant.requirePushedAuthorizationRequests,
   };
 }

@@ -1,6 +1,11 @@
 // A tenant's settings with their documented defaults, and the rules that tie fields together.
 import type { BlockConfig, LivenessConfig } from "../../persistence/entities/tenant.js";
 import { type FieldViolation, invalidArgument } from "../../errors/domain-error.js";
+import { livenessConfigOfStored, resolveLivenessConfig } from "../../biometrics/liveness-config.js";
+import { isSupportedLocale } from "../../i18n/locales.js";
+import { PROTO_VERSION_DEFAULT, isSupportedProtoVersion } from "../../sdk/proto-version.js";
+import { brandingViolations } from "../branding/brand-rules.js";
+import { offersSecondFactor } from "../login/sign-in-policy.js";
 
 export const DEFAULT_BLOCK_CONFIG: BlockConfig = Object.freeze({
   user_free_attempts: 5,
@@ -27,7 +32,30 @@ export interface TenantSettingsState {
   passkeyEnabled: boolean;
   hasUsernameAndEmail: boolean;
   livenessConfig: LivenessConfig | null;
+  logoUri: string;
+  primaryColor: string;
+  backgroundColor: string;
+  supportUri: string;
+  privacyPolicyUri: string;
+  termsOfServiceUri: string;
+  defaultLocale: string;
+  protoVersion: string;
+  /** RFC 9126 §6 for every client of the tenant. */
+  requirePushedAuthorizationRequests: boolean;
 }
+
+/** The hosted pages' branding, language and key stretching ("" removes a link or a colour). */
+const PAGE_SETTINGS = [
+  "logoUri",
+  "primaryColor",
+  "backgroundColor",
+  "supportUri",
+  "privacyPolicyUri",
+  "termsOfServiceUri",
+  "defaultLocale",
+  "protoVersion",
+] as const;
+type PageSettings = Pick<TenantSettingsState, (typeof PAGE_SETTINGS)[number]>;
 
 interface BlockConfigInput {
   userFreeAttempts?: number;
@@ -35,6 +63,42 @@ interface BlockConfigInput {
   ipBlockAfter?: number;
   windowSeconds?: number;
   blockSeconds?: number;
+}
+
+/** `liveness_config` as a request carries it (the proto message's fields; unset ones keep their value). */
+export interface LivenessConfigMessage {
+  provider: string;
+  threshold: number;
+  matchThreshold?: number;
+  minTurnDegrees?: number;
+  maxStartYawDegrees?: number;
+  frameCount?: number;
+  challengeTimeoutSeconds?: number;
+  maxAttempts?: number;
+}
+
+/**
+ * The stored `liveness_config` after applying `input` to `current`: every face-step field resolved
+ * (defaults for the unset ones) and checked against its bounds (InvalidArgument naming
+ * `liveness_config.<field>`); the reference's `provider` and `threshold` kept as given.
+ */
+export function resolveStoredLivenessConfig(
+  input: LivenessConfigMessage | undefined,
+  current: LivenessConfig | null,
+): LivenessConfig | null {
+  if (!input) return current;
+  const face = resolveLivenessConfig(
+    {
+      ...(input.matchThreshold !== undefined ? { match_threshold: input.matchThreshold } : {}),
+      ...(input.minTurnDegrees !== undefined ? { min_turn_degrees: input.minTurnDegrees } : {}),
+      ...(input.maxStartYawDegrees !== undefined ? { max_start_yaw_degrees: input.maxStartYawDegrees } : {}),
+      ...(input.frameCount !== undefined ? { frame_count: input.frameCount } : {}),
+      ...(input.challengeTimeoutSeconds !== undefined ? { challenge_timeout_seconds: input.challengeTimeoutSeconds } : {}),
+      ...(input.maxAttempts !== undefined ? { max_attempts: input.maxAttempts } : {}),
+    },
+    livenessConfigOfStored(current),
+  );
+  return { provider: input.provider, threshold: input.threshold, ...face };
 }
 
 /** What a create or update request carries: unset fields take a default or keep their value. */
@@ -53,7 +117,16 @@ export interface TenantSettingsInput {
   loginOrder: string[];
   passkeyEnabled?: boolean;
   hasUsernameAndEmail?: boolean;
-  livenessConfig?: { provider: string; threshold: number };
+  livenessConfig?: LivenessConfigMessage;
+  logoUri?: string;
+  primaryColor?: string;
+  backgroundColor?: string;
+  supportUri?: string;
+  privacyPolicyUri?: string;
+  termsOfServiceUri?: string;
+  defaultLocale?: string;
+  protoVersion?: string;
+  requirePushedAuthorizationRequests?: boolean;
 }
 
 const DEFAULTS: Omit<TenantSettingsState, "loginOrder"> = {
@@ -71,6 +144,15 @@ const DEFAULTS: Omit<TenantSettingsState, "loginOrder"> = {
   passkeyEnabled: false,
   hasUsernameAndEmail: true,
   livenessConfig: null,
+  logoUri: "",
+  primaryColor: "",
+  backgroundColor: "",
+  supportUri: "",
+  privacyPolicyUri: "",
+  termsOfServiceUri: "",
+  defaultLocale: "en",
+  protoVersion: PROTO_VERSION_DEFAULT,
+  requirePushedAuthorizationRequests: false,
 };
 
 function mergeBlockConfig(base: BlockConfig, input: BlockConfigInput | undefined): BlockConfig {
@@ -104,9 +186,9 @@ export function resolveTenantSettings(input: TenantSettingsInput, current?: Tena
     loginOrder: input.loginOrder.length > 0 ? [...input.loginOrder] : [],
     passkeyEnabled: input.passkeyEnabled ?? base.passkeyEnabled,
     hasUsernameAndEmail: input.hasUsernameAndEmail ?? base.hasUsernameAndEmail,
-    livenessConfig: input.livenessConfig
-      ? { provider: input.livenessConfig.provider, threshold: input.livenessConfig.threshold }
-      : base.livenessConfig,
+    livenessConfig: resolveStoredLivenessConfig(input.livenessConfig, base.livenessConfig),
+    requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? base.requirePushedAuthorizationRequests,
+    ...(Object.fromEntries(PAGE_SETTINGS.map((name) => [name, input[name] ?? base[name]])) as PageSettings),
   };
   const enabled = [...(state.usePin ? ["PIN"] : []), ...(state.usePattern ? ["PATTERN"] : [])];
   if (state.loginOrder.length === 0) {
@@ -132,12 +214,41 @@ function settingsViolations(state: TenantSettingsState, enabled: string[]): Fiel
       type: "value_error",
     });
   }
+  if (state.is2fa && !offersSecondFactor(state)) {
+    // Without one, every sign-in would stop after the PIN/pattern at a step nobody can complete.
+    violations.push({
+      path: ["is_2fa"],
+      message: "is_2fa needs a second factor the tenant offers: enable passkey_enabled (or use_face_recognition)",
+      type: "value_error",
+    });
+  }
   if (state.blockConfig.user_free_attempts >= state.blockConfig.user_block_after) {
     violations.push({
       path: ["block_config", "user_free_attempts"],
       message: "user_free_attempts must be less than user_block_after",
       type: "value_error",
     });
+  }
+  violations.push(...pageSettingsViolations(state));
+  return violations;
+}
+
+function pageSettingsViolations(state: TenantSettingsState): FieldViolation[] {
+  const violations = brandingViolations({
+    primaryColor: state.primaryColor,
+    backgroundColor: state.backgroundColor,
+    uris: {
+      logo_uri: state.logoUri,
+      support_uri: state.supportUri,
+      privacy_policy_uri: state.privacyPolicyUri,
+      terms_of_service_uri: state.termsOfServiceUri,
+    },
+  });
+  if (!isSupportedLocale(state.defaultLocale)) {
+    violations.push({ path: ["default_locale"], message: "default_locale must be one of en, de, fr, es, ja, ar", type: "value_error" });
+  }
+  if (!isSupportedProtoVersion(state.protoVersion)) {
+    violations.push({ path: ["proto_version"], message: "proto_version must be a supported suite", type: "value_error" });
   }
   return violations;
 }

@@ -2,15 +2,14 @@
 // a login run they just finished (Authenticate's answer), consumed here: bound to the tenant and
 // the user, unexpired, single use. An administrator of the tenant (`users:write`) needs no proof.
 // Either way the new address is unverified until the code mailed to it is used.
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { DomainError, Code, permissionDenied } from "../../errors/domain-error.js";
 import { hashSecret } from "../../crypto/secret-hash.js";
+import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import { hasScope, type Principal } from "../auth/permissions.js";
 import type { AccountFlows } from "../login/account-flows.js";
-import { normalizeEmail } from "./identity-normalization.js";
+import { normalizeEmail } from "../../sdk/identity-normalization.js";
 import { duplicateError, requireTenant } from "./user-admin.js";
-import { assertMayManage, requireUserRow } from "./user-record.js";
-import { executeSql } from "../../persistence/execute-sql.js";
+import { assertMayManage, requireUser } from "./user-record.js";
 
 export interface EmailChangeInput {
   readonly challengeId: string;
@@ -27,10 +26,9 @@ function invalidProof(): DomainError {
 }
 
 export async function updateEmail(
-  em: EntityManager,
+  repos: TenantRepositories,
   accounts: AccountFlows,
   caller: Principal,
-  tenantId: string,
   userId: string,
   input: EmailChangeInput,
 ): Promise<void> {
@@ -39,28 +37,18 @@ export async function updateEmail(
     if (caller.userId !== userId) throw permissionDenied("You may only change your own e-mail address");
     if (!input.challengeId || !input.challengeData) throw invalidProof();
   }
-  const tenant = await requireTenant(em, tenantId);
-  await em.transactional(async (tx) => {
-    const current = await requireUserRow(tx, tenantId, userId, true);
+  const tenant = await requireTenant(repos);
+  // All or nothing: the proof, the new address and its verification code; mailed once committed.
+  const mailVerification = await repos.transactional(async (tx) => {
+    const current = await requireUser(tx.users, userId, { lock: true });
     if (isAdmin && caller.userId !== userId) assertMayManage(caller, current, undefined);
-    if (!isAdmin) {
-      const used = (await executeSql(
-        tx,
-        "delete from login_nonce where hash = ? and tenant_id = ? and user_id = ? and expires_at > now() returning hash",
-        [hashSecret(input.challengeData), tenantId, userId],
-      )) as unknown[];
-      if (used.length === 0) throw invalidProof();
-    }
+    if (!isAdmin && !(await tx.users.consumeLoginNonce(userId, hashSecret(input.challengeData)))) throw invalidProof();
     try {
-      await executeSql(
-        tx,
-        "update app_user set email = ?, email_normalized = ?, is_verified = false, updated_at = now() where tenant_id = ? and id = ?",
-        [input.email, normalizeEmail(input.email), tenantId, userId],
-        "run",
-      );
+      await tx.users.changeEmail(userId, input.email, normalizeEmail(input.email));
     } catch (error) {
       throw duplicateError(error) ?? error;
     }
+    return accounts.issueVerification(tx, tenant, userId, input.email);
   });
-  await accounts.sendVerification(em, tenant, userId, input.email);
+  mailVerification();
 }

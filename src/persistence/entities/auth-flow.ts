@@ -35,6 +35,8 @@ export const LoginNonceEntity = defineEntity({
   name: "LoginNonce",
   tableName: "login_nonce",
   filters: tenantFilters,
+  // Sign In reads and consumes the nonces of one request (every factor step of its login) together.
+  indexes: [{ name: "login_nonce_auth_request_index", properties: ["tenant", "authReqId"] }],
   properties: (p) => ({
     hash: p.blob().primary(),
     tenant: tenantColumn(),
@@ -59,6 +61,11 @@ export const LoginThrottleEntity = defineEntity({
     failures: p.integer(),
     windowStart: p.datetime(),
     lastFailureAt: p.datetime(),
+    /**
+     * Whether the last guess decided on this row was admitted: the statement that counts a guess
+     * reads its own decision back from it (persistence/login-throttle-counts.ts).
+     */
+    lastAdmitted: p.boolean().default(true),
   }),
 });
 
@@ -92,7 +99,7 @@ export const AuthEventEntity = defineEntity({
     id: p.bigint("string").primary().autoincrement(),
     tenant: tenantColumn(),
     at: p.datetime(),
-    /** `challenge`, `authenticate`, `register`, `change`, `reset_request`, `reset`, `verify_email`. */
+    /** `challenge`, `authenticate`, `register`, `change`, `reset_request`, `reset`, `verify_email`, `mfa` (docs/entra-mfa.md). */
     kind: p.string().length(24),
     outcome: p.string().length(8),
     reason: p.string().length(64).default(""),

@@ -36,6 +36,17 @@ export const ClientEntity = defineEntity({
     isLock: p.boolean().default(false),
     singAlg: p.string().length(8),
     flow: p.json<ClientFlow>().columnType("jsonb"),
+    // Branding of this client's hosted pages, over the tenant's (null: the tenant's).
+    primaryColor: p.string().length(7).nullable(),
+    backgroundColor: p.string().length(7).nullable(),
+    supportUri: p.string().length(2048).nullable(),
+    // The client's public keys (RFC 9101 request objects, RFC 7523 private_key_jwt): a JWK Set, or where to fetch one.
+    jwks: p.json<{ keys: Record<string, unknown>[] }>().columnType("jsonb").nullable(),
+    jwksUri: p.string().length(2048).nullable(),
+    /** The one algorithm of its request objects (`none`: unsigned only); null: any supported signing algorithm. */
+    requestObjectSigningAlg: p.string().length(8).nullable(),
+    requirePushedAuthorizationRequests: p.boolean().default(false),
+    dpopBoundAccessTokens: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -37,7 +37,7 @@ export const TokenFamilyEntity = defineEntity({
   tableName: "token_family",
   filters: tenantFilters,
   indexes: [
-    { name: "token_family_session_index", properties: ["sessionId"] },
+    { name: "token_family_session_index", properties: ["tenant", "sessionId"] },
     { name: "token_family_user_index", properties: ["tenant", "userId"] },
   ],
   properties: (p) => ({
@@ -47,6 +47,8 @@ export const TokenFamilyEntity = defineEntity({
     userId: p.uuid().nullable(),
     sessionId: p.string().length(64).nullable(),
     revokedAt: p.datetime().nullable(),
+    /** The DPoP key (RFC 7638 thumbprint) a public client's refresh tokens of this family are bound to. */
+    dpopJkt: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),
 });
@@ -71,6 +73,8 @@ export const AuthorizationCodeEntity = defineEntity({
     issuer: p.string().length(2048),
     authTime: p.datetime(),
     amr: p.json<string[]>().columnType("jsonb"),
+    /** RFC 9449 §10: the thumbprint of the DPoP key the code may only be redeemed with (`dpop_jkt`). */
+    dpopJkt: p.string().length(64).nullable(),
     expiresAt: p.datetime(),
     usedAt: p.datetime().nullable(),
   }),
@@ -82,7 +86,7 @@ export const RefreshTokenEntity = defineEntity({
   tableName: "refresh_token",
   filters: tenantFilters,
   indexes: [
-    { name: "refresh_token_family_index", properties: ["familyId"] },
+    { name: "refresh_token_family_index", properties: ["tenant", "familyId"] },
     { name: "refresh_token_user_index", properties: ["tenant", "userId"] },
   ],
   properties: (p) => ({
@@ -98,6 +102,11 @@ export const RefreshTokenEntity = defineEntity({
     amr: p.json<string[]>().columnType("jsonb"),
     expiresAt: p.datetime(),
     rotatedAt: p.datetime().nullable(),
+    /**
+     * The hash of the token this one was rotated to. While that successor is unused, a client
+     * whose answer was lost may present this token again within the reuse grace (docs/oidc.md).
+     */
+    successorHash: p.blob().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
   }),
 });

@@ -1,3 +1,4 @@
+import type { LivenessConfig as FaceLivenessConfig } from "../../biometrics/liveness-config.js";
 import { defineEntity, type InferEntity } from "@mikro-orm/core";
 
 /** Throttling of failed logins (see docs/login-protocol.md). */
@@ -14,9 +15,10 @@ export interface BlockConfig {
   readonly block_seconds: number;
 }
 
-export interface LivenessConfig {
-  readonly provider: string;
-  readonly threshold: number;
+/** The stored `liveness_config`: the reference's two fields and the face step's (biometrics/liveness-config.ts). */
+export interface LivenessConfig extends Partial<FaceLivenessConfig> {
+  readonly provider?: string;
+  readonly threshold?: number;
 }
 
 export const TenantEntity = defineEntity({
@@ -39,6 +41,17 @@ export const TenantEntity = defineEntity({
     passkeyEnabled: p.boolean().default(false),
     hasUsernameAndEmail: p.boolean().default(true),
     livenessConfig: p.json<LivenessConfig>().columnType("jsonb").nullable(),
+    // Branding of the hosted pages ("" for none) and their default language (docs/hosted-ui.md).
+    logoUri: p.string().length(2048).default(""),
+    primaryColor: p.string().length(7).default(""),
+    backgroundColor: p.string().length(7).default(""),
+    supportUri: p.string().length(2048).default(""),
+    privacyPolicyUri: p.string().length(2048).default(""),
+    termsOfServiceUri: p.string().length(2048).default(""),
+    defaultLocale: p.string().length(35).default("en"),
+    /** The suite new secrets are made with on the hosted pages (login protocol §2). */
+    protoVersion: p.string().length(128).default("opaque-3dh/ristretto255-sha512/argon2id-m65536-t3-p1"),
+    requirePushedAuthorizationRequests: p.boolean().default(false),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

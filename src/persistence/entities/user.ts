@@ -5,6 +5,9 @@ export const USER_INDEXES = {
   created: `create index "app_user_tenant_created_index" on "app_user" ("tenant_id", "created_at", "id");`,
   username: `create index "app_user_tenant_username_c_index" on "app_user" ("tenant_id", ("username_normalized" collate "C"), "id");`,
   email: `create index "app_user_tenant_email_c_index" on "app_user" ("tenant_id", ("email_normalized" collate "C"), "id");`,
+  // SCIM's `externalId eq` and `displayName eq` (src/persistence/repositories/scim-user-repository.ts).
+  externalId: `create index "app_user_tenant_external_id_index" on "app_user" ("tenant_id", "external_id");`,
+  scimDisplayName: `create index "app_user_tenant_scim_display_name_index" on "app_user" ("tenant_id", (lower("scim_profile" ->> 'displayName')));`,
 };
 
 export const UserEntity = defineEntity({
@@ -15,12 +18,14 @@ export const UserEntity = defineEntity({
     { name: "app_user_tenant_username_unique", properties: ["tenant", "usernameNormalized"] },
     { name: "app_user_tenant_email_unique", properties: ["tenant", "emailNormalized"] },
   ],
-  // The user list's indexes (src/domain/users/user-queries.ts): the "C" collation makes one B-tree
+  // The user list's indexes (src/persistence/repositories/user-list-query.ts): the "C" collation makes one B-tree
   // serve both a `like 'prefix%'` filter and the ORDER BY of a page.
   indexes: [
     { name: "app_user_tenant_created_index", expression: USER_INDEXES.created },
     { name: "app_user_tenant_username_c_index", expression: USER_INDEXES.username },
     { name: "app_user_tenant_email_c_index", expression: USER_INDEXES.email },
+    { name: "app_user_tenant_external_id_index", expression: USER_INDEXES.externalId },
+    { name: "app_user_tenant_scim_display_name_index", expression: USER_INDEXES.scimDisplayName },
   ],
   properties: (p) => ({
     id: p.uuid().primary(),
@@ -35,6 +40,12 @@ export const UserEntity = defineEntity({
     locale: p.string().length(35).default(""),
     roles: p.json<string[]>().columnType("jsonb"),
     externalId: p.string().length(256).nullable(),
+    /**
+     * The SCIM attributes that have no column of their own (name, displayName, emails,
+     * phoneNumbers, addresses, the enterprise extension, …), as a provisioning client gave them
+     * (docs/scim.md). `{}` for users created otherwise.
+     */
+    scimProfile: p.json<Record<string, unknown>>().columnType("jsonb").default("{}"),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
@@ -49,7 +60,7 @@ export type User = InferEntity<typeof UserEntity>;
  * The number of users of each tenant, kept by the database itself: statement-level triggers on
  * `app_user` (migration `tenant_user_count`) add the rows each INSERT inserted and subtract the
  * rows each DELETE deleted, so every path that creates or removes users keeps it exact without
- * application code. Read by List Users without filters (src/domain/users/user-queries.ts); never
+ * application code. Read by List Users without filters (src/persistence/repositories/user-list-query.ts); never
  * written by the application. No row: the tenant has no users.
  */
 export const TenantUserCountEntity = defineEntity({

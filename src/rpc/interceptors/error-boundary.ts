@@ -1,13 +1,14 @@
 // Turns whatever a handler threw into the error the caller may see. A DomainError keeps its code
 // and safe message (plus google.rpc details for gRPC/Connect clients); a unique-constraint
-// violation is AlreadyExists; anything else is a bug: logged in full, answered as an opaque
-// `internal` error so that no stack, SQL or secret leaks.
+// violation is AlreadyExists; a database that cannot be reached or did not answer in time is
+// Unavailable (503, Retry-After), logged as a warning; anything else is a bug: logged in full,
+// answered as an opaque `internal` error so that no stack, SQL or secret leaks.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/google/rpc/error_details_pb.js";
-import { alreadyExists, DomainError } from "../../errors/domain-error.js";
+import { alreadyExists, DomainError, databaseUnavailable } from "../../errors/domain-error.js";
 import type { Logger } from "../../logging/logger.js";
-import { isUniqueViolation } from "../../persistence/db-errors.js";
+import { isDatabaseUnavailable, isUniqueViolation } from "../../persistence/db-errors.js";
 import { loggerKey, requestIdKey } from "../context.js";
 
 export function errorBoundary(fallbackLogger: Logger): Interceptor {
@@ -23,17 +24,21 @@ export function errorBoundary(fallbackLogger: Logger): Interceptor {
 
 export function toConnectError(error: unknown, logger: Logger, requestId: string, rpc: string): ConnectError {
   const domain = asDomainError(error);
-  if (domain) return domainToConnect(domain);
+  if (domain) {
+    if (domain.reason === "DATABASE_UNAVAILABLE") logger.warn({ err: error, rpc, requestId }, "the database is unavailable");
+    return domainToConnect(domain);
+  }
   if (error instanceof ConnectError && error.code !== Code.Internal && error.code !== Code.Unknown) return error;
   logger.error({ err: error, rpc, requestId }, "unhandled error in RPC");
   return new ConnectError("Internal Server Error", Code.Internal);
 }
 
-/** The DomainError behind `error`, recognizing database constraint violations. */
+/** The DomainError behind `error`, recognizing database constraint violations and outages. */
 export function asDomainError(error: unknown): DomainError | undefined {
   if (error instanceof DomainError) return error;
   if (error instanceof ConnectError && error.cause instanceof DomainError) return error.cause;
   if (isUniqueViolation(error)) return alreadyExists("ALREADY_EXISTS", "The resource already exists");
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   return undefined;
 }
 

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/api/v1/options.proto.
  */
 export const file_svault_api_v1_options: GenFile = /*@__PURE__*/
-  fileDesc("ChtzdmF1bHQvYXBpL3YxL29wdGlvbnMucHJvdG8SDXN2YXVsdC5hcGkudjEi9gIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoHbWluX2xlbhgCIAEoDUgAiAEBEhQKB21heF9sZW4YAyABKA1IAYgBARIPCgdwYXR0ZXJuGAQgASgJEisKBmZvcm1hdBgFIAEoDjIbLnN2YXVsdC5hcGkudjEuU3RyaW5nRm9ybWF0Eg8KAmd0GAYgASgBSAKIAQESEAoDZ3RlGAcgASgBSAOIAQESDwoCbHQYCCABKAFIBIgBARIQCgNsdGUYCSABKAFIBYgBARIOCgZvbmVfb2YYCiADKAkSFgoJbWluX2l0ZW1zGAsgASgNSAaIAQESFgoJbWF4X2l0ZW1zGAwgASgNSAeIAQESFAoMdW5pcXVlX2l0ZW1zGA0gASgIQgoKCF9taW5fbGVuQgoKCF9tYXhfbGVuQgUKA19ndEIGCgRfZ3RlQgUKA19sdEIGCgRfbHRlQgwKCl9taW5faXRlbXNCDAoKX21heF9pdGVtcyJ3CgtNZXRob2RSdWxlcxIWCg5zdWNjZXNzX3N0YXR1cxgBIAEoDRISCgpwZXJtaXNzaW9uGAIgASgJEhUKDW51bGxfcmVzcG9uc2UYAyABKAgSEAoIcmVkaXJlY3QYBCABKAgSEwoLc2V0c19jb29raWUYBSABKAgqWgoLRXJyb3JGb3JtYXQSHAoYRVJST1JfRk9STUFUX1VOU1BFQ0lGSUVEEAASFgoSRVJST1JfRk9STUFUX09BVVRIEAESFQoRRVJST1JfRk9STUFUX1NDSU0QAiqLAQoMU3RyaW5nRm9ybWF0Eh0KGVNUUklOR19GT1JNQVRfVU5TUEVDSUZJRUQQABIXChNTVFJJTkdfRk9STUFUX0VNQUlMEAESFQoRU1RSSU5HX0ZPUk1BVF9VUkkQAhIWChJTVFJJTkdfRk9STUFUX1VVSUQQAxIUChBTVFJJTkdfRk9STUFUX0lQEAQ6UAoFZmllbGQSHS5nb29nbGUucHJvdG9idWYuRmllbGRPcHRpb25zGLSHAyABKAsyGS5zdmF1bHQuYXBpLnYxLkZpZWxkUnVsZXNSBWZpZWxkOlQKBm1ldGhvZBIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLSHAyABKAsyGi5zdmF1bHQuYXBpLnYxLk1ldGhvZFJ1bGVzUgZtZXRob2Q6YAoMZXJyb3JfZm9ybWF0Eh8uZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VPcHRpb25zGLSHAyABKA4yGi5zdmF1bHQuYXBpLnYxLkVycm9yRm9ybWF0UgtlcnJvckZvcm1hdGIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("ChtzdmF1bHQvYXBpL3YxL29wdGlvbnMucHJvdG8SDXN2YXVsdC5hcGkudjEi9gIKCkZpZWxkUnVsZXMSEAoIcmVxdWlyZWQYASABKAgSFAoHbWluX2xlbhgCIAEoDUgAiAEBEhQKB21heF9sZW4YAyABKA1IAYgBARIPCgdwYXR0ZXJuGAQgASgJEisKBmZvcm1hdBgFIAEoDjIbLnN2YXVsdC5hcGkudjEuU3RyaW5nRm9ybWF0Eg8KAmd0GAYgASgBSAKIAQESEAoDZ3RlGAcgASgBSAOIAQESDwoCbHQYCCABKAFIBIgBARIQCgNsdGUYCSABKAFIBYgBARIOCgZvbmVfb2YYCiADKAkSFgoJbWluX2l0ZW1zGAsgASgNSAaIAQESFgoJbWF4X2l0ZW1zGAwgASgNSAeIAQESFAoMdW5pcXVlX2l0ZW1zGA0gASgIQgoKCF9taW5fbGVuQgoKCF9tYXhfbGVuQgUKA19ndEIGCgRfZ3RlQgUKA19sdEIGCgRfbHRlQgwKCl9taW5faXRlbXNCDAoKX21heF9pdGVtcyKHAQoLTWV0aG9kUnVsZXMSFgoOc3VjY2Vzc19zdGF0dXMYASABKA0SEgoKcGVybWlzc2lvbhgCIAEoCRIVCg1udWxsX3Jlc3BvbnNlGAMgASgIEhAKCHJlZGlyZWN0GAQgASgIEhMKC3NldHNfY29va2llGAUgASgIEg4KBnB1YmxpYxgGIAEoCCpaCgtFcnJvckZvcm1hdBIcChhFUlJPUl9GT1JNQVRfVU5TUEVDSUZJRUQQABIWChJFUlJPUl9GT1JNQVRfT0FVVEgQARIVChFFUlJPUl9GT1JNQVRfU0NJTRACKosBCgxTdHJpbmdGb3JtYXQSHQoZU1RSSU5HX0ZPUk1BVF9VTlNQRUNJRklFRBAAEhcKE1NUUklOR19GT1JNQVRfRU1BSUwQARIVChFTVFJJTkdfRk9STUFUX1VSSRACEhYKElNUUklOR19GT1JNQVRfVVVJRBADEhQKEFNUUklOR19GT1JNQVRfSVAQBDpQCgVmaWVsZBIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYtIcDIAEoCzIZLnN2YXVsdC5hcGkudjEuRmllbGRSdWxlc1IFZmllbGQ6VAoGbWV0aG9kEh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYtIcDIAEoCzIaLnN2YXVsdC5hcGkudjEuTWV0aG9kUnVsZXNSBm1ldGhvZDpgCgxlcnJvcl9mb3JtYXQSHy5nb29nbGUucHJvdG9idWYuU2VydmljZU9wdGlvbnMYtIcDIAEoDjIaLnN2YXVsdC5hcGkudjEuRXJyb3JGb3JtYXRSC2Vycm9yRm9ybWF0YgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * Constraints on one field. Every RPC's request is checked against them before its handler
@@ -135,10 +135,12 @@ export type MethodRules = Message<"svault.api.v1.MethodRules"> & {
   successStatus: number;
 
   /**
-   * The permission (an API key scope, see docs/permissions.md) the caller needs. Empty: the RPC
-   * is public and takes no credentials. When the request has a top-level `tenant_id` field, the
-   * caller must also have access to that tenant; a tenant it cannot access is reported as not
-   * found, so that its existence is not revealed.
+   * The permission (a scope, see docs/permissions.md) the caller needs: an API key or a bearer
+   * access token holding it. When the request has a top-level `tenant_id` field, the caller must
+   * also have access to that tenant; a tenant it cannot access is reported as not found, so that
+   * its existence is not revealed. Every RPC declares its access: a `permission`, `public`, or
+   * both; the server refuses to start with an RPC that declares neither (authorization fails
+   * closed).
    *
    * @generated from field: string permission = 2;
    */
@@ -174,6 +176,18 @@ export type MethodRules = Message<"svault.api.v1.MethodRules"> & {
    * @generated from field: bool sets_cookie = 5;
    */
   setsCookie: boolean;
+
+  /**
+   * The RPC admits callers without credentials. Its handler may still authenticate the caller on
+   * its own terms, as the OAuth endpoints do (Token: client authentication; Userinfo: the access
+   * token, RFC 6750). With a `permission` as well, credentials are optional: a call that sends an
+   * API key or a bearer token (`X-API-Key`, `Authorization: Bearer`) must hold the permission and
+   * its handler sees the caller; a call without them is admitted anonymously (Revoke: its handler
+   * authenticates an OAuth client instead).
+   *
+   * @generated from field: bool public = 6;
+   */
+  public: boolean;
 };
 
 /**

@@ -5,15 +5,15 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file svault/client/v1/client.proto.
  */
 export const file_svault_client_v1_client: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zdmF1bHQvY2xpZW50L3YxL2NsaWVudC5wcm90bxIQc3ZhdWx0LmNsaWVudC52MSLuAgoKQ2xpZW50RmxvdxJSCgtncmFudF90eXBlcxgBIAMoCUI9orsYOVISYXV0aG9yaXphdGlvbl9jb2RlUg1yZWZyZXNoX3Rva2VuUhJjbGllbnRfY3JlZGVudGlhbHNoARI9ChhhY2Nlc3NfdG9rZW5fdHRsX3NlY29uZHMYAiABKAVCFqK7GBI5AAAAAAAATkBJAAAAAAAY9UBIAIgBARI+ChlyZWZyZXNoX3Rva2VuX3R0bF9zZWNvbmRzGAMgASgFQhaiuxgSOQAAAAAAwHJASQAAAAA4E35BSAGIAQESOQoUaWRfdG9rZW5fdHRsX3NlY29uZHMYBCABKAVCFqK7GBI5AAAAAAAATkBJAAAAAAAY9UBIAogBAUIbChlfYWNjZXNzX3Rva2VuX3R0bF9zZWNvbmRzQhwKGl9yZWZyZXNoX3Rva2VuX3R0bF9zZWNvbmRzQhcKFV9pZF90b2tlbl90dGxfc2Vjb25kcyL8BQoGQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIVCg1yZWRpcmVjdF91cmlzGAQgAygJEiAKGHBvc3RfbG9nb3V0X3JlZGlyZWN0X3VyaRgFIAMoCRIWCg5hbGxvd2VkX3Njb3BlcxgGIAMoCRIiChp0b2tlbl9lbmRwb2ludF9hdXRoX21ldGhvZBgHIAEoCRIVCghsb2dvX3VyaRgIIAEoCUgAiAEBEhoKDW9wX3BvbGljeV91cmwYCSABKAlIAYgBARIXCgpvcF90b3NfdXJsGAogASgJSAKIAQESIgoVb3BfdXNlcl9hZ3JlZW1lbnRfdXJsGAsgASgJSAOIAQESFwoKY2xpZW50X3VyaRgMIAEoCUgEiAEBEh4KEWNsaWVudF9sb2dvdXRfdXJpGA0gASgJSAWIAQESFwoPcmVnaXN0ZXJfZW5hYmxlGA4gASgIEhgKC3RlbmFudF9uYW1lGA8gASgJSAaIAQESGgoNY2xpZW50X3NlY3JldBgQIAEoCUgHiAEBEhMKC2NsaWVudF90eXBlGBEgASgJEg8KB2lzX2xvY2sYEiABKAgSEAoIc2luZ19hbGcYEyABKAkSKgoEZmxvdxgUIAEoCzIcLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50RmxvdxIuCgpjcmVhdGVkX2F0GBUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEILCglfbG9nb191cmlCEAoOX29wX3BvbGljeV91cmxCDQoLX29wX3Rvc191cmxCGAoWX29wX3VzZXJfYWdyZWVtZW50X3VybEINCgtfY2xpZW50X3VyaUIUChJfY2xpZW50X2xvZ291dF91cmlCDgoMX3RlbmFudF9uYW1lQhAKDl9jbGllbnRfc2VjcmV0YgZwcm90bzM", [file_google_protobuf_timestamp, file_svault_api_v1_options]);
+  fileDesc("Ch1zdmF1bHQvY2xpZW50L3YxL2NsaWVudC5wcm90bxIQc3ZhdWx0LmNsaWVudC52MSLuAgoKQ2xpZW50RmxvdxJSCgtncmFudF90eXBlcxgBIAMoCUI9orsYOVISYXV0aG9yaXphdGlvbl9jb2RlUg1yZWZyZXNoX3Rva2VuUhJjbGllbnRfY3JlZGVudGlhbHNoARI9ChhhY2Nlc3NfdG9rZW5fdHRsX3NlY29uZHMYAiABKAVCFqK7GBI5AAAAAAAATkBJAAAAAAAY9UBIAIgBARI+ChlyZWZyZXNoX3Rva2VuX3R0bF9zZWNvbmRzGAMgASgFQhaiuxgSOQAAAAAAwHJASQAAAAA4E35BSAGIAQESOQoUaWRfdG9rZW5fdHRsX3NlY29uZHMYBCABKAVCFqK7GBI5AAAAAAAATkBJAAAAAAAY9UBIAogBAUIbChlfYWNjZXNzX3Rva2VuX3R0bF9zZWNvbmRzQhwKGl9yZWZyZXNoX3Rva2VuX3R0bF9zZWNvbmRzQhcKFV9pZF90b2tlbl90dGxfc2Vjb25kcyL6CAoGQ2xpZW50EhEKCWNsaWVudF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXRlbmFudF9pZBgDIAEoCRIVCg1yZWRpcmVjdF91cmlzGAQgAygJEiAKGHBvc3RfbG9nb3V0X3JlZGlyZWN0X3VyaRgFIAMoCRIWCg5hbGxvd2VkX3Njb3BlcxgGIAMoCRIiChp0b2tlbl9lbmRwb2ludF9hdXRoX21ldGhvZBgHIAEoCRIVCghsb2dvX3VyaRgIIAEoCUgAiAEBEhoKDW9wX3BvbGljeV91cmwYCSABKAlIAYgBARIXCgpvcF90b3NfdXJsGAogASgJSAKIAQESIgoVb3BfdXNlcl9hZ3JlZW1lbnRfdXJsGAsgASgJSAOIAQESFwoKY2xpZW50X3VyaRgMIAEoCUgEiAEBEh4KEWNsaWVudF9sb2dvdXRfdXJpGA0gASgJSAWIAQESFwoPcmVnaXN0ZXJfZW5hYmxlGA4gASgIEhgKC3RlbmFudF9uYW1lGA8gASgJSAaIAQESGgoNY2xpZW50X3NlY3JldBgQIAEoCUgHiAEBEhMKC2NsaWVudF90eXBlGBEgASgJEg8KB2lzX2xvY2sYEiABKAgSEAoIc2luZ19hbGcYEyABKAkSKgoEZmxvdxgUIAEoCzIcLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50RmxvdxIuCgpjcmVhdGVkX2F0GBUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GBYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaCg1wcmltYXJ5X2NvbG9yGBcgASgJSAiIAQESHQoQYmFja2dyb3VuZF9jb2xvchgYIAEoCUgJiAEBEhgKC3N1cHBvcnRfdXJpGBkgASgJSAqIAQESKgoEandrcxgaIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIC4gBARIVCghqd2tzX3VyaRgbIAEoCUgMiAEBEicKGnJlcXVlc3Rfb2JqZWN0X3NpZ25pbmdfYWxnGBwgASgJSA2IAQESLQolcmVxdWlyZV9wdXNoZWRfYXV0aG9yaXphdGlvbl9yZXF1ZXN0cxgdIAEoCBIgChhkcG9wX2JvdW5kX2FjY2Vzc190b2tlbnMYHiABKAhCCwoJX2xvZ29fdXJpQhAKDl9vcF9wb2xpY3lfdXJsQg0KC19vcF90b3NfdXJsQhgKFl9vcF91c2VyX2FncmVlbWVudF91cmxCDQoLX2NsaWVudF91cmlCFAoSX2NsaWVudF9sb2dvdXRfdXJpQg4KDF90ZW5hbnRfbmFtZUIQCg5fY2xpZW50X3NlY3JldEIQCg5fcHJpbWFyeV9jb2xvckITChFfYmFja2dyb3VuZF9jb2xvckIOCgxfc3VwcG9ydF91cmlCBwoFX2p3a3NCCwoJX2p3a3NfdXJpQh0KG19yZXF1ZXN0X29iamVjdF9zaWduaW5nX2FsZ2IGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_svault_api_v1_options]);
 
 /**
  * Which grants a client may use and how long its tokens live.
@@ -218,6 +218,62 @@ export type Client = Message<"svault.client.v1.Client"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 22;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * The primary colour of this client's hosted pages, over the tenant's (`#rrggbb`).
+   *
+   * @generated from field: optional string primary_color = 23;
+   */
+  primaryColor?: string | undefined;
+
+  /**
+   * The page background of this client's hosted pages, over the tenant's (`#rrggbb`).
+   *
+   * @generated from field: optional string background_color = 24;
+   */
+  backgroundColor?: string | undefined;
+
+  /**
+   * A help or support page for this client's users, over the tenant's.
+   *
+   * @generated from field: optional string support_uri = 25;
+   */
+  supportUri?: string | undefined;
+
+  /**
+   * The client's public keys (JWK Set) for request objects and `private_key_jwt`.
+   *
+   * @generated from field: optional google.protobuf.Struct jwks = 26;
+   */
+  jwks?: JsonObject | undefined;
+
+  /**
+   * Where the client publishes its JWK Set instead.
+   *
+   * @generated from field: optional string jwks_uri = 27;
+   */
+  jwksUri?: string | undefined;
+
+  /**
+   * The one algorithm its request objects must use (`none`: unsigned only); unset: any supported.
+   *
+   * @generated from field: optional string request_object_signing_alg = 28;
+   */
+  requestObjectSigningAlg?: string | undefined;
+
+  /**
+   * Whether its authorization requests must be pushed (RFC 9126).
+   *
+   * @generated from field: bool require_pushed_authorization_requests = 29;
+   */
+  requirePushedAuthorizationRequests: boolean;
+
+  /**
+   * Whether its tokens must be DPoP-bound (RFC 9449).
+   *
+   * @generated from field: bool dpop_bound_access_tokens = 30;
+   */
+  dpopBoundAccessTokens: boolean;
 };
 
 /**

@@ -5,16 +5,17 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
 import type { Client, ClientFlow } from "./client_pb.js";
 import { file_svault_client_v1_client } from "./client_pb.js";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file svault/client/v1/client_service.proto.
  */
 export const file_svault_client_v1_client_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzdmF1bHQvY2xpZW50L3YxL2NsaWVudF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQuY2xpZW50LnYxIpABChJMaXN0Q2xpZW50c1JlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESIAoEc2tpcBgCIAEoBUINorsYCTkAAAAAAAAAAEgAiAEBEioKBWxpbWl0GAMgASgFQhaiuxgSMQAAAAAAAAAASQAAAAAAQH9ASAGIAQFCBwoFX3NraXBCCAoGX2xpbWl0IkAKE0xpc3RDbGllbnRzUmVzcG9uc2USKQoHY2xpZW50cxgBIAMoCzIYLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50Iq0IChNDcmVhdGVDbGllbnRSZXF1ZXN0EjAKCWNsaWVudF9pZBgBIAEoCUIdorsYGQgBGIABIhJeW0EtWmEtejAtOS5ffi1dKyQSGQoJdGVuYW50X2lkGAIgASgJQgaiuxgCCAESJQoNY2xpZW50X3NlY3JldBgDIAEoCUIJorsYBRAgGIACSACIAQESFwoEbmFtZRgLIAEoCUIJorsYBQgBGIACEiAKDXJlZGlyZWN0X3VyaXMYDCADKAlCCaK7GAUYgBBgMhIrChhwb3N0X2xvZ291dF9yZWRpcmVjdF91cmkYDSADKAlCCaK7GAUYgBBgMhI+Cg5hbGxvd2VkX3Njb3BlcxgOIAMoCUImorsYIhiAASIbXltceDIxXHgyMy1ceDVCXHg1RC1ceDdFXSskYGQSXAoadG9rZW5fZW5kcG9pbnRfYXV0aF9tZXRob2QYDyABKAlCM6K7GC9SEmNsaWVudF9zZWNyZXRfcG9zdFITY2xpZW50X3NlY3JldF9iYXNpY1IEbm9uZUgBiAEBEiAKCGxvZ29fdXJpGBAgASgJQgmiuxgFGIAQKAJIAogBARIlCg1vcF9wb2xpY3lfdXJsGBEgASgJQgmiuxgFGIAQKAJIA4gBARIiCgpvcF90b3NfdXJsGBIgASgJQgmiuxgFGIAQKAJIBIgBARItChVvcF91c2VyX2FncmVlbWVudF91cmwYEyABKAlCCaK7GAUYgBAoAkgFiAEBEiIKCmNsaWVudF91cmkYFCABKAlCCaK7GAUYgBAoAkgGiAEBEikKEWNsaWVudF9sb2dvdXRfdXJpGBUgASgJQgmiuxgFGIAQKAJIB4gBARIXCg9yZWdpc3Rlcl9lbmFibGUYFiABKAgSIQoLdGVuYW50X25hbWUYFyABKAlCB6K7GAMYgAJICIgBARI0CgtjbGllbnRfdHlwZRgYIAEoCUIaorsYFlIGcHVibGljUgxjb25maWRlbnRpYWxICYgBARIPCgdpc19sb2NrGBkgASgIEikKCHNpbmdfYWxnGBogASgJQhKiuxgOUgVFZERTQVIFUlMyNTZICogBARIvCgRmbG93GBsgASgLMhwuc3ZhdWx0LmNsaWVudC52MS5DbGllbnRGbG93SAuIAQFCEAoOX2NsaWVudF9zZWNyZXRCHQobX3Rva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kQgsKCV9sb2dvX3VyaUIQCg5fb3BfcG9saWN5X3VybEINCgtfb3BfdG9zX3VybEIYChZfb3BfdXNlcl9hZ3JlZW1lbnRfdXJsQg0KC19jbGllbnRfdXJpQhQKEl9jbGllbnRfbG9nb3V0X3VyaUIOCgxfdGVuYW50X25hbWVCDgoMX2NsaWVudF90eXBlQgsKCV9zaW5nX2FsZ0IHCgVfZmxvdyJAChRDcmVhdGVDbGllbnRSZXNwb25zZRIoCgZjbGllbnQYASABKAsyGC5zdmF1bHQuY2xpZW50LnYxLkNsaWVudCJIChBHZXRDbGllbnRSZXF1ZXN0EhkKCWNsaWVudF9pZBgBIAEoCUIGorsYAggBEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAggBIj0KEUdldENsaWVudFJlc3BvbnNlEigKBmNsaWVudBgBIAEoCzIYLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50It0HChNVcGRhdGVDbGllbnRSZXF1ZXN0EhkKCWNsaWVudF9pZBgBIAEoCUIGorsYAggBEhkKCXRlbmFudF9pZBgCIAEoCUIGorsYAggBEhcKBG5hbWUYCyABKAlCCaK7GAUIARiAAhIgCg1yZWRpcmVjdF91cmlzGAwgAygJQgmiuxgFGIAQYDISKwoYcG9zdF9sb2dvdXRfcmVkaXJlY3RfdXJpGA0gAygJQgmiuxgFGIAQYDISPgoOYWxsb3dlZF9zY29wZXMYDiADKAlCJqK7GCIYgAEiG15bXHgyMVx4MjMtXHg1Qlx4NUQtXHg3RV0rJGBkElwKGnRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kGA8gASgJQjOiuxgvUhJjbGllbnRfc2VjcmV0X3Bvc3RSE2NsaWVudF9zZWNyZXRfYmFzaWNSBG5vbmVIAIgBARIgCghsb2dvX3VyaRgQIAEoCUIJorsYBRiAECgCSAGIAQESJQoNb3BfcG9saWN5X3VybBgRIAEoCUIJorsYBRiAECgCSAKIAQESIgoKb3BfdG9zX3VybBgSIAEoCUIJorsYBRiAECgCSAOIAQESLQoVb3BfdXNlcl9hZ3JlZW1lbnRfdXJsGBMgASgJQgmiuxgFGIAQKAJIBIgBARIiCgpjbGllbnRfdXJpGBQgASgJQgmiuxgFGIAQKAJIBYgBARIpChFjbGllbnRfbG9nb3V0X3VyaRgVIAEoCUIJorsYBRiAECgCSAaIAQESFwoPcmVnaXN0ZXJfZW5hYmxlGBYgASgIEiEKC3RlbmFudF9uYW1lGBcgASgJQgeiuxgDGIACSAeIAQESNAoLY2xpZW50X3R5cGUYGCABKAlCGqK7GBZSBnB1YmxpY1IMY29uZmlkZW50aWFsSAiIAQESDwoHaXNfbG9jaxgZIAEoCBIpCghzaW5nX2FsZxgaIAEoCUISorsYDlIFRWREU0FSBVJTMjU2SAmIAQESLwoEZmxvdxgbIAEoCzIcLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50Rmxvd0gKiAEBQh0KG190b2tlbl9lbmRwb2ludF9hdXRoX21ldGhvZEILCglfbG9nb191cmlCEAoOX29wX3BvbGljeV91cmxCDQoLX29wX3Rvc191cmxCGAoWX29wX3VzZXJfYWdyZWVtZW50X3VybEINCgtfY2xpZW50X3VyaUIUChJfY2xpZW50X2xvZ291dF91cmlCDgoMX3RlbmFudF9uYW1lQg4KDF9jbGllbnRfdHlwZUILCglfc2luZ19hbGdCBwoFX2Zsb3ciQAoUVXBkYXRlQ2xpZW50UmVzcG9uc2USKAoGY2xpZW50GAEgASgLMhguc3ZhdWx0LmNsaWVudC52MS5DbGllbnQiSwoTRGVsZXRlQ2xpZW50UmVxdWVzdBIZCgljbGllbnRfaWQYASABKAlCBqK7GAIIARIZCgl0ZW5hbnRfaWQYAiABKAlCBqK7GAIIASIWChREZWxldGVDbGllbnRSZXNwb25zZSJVCh1SZWdlbmVyYXRlQ2xpZW50U2VjcmV0UmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIZCgljbGllbnRfaWQYAiABKAlCBqK7GAIIASJKCh5SZWdlbmVyYXRlQ2xpZW50U2VjcmV0UmVzcG9uc2USKAoGY2xpZW50GAEgASgLMhguc3ZhdWx0LmNsaWVudC52MS5DbGllbnQy3gcKDUNsaWVudFNlcnZpY2UShQEKC0xpc3RDbGllbnRzEiQuc3ZhdWx0LmNsaWVudC52MS5MaXN0Q2xpZW50c1JlcXVlc3QaJS5zdmF1bHQuY2xpZW50LnYxLkxpc3RDbGllbnRzUmVzcG9uc2UiKaK7GA4SDGNsaWVudHM6cmVhZILT5JMCERIPL2FwaS92MS9jbGllbnRzEpcBCgxDcmVhdGVDbGllbnQSJS5zdmF1bHQuY2xpZW50LnYxLkNyZWF0ZUNsaWVudFJlcXVlc3QaJi5zdmF1bHQuY2xpZW50LnYxLkNyZWF0ZUNsaWVudFJlc3BvbnNlIjiiuxgSCMkBEg1jbGllbnRzOndyaXRlgtPkkwIcOgEqYgZjbGllbnQiDy9hcGkvdjEvY2xpZW50cxKTAQoJR2V0Q2xpZW50EiIuc3ZhdWx0LmNsaWVudC52MS5HZXRDbGllbnRSZXF1ZXN0GiMuc3ZhdWx0LmNsaWVudC52MS5HZXRDbGllbnRSZXNwb25zZSI9orsYDhIMY2xpZW50czpyZWFkgtPkkwIlYgZjbGllbnQSGy9hcGkvdjEvY2xpZW50cy97Y2xpZW50X2lkfRKgAQoMVXBkYXRlQ2xpZW50EiUuc3ZhdWx0LmNsaWVudC52MS5VcGRhdGVDbGllbnRSZXF1ZXN0GiYuc3ZhdWx0LmNsaWVudC52MS5VcGRhdGVDbGllbnRSZXNwb25zZSJBorsYDxINY2xpZW50czp3cml0ZYLT5JMCKDoBKmIGY2xpZW50GhsvYXBpL3YxL2NsaWVudHMve2NsaWVudF9pZH0SmAEKDERlbGV0ZUNsaWVudBIlLnN2YXVsdC5jbGllbnQudjEuRGVsZXRlQ2xpZW50UmVxdWVzdBomLnN2YXVsdC5jbGllbnQudjEuRGVsZXRlQ2xpZW50UmVzcG9uc2UiOaK7GBIIzAESDWNsaWVudHM6d3JpdGWC0+STAh0qGy9hcGkvdjEvY2xpZW50cy97Y2xpZW50X2lkfRLWAQoWUmVnZW5lcmF0ZUNsaWVudFNlY3JldBIvLnN2YXVsdC5jbGllbnQudjEuUmVnZW5lcmF0ZUNsaWVudFNlY3JldFJlcXVlc3QaMC5zdmF1bHQuY2xpZW50LnYxLlJlZ2VuZXJhdGVDbGllbnRTZWNyZXRSZXNwb25zZSJZorsYDxINY2xpZW50czp3cml0ZYLT5JMCQGIGY2xpZW50IjYvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vY2xpZW50cy97Y2xpZW50X2lkfS9zZWNyZXRiBnByb3RvMw", [file_google_api_annotations, file_svault_api_v1_options, file_svault_client_v1_client]);
+  fileDesc("CiVzdmF1bHQvY2xpZW50L3YxL2NsaWVudF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQuY2xpZW50LnYxIpIBChJMaXN0Q2xpZW50c1JlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIgCgRza2lwGAIgASgFQg2iuxgJOQAAAAAAAAAASACIAQESKgoFbGltaXQYAyABKAVCFqK7GBIxAAAAAAAAAABJAAAAAABAf0BIAYgBAUIHCgVfc2tpcEIICgZfbGltaXQiQAoTTGlzdENsaWVudHNSZXNwb25zZRIpCgdjbGllbnRzGAEgAygLMhguc3ZhdWx0LmNsaWVudC52MS5DbGllbnQitwwKE0NyZWF0ZUNsaWVudFJlcXVlc3QSMAoJY2xpZW50X2lkGAEgASgJQh2iuxgZCAEYgAEiEl5bQS1aYS16MC05Ll9+LV0rJBIbCgl0ZW5hbnRfaWQYAiABKAlCCKK7GAQIARg/EiUKDWNsaWVudF9zZWNyZXQYAyABKAlCCaK7GAUQIBiAAkgAiAEBEhcKBG5hbWUYCyABKAlCCaK7GAUIARiAAhIgCg1yZWRpcmVjdF91cmlzGAwgAygJQgmiuxgFGIAQYDISKwoYcG9zdF9sb2dvdXRfcmVkaXJlY3RfdXJpGA0gAygJQgmiuxgFGIAQYDISPgoOYWxsb3dlZF9zY29wZXMYDiADKAlCJqK7GCIYgAEiG15bXHgyMVx4MjMtXHg1Qlx4NUQtXHg3RV0rJGBkEm0KGnRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kGA8gASgJQkSiuxhAUhJjbGllbnRfc2VjcmV0X3Bvc3RSE2NsaWVudF9zZWNyZXRfYmFzaWNSD3ByaXZhdGVfa2V5X2p3dFIEbm9uZUgBiAEBEiAKCGxvZ29fdXJpGBAgASgJQgmiuxgFGIAQKAJIAogBARIlCg1vcF9wb2xpY3lfdXJsGBEgASgJQgmiuxgFGIAQKAJIA4gBARIiCgpvcF90b3NfdXJsGBIgASgJQgmiuxgFGIAQKAJIBIgBARItChVvcF91c2VyX2FncmVlbWVudF91cmwYEyABKAlCCaK7GAUYgBAoAkgFiAEBEiIKCmNsaWVudF91cmkYFCABKAlCCaK7GAUYgBAoAkgGiAEBEikKEWNsaWVudF9sb2dvdXRfdXJpGBUgASgJQgmiuxgFGIAQKAJIB4gBARIXCg9yZWdpc3Rlcl9lbmFibGUYFiABKAgSIQoLdGVuYW50X25hbWUYFyABKAlCB6K7GAMYgAJICIgBARI0CgtjbGllbnRfdHlwZRgYIAEoCUIaorsYFlIGcHVibGljUgxjb25maWRlbnRpYWxICYgBARIPCgdpc19sb2NrGBkgASgIEikKCHNpbmdfYWxnGBogASgJQhKiuxgOUgVFZERTQVIFUlMyNTZICogBARIvCgRmbG93GBsgASgLMhwuc3ZhdWx0LmNsaWVudC52MS5DbGllbnRGbG93SAuIAQESMwoNcHJpbWFyeV9jb2xvchgcIAEoCUIXorsYEyIRXiNbMC05YS1mQS1GXXs2fSRIDIgBARI2ChBiYWNrZ3JvdW5kX2NvbG9yGB0gASgJQheiuxgTIhFeI1swLTlhLWZBLUZdezZ9JEgNiAEBEiMKC3N1cHBvcnRfdXJpGB4gASgJQgmiuxgFGIAQKAJIDogBARIqCgRqd2tzGB8gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgPiAEBEiAKCGp3a3NfdXJpGCAgASgJQgmiuxgFGIAQKAJIEIgBARJYChpyZXF1ZXN0X29iamVjdF9zaWduaW5nX2FsZxghIAEoCUIvorsYK1IFRWREU0FSB0VkMjU1MTlSBUVTMjU2UgVSUzI1NlIFUFMyNTZSBG5vbmVIEYgBARItCiVyZXF1aXJlX3B1c2hlZF9hdXRob3JpemF0aW9uX3JlcXVlc3RzGCIgASgIEiAKGGRwb3BfYm91bmRfYWNjZXNzX3Rva2VucxgjIAEoCEIQCg5fY2xpZW50X3NlY3JldEIdChtfdG9rZW5fZW5kcG9pbnRfYXV0aF9tZXRob2RCCwoJX2xvZ29fdXJpQhAKDl9vcF9wb2xpY3lfdXJsQg0KC19vcF90b3NfdXJsQhgKFl9vcF91c2VyX2FncmVlbWVudF91cmxCDQoLX2NsaWVudF91cmlCFAoSX2NsaWVudF9sb2dvdXRfdXJpQg4KDF90ZW5hbnRfbmFtZUIOCgxfY2xpZW50X3R5cGVCCwoJX3NpbmdfYWxnQgcKBV9mbG93QhAKDl9wcmltYXJ5X2NvbG9yQhMKEV9iYWNrZ3JvdW5kX2NvbG9yQg4KDF9zdXBwb3J0X3VyaUIHCgVfandrc0ILCglfandrc191cmlCHQobX3JlcXVlc3Rfb2JqZWN0X3NpZ25pbmdfYWxnIkAKFENyZWF0ZUNsaWVudFJlc3BvbnNlEigKBmNsaWVudBgBIAEoCzIYLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50Ik0KEEdldENsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGwoJdGVuYW50X2lkGAIgASgJQgiiuxgECAEYPyI9ChFHZXRDbGllbnRSZXNwb25zZRIoCgZjbGllbnQYASABKAsyGC5zdmF1bHQuY2xpZW50LnYxLkNsaWVudCKjDAoTVXBkYXRlQ2xpZW50UmVxdWVzdBIcCgljbGllbnRfaWQYASABKAlCCaK7GAUIARiAARIbCgl0ZW5hbnRfaWQYAiABKAlCCKK7GAQIARg/EiUKDWNsaWVudF9zZWNyZXQYAyABKAlCCaK7GAUQIBiAAkgAiAEBEhcKBG5hbWUYCyABKAlCCaK7GAUIARiAAhIgCg1yZWRpcmVjdF91cmlzGAwgAygJQgmiuxgFGIAQYDISKwoYcG9zdF9sb2dvdXRfcmVkaXJlY3RfdXJpGA0gAygJQgmiuxgFGIAQYDISPgoOYWxsb3dlZF9zY29wZXMYDiADKAlCJqK7GCIYgAEiG15bXHgyMVx4MjMtXHg1Qlx4NUQtXHg3RV0rJGBkEm0KGnRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kGA8gASgJQkSiuxhAUhJjbGllbnRfc2VjcmV0X3Bvc3RSE2NsaWVudF9zZWNyZXRfYmFzaWNSD3ByaXZhdGVfa2V5X2p3dFIEbm9uZUgBiAEBEiAKCGxvZ29fdXJpGBAgASgJQgmiuxgFGIAQKAJIAogBARIlCg1vcF9wb2xpY3lfdXJsGBEgASgJQgmiuxgFGIAQKAJIA4gBARIiCgpvcF90b3NfdXJsGBIgASgJQgmiuxgFGIAQKAJIBIgBARItChVvcF91c2VyX2FncmVlbWVudF91cmwYEyABKAlCCaK7GAUYgBAoAkgFiAEBEiIKCmNsaWVudF91cmkYFCABKAlCCaK7GAUYgBAoAkgGiAEBEikKEWNsaWVudF9sb2dvdXRfdXJpGBUgASgJQgmiuxgFGIAQKAJIB4gBARIXCg9yZWdpc3Rlcl9lbmFibGUYFiABKAgSIQoLdGVuYW50X25hbWUYFyABKAlCB6K7GAMYgAJICIgBARI0CgtjbGllbnRfdHlwZRgYIAEoCUIaorsYFlIGcHVibGljUgxjb25maWRlbnRpYWxICYgBARIPCgdpc19sb2NrGBkgASgIEikKCHNpbmdfYWxnGBogASgJQhKiuxgOUgVFZERTQVIFUlMyNTZICogBARIvCgRmbG93GBsgASgLMhwuc3ZhdWx0LmNsaWVudC52MS5DbGllbnRGbG93SAuIAQESMwoNcHJpbWFyeV9jb2xvchgcIAEoCUIXorsYEyIRXiNbMC05YS1mQS1GXXs2fSRIDIgBARI2ChBiYWNrZ3JvdW5kX2NvbG9yGB0gASgJQheiuxgTIhFeI1swLTlhLWZBLUZdezZ9JEgNiAEBEiMKC3N1cHBvcnRfdXJpGB4gASgJQgmiuxgFGIAQKAJIDogBARIqCgRqd2tzGB8gASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgPiAEBEiAKCGp3a3NfdXJpGCAgASgJQgmiuxgFGIAQKAJIEIgBARJYChpyZXF1ZXN0X29iamVjdF9zaWduaW5nX2FsZxghIAEoCUIvorsYK1IFRWREU0FSB0VkMjU1MTlSBUVTMjU2UgVSUzI1NlIFUFMyNTZSBG5vbmVIEYgBARItCiVyZXF1aXJlX3B1c2hlZF9hdXRob3JpemF0aW9uX3JlcXVlc3RzGCIgASgIEiAKGGRwb3BfYm91bmRfYWNjZXNzX3Rva2VucxgjIAEoCEIQCg5fY2xpZW50X3NlY3JldEIdChtfdG9rZW5fZW5kcG9pbnRfYXV0aF9tZXRob2RCCwoJX2xvZ29fdXJpQhAKDl9vcF9wb2xpY3lfdXJsQg0KC19vcF90b3NfdXJsQhgKFl9vcF91c2VyX2FncmVlbWVudF91cmxCDQoLX2NsaWVudF91cmlCFAoSX2NsaWVudF9sb2dvdXRfdXJpQg4KDF90ZW5hbnRfbmFtZUIOCgxfY2xpZW50X3R5cGVCCwoJX3NpbmdfYWxnQgcKBV9mbG93QhAKDl9wcmltYXJ5X2NvbG9yQhMKEV9iYWNrZ3JvdW5kX2NvbG9yQg4KDF9zdXBwb3J0X3VyaUIHCgVfandrc0ILCglfandrc191cmlCHQobX3JlcXVlc3Rfb2JqZWN0X3NpZ25pbmdfYWxnIkAKFFVwZGF0ZUNsaWVudFJlc3BvbnNlEigKBmNsaWVudBgBIAEoCzIYLnN2YXVsdC5jbGllbnQudjEuQ2xpZW50IlAKE0RlbGV0ZUNsaWVudFJlcXVlc3QSHAoJY2xpZW50X2lkGAEgASgJQgmiuxgFCAEYgAESGwoJdGVuYW50X2lkGAIgASgJQgiiuxgECAEYPyIWChREZWxldGVDbGllbnRSZXNwb25zZSJaCh1SZWdlbmVyYXRlQ2xpZW50U2VjcmV0UmVxdWVzdBIbCgl0ZW5hbnRfaWQYASABKAlCCKK7GAQIARg/EhwKCWNsaWVudF9pZBgCIAEoCUIJorsYBQgBGIABIkoKHlJlZ2VuZXJhdGVDbGllbnRTZWNyZXRSZXNwb25zZRIoCgZjbGllbnQYASABKAsyGC5zdmF1bHQuY2xpZW50LnYxLkNsaWVudDLeBwoNQ2xpZW50U2VydmljZRKFAQoLTGlzdENsaWVudHMSJC5zdmF1bHQuY2xpZW50LnYxLkxpc3RDbGllbnRzUmVxdWVzdBolLnN2YXVsdC5jbGllbnQudjEuTGlzdENsaWVudHNSZXNwb25zZSIporsYDhIMY2xpZW50czpyZWFkgtPkkwIREg8vYXBpL3YxL2NsaWVudHMSlwEKDENyZWF0ZUNsaWVudBIlLnN2YXVsdC5jbGllbnQudjEuQ3JlYXRlQ2xpZW50UmVxdWVzdBomLnN2YXVsdC5jbGllbnQudjEuQ3JlYXRlQ2xpZW50UmVzcG9uc2UiOKK7GBIIyQESDWNsaWVudHM6d3JpdGWC0+STAhw6ASpiBmNsaWVudCIPL2FwaS92MS9jbGllbnRzEpMBCglHZXRDbGllbnQSIi5zdmF1bHQuY2xpZW50LnYxLkdldENsaWVudFJlcXVlc3QaIy5zdmF1bHQuY2xpZW50LnYxLkdldENsaWVudFJlc3BvbnNlIj2iuxgOEgxjbGllbnRzOnJlYWSC0+STAiViBmNsaWVudBIbL2FwaS92MS9jbGllbnRzL3tjbGllbnRfaWR9EqABCgxVcGRhdGVDbGllbnQSJS5zdmF1bHQuY2xpZW50LnYxLlVwZGF0ZUNsaWVudFJlcXVlc3QaJi5zdmF1bHQuY2xpZW50LnYxLlVwZGF0ZUNsaWVudFJlc3BvbnNlIkGiuxgPEg1jbGllbnRzOndyaXRlgtPkkwIoOgEqYgZjbGllbnQaGy9hcGkvdjEvY2xpZW50cy97Y2xpZW50X2lkfRKYAQoMRGVsZXRlQ2xpZW50EiUuc3ZhdWx0LmNsaWVudC52MS5EZWxldGVDbGllbnRSZXF1ZXN0GiYuc3ZhdWx0LmNsaWVudC52MS5EZWxldGVDbGllbnRSZXNwb25zZSI5orsYEgjMARINY2xpZW50czp3cml0ZYLT5JMCHSobL2FwaS92MS9jbGllbnRzL3tjbGllbnRfaWR9EtYBChZSZWdlbmVyYXRlQ2xpZW50U2VjcmV0Ei8uc3ZhdWx0LmNsaWVudC52MS5SZWdlbmVyYXRlQ2xpZW50U2VjcmV0UmVxdWVzdBowLnN2YXVsdC5jbGllbnQudjEuUmVnZW5lcmF0ZUNsaWVudFNlY3JldFJlc3BvbnNlIlmiuxgPEg1jbGllbnRzOndyaXRlgtPkkwJAYgZjbGllbnQiNi9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS9jbGllbnRzL3tjbGllbnRfaWR9L3NlY3JldGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options, file_svault_client_v1_client]);
 
 /**
  * Request of ListClients.
@@ -130,7 +131,8 @@ export type CreateClientRequest = Message<"svault.client.v1.CreateClientRequest"
 
   /**
    * `client_secret_post` (default) or `client_secret_basic` for confidential clients (the token
-   * endpoint accepts both); public clients always use `none`.
+   * endpoint accepts both), or `private_key_jwt` (RFC 7523; needs `jwks` or `jwks_uri`, and then
+   * the secret is refused); public clients always use `none`.
    *
    * @generated from field: optional string token_endpoint_auth_method = 15;
    */
@@ -219,6 +221,70 @@ export type CreateClientRequest = Message<"svault.client.v1.CreateClientRequest"
    * @generated from field: optional svault.client.v1.ClientFlow flow = 27;
    */
   flow?: ClientFlow | undefined;
+
+  /**
+   * The primary colour of this client's hosted pages as `#rrggbb`, over the tenant's; at least
+   * 4.5:1 contrast against white (button text, and links on the card).
+   *
+   * @generated from field: optional string primary_color = 28;
+   */
+  primaryColor?: string | undefined;
+
+  /**
+   * The page background of this client's hosted pages as `#rrggbb`, over the tenant's.
+   *
+   * @generated from field: optional string background_color = 29;
+   */
+  backgroundColor?: string | undefined;
+
+  /**
+   * A help or support page for this client's users, an https URL, over the tenant's.
+   *
+   * @generated from field: optional string support_uri = 30;
+   */
+  supportUri?: string | undefined;
+
+  /**
+   * The client's public keys (a JWK Set, RFC 7517): they verify its signed request objects
+   * (RFC 9101) and its `private_key_jwt` client assertions (RFC 7523). Public keys only; at
+   * most one of `jwks` and `jwks_uri`.
+   *
+   * @generated from field: optional google.protobuf.Struct jwks = 31;
+   */
+  jwks?: JsonObject | undefined;
+
+  /**
+   * Where the client publishes its JWK Set instead (https, or http on a loopback host); fetched
+   * with a 5-second timeout, at most 64 KiB, kept for 5 minutes.
+   *
+   * @generated from field: optional string jwks_uri = 32;
+   */
+  jwksUri?: string | undefined;
+
+  /**
+   * The one algorithm the client's request objects must be signed with. Unset: any supported
+   * signing algorithm (EdDSA — also named Ed25519 —, ES256, RS256, PS256). `none`: unsigned request objects only, which
+   * are refused for every client that does not set it.
+   *
+   * @generated from field: optional string request_object_signing_alg = 33;
+   */
+  requestObjectSigningAlg?: string | undefined;
+
+  /**
+   * Authorization requests of this client must come through the pushed authorization request
+   * endpoint (RFC 9126 §6): others are refused.
+   *
+   * @generated from field: bool require_pushed_authorization_requests = 34;
+   */
+  requirePushedAuthorizationRequests: boolean;
+
+  /**
+   * This client's tokens must be sender-constrained with DPoP (RFC 9449 §5.2): token requests
+   * without a DPoP proof are refused.
+   *
+   * @generated from field: bool dpop_bound_access_tokens = 35;
+   */
+  dpopBoundAccessTokens: boolean;
 };
 
 /**
@@ -319,6 +385,14 @@ export type UpdateClientRequest = Message<"svault.client.v1.UpdateClientRequest"
   tenantId: string;
 
   /**
+   * A new secret to set (at least 32 characters; confidential clients only). Unset: the secret
+   * is unchanged. It is not shown back.
+   *
+   * @generated from field: optional string client_secret = 3;
+   */
+  clientSecret?: string | undefined;
+
+  /**
    * The client's display name.
    *
    * @generated from field: string name = 11;
@@ -349,7 +423,8 @@ export type UpdateClientRequest = Message<"svault.client.v1.UpdateClientRequest"
 
   /**
    * `client_secret_post` (default) or `client_secret_basic` for confidential clients (the token
-   * endpoint accepts both); public clients always use `none`.
+   * endpoint accepts both), or `private_key_jwt` (RFC 7523; needs `jwks` or `jwks_uri`, and then
+   * the secret is refused); public clients always use `none`.
    *
    * @generated from field: optional string token_endpoint_auth_method = 15;
    */
@@ -438,6 +513,70 @@ export type UpdateClientRequest = Message<"svault.client.v1.UpdateClientRequest"
    * @generated from field: optional svault.client.v1.ClientFlow flow = 27;
    */
   flow?: ClientFlow | undefined;
+
+  /**
+   * The primary colour of this client's hosted pages as `#rrggbb`, over the tenant's; at least
+   * 4.5:1 contrast against white (button text, and links on the card).
+   *
+   * @generated from field: optional string primary_color = 28;
+   */
+  primaryColor?: string | undefined;
+
+  /**
+   * The page background of this client's hosted pages as `#rrggbb`, over the tenant's.
+   *
+   * @generated from field: optional string background_color = 29;
+   */
+  backgroundColor?: string | undefined;
+
+  /**
+   * A help or support page for this client's users, an https URL, over the tenant's.
+   *
+   * @generated from field: optional string support_uri = 30;
+   */
+  supportUri?: string | undefined;
+
+  /**
+   * The client's public keys (a JWK Set, RFC 7517): they verify its signed request objects
+   * (RFC 9101) and its `private_key_jwt` client assertions (RFC 7523). Public keys only; at
+   * most one of `jwks` and `jwks_uri`.
+   *
+   * @generated from field: optional google.protobuf.Struct jwks = 31;
+   */
+  jwks?: JsonObject | undefined;
+
+  /**
+   * Where the client publishes its JWK Set instead (https, or http on a loopback host); fetched
+   * with a 5-second timeout, at most 64 KiB, kept for 5 minutes.
+   *
+   * @generated from field: optional string jwks_uri = 32;
+   */
+  jwksUri?: string | undefined;
+
+  /**
+   * The one algorithm the client's request objects must be signed with. Unset: any supported
+   * signing algorithm (EdDSA — also named Ed25519 —, ES256, RS256, PS256). `none`: unsigned request objects only, which
+   * are refused for every client that does not set it.
+   *
+   * @generated from field: optional string request_object_signing_alg = 33;
+   */
+  requestObjectSigningAlg?: string | undefined;
+
+  /**
+   * Authorization requests of this client must come through the pushed authorization request
+   * endpoint (RFC 9126 §6): others are refused.
+   *
+   * @generated from field: bool require_pushed_authorization_requests = 34;
+   */
+  requirePushedAuthorizationRequests: boolean;
+
+  /**
+   * This client's tokens must be sender-constrained with DPoP (RFC 9449 §5.2): token requests
+   * without a DPoP proof are refused.
+   *
+   * @generated from field: bool dpop_bound_access_tokens = 35;
+   */
+  dpopBoundAccessTokens: boolean;
 };
 
 /**
@@ -598,7 +737,9 @@ export const ClientService: GenService<{
   },
   /**
    * Replaces a client's settings (PUT semantics: unset optional fields take their defaults,
-   * except `client_type`, which is fixed). The secret is unchanged.
+   * except `client_type`, which is fixed). A `client_secret` replaces a confidential client's
+   * secret (the old one stops working at once); without one the secret is unchanged. Over REST a
+   * body `client_id` other than the path's is refused (422): a client cannot be renamed.
    *
    * @generated from rpc svault.client.v1.ClientService.UpdateClient
    */

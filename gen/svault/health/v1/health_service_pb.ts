@@ -5,13 +5,14 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file svault/health/v1/health_service.proto.
  */
 export const file_svault_health_v1_health_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzdmF1bHQvaGVhbHRoL3YxL2hlYWx0aF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQuaGVhbHRoLnYxIg4KDENoZWNrUmVxdWVzdCI9Cg1DaGVja1Jlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgsKA2VudhgDIAEoCTJqCg1IZWFsdGhTZXJ2aWNlElkKBUNoZWNrEh4uc3ZhdWx0LmhlYWx0aC52MS5DaGVja1JlcXVlc3QaHy5zdmF1bHQuaGVhbHRoLnYxLkNoZWNrUmVzcG9uc2UiD4LT5JMCCRIHL2hlYWx0aGIGcHJvdG8z", [file_google_api_annotations]);
+  fileDesc("CiVzdmF1bHQvaGVhbHRoL3YxL2hlYWx0aF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQuaGVhbHRoLnYxIg4KDENoZWNrUmVxdWVzdCI9Cg1DaGVja1Jlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCRIPCgd2ZXJzaW9uGAIgASgJEgsKA2VudhgDIAEoCTJwCg1IZWFsdGhTZXJ2aWNlEl8KBUNoZWNrEh4uc3ZhdWx0LmhlYWx0aC52MS5DaGVja1JlcXVlc3QaHy5zdmF1bHQuaGVhbHRoLnYxLkNoZWNrUmVzcG9uc2UiFaK7GAIwAYLT5JMCCRIHL2hlYWx0aGIGcHJvdG8z", [file_google_api_annotations, file_svault_api_v1_options]);
 
 /**
  * No parameters.

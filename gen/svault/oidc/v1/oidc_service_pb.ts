@@ -5,6 +5,7 @@
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb.js";
+import type { Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 import { file_svault_api_v1_options } from "../../api/v1/options_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -13,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file svault/oidc/v1/oidc_service.proto.
  */
 export const file_svault_oidc_v1_oidc_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvb2lkYy92MS9vaWRjX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5vaWRjLnYxIi0KDkdldEp3a3NSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iOAoPR2V0Sndrc1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IjwKHUdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iggcKHkdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXNwb25zZRIOCgZpc3N1ZXIYASABKAkSHgoWYXV0aG9yaXphdGlvbl9lbmRwb2ludBgCIAEoCRIWCg50b2tlbl9lbmRwb2ludBgDIAEoCRIZChF1c2VyaW5mb19lbmRwb2ludBgEIAEoCRIQCghqd2tzX3VyaRgFIAEoCRIcChRlbmRfc2Vzc2lvbl9lbmRwb2ludBgGIAEoCRIbChNyZXZvY2F0aW9uX2VuZHBvaW50GAcgASgJEiAKGHJlc3BvbnNlX3R5cGVzX3N1cHBvcnRlZBgIIAMoCRIgChhyZXNwb25zZV9tb2Rlc19zdXBwb3J0ZWQYCSADKAkSHQoVZ3JhbnRfdHlwZXNfc3VwcG9ydGVkGAogAygJEh8KF3N1YmplY3RfdHlwZXNfc3VwcG9ydGVkGAsgAygJEi0KJWlkX3Rva2VuX3NpZ25pbmdfYWxnX3ZhbHVlc19zdXBwb3J0ZWQYDCADKAkSGAoQc2NvcGVzX3N1cHBvcnRlZBgNIAMoCRIYChBjbGFpbXNfc3VwcG9ydGVkGA4gAygJEigKIGNvZGVfY2hhbGxlbmdlX21ldGhvZHNfc3VwcG9ydGVkGA8gAygJEi0KJXRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYECADKAkSMgoqcmV2b2NhdGlvbl9lbmRwb2ludF9hdXRoX21ldGhvZHNfc3VwcG9ydGVkGBEgAygJEjYKLmF1dGhvcml6YXRpb25fcmVzcG9uc2VfaXNzX3BhcmFtZXRlcl9zdXBwb3J0ZWQYEiABKAgSJAocYmFja2NoYW5uZWxfbG9nb3V0X3N1cHBvcnRlZBgTIAEoCBIsCiRiYWNrY2hhbm5lbF9sb2dvdXRfc2Vzc2lvbl9zdXBwb3J0ZWQYFCABKAgSHwoXcHJvbXB0X3ZhbHVlc19zdXBwb3J0ZWQYFSADKAkSHQoVY2xhaW1fdHlwZXNfc3VwcG9ydGVkGBYgAygJEiIKGmNsYWltc19wYXJhbWV0ZXJfc3VwcG9ydGVkGBcgASgIEiMKG3JlcXVlc3RfcGFyYW1ldGVyX3N1cHBvcnRlZBgYIAEoCBInCh9yZXF1ZXN0X3VyaV9wYXJhbWV0ZXJfc3VwcG9ydGVkGBkgASgIIroDChBBdXRob3JpemVSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/Eh0KDXJlc3BvbnNlX3R5cGUYAiABKAlCBqK7GAIYQBIaCgljbGllbnRfaWQYAyABKAlCB6K7GAMYgAESHQoMcmVkaXJlY3RfdXJpGAQgASgJQgeiuxgDGIAQEhYKBXNjb3BlGAUgASgJQgeiuxgDGIAQEhYKBXN0YXRlGAYgASgJQgeiuxgDGIAQEhYKBW5vbmNlGAcgASgJQgeiuxgDGIAEEhcKBnByb21wdBgIIAEoCUIHorsYAxiAARIfCg5jb2RlX2NoYWxsZW5nZRgJIAEoCUIHorsYAxiAARIlChVjb2RlX2NoYWxsZW5nZV9tZXRob2QYCiABKAlCBqK7GAIYEBIbCgpsb2dpbl9oaW50GAsgASgJQgeiuxgDGP4BEhsKCmVtYWlsX2hpbnQYDCABKAlCB6K7GAMY/gESIwoHbWF4X2FnZRgNIAEoA0INorsYCTkAAAAAAAAAAEgAiAEBEh0KDXJlc3BvbnNlX21vZGUYDiABKAlCBqK7GAIYIEIKCghfbWF4X2FnZSITChFBdXRob3JpemVSZXNwb25zZSKPAgoMVG9rZW5SZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/EhoKCmdyYW50X3R5cGUYAiABKAlCBqK7GAIYQBIaCgljbGllbnRfaWQYAyABKAlCB6K7GAMYgAESHgoNY2xpZW50X3NlY3JldBgEIAEoCUIHorsYAxiAAhIVCgRjb2RlGAUgASgJQgeiuxgDGIACEh0KDHJlZGlyZWN0X3VyaRgGIAEoCUIHorsYAxiAEBIeCg1jb2RlX3ZlcmlmaWVyGAcgASgJQgeiuxgDGIABEh4KDXJlZnJlc2hfdG9rZW4YCCABKAlCB6K7GAMYgAISFgoFc2NvcGUYCSABKAlCB6K7GAMYgBAirgEKDVRva2VuUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEhIKCnRva2VuX3R5cGUYAiABKAkSEgoKZXhwaXJlc19pbhgDIAEoBRIaCg1yZWZyZXNoX3Rva2VuGAQgASgJSACIAQESFQoIaWRfdG9rZW4YBSABKAlIAYgBARINCgVzY29wZRgGIAEoCUIQCg5fcmVmcmVzaF90b2tlbkILCglfaWRfdG9rZW4iSwoPVXNlcmluZm9SZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/Eh0KDGFjY2Vzc190b2tlbhgCIAEoCUIHorsYAxiAICI7ChBVc2VyaW5mb1Jlc3BvbnNlEicKBmNsYWltcxgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QinwEKDVJldm9rZVJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SFgoFdG9rZW4YAiABKAlCB6K7GAMYgCASHwoPdG9rZW5fdHlwZV9oaW50GAMgASgJQgaiuxgCGCASGgoJY2xpZW50X2lkGAQgASgJQgeiuxgDGIABEh4KDWNsaWVudF9zZWNyZXQYBSABKAlCB6K7GAMYgAIiEAoOUmV2b2tlUmVzcG9uc2UypAkKC09pZGNTZXJ2aWNlEuQBChZHZXRPcGVuaWRDb25maWd1cmF0aW9uEi0uc3ZhdWx0Lm9pZGMudjEuR2V0T3BlbmlkQ29uZmlndXJhdGlvblJlcXVlc3QaLi5zdmF1bHQub2lkYy52MS5HZXRPcGVuaWRDb25maWd1cmF0aW9uUmVzcG9uc2Uia4LT5JMCZVo0EjIvb2lkYy97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9vcGVuaWQtY29uZmlndXJhdGlvbhItL3t0ZW5hbnRfaWR9Ly53ZWxsLWtub3duL29wZW5pZC1jb25maWd1cmF0aW9uEqgBCglBdXRob3JpemUSIC5zdmF1bHQub2lkYy52MS5BdXRob3JpemVSZXF1ZXN0GiEuc3ZhdWx0Lm9pZGMudjEuQXV0aG9yaXplUmVzcG9uc2UiVqK7GAIgAYLT5JMCSlodEhsvb2lkYy97dGVuYW50X2lkfS9hdXRob3JpemVaERIPL29pZGMvYXV0aG9yaXplEhYve3RlbmFudF9pZH0vYXV0aG9yaXplEpMBCgVUb2tlbhIcLnN2YXVsdC5vaWRjLnYxLlRva2VuUmVxdWVzdBodLnN2YXVsdC5vaWRjLnYxLlRva2VuUmVzcG9uc2UiTYLT5JMCRzoBKlocOgEqIhcvb2lkYy97dGVuYW50X2lkfS90b2tlbloQOgEqIgsvb2lkYy90b2tlbiISL3t0ZW5hbnRfaWR9L3Rva2VuEqACCghVc2VyaW5mbxIfLnN2YXVsdC5vaWRjLnYxLlVzZXJpbmZvUmVxdWVzdBogLnN2YXVsdC5vaWRjLnYxLlVzZXJpbmZvUmVzcG9uc2Ui0AGC0+STAskBWhs6ASpiBmNsYWltcyIOL29pZGMvdXNlcmluZm9aH2IGY2xhaW1zEhUve3RlbmFudF9pZH0vdXNlcmluZm9aIjoBKmIGY2xhaW1zIhUve3RlbmFudF9pZH0vdXNlcmluZm9aJGIGY2xhaW1zEhovb2lkYy97dGVuYW50X2lkfS91c2VyaW5mb1onOgEqYgZjbGFpbXMiGi9vaWRjL3t0ZW5hbnRfaWR9L3VzZXJpbmZvYgZjbGFpbXMSDi9vaWRjL3VzZXJpbmZvEp8BCgZSZXZva2USHS5zdmF1bHQub2lkYy52MS5SZXZva2VSZXF1ZXN0Gh4uc3ZhdWx0Lm9pZGMudjEuUmV2b2tlUmVzcG9uc2UiVqK7GAIYAYLT5JMCSjoBKloYOgEqIhMve3RlbmFudF9pZH0vcmV2b2tlWh06ASoiGC9vaWRjL3t0ZW5hbnRfaWR9L3Jldm9rZSIML29pZGMvcmV2b2tlEqEBCgdHZXRKd2tzEh4uc3ZhdWx0Lm9pZGMudjEuR2V0Sndrc1JlcXVlc3QaHy5zdmF1bHQub2lkYy52MS5HZXRKd2tzUmVzcG9uc2UiVYLT5JMCT1opEicvb2lkYy97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9qd2tzLmpzb24SIi97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9qd2tzLmpzb24aBKC7GAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options]);
+  fileDesc("CiFzdmF1bHQvb2lkYy92MS9vaWRjX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5vaWRjLnYxIi0KDkdldEp3a3NSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iOAoPR2V0Sndrc1Jlc3BvbnNlEiUKBGtleXMYASADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IjwKHUdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8i8AoKHkdldE9wZW5pZENvbmZpZ3VyYXRpb25SZXNwb25zZRIOCgZpc3N1ZXIYASABKAkSHgoWYXV0aG9yaXphdGlvbl9lbmRwb2ludBgCIAEoCRIWCg50b2tlbl9lbmRwb2ludBgDIAEoCRIZChF1c2VyaW5mb19lbmRwb2ludBgEIAEoCRIQCghqd2tzX3VyaRgFIAEoCRIcChRlbmRfc2Vzc2lvbl9lbmRwb2ludBgGIAEoCRIbChNyZXZvY2F0aW9uX2VuZHBvaW50GAcgASgJEiAKGHJlc3BvbnNlX3R5cGVzX3N1cHBvcnRlZBgIIAMoCRIgChhyZXNwb25zZV9tb2Rlc19zdXBwb3J0ZWQYCSADKAkSHQoVZ3JhbnRfdHlwZXNfc3VwcG9ydGVkGAogAygJEh8KF3N1YmplY3RfdHlwZXNfc3VwcG9ydGVkGAsgAygJEi0KJWlkX3Rva2VuX3NpZ25pbmdfYWxnX3ZhbHVlc19zdXBwb3J0ZWQYDCADKAkSGAoQc2NvcGVzX3N1cHBvcnRlZBgNIAMoCRIYChBjbGFpbXNfc3VwcG9ydGVkGA4gAygJEigKIGNvZGVfY2hhbGxlbmdlX21ldGhvZHNfc3VwcG9ydGVkGA8gAygJEi0KJXRva2VuX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYECADKAkSMgoqcmV2b2NhdGlvbl9lbmRwb2ludF9hdXRoX21ldGhvZHNfc3VwcG9ydGVkGBEgAygJEjYKLmF1dGhvcml6YXRpb25fcmVzcG9uc2VfaXNzX3BhcmFtZXRlcl9zdXBwb3J0ZWQYEiABKAgSJAocYmFja2NoYW5uZWxfbG9nb3V0X3N1cHBvcnRlZBgTIAEoCBIsCiRiYWNrY2hhbm5lbF9sb2dvdXRfc2Vzc2lvbl9zdXBwb3J0ZWQYFCABKAgSHwoXcHJvbXB0X3ZhbHVlc19zdXBwb3J0ZWQYFSADKAkSHQoVY2xhaW1fdHlwZXNfc3VwcG9ydGVkGBYgAygJEiIKGmNsYWltc19wYXJhbWV0ZXJfc3VwcG9ydGVkGBcgASgIEiMKG3JlcXVlc3RfcGFyYW1ldGVyX3N1cHBvcnRlZBgYIAEoCBInCh9yZXF1ZXN0X3VyaV9wYXJhbWV0ZXJfc3VwcG9ydGVkGBkgASgIEhwKFGFjcl92YWx1ZXNfc3VwcG9ydGVkGBogAygJEi0KJXB1c2hlZF9hdXRob3JpemF0aW9uX3JlcXVlc3RfZW5kcG9pbnQYGyABKAkSLQolcmVxdWlyZV9wdXNoZWRfYXV0aG9yaXphdGlvbl9yZXF1ZXN0cxgcIAEoCBIzCityZXF1ZXN0X29iamVjdF9zaWduaW5nX2FsZ192YWx1ZXNfc3VwcG9ydGVkGB0gAygJEjgKMHRva2VuX2VuZHBvaW50X2F1dGhfc2lnbmluZ19hbGdfdmFsdWVzX3N1cHBvcnRlZBgeIAMoCRI9CjVyZXZvY2F0aW9uX2VuZHBvaW50X2F1dGhfc2lnbmluZ19hbGdfdmFsdWVzX3N1cHBvcnRlZBgfIAMoCRIpCiFkcG9wX3NpZ25pbmdfYWxnX3ZhbHVlc19zdXBwb3J0ZWQYICADKAkSHgoWaW50cm9zcGVjdGlvbl9lbmRwb2ludBghIAEoCRI1Ci1pbnRyb3NwZWN0aW9uX2VuZHBvaW50X2F1dGhfbWV0aG9kc19zdXBwb3J0ZWQYIiADKAkSQAo4aW50cm9zcGVjdGlvbl9lbmRwb2ludF9hdXRoX3NpZ25pbmdfYWxnX3ZhbHVlc19zdXBwb3J0ZWQYIyADKAki5AQKEEF1dGhvcml6ZVJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SHQoNcmVzcG9uc2VfdHlwZRgCIAEoCUIGorsYAhhAEhoKCWNsaWVudF9pZBgDIAEoCUIHorsYAxiAARIdCgxyZWRpcmVjdF91cmkYBCABKAlCB6K7GAMYgBASFgoFc2NvcGUYBSABKAlCB6K7GAMYgBASFgoFc3RhdGUYBiABKAlCB6K7GAMYgBASFgoFbm9uY2UYByABKAlCB6K7GAMYgAQSFwoGcHJvbXB0GAggASgJQgeiuxgDGIABEh8KDmNvZGVfY2hhbGxlbmdlGAkgASgJQgeiuxgDGIABEiUKFWNvZGVfY2hhbGxlbmdlX21ldGhvZBgKIAEoCUIGorsYAhgQEhsKCmxvZ2luX2hpbnQYCyABKAlCB6K7GAMY/gESGwoKZW1haWxfaGludBgMIAEoCUIHorsYAxj+ARIjCgdtYXhfYWdlGA0gASgDQg2iuxgJOQAAAAAAAAAASACIAQESHQoNcmVzcG9uc2VfbW9kZRgOIAEoCUIGorsYAhggEhsKCHJlc291cmNlGA8gAygJQgmiuxgFGIAQYAoSGwoKdWlfbG9jYWxlcxgQIAEoCUIHorsYAxiAAhIbCgphY3JfdmFsdWVzGBEgASgJQgeiuxgDGIAEEhkKB3JlcXVlc3QYEiABKAlCCKK7GAQYgIABEhwKC3JlcXVlc3RfdXJpGBMgASgJQgeiuxgDGIAEEhgKCGRwb3Bfamt0GBQgASgJQgaiuxgCGEBCCgoIX21heF9hZ2UiwAUKH1B1c2hBdXRob3JpemF0aW9uUmVxdWVzdFJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SHQoNcmVzcG9uc2VfdHlwZRgCIAEoCUIGorsYAhhAEhoKCWNsaWVudF9pZBgDIAEoCUIHorsYAxiAARIeCg1jbGllbnRfc2VjcmV0GAQgASgJQgeiuxgDGIACEiYKFWNsaWVudF9hc3NlcnRpb25fdHlwZRgFIAEoCUIHorsYAxiAARIhChBjbGllbnRfYXNzZXJ0aW9uGAYgASgJQgeiuxgDGIBAEh0KDHJlZGlyZWN0X3VyaRgHIAEoCUIHorsYAxiAEBIWCgVzY29wZRgIIAEoCUIHorsYAxiAEBIWCgVzdGF0ZRgJIAEoCUIHorsYAxiAEBIWCgVub25jZRgKIAEoCUIHorsYAxiABBIXCgZwcm9tcHQYCyABKAlCB6K7GAMYgAESHwoOY29kZV9jaGFsbGVuZ2UYDCABKAlCB6K7GAMYgAESJQoVY29kZV9jaGFsbGVuZ2VfbWV0aG9kGA0gASgJQgaiuxgCGBASGwoKbG9naW5faGludBgOIAEoCUIHorsYAxj+ARIbCgplbWFpbF9oaW50GA8gASgJQgeiuxgDGP4BEiMKB21heF9hZ2UYECABKANCDaK7GAk5AAAAAAAAAABIAIgBARIdCg1yZXNwb25zZV9tb2RlGBEgASgJQgaiuxgCGCASGwoIcmVzb3VyY2UYEiADKAlCCaK7GAUYgBBgChIbCgp1aV9sb2NhbGVzGBMgASgJQgeiuxgDGIACEhkKB3JlcXVlc3QYFCABKAlCCKK7GAQYgIABEhsKCmFjcl92YWx1ZXMYFSABKAlCB6K7GAMYgAQSGAoIZHBvcF9qa3QYFiABKAlCBqK7GAIYQEIKCghfbWF4X2FnZSJLCiBQdXNoQXV0aG9yaXphdGlvblJlcXVlc3RSZXNwb25zZRITCgtyZXF1ZXN0X3VyaRgBIAEoCRISCgpleHBpcmVzX2luGAIgASgFIhMKEUF1dGhvcml6ZVJlc3BvbnNlIvcCCgxUb2tlblJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SGgoKZ3JhbnRfdHlwZRgCIAEoCUIGorsYAhhAEhoKCWNsaWVudF9pZBgDIAEoCUIHorsYAxiAARIeCg1jbGllbnRfc2VjcmV0GAQgASgJQgeiuxgDGIACEhUKBGNvZGUYBSABKAlCB6K7GAMYgAISHQoMcmVkaXJlY3RfdXJpGAYgASgJQgeiuxgDGIAQEh4KDWNvZGVfdmVyaWZpZXIYByABKAlCB6K7GAMYgAESHgoNcmVmcmVzaF90b2tlbhgIIAEoCUIHorsYAxiAAhIWCgVzY29wZRgJIAEoCUIHorsYAxiAEBIbCghyZXNvdXJjZRgKIAMoCUIJorsYBRiAEGAKEiYKFWNsaWVudF9hc3NlcnRpb25fdHlwZRgLIAEoCUIHorsYAxiAARIhChBjbGllbnRfYXNzZXJ0aW9uGAwgASgJQgeiuxgDGIBAIq4BCg1Ub2tlblJlc3BvbnNlEhQKDGFjY2Vzc190b2tlbhgBIAEoCRISCgp0b2tlbl90eXBlGAIgASgJEhIKCmV4cGlyZXNfaW4YAyABKAUSGgoNcmVmcmVzaF90b2tlbhgEIAEoCUgAiAEBEhUKCGlkX3Rva2VuGAUgASgJSAGIAQESDQoFc2NvcGUYBiABKAlCEAoOX3JlZnJlc2hfdG9rZW5CCwoJX2lkX3Rva2VuIksKD1VzZXJpbmZvUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIYPxIdCgxhY2Nlc3NfdG9rZW4YAiABKAlCB6K7GAMYgCAiOwoQVXNlcmluZm9SZXNwb25zZRInCgZjbGFpbXMYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0IuoBCg1SZXZva2VSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAhg/EhYKBXRva2VuGAIgASgJQgeiuxgDGIAgEh8KD3Rva2VuX3R5cGVfaGludBgDIAEoCUIGorsYAhggEhoKCWNsaWVudF9pZBgEIAEoCUIHorsYAxiAARIeCg1jbGllbnRfc2VjcmV0GAUgASgJQgeiuxgDGIACEiYKFWNsaWVudF9hc3NlcnRpb25fdHlwZRgGIAEoCUIHorsYAxiAARIhChBjbGllbnRfYXNzZXJ0aW9uGAcgASgJQgeiuxgDGIBAIhAKDlJldm9rZVJlc3BvbnNlIu4BChFJbnRyb3NwZWN0UmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIYPxIWCgV0b2tlbhgCIAEoCUIHorsYAxiAIBIfCg90b2tlbl90eXBlX2hpbnQYAyABKAlCBqK7GAIYIBIaCgljbGllbnRfaWQYBCABKAlCB6K7GAMYgAESHgoNY2xpZW50X3NlY3JldBgFIAEoCUIHorsYAxiAAhImChVjbGllbnRfYXNzZXJ0aW9uX3R5cGUYBiABKAlCB6K7GAMYgAESIQoQY2xpZW50X2Fzc2VydGlvbhgHIAEoCUIHorsYAxiAQCK3AwoSSW50cm9zcGVjdFJlc3BvbnNlEg4KBmFjdGl2ZRgBIAEoCBISCgVzY29wZRgCIAEoCUgAiAEBEhYKCWNsaWVudF9pZBgDIAEoCUgBiAEBEhUKCHVzZXJuYW1lGAQgASgJSAKIAQESFwoKdG9rZW5fdHlwZRgFIAEoCUgDiAEBEhAKA2V4cBgGIAEoDUgEiAEBEhAKA2lhdBgHIAEoDUgFiAEBEhAKA3N1YhgIIAEoCUgGiAEBEiMKA2F1ZBgJIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIQCgNpc3MYCiABKAlIB4gBARIQCgNqdGkYCyABKAlICIgBARIQCgNzaWQYDCABKAlICYgBARI4CgNjbmYYDSABKAsyJi5zdmF1bHQub2lkYy52MS5JbnRyb3NwZWN0Q29uZmlybWF0aW9uSAqIAQFCCAoGX3Njb3BlQgwKCl9jbGllbnRfaWRCCwoJX3VzZXJuYW1lQg0KC190b2tlbl90eXBlQgYKBF9leHBCBgoEX2lhdEIGCgRfc3ViQgYKBF9pc3NCBgoEX2p0aUIGCgRfc2lkQgYKBF9jbmYiJQoWSW50cm9zcGVjdENvbmZpcm1hdGlvbhILCgNqa3QYASABKAkyqQ0KC09pZGNTZXJ2aWNlEuoBChZHZXRPcGVuaWRDb25maWd1cmF0aW9uEi0uc3ZhdWx0Lm9pZGMudjEuR2V0T3BlbmlkQ29uZmlndXJhdGlvblJlcXVlc3QaLi5zdmF1bHQub2lkYy52MS5HZXRPcGVuaWRDb25maWd1cmF0aW9uUmVzcG9uc2UicaK7GAIwAYLT5JMCZVo0EjIvb2lkYy97dGVuYW50X2lkfS8ud2VsbC1rbm93bi9vcGVuaWQtY29uZmlndXJhdGlvbhItL3t0ZW5hbnRfaWR9Ly53ZWxsLWtub3duL29wZW5pZC1jb25maWd1cmF0aW9uEoECCglBdXRob3JpemUSIC5zdmF1bHQub2lkYy52MS5BdXRob3JpemVSZXF1ZXN0GiEuc3ZhdWx0Lm9pZGMudjEuQXV0aG9yaXplUmVzcG9uc2UirgGiuxgEIAEwAYLT5JMCnwFaHRIbL29pZGMve3RlbmFudF9pZH0vYXV0aG9yaXplWhESDy9vaWRjL2F1dGhvcml6ZVobOgEqIhYve3RlbmFudF9pZH0vYXV0aG9yaXplWiA6ASoiGy9vaWRjL3t0ZW5hbnRfaWR9L2F1dGhvcml6ZVoUOgEqIg8vb2lkYy9hdXRob3JpemUSFi97dGVuYW50X2lkfS9hdXRob3JpemUSmQEKBVRva2VuEhwuc3ZhdWx0Lm9pZGMudjEuVG9rZW5SZXF1ZXN0Gh0uc3ZhdWx0Lm9pZGMudjEuVG9rZW5SZXNwb25zZSJTorsYAjABgtPkkwJHOgEqWhw6ASoiFy9vaWRjL3t0ZW5hbnRfaWR9L3Rva2VuWhA6ASoiCy9vaWRjL3Rva2VuIhIve3RlbmFudF9pZH0vdG9rZW4SpgIKCFVzZXJpbmZvEh8uc3ZhdWx0Lm9pZGMudjEuVXNlcmluZm9SZXF1ZXN0GiAuc3ZhdWx0Lm9pZGMudjEuVXNlcmluZm9SZXNwb25zZSLWAaK7GAIwAYLT5JMCyQFaGzoBKmIGY2xhaW1zIg4vb2lkYy91c2VyaW5mb1ofYgZjbGFpbXMSFS97dGVuYW50X2lkfS91c2VyaW5mb1oiOgEqYgZjbGFpbXMiFS97dGVuYW50X2lkfS91c2VyaW5mb1okYgZjbGFpbXMSGi9vaWRjL3t0ZW5hbnRfaWR9L3VzZXJpbmZvWic6ASpiBmNsYWltcyIaL29pZGMve3RlbmFudF9pZH0vdXNlcmluZm9iBmNsYWltcxIOL29pZGMvdXNlcmluZm8SzAEKGFB1c2hBdXRob3JpemF0aW9uUmVxdWVzdBIvLnN2YXVsdC5vaWRjLnYxLlB1c2hBdXRob3JpemF0aW9uUmVxdWVzdFJlcXVlc3QaMC5zdmF1bHQub2lkYy52MS5QdXNoQXV0aG9yaXphdGlvblJlcXVlc3RSZXNwb25zZSJNorsYAjABgtPkkwJBOgEqWho6ASoiFS9vaWRjL3t0ZW5hbnRfaWR9L3BhcloOOgEqIgkvb2lkYy9wYXIiEC97dGVuYW50X2lkfS9wYXISqgEKBlJldm9rZRIdLnN2YXVsdC5vaWRjLnYxLlJldm9rZVJlcXVlc3QaHi5zdmF1bHQub2lkYy52MS5SZXZva2VSZXNwb25zZSJhorsYDRIHcHJvZmlsZRgBMAGC0+STAko6ASpaGDoBKiITL3t0ZW5hbnRfaWR9L3Jldm9rZVodOgEqIhgvb2lkYy97dGVuYW50X2lkfS9yZXZva2UiDC9vaWRjL3Jldm9rZRK3AQoKSW50cm9zcGVjdBIhLnN2YXVsdC5vaWRjLnYxLkludHJvc3BlY3RSZXF1ZXN0GiIuc3ZhdWx0Lm9pZGMudjEuSW50cm9zcGVjdFJlc3BvbnNlImKiuxgCMAGC0+STAlY6ASpaIToBKiIcL29pZGMve3RlbmFudF9pZH0vaW50cm9zcGVjdFoVOgEqIhAvb2lkYy9pbnRyb3NwZWN0Ihcve3RlbmFudF9pZH0vaW50cm9zcGVjdBKnAQoHR2V0SndrcxIeLnN2YXVsdC5vaWRjLnYxLkdldEp3a3NSZXF1ZXN0Gh8uc3ZhdWx0Lm9pZGMudjEuR2V0Sndrc1Jlc3BvbnNlIluiuxgCMAGC0+STAk9aKRInL29pZGMve3RlbmFudF9pZH0vLndlbGwta25vd24vandrcy5qc29uEiIve3RlbmFudF9pZH0vLndlbGwta25vd24vandrcy5qc29uGgSguxgBYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_struct, file_svault_api_v1_options]);
 
 /**
  * Request of GetJwks.
@@ -246,18 +247,90 @@ export type GetOpenidConfigurationResponse = Message<"svault.oidc.v1.GetOpenidCo
   claimsParameterSupported: boolean;
 
   /**
-   * Whether `request` objects are supported (no).
+   * Whether `request` objects are supported (RFC 9101: yes, signed with the client's keys).
    *
    * @generated from field: bool request_parameter_supported = 24;
    */
   requestParameterSupported: boolean;
 
   /**
-   * Whether `request_uri` is supported (no).
+   * Whether `request_uri` of the client's own hosting is supported (no: only the ones the
+   * pushed authorization request endpoint issues).
    *
    * @generated from field: bool request_uri_parameter_supported = 25;
    */
   requestUriParameterSupported: boolean;
+
+  /**
+   * The assurance levels an ID token's `acr` can name, weakest first: `urn:svault:acr:1fa` (one
+   * factor) and `urn:svault:acr:2fa` (factors of two kinds). Ask for one with `acr_values`.
+   *
+   * @generated from field: repeated string acr_values_supported = 26;
+   */
+  acrValuesSupported: string[];
+
+  /**
+   * The pushed authorization request endpoint (RFC 9126).
+   *
+   * @generated from field: string pushed_authorization_request_endpoint = 27;
+   */
+  pushedAuthorizationRequestEndpoint: string;
+
+  /**
+   * Whether every client must push its authorization requests (the tenant's setting).
+   *
+   * @generated from field: bool require_pushed_authorization_requests = 28;
+   */
+  requirePushedAuthorizationRequests: boolean;
+
+  /**
+   * Request object algorithms (RFC 9101); `none` only for clients that ask for it.
+   *
+   * @generated from field: repeated string request_object_signing_alg_values_supported = 29;
+   */
+  requestObjectSigningAlgValuesSupported: string[];
+
+  /**
+   * `private_key_jwt` assertion algorithms at the token endpoint.
+   *
+   * @generated from field: repeated string token_endpoint_auth_signing_alg_values_supported = 30;
+   */
+  tokenEndpointAuthSigningAlgValuesSupported: string[];
+
+  /**
+   * The same at the revocation endpoint.
+   *
+   * @generated from field: repeated string revocation_endpoint_auth_signing_alg_values_supported = 31;
+   */
+  revocationEndpointAuthSigningAlgValuesSupported: string[];
+
+  /**
+   * DPoP proof algorithms (RFC 9449).
+   *
+   * @generated from field: repeated string dpop_signing_alg_values_supported = 32;
+   */
+  dpopSigningAlgValuesSupported: string[];
+
+  /**
+   * The token introspection endpoint (RFC 7662).
+   *
+   * @generated from field: string introspection_endpoint = 33;
+   */
+  introspectionEndpoint: string;
+
+  /**
+   * Client authentication methods at the introspection endpoint (confidential clients only).
+   *
+   * @generated from field: repeated string introspection_endpoint_auth_methods_supported = 34;
+   */
+  introspectionEndpointAuthMethodsSupported: string[];
+
+  /**
+   * `private_key_jwt` assertion algorithms at the introspection endpoint.
+   *
+   * @generated from field: repeated string introspection_endpoint_auth_signing_alg_values_supported = 35;
+   */
+  introspectionEndpointAuthSigningAlgValuesSupported: string[];
 };
 
 /**
@@ -370,6 +443,55 @@ export type AuthorizeRequest = Message<"svault.oidc.v1.AuthorizeRequest"> & {
    * @generated from field: string response_mode = 14;
    */
   responseMode: string;
+
+  /**
+   * RFC 8707 resource indicators: the admin API (`{PUBLIC_URL}/api`) is the one resource besides
+   * the provider itself; asking for it needs at least one admin scope in `scope`.
+   *
+   * @generated from field: repeated string resource = 15;
+   */
+  resource: string[];
+
+  /**
+   * The person's preferred languages for the hosted pages, space-separated BCP 47 tags in order
+   * of preference (OpenID Connect Core §3.1.2.1); the first supported one is used.
+   *
+   * @generated from field: string ui_locales = 16;
+   */
+  uiLocales: string;
+
+  /**
+   * Requested assurance levels, space-separated, in order of preference (OpenID Connect Core
+   * §3.1.2.1): `urn:svault:acr:2fa` makes the sign-in require a second factor even on a tenant
+   * without 2FA (step-up). Unknown values are ignored.
+   *
+   * @generated from field: string acr_values = 17;
+   */
+  acrValues: string;
+
+  /**
+   * A request object (RFC 9101): a JWT signed with one of the client's keys whose claims are the
+   * request's parameters; they replace the ones outside it.
+   *
+   * @generated from field: string request = 18;
+   */
+  request: string;
+
+  /**
+   * A `request_uri` from the pushed authorization request endpoint (other URIs are refused with
+   * `request_uri_not_supported`).
+   *
+   * @generated from field: string request_uri = 19;
+   */
+  requestUri: string;
+
+  /**
+   * RFC 9449 §10: the JWK SHA-256 thumbprint (RFC 7638, base64url) of the DPoP key the client
+   * will redeem the code with; the token request must then carry a proof of that key.
+   *
+   * @generated from field: string dpop_jkt = 20;
+   */
+  dpopJkt: string;
 };
 
 /**
@@ -378,6 +500,204 @@ export type AuthorizeRequest = Message<"svault.oidc.v1.AuthorizeRequest"> & {
  */
 export const AuthorizeRequestSchema: GenMessage<AuthorizeRequest> = /*@__PURE__*/
   messageDesc(file_svault_oidc_v1_oidc_service, 4);
+
+/**
+ * Request of PushAuthorizationRequest: the parameters of Authorize, form-encoded, with client
+ * authentication as at the token endpoint.
+ *
+ * @generated from message svault.oidc.v1.PushAuthorizationRequestRequest
+ */
+export type PushAuthorizationRequestRequest = Message<"svault.oidc.v1.PushAuthorizationRequestRequest"> & {
+  /**
+   * The tenant (path, or form field on `/oidc/par`).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * `code`.
+   *
+   * @generated from field: string response_type = 2;
+   */
+  responseType: string;
+
+  /**
+   * The client (or in HTTP Basic, or the assertion's `sub`).
+   *
+   * @generated from field: string client_id = 3;
+   */
+  clientId: string;
+
+  /**
+   * The client secret (`client_secret_post`).
+   *
+   * @generated from field: string client_secret = 4;
+   */
+  clientSecret: string;
+
+  /**
+   * `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (private_key_jwt).
+   *
+   * @generated from field: string client_assertion_type = 5;
+   */
+  clientAssertionType: string;
+
+  /**
+   * The client assertion (private_key_jwt, RFC 7523).
+   *
+   * @generated from field: string client_assertion = 6;
+   */
+  clientAssertion: string;
+
+  /**
+   * One of the client's registered redirect URIs, exactly.
+   *
+   * @generated from field: string redirect_uri = 7;
+   */
+  redirectUri: string;
+
+  /**
+   * Space-separated scopes; default `openid`.
+   *
+   * @generated from field: string scope = 8;
+   */
+  scope: string;
+
+  /**
+   * Returned unchanged to the client.
+   *
+   * @generated from field: string state = 9;
+   */
+  state: string;
+
+  /**
+   * Put into the ID token.
+   *
+   * @generated from field: string nonce = 10;
+   */
+  nonce: string;
+
+  /**
+   * `none`, `login`, `consent`, `select_account` (space-separated).
+   *
+   * @generated from field: string prompt = 11;
+   */
+  prompt: string;
+
+  /**
+   * PKCE challenge (RFC 7636).
+   *
+   * @generated from field: string code_challenge = 12;
+   */
+  codeChallenge: string;
+
+  /**
+   * `S256`.
+   *
+   * @generated from field: string code_challenge_method = 13;
+   */
+  codeChallengeMethod: string;
+
+  /**
+   * A hint of the username, handed to the login page.
+   *
+   * @generated from field: string login_hint = 14;
+   */
+  loginHint: string;
+
+  /**
+   * A hint of the e-mail, handed to the login page.
+   *
+   * @generated from field: string email_hint = 15;
+   */
+  emailHint: string;
+
+  /**
+   * Maximum authentication age in seconds.
+   *
+   * @generated from field: optional int64 max_age = 16;
+   */
+  maxAge?: bigint | undefined;
+
+  /**
+   * `query` (the only mode).
+   *
+   * @generated from field: string response_mode = 17;
+   */
+  responseMode: string;
+
+  /**
+   * RFC 8707 resource indicators, as at Authorize.
+   *
+   * @generated from field: repeated string resource = 18;
+   */
+  resource: string[];
+
+  /**
+   * The hosted pages' languages, as at Authorize.
+   *
+   * @generated from field: string ui_locales = 19;
+   */
+  uiLocales: string;
+
+  /**
+   * A request object (RFC 9101) carrying the parameters instead.
+   *
+   * @generated from field: string request = 20;
+   */
+  request: string;
+
+  /**
+   * Requested assurance levels, as at Authorize (`urn:svault:acr:2fa`: step-up).
+   *
+   * @generated from field: string acr_values = 21;
+   */
+  acrValues: string;
+
+  /**
+   * RFC 9449 §10: the JWK SHA-256 thumbprint (RFC 7638, base64url) of the DPoP key the client
+   * will redeem the code with; the token request must then carry a proof of that key.
+   *
+   * @generated from field: string dpop_jkt = 22;
+   */
+  dpopJkt: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.PushAuthorizationRequestRequest.
+ * Use `create(PushAuthorizationRequestRequestSchema)` to create a new message.
+ */
+export const PushAuthorizationRequestRequestSchema: GenMessage<PushAuthorizationRequestRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 5);
+
+/**
+ * The pushed request's reference (RFC 9126 §2.2); over REST the status is 201.
+ *
+ * @generated from message svault.oidc.v1.PushAuthorizationRequestResponse
+ */
+export type PushAuthorizationRequestResponse = Message<"svault.oidc.v1.PushAuthorizationRequestResponse"> & {
+  /**
+   * `urn:ietf:params:oauth:request_uri:…`, for one Authorize.
+   *
+   * @generated from field: string request_uri = 1;
+   */
+  requestUri: string;
+
+  /**
+   * Its lifetime in seconds.
+   *
+   * @generated from field: int32 expires_in = 2;
+   */
+  expiresIn: number;
+};
+
+/**
+ * Describes the message svault.oidc.v1.PushAuthorizationRequestResponse.
+ * Use `create(PushAuthorizationRequestResponseSchema)` to create a new message.
+ */
+export const PushAuthorizationRequestResponseSchema: GenMessage<PushAuthorizationRequestResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 6);
 
 /**
  * Empty: the answer is a redirect.
@@ -392,7 +712,7 @@ export type AuthorizeResponse = Message<"svault.oidc.v1.AuthorizeResponse"> & {
  * Use `create(AuthorizeResponseSchema)` to create a new message.
  */
 export const AuthorizeResponseSchema: GenMessage<AuthorizeResponse> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 5);
+  messageDesc(file_svault_oidc_v1_oidc_service, 7);
 
 /**
  * Request of Token (form-encoded).
@@ -462,6 +782,28 @@ export type TokenRequest = Message<"svault.oidc.v1.TokenRequest"> & {
    * @generated from field: string scope = 9;
    */
   scope: string;
+
+  /**
+   * RFC 8707 resource indicators: only the admin API (`{PUBLIC_URL}/api`), and not with
+   * client_credentials. The token's audience follows the scopes of the grant.
+   *
+   * @generated from field: repeated string resource = 10;
+   */
+  resource: string[];
+
+  /**
+   * `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (private_key_jwt).
+   *
+   * @generated from field: string client_assertion_type = 11;
+   */
+  clientAssertionType: string;
+
+  /**
+   * The client assertion (private_key_jwt, RFC 7523): a JWT signed with one of the client's keys.
+   *
+   * @generated from field: string client_assertion = 12;
+   */
+  clientAssertion: string;
 };
 
 /**
@@ -469,7 +811,7 @@ export type TokenRequest = Message<"svault.oidc.v1.TokenRequest"> & {
  * Use `create(TokenRequestSchema)` to create a new message.
  */
 export const TokenRequestSchema: GenMessage<TokenRequest> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 6);
+  messageDesc(file_svault_oidc_v1_oidc_service, 8);
 
 /**
  * A successful token response (RFC 6749 §5.1).
@@ -485,7 +827,7 @@ export type TokenResponse = Message<"svault.oidc.v1.TokenResponse"> & {
   accessToken: string;
 
   /**
-   * `Bearer`.
+   * `Bearer`, or `DPoP` for a token bound to the DPoP proof's key (RFC 9449).
    *
    * @generated from field: string token_type = 2;
    */
@@ -525,7 +867,7 @@ export type TokenResponse = Message<"svault.oidc.v1.TokenResponse"> & {
  * Use `create(TokenResponseSchema)` to create a new message.
  */
 export const TokenResponseSchema: GenMessage<TokenResponse> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 7);
+  messageDesc(file_svault_oidc_v1_oidc_service, 9);
 
 /**
  * Request of Userinfo (the access token comes in `Authorization: Bearer`).
@@ -553,7 +895,7 @@ export type UserinfoRequest = Message<"svault.oidc.v1.UserinfoRequest"> & {
  * Use `create(UserinfoRequestSchema)` to create a new message.
  */
 export const UserinfoRequestSchema: GenMessage<UserinfoRequest> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 8);
+  messageDesc(file_svault_oidc_v1_oidc_service, 10);
 
 /**
  * The user's claims.
@@ -574,7 +916,7 @@ export type UserinfoResponse = Message<"svault.oidc.v1.UserinfoResponse"> & {
  * Use `create(UserinfoResponseSchema)` to create a new message.
  */
 export const UserinfoResponseSchema: GenMessage<UserinfoResponse> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 9);
+  messageDesc(file_svault_oidc_v1_oidc_service, 11);
 
 /**
  * Request of Revoke (form-encoded, RFC 7009).
@@ -616,6 +958,20 @@ export type RevokeRequest = Message<"svault.oidc.v1.RevokeRequest"> & {
    * @generated from field: string client_secret = 5;
    */
   clientSecret: string;
+
+  /**
+   * `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (private_key_jwt).
+   *
+   * @generated from field: string client_assertion_type = 6;
+   */
+  clientAssertionType: string;
+
+  /**
+   * The client assertion (private_key_jwt, RFC 7523).
+   *
+   * @generated from field: string client_assertion = 7;
+   */
+  clientAssertion: string;
 };
 
 /**
@@ -623,7 +979,7 @@ export type RevokeRequest = Message<"svault.oidc.v1.RevokeRequest"> & {
  * Use `create(RevokeRequestSchema)` to create a new message.
  */
 export const RevokeRequestSchema: GenMessage<RevokeRequest> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 10);
+  messageDesc(file_svault_oidc_v1_oidc_service, 12);
 
 /**
  * Empty.
@@ -638,7 +994,196 @@ export type RevokeResponse = Message<"svault.oidc.v1.RevokeResponse"> & {
  * Use `create(RevokeResponseSchema)` to create a new message.
  */
 export const RevokeResponseSchema: GenMessage<RevokeResponse> = /*@__PURE__*/
-  messageDesc(file_svault_oidc_v1_oidc_service, 11);
+  messageDesc(file_svault_oidc_v1_oidc_service, 13);
+
+/**
+ * Request of Introspect (form-encoded, RFC 7662 §2.1).
+ *
+ * @generated from message svault.oidc.v1.IntrospectRequest
+ */
+export type IntrospectRequest = Message<"svault.oidc.v1.IntrospectRequest"> & {
+  /**
+   * The tenant (path, or form field on `/oidc/introspect`).
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The token to introspect.
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * `access_token` or `refresh_token`: which kind to try first.
+   *
+   * @generated from field: string token_type_hint = 3;
+   */
+  tokenTypeHint: string;
+
+  /**
+   * The client (or in HTTP Basic, or the assertion's `sub`).
+   *
+   * @generated from field: string client_id = 4;
+   */
+  clientId: string;
+
+  /**
+   * The client secret (`client_secret_post`).
+   *
+   * @generated from field: string client_secret = 5;
+   */
+  clientSecret: string;
+
+  /**
+   * `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` (private_key_jwt).
+   *
+   * @generated from field: string client_assertion_type = 6;
+   */
+  clientAssertionType: string;
+
+  /**
+   * The client assertion (private_key_jwt, RFC 7523).
+   *
+   * @generated from field: string client_assertion = 7;
+   */
+  clientAssertion: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.IntrospectRequest.
+ * Use `create(IntrospectRequestSchema)` to create a new message.
+ */
+export const IntrospectRequestSchema: GenMessage<IntrospectRequest> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 14);
+
+/**
+ * The introspection answer (RFC 7662 §2.2): `active`, and for an active token what it grants.
+ *
+ * @generated from message svault.oidc.v1.IntrospectResponse
+ */
+export type IntrospectResponse = Message<"svault.oidc.v1.IntrospectResponse"> & {
+  /**
+   * Whether the token is active; when false, no other field is set.
+   *
+   * @generated from field: bool active = 1;
+   */
+  active: boolean;
+
+  /**
+   * The granted scopes, space-separated.
+   *
+   * @generated from field: optional string scope = 2;
+   */
+  scope?: string | undefined;
+
+  /**
+   * The client the token was issued to.
+   *
+   * @generated from field: optional string client_id = 3;
+   */
+  clientId?: string | undefined;
+
+  /**
+   * The user's username (tokens acting for a user).
+   *
+   * @generated from field: optional string username = 4;
+   */
+  username?: string | undefined;
+
+  /**
+   * `Bearer`, `DPoP` (an access token bound to a DPoP key) or `refresh_token`.
+   *
+   * @generated from field: optional string token_type = 5;
+   */
+  tokenType?: string | undefined;
+
+  /**
+   * Expiry, seconds since the epoch (uint32: a JSON number, as RFC 7662 wants; good until 2106).
+   *
+   * @generated from field: optional uint32 exp = 6;
+   */
+  exp?: number | undefined;
+
+  /**
+   * Issue time, seconds since the epoch.
+   *
+   * @generated from field: optional uint32 iat = 7;
+   */
+  iat?: number | undefined;
+
+  /**
+   * The subject: the user, or the client for a client_credentials token.
+   *
+   * @generated from field: optional string sub = 8;
+   */
+  sub?: string | undefined;
+
+  /**
+   * The audience of an access token: a string, or an array of strings (as in the token).
+   *
+   * @generated from field: google.protobuf.Value aud = 9;
+   */
+  aud?: Value | undefined;
+
+  /**
+   * The issuer.
+   *
+   * @generated from field: optional string iss = 10;
+   */
+  iss?: string | undefined;
+
+  /**
+   * The access token's identifier.
+   *
+   * @generated from field: optional string jti = 11;
+   */
+  jti?: string | undefined;
+
+  /**
+   * The session the token belongs to, when it came from a sign-in.
+   *
+   * @generated from field: optional string sid = 12;
+   */
+  sid?: string | undefined;
+
+  /**
+   * The DPoP key a bound access token is confirmed by (RFC 9449 §6.2).
+   *
+   * @generated from field: optional svault.oidc.v1.IntrospectConfirmation cnf = 13;
+   */
+  cnf?: IntrospectConfirmation | undefined;
+};
+
+/**
+ * Describes the message svault.oidc.v1.IntrospectResponse.
+ * Use `create(IntrospectResponseSchema)` to create a new message.
+ */
+export const IntrospectResponseSchema: GenMessage<IntrospectResponse> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 15);
+
+/**
+ * A token's confirmation (RFC 7800): the DPoP key's thumbprint.
+ *
+ * @generated from message svault.oidc.v1.IntrospectConfirmation
+ */
+export type IntrospectConfirmation = Message<"svault.oidc.v1.IntrospectConfirmation"> & {
+  /**
+   * The JWK SHA-256 thumbprint (RFC 7638) of the DPoP key.
+   *
+   * @generated from field: string jkt = 1;
+   */
+  jkt: string;
+};
+
+/**
+ * Describes the message svault.oidc.v1.IntrospectConfirmation.
+ * Use `create(IntrospectConfirmationSchema)` to create a new message.
+ */
+export const IntrospectConfirmationSchema: GenMessage<IntrospectConfirmation> = /*@__PURE__*/
+  messageDesc(file_svault_oidc_v1_oidc_service, 16);
 
 /**
  * OpenID Connect provider endpoints of each tenant. Each tenant has two issuers: the standard
@@ -664,6 +1209,8 @@ export const OidcService: GenService<{
    * browser goes to the hosted login page (`/ui/login?auth_req_id=…`), or straight back to the
    * client with a code when a session exists (SSO). Errors before the redirect URI is trusted
    * show an error page; later ones go back to the client with `error`, `state` and `iss`.
+   * GET or form POST, identically (OpenID Connect Core §3.1.2.1). The parameters may come in a
+   * request object (`request`, RFC 9101) or by reference to a pushed request (`request_uri`).
    *
    * @generated from rpc svault.oidc.v1.OidcService.Authorize
    */
@@ -674,7 +1221,10 @@ export const OidcService: GenService<{
   },
   /**
    * The token endpoint: `authorization_code`, `refresh_token` and `client_credentials` grants.
-   * Clients authenticate with `client_secret_basic`, `client_secret_post`, or `none` (public).
+   * Clients authenticate with `client_secret_basic`, `client_secret_post`, `private_key_jwt`
+   * (RFC 7523), or `none` (public). With a `DPoP` proof header (RFC 9449) the access token is
+   * bound to the proof's key (`token_type: DPoP`); the proof must carry the nonce the answers'
+   * `DPoP-Nonce` header gives.
    *
    * @generated from rpc svault.oidc.v1.OidcService.Token
    */
@@ -685,7 +1235,8 @@ export const OidcService: GenService<{
   },
   /**
    * Claims about the user of a bearer access token, by granted scope. A token of an ended
-   * session or a revoked token is refused (RFC 6750 `WWW-Authenticate`).
+   * session or a revoked token is refused (RFC 6750 `WWW-Authenticate`). A DPoP-bound token is
+   * accepted only as `Authorization: DPoP <token>` with a proof of its key (RFC 9449 §7).
    *
    * @generated from rpc svault.oidc.v1.OidcService.Userinfo
    */
@@ -695,9 +1246,25 @@ export const OidcService: GenService<{
     output: typeof UserinfoResponseSchema;
   },
   /**
+   * The pushed authorization request endpoint (RFC 9126), beyond the reference: the client
+   * authenticates and posts the parameters of an authorization request (or a `request` object);
+   * the answer is a single-use `request_uri`, valid for 60 seconds, to send to Authorize with
+   * its `client_id`.
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.PushAuthorizationRequest
+   */
+  pushAuthorizationRequest: {
+    methodKind: "unary";
+    input: typeof PushAuthorizationRequestRequestSchema;
+    output: typeof PushAuthorizationRequestResponseSchema;
+  },
+  /**
    * Token revocation (RFC 7009) of refresh and access tokens; unknown tokens answer 200 too.
-   * Over REST the 200 answer's body is the JSON `null`, as in the API reference (RFC 7009 §2.2
-   * gives the body no content; clients go by the status).
+   * The caller is an OAuth client (client authentication, as at the token endpoint), revoking
+   * tokens issued to it; or a signed-in user (an API key or a bearer access token with the
+   * `profile` scope), revoking tokens issued to them. Over REST the 200 answer's body is the
+   * JSON `null`, as in the API reference (RFC 7009 §2.2 gives the body no content; clients go
+   * by the status).
    *
    * @generated from rpc svault.oidc.v1.OidcService.Revoke
    */
@@ -705,6 +1272,22 @@ export const OidcService: GenService<{
     methodKind: "unary";
     input: typeof RevokeRequestSchema;
     output: typeof RevokeResponseSchema;
+  },
+  /**
+   * Token introspection (RFC 7662), beyond the reference, for resource servers: a confidential
+   * client of the tenant (client authentication as at the token endpoint) asks whether a token
+   * is active. An access token is active while its signature verifies, it has not expired, and
+   * neither it, its grant nor its session was revoked or ended and its user is not disabled; a
+   * refresh token while it is unexpired, unrotated and live the same way, and only to the client
+   * it was issued to. Anything else — a token of another tenant included — answers
+   * `{"active": false}` and nothing more.
+   *
+   * @generated from rpc svault.oidc.v1.OidcService.Introspect
+   */
+  introspect: {
+    methodKind: "unary";
+    input: typeof IntrospectRequestSchema;
+    output: typeof IntrospectResponseSchema;
   },
   /**
    * The tenant's public keys (RFC 7517): Ed25519 (`EdDSA`) and RSA (`RS256`, with `x5c`)

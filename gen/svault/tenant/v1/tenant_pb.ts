@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/tenant/v1/tenant.proto.
  */
 export const file_svault_tenant_v1_tenant: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zdmF1bHQvdGVuYW50L3YxL3RlbmFudC5wcm90bxIQc3ZhdWx0LnRlbmFudC52MSL/AgoLQmxvY2tDb25maWcSNwoSdXNlcl9mcmVlX2F0dGVtcHRzGAEgASgFQhaiuxgSOQAAAAAAAAAASQAAAAAAAFlASACIAQESNQoQdXNlcl9ibG9ja19hZnRlchgCIAEoBUIWorsYEjkAAAAAAADwP0kAAAAAAABZQEgBiAEBEjMKDmlwX2Jsb2NrX2FmdGVyGAMgASgFQhaiuxgSOQAAAAAAAPA/SQAAAAAAavhASAKIAQESMwoOd2luZG93X3NlY29uZHMYBCABKAVCFqK7GBI5AAAAAAAA8D9JAAAAAAB1IkFIA4gBARIyCg1ibG9ja19zZWNvbmRzGAUgASgFQhaiuxgSOQAAAAAAAAAASQAAAAA4E35BSASIAQFCFQoTX3VzZXJfZnJlZV9hdHRlbXB0c0ITChFfdXNlcl9ibG9ja19hZnRlckIRCg9faXBfYmxvY2tfYWZ0ZXJCEQoPX3dpbmRvd19zZWNvbmRzQhAKDl9ibG9ja19zZWNvbmRzIlUKDkxpdmVuZXNzQ29uZmlnEhgKCHByb3ZpZGVyGAEgASgJQgaiuxgCGEASKQoJdGhyZXNob2xkGAIgASgBQhaiuxgSOQAAAAAAAAAASQAAAAAAAPA/IrAECgZUZW5hbnQSEQoJdGVuYW50X2lkGAEgASgJEhcKD3JlZ2lzdGVyX2VuYWJsZRgCIAEoCBIOCgZpc18yZmEYAyABKAgSDwoHdXNlX3BpbhgEIAEoCBIQCghwaW5fc2l6ZRgFIAEoBRITCgt1c2VfcGF0dGVybhgGIAEoCBITCgtwYXR0ZXJfc2l6ZRgHIAEoBRIcChR1c2VfZmFjZV9yZWNvZ25pdGlvbhgIIAEoCBIUCgx1c2VfbGl2ZW5lc3MYCSABKAgSFAoMZGlzcGxheV9uYW1lGAogASgJEhwKFHNob3dfcGluX3doZW5fdHlwaW5nGAsgASgIEjMKDGJsb2NrX2NvbmZpZxgMIAEoCzIdLnN2YXVsdC50ZW5hbnQudjEuQmxvY2tDb25maWcSEwoLbG9naW5fb3JkZXIYDSADKAkSFwoPcGFzc2tleV9lbmFibGVkGA4gASgIEh4KFmhhc191c2VybmFtZV9hbmRfZW1haWwYDyABKAgSPgoPbGl2ZW5lc3NfY29uZmlnGBAgASgLMiAuc3ZhdWx0LnRlbmFudC52MS5MaXZlbmVzc0NvbmZpZ0gAiAEBEi4KCmNyZWF0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQhIKEF9saXZlbmVzc19jb25maWciwwYKDlRlbmFudFNldHRpbmdzEhwKD3JlZ2lzdGVyX2VuYWJsZRgBIAEoCEgAiAEBEhMKBmlzXzJmYRgCIAEoCEgBiAEBEhQKB3VzZV9waW4YAyABKAhIAogBARItCghwaW5fc2l6ZRgEIAEoBUIWorsYEjkAAAAAAAAQQEkAAAAAAAAoQEgDiAEBEhgKC3VzZV9wYXR0ZXJuGAUgASgISASIAQESMAoLcGF0dGVyX3NpemUYBiABKAVCFqK7GBI5AAAAAAAACEBJAAAAAAAAGEBIBYgBARIhChR1c2VfZmFjZV9yZWNvZ25pdGlvbhgHIAEoCEgGiAEBEhkKDHVzZV9saXZlbmVzcxgIIAEoCEgHiAEBEiIKDGRpc3BsYXlfbmFtZRgJIAEoCUIHorsYAxiAAkgIiAEBEiEKFHNob3dfcGluX3doZW5fdHlwaW5nGAogASgISAmIAQESOAoMYmxvY2tfY29uZmlnGAsgASgLMh0uc3ZhdWx0LnRlbmFudC52MS5CbG9ja0NvbmZpZ0gKiAEBEisKC2xvZ2luX29yZGVyGAwgAygJQhaiuxgSUgNQSU5SB1BBVFRFUk5gAmgBEhwKD3Bhc3NrZXlfZW5hYmxlZBgNIAEoCEgLiAEBEiMKFmhhc191c2VybmFtZV9hbmRfZW1haWwYDiABKAhIDIgBARI+Cg9saXZlbmVzc19jb25maWcYDyABKAsyIC5zdmF1bHQudGVuYW50LnYxLkxpdmVuZXNzQ29uZmlnSA2IAQFCEgoQX3JlZ2lzdGVyX2VuYWJsZUIJCgdfaXNfMmZhQgoKCF91c2VfcGluQgsKCV9waW5fc2l6ZUIOCgxfdXNlX3BhdHRlcm5CDgoMX3BhdHRlcl9zaXplQhcKFV91c2VfZmFjZV9yZWNvZ25pdGlvbkIPCg1fdXNlX2xpdmVuZXNzQg8KDV9kaXNwbGF5X25hbWVCFwoVX3Nob3dfcGluX3doZW5fdHlwaW5nQg8KDV9ibG9ja19jb25maWdCEgoQX3Bhc3NrZXlfZW5hYmxlZEIZChdfaGFzX3VzZXJuYW1lX2FuZF9lbWFpbEISChBfbGl2ZW5lc3NfY29uZmlnYgZwcm90bzM", [file_google_protobuf_timestamp, file_svault_api_v1_options]);
+  fileDesc("Ch1zdmF1bHQvdGVuYW50L3YxL3RlbmFudC5wcm90bxIQc3ZhdWx0LnRlbmFudC52MSL/AgoLQmxvY2tDb25maWcSNwoSdXNlcl9mcmVlX2F0dGVtcHRzGAEgASgFQhaiuxgSOQAAAAAAAAAASQAAAAAAAFlASACIAQESNQoQdXNlcl9ibG9ja19hZnRlchgCIAEoBUIWorsYEjkAAAAAAADwP0kAAAAAAABZQEgBiAEBEjMKDmlwX2Jsb2NrX2FmdGVyGAMgASgFQhaiuxgSOQAAAAAAAPA/SQAAAAAAavhASAKIAQESMwoOd2luZG93X3NlY29uZHMYBCABKAVCFqK7GBI5AAAAAAAA8D9JAAAAAAB1IkFIA4gBARIyCg1ibG9ja19zZWNvbmRzGAUgASgFQhaiuxgSOQAAAAAAAAAASQAAAAA4E35BSASIAQFCFQoTX3VzZXJfZnJlZV9hdHRlbXB0c0ITChFfdXNlcl9ibG9ja19hZnRlckIRCg9faXBfYmxvY2tfYWZ0ZXJCEQoPX3dpbmRvd19zZWNvbmRzQhAKDl9ibG9ja19zZWNvbmRzIpUDCg5MaXZlbmVzc0NvbmZpZxIYCghwcm92aWRlchgBIAEoCUIGorsYAhhAEikKCXRocmVzaG9sZBgCIAEoAUIWorsYEjkAAAAAAAAAAEkAAAAAAADwPxIcCg9tYXRjaF90aHJlc2hvbGQYAyABKAFIAIgBARIdChBtaW5fdHVybl9kZWdyZWVzGAQgASgBSAGIAQESIgoVbWF4X3N0YXJ0X3lhd19kZWdyZWVzGAUgASgBSAKIAQESGAoLZnJhbWVfY291bnQYBiABKAVIA4gBARImChljaGFsbGVuZ2VfdGltZW91dF9zZWNvbmRzGAcgASgFSASIAQESGQoMbWF4X2F0dGVtcHRzGAggASgFSAWIAQFCEgoQX21hdGNoX3RocmVzaG9sZEITChFfbWluX3R1cm5fZGVncmVlc0IYChZfbWF4X3N0YXJ0X3lhd19kZWdyZWVzQg4KDF9mcmFtZV9jb3VudEIcChpfY2hhbGxlbmdlX3RpbWVvdXRfc2Vjb25kc0IPCg1fbWF4X2F0dGVtcHRzIqAGCgZUZW5hbnQSEQoJdGVuYW50X2lkGAEgASgJEhcKD3JlZ2lzdGVyX2VuYWJsZRgCIAEoCBIOCgZpc18yZmEYAyABKAgSDwoHdXNlX3BpbhgEIAEoCBIQCghwaW5fc2l6ZRgFIAEoBRITCgt1c2VfcGF0dGVybhgGIAEoCBITCgtwYXR0ZXJfc2l6ZRgHIAEoBRIcChR1c2VfZmFjZV9yZWNvZ25pdGlvbhgIIAEoCBIUCgx1c2VfbGl2ZW5lc3MYCSABKAgSFAoMZGlzcGxheV9uYW1lGAogASgJEhwKFHNob3dfcGluX3doZW5fdHlwaW5nGAsgASgIEjMKDGJsb2NrX2NvbmZpZxgMIAEoCzIdLnN2YXVsdC50ZW5hbnQudjEuQmxvY2tDb25maWcSEwoLbG9naW5fb3JkZXIYDSADKAkSFwoPcGFzc2tleV9lbmFibGVkGA4gASgIEh4KFmhhc191c2VybmFtZV9hbmRfZW1haWwYDyABKAgSPgoPbGl2ZW5lc3NfY29uZmlnGBAgASgLMiAuc3ZhdWx0LnRlbmFudC52MS5MaXZlbmVzc0NvbmZpZ0gAiAEBEi4KCmNyZWF0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYEiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGxvZ29fdXJpGBMgASgJEhUKDXByaW1hcnlfY29sb3IYFCABKAkSGAoQYmFja2dyb3VuZF9jb2xvchgVIAEoCRITCgtzdXBwb3J0X3VyaRgWIAEoCRIaChJwcml2YWN5X3BvbGljeV91cmkYFyABKAkSHAoUdGVybXNfb2Zfc2VydmljZV91cmkYGCABKAkSFgoOZGVmYXVsdF9sb2NhbGUYGSABKAkSFQoNcHJvdG9fdmVyc2lvbhgaIAEoCRItCiVyZXF1aXJlX3B1c2hlZF9hdXRob3JpemF0aW9uX3JlcXVlc3RzGBsgASgIQhIKEF9saXZlbmVzc19jb25maWcimAwKDlRlbmFudFNldHRpbmdzEhwKD3JlZ2lzdGVyX2VuYWJsZRgBIAEoCEgAiAEBEhMKBmlzXzJmYRgCIAEoCEgBiAEBEhQKB3VzZV9waW4YAyABKAhIAogBARItCghwaW5fc2l6ZRgEIAEoBUIWorsYEjkAAAAAAAAQQEkAAAAAAAAoQEgDiAEBEhgKC3VzZV9wYXR0ZXJuGAUgASgISASIAQESMAoLcGF0dGVyX3NpemUYBiABKAVCFqK7GBI5AAAAAAAACEBJAAAAAAAAGEBIBYgBARIhChR1c2VfZmFjZV9yZWNvZ25pdGlvbhgHIAEoCEgGiAEBEhkKDHVzZV9saXZlbmVzcxgIIAEoCEgHiAEBEiIKDGRpc3BsYXlfbmFtZRgJIAEoCUIHorsYAxiAAkgIiAEBEiEKFHNob3dfcGluX3doZW5fdHlwaW5nGAogASgISAmIAQESOAoMYmxvY2tfY29uZmlnGAsgASgLMh0uc3ZhdWx0LnRlbmFudC52MS5CbG9ja0NvbmZpZ0gKiAEBEisKC2xvZ2luX29yZGVyGAwgAygJQhaiuxgSUgNQSU5SB1BBVFRFUk5gAmgBEhwKD3Bhc3NrZXlfZW5hYmxlZBgNIAEoCEgLiAEBEiMKFmhhc191c2VybmFtZV9hbmRfZW1haWwYDiABKAhIDIgBARI+Cg9saXZlbmVzc19jb25maWcYDyABKAsyIC5zdmF1bHQudGVuYW50LnYxLkxpdmVuZXNzQ29uZmlnSA2IAQESIAoIbG9nb191cmkYECABKAlCCaK7GAUYgBAoAkgOiAEBEjYKDXByaW1hcnlfY29sb3IYESABKAlCGqK7GBYiFF4oI1swLTlhLWZBLUZdezZ9KT8kSA+IAQESOQoQYmFja2dyb3VuZF9jb2xvchgSIAEoCUIaorsYFiIUXigjWzAtOWEtZkEtRl17Nn0pPyRIEIgBARIjCgtzdXBwb3J0X3VyaRgTIAEoCUIJorsYBRiAECgCSBGIAQESKgoScHJpdmFjeV9wb2xpY3lfdXJpGBQgASgJQgmiuxgFGIAQKAJIEogBARIsChR0ZXJtc19vZl9zZXJ2aWNlX3VyaRgVIAEoCUIJorsYBRiAECgCSBOIAQESOQoOZGVmYXVsdF9sb2NhbGUYFiABKAlCHKK7GBhSAmVuUgJkZVICZnJSAmVzUgJqYVICYXJIFIgBARKMAQoNcHJvdG9fdmVyc2lvbhgXIAEoCUJworsYbFI0b3BhcXVlLTNkaC9yaXN0cmV0dG8yNTUtc2hhNTEyL2FyZ29uMmlkLW02NTUzNi10My1wMVI0b3BhcXVlLTNkaC9yaXN0cmV0dG8yNTUtc2hhNTEyL2FyZ29uMmlkLW0xOTQ1Ni10Mi1wMUgViAEBEjIKJXJlcXVpcmVfcHVzaGVkX2F1dGhvcml6YXRpb25fcmVxdWVzdHMYGCABKAhIFogBAUISChBfcmVnaXN0ZXJfZW5hYmxlQgkKB19pc18yZmFCCgoIX3VzZV9waW5CCwoJX3Bpbl9zaXplQg4KDF91c2VfcGF0dGVybkIOCgxfcGF0dGVyX3NpemVCFwoVX3VzZV9mYWNlX3JlY29nbml0aW9uQg8KDV91c2VfbGl2ZW5lc3NCDwoNX2Rpc3BsYXlfbmFtZUIXChVfc2hvd19waW5fd2hlbl90eXBpbmdCDwoNX2Jsb2NrX2NvbmZpZ0ISChBfcGFzc2tleV9lbmFibGVkQhkKF19oYXNfdXNlcm5hbWVfYW5kX2VtYWlsQhIKEF9saXZlbmVzc19jb25maWdCCwoJX2xvZ29fdXJpQhAKDl9wcmltYXJ5X2NvbG9yQhMKEV9iYWNrZ3JvdW5kX2NvbG9yQg4KDF9zdXBwb3J0X3VyaUIVChNfcHJpdmFjeV9wb2xpY3lfdXJpQhcKFV90ZXJtc19vZl9zZXJ2aWNlX3VyaUIRCg9fZGVmYXVsdF9sb2NhbGVCEAoOX3Byb3RvX3ZlcnNpb25CKAomX3JlcXVpcmVfcHVzaGVkX2F1dGhvcml6YXRpb25fcmVxdWVzdHNiBnByb3RvMw", [file_google_protobuf_timestamp, file_svault_api_v1_options]);
 
 /**
  * Throttling of failed logins. Failures are counted per user and per IP address at Get Challenge
@@ -66,24 +66,69 @@ export const BlockConfigSchema: GenMessage<BlockConfig> = /*@__PURE__*/
   messageDesc(file_svault_tenant_v1_tenant, 0);
 
 /**
- * Settings of the (optional) liveness check.
+ * Settings of the face step: the liveness check and the face match (docs/face-liveness.md).
+ * Unset fields take their defaults; out-of-range values are 422 naming the field.
  *
  * @generated from message svault.tenant.v1.LivenessConfig
  */
 export type LivenessConfig = Message<"svault.tenant.v1.LivenessConfig"> & {
   /**
-   * The liveness provider's name.
+   * The liveness provider's name (informational: the service's own models are the only provider).
    *
    * @generated from field: string provider = 1;
    */
   provider: string;
 
   /**
-   * The score above which a check passes, in [0, 1].
+   * The reference's field, kept as given; the server decides with the fields below.
    *
    * @generated from field: double threshold = 2;
    */
   threshold: number;
+
+  /**
+   * Largest face-embedding distance taken for the same person (first vs last frame; frame vs
+   * enrolled face), 0.3–0.7. Default 0.45.
+   *
+   * @generated from field: optional double match_threshold = 3;
+   */
+  matchThreshold?: number | undefined;
+
+  /**
+   * Head turn demanded in the requested direction, in degrees, 0–45 (0 lets a still clip pass:
+   * test tenants only). Default 20.
+   *
+   * @generated from field: optional double min_turn_degrees = 4;
+   */
+  minTurnDegrees?: number | undefined;
+
+  /**
+   * How far from frontal the first frame may be, in degrees, 5–30. Default 15.
+   *
+   * @generated from field: optional double max_start_yaw_degrees = 5;
+   */
+  maxStartYawDegrees?: number | undefined;
+
+  /**
+   * Frames the page captures; the most a clip may have, 4–32. Default 16.
+   *
+   * @generated from field: optional int32 frame_count = 6;
+   */
+  frameCount?: number | undefined;
+
+  /**
+   * Validity of a liveness challenge, in seconds, 5–30. Default 30.
+   *
+   * @generated from field: optional int32 challenge_timeout_seconds = 7;
+   */
+  challengeTimeoutSeconds?: number | undefined;
+
+  /**
+   * Face checks per authorization request and user, 1–10. Default 3.
+   *
+   * @generated from field: optional int32 max_attempts = 8;
+   */
+  maxAttempts?: number | undefined;
 };
 
 /**
@@ -225,6 +270,71 @@ export type Tenant = Message<"svault.tenant.v1.Tenant"> & {
    * @generated from field: google.protobuf.Timestamp updated_at = 18;
    */
   updatedAt?: Timestamp | undefined;
+
+  /**
+   * Branding of the hosted pages (docs/hosted-ui.md): the logo, an https URL ("" for none).
+   *
+   * @generated from field: string logo_uri = 19;
+   */
+  logoUri: string;
+
+  /**
+   * The primary colour (buttons, links, focus ring) as `#rrggbb`; "" for the service's own.
+   *
+   * @generated from field: string primary_color = 20;
+   */
+  primaryColor: string;
+
+  /**
+   * The page background behind the card as `#rrggbb`; "" for the service's own.
+   *
+   * @generated from field: string background_color = 21;
+   */
+  backgroundColor: string;
+
+  /**
+   * A help or support page for people who cannot sign in, an https URL ("" for none).
+   *
+   * @generated from field: string support_uri = 22;
+   */
+  supportUri: string;
+
+  /**
+   * The privacy policy, an https URL ("" for none); a client's `op_policy_url` takes precedence.
+   *
+   * @generated from field: string privacy_policy_uri = 23;
+   */
+  privacyPolicyUri: string;
+
+  /**
+   * The terms of service, an https URL ("" for none); a client's `op_tos_url` takes precedence.
+   *
+   * @generated from field: string terms_of_service_uri = 24;
+   */
+  termsOfServiceUri: string;
+
+  /**
+   * The language of the hosted pages and e-mails when neither the application (`ui_locales`),
+   * the user nor the browser names a supported one: `en`, `de`, `fr`, `es`, `ja` or `ar`.
+   *
+   * @generated from field: string default_locale = 25;
+   */
+  defaultLocale: string;
+
+  /**
+   * The OPAQUE suite, with its Argon2id key stretching, that the hosted pages make new secrets
+   * with (docs/login-protocol.md §2, docs/hosted-ui.md "Speed").
+   *
+   * @generated from field: string proto_version = 26;
+   */
+  protoVersion: string;
+
+  /**
+   * Whether every client of the tenant must push its authorization requests (RFC 9126 §6).
+   *
+   * @generated from field: bool require_pushed_authorization_requests = 27;
+   */
+  requirePushedAuthorizationRequests: boolean;
 };
 
 /**
@@ -249,7 +359,8 @@ export type TenantSettings = Message<"svault.tenant.v1.TenantSettings"> & {
   registerEnable?: boolean | undefined;
 
   /**
-   * Whether a second factor is required. Default false.
+   * Whether a second factor is required: the PIN/pattern and then a passkey (or face, where
+   * offered). Needs passkey_enabled (or use_face_recognition): refused otherwise. Default false.
    *
    * @generated from field: optional bool is_2fa = 2;
    */
@@ -346,6 +457,72 @@ export type TenantSettings = Message<"svault.tenant.v1.TenantSettings"> & {
    * @generated from field: optional svault.tenant.v1.LivenessConfig liveness_config = 15;
    */
   livenessConfig?: LivenessConfig | undefined;
+
+  /**
+   * Branding: the logo on the hosted pages, an https URL; "" removes it.
+   *
+   * @generated from field: optional string logo_uri = 16;
+   */
+  logoUri?: string | undefined;
+
+  /**
+   * Branding: the primary colour as `#rrggbb`, with at least 4.5:1 contrast against white
+   * (button text, and links on the card); "" restores the service's own.
+   *
+   * @generated from field: optional string primary_color = 17;
+   */
+  primaryColor?: string | undefined;
+
+  /**
+   * Branding: the page background as `#rrggbb`; "" restores the service's own.
+   *
+   * @generated from field: optional string background_color = 18;
+   */
+  backgroundColor?: string | undefined;
+
+  /**
+   * Branding: a help or support page, an https URL; "" removes it.
+   *
+   * @generated from field: optional string support_uri = 19;
+   */
+  supportUri?: string | undefined;
+
+  /**
+   * Branding: the privacy policy, an https URL; "" removes it.
+   *
+   * @generated from field: optional string privacy_policy_uri = 20;
+   */
+  privacyPolicyUri?: string | undefined;
+
+  /**
+   * Branding: the terms of service, an https URL; "" removes it.
+   *
+   * @generated from field: optional string terms_of_service_uri = 21;
+   */
+  termsOfServiceUri?: string | undefined;
+
+  /**
+   * The language of the hosted pages and e-mails when nothing else chooses one. Default `en`.
+   *
+   * @generated from field: optional string default_locale = 22;
+   */
+  defaultLocale?: string | undefined;
+
+  /**
+   * The suite new secrets are made with on the hosted pages: the default (Argon2id 64 MiB, 3
+   * passes) or the light one (19 MiB, 2 passes) for faster sign-in on slow phones.
+   *
+   * @generated from field: optional string proto_version = 23;
+   */
+  protoVersion?: string | undefined;
+
+  /**
+   * Whether every client of the tenant must push its authorization requests (RFC 9126 §6), as
+   * RFC 9700 recommends for high-security deployments; a client can require it on its own too.
+   *
+   * @generated from field: optional bool require_pushed_authorization_requests = 24;
+   */
+  requirePushedAuthorizationRequests?: boolean | undefined;
 };
 
 /**

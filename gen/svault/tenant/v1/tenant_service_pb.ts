@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/tenant/v1/tenant_service.proto.
  */
 export const file_svault_tenant_v1_tenant_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVzdmF1bHQvdGVuYW50L3YxL3RlbmFudF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQudGVuYW50LnYxIhQKEkxpc3RUZW5hbnRzUmVxdWVzdCJAChNMaXN0VGVuYW50c1Jlc3BvbnNlEikKB3RlbmFudHMYASADKAsyGC5zdmF1bHQudGVuYW50LnYxLlRlbmFudCL+BgoTQ3JlYXRlVGVuYW50UmVxdWVzdBI0Cgl0ZW5hbnRfaWQYASABKAlCIaK7GB0IASIZXlthLXowLTldW2EtejAtOS1dezEsNjJ9JBIcCg9yZWdpc3Rlcl9lbmFibGUYAiABKAhIAIgBARITCgZpc18yZmEYAyABKAhIAYgBARIUCgd1c2VfcGluGAQgASgISAKIAQESLQoIcGluX3NpemUYBSABKAVCFqK7GBI5AAAAAAAAEEBJAAAAAAAAKEBIA4gBARIYCgt1c2VfcGF0dGVybhgGIAEoCEgEiAEBEjAKC3BhdHRlcl9zaXplGAcgASgFQhaiuxgSOQAAAAAAAAhASQAAAAAAABhASAWIAQESIQoUdXNlX2ZhY2VfcmVjb2duaXRpb24YCCABKAhIBogBARIZCgx1c2VfbGl2ZW5lc3MYCSABKAhIB4gBARIiCgxkaXNwbGF5X25hbWUYCiABKAlCB6K7GAMYgAJICIgBARIhChRzaG93X3Bpbl93aGVuX3R5cGluZxgLIAEoCEgJiAEBEjgKDGJsb2NrX2NvbmZpZxgMIAEoCzIdLnN2YXVsdC50ZW5hbnQudjEuQmxvY2tDb25maWdICogBARIrCgtsb2dpbl9vcmRlchgNIAMoCUIWorsYElIDUElOUgdQQVRURVJOYAJoARIcCg9wYXNza2V5X2VuYWJsZWQYDiABKAhIC4gBARIjChZoYXNfdXNlcm5hbWVfYW5kX2VtYWlsGA8gASgISAyIAQESPgoPbGl2ZW5lc3NfY29uZmlnGBAgASgLMiAuc3ZhdWx0LnRlbmFudC52MS5MaXZlbmVzc0NvbmZpZ0gNiAEBQhIKEF9yZWdpc3Rlcl9lbmFibGVCCQoHX2lzXzJmYUIKCghfdXNlX3BpbkILCglfcGluX3NpemVCDgoMX3VzZV9wYXR0ZXJuQg4KDF9wYXR0ZXJfc2l6ZUIXChVfdXNlX2ZhY2VfcmVjb2duaXRpb25CDwoNX3VzZV9saXZlbmVzc0IPCg1fZGlzcGxheV9uYW1lQhcKFV9zaG93X3Bpbl93aGVuX3R5cGluZ0IPCg1fYmxvY2tfY29uZmlnQhIKEF9wYXNza2V5X2VuYWJsZWRCGQoXX2hhc191c2VybmFtZV9hbmRfZW1haWxCEgoQX2xpdmVuZXNzX2NvbmZpZyJAChRDcmVhdGVUZW5hbnRSZXNwb25zZRIoCgZ0ZW5hbnQYASABKAsyGC5zdmF1bHQudGVuYW50LnYxLlRlbmFudCItChBHZXRUZW5hbnRSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBIj0KEUdldFRlbmFudFJlc3BvbnNlEigKBnRlbmFudBgBIAEoCzIYLnN2YXVsdC50ZW5hbnQudjEuVGVuYW50ImwKE1VwZGF0ZVRlbmFudFJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESOgoIc2V0dGluZ3MYAiABKAsyIC5zdmF1bHQudGVuYW50LnYxLlRlbmFudFNldHRpbmdzQgaiuxgCCAEiQAoUVXBkYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguc3ZhdWx0LnRlbmFudC52MS5UZW5hbnQiMAoTRGVsZXRlVGVuYW50UmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIASIWChREZWxldGVUZW5hbnRSZXNwb25zZTKMBgoNVGVuYW50U2VydmljZRKFAQoLTGlzdFRlbmFudHMSJC5zdmF1bHQudGVuYW50LnYxLkxpc3RUZW5hbnRzUmVxdWVzdBolLnN2YXVsdC50ZW5hbnQudjEuTGlzdFRlbmFudHNSZXNwb25zZSIporsYDhIMdGVuYW50czpyZWFkgtPkkwIREg8vYXBpL3YxL3RlbmFudHMSlwEKDENyZWF0ZVRlbmFudBIlLnN2YXVsdC50ZW5hbnQudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBomLnN2YXVsdC50ZW5hbnQudjEuQ3JlYXRlVGVuYW50UmVzcG9uc2UiOKK7GBIIyQESDXRlbmFudHM6YWRtaW6C0+STAhw6ASpiBnRlbmFudCIPL2FwaS92MS90ZW5hbnRzEpMBCglHZXRUZW5hbnQSIi5zdmF1bHQudGVuYW50LnYxLkdldFRlbmFudFJlcXVlc3QaIy5zdmF1bHQudGVuYW50LnYxLkdldFRlbmFudFJlc3BvbnNlIj2iuxgOEgx0ZW5hbnRzOnJlYWSC0+STAiViBnRlbmFudBIbL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9EqcBCgxVcGRhdGVUZW5hbnQSJS5zdmF1bHQudGVuYW50LnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaJi5zdmF1bHQudGVuYW50LnYxLlVwZGF0ZVRlbmFudFJlc3BvbnNlIkiiuxgPEg10ZW5hbnRzOndyaXRlgtPkkwIvOghzZXR0aW5nc2IGdGVuYW50GhsvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0SmAEKDERlbGV0ZVRlbmFudBIlLnN2YXVsdC50ZW5hbnQudjEuRGVsZXRlVGVuYW50UmVxdWVzdBomLnN2YXVsdC50ZW5hbnQudjEuRGVsZXRlVGVuYW50UmVzcG9uc2UiOaK7GBIIzAESDXRlbmFudHM6YWRtaW6C0+STAh0qGy9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfWIGcHJvdG8z", [file_google_api_annotations, file_svault_api_v1_options, file_svault_tenant_v1_tenant]);
+  fileDesc("CiVzdmF1bHQvdGVuYW50L3YxL3RlbmFudF9zZXJ2aWNlLnByb3RvEhBzdmF1bHQudGVuYW50LnYxIhQKEkxpc3RUZW5hbnRzUmVxdWVzdCJAChNMaXN0VGVuYW50c1Jlc3BvbnNlEikKB3RlbmFudHMYASADKAsyGC5zdmF1bHQudGVuYW50LnYxLlRlbmFudCLVDAoTQ3JlYXRlVGVuYW50UmVxdWVzdBI2Cgl0ZW5hbnRfaWQYASABKAlCI6K7GB8IARg/IhleW2EtejAtOV1bYS16MC05LV17MSw2Mn0kEhwKD3JlZ2lzdGVyX2VuYWJsZRgCIAEoCEgAiAEBEhMKBmlzXzJmYRgDIAEoCEgBiAEBEhQKB3VzZV9waW4YBCABKAhIAogBARItCghwaW5fc2l6ZRgFIAEoBUIWorsYEjkAAAAAAAAQQEkAAAAAAAAoQEgDiAEBEhgKC3VzZV9wYXR0ZXJuGAYgASgISASIAQESMAoLcGF0dGVyX3NpemUYByABKAVCFqK7GBI5AAAAAAAACEBJAAAAAAAAGEBIBYgBARIhChR1c2VfZmFjZV9yZWNvZ25pdGlvbhgIIAEoCEgGiAEBEhkKDHVzZV9saXZlbmVzcxgJIAEoCEgHiAEBEiIKDGRpc3BsYXlfbmFtZRgKIAEoCUIHorsYAxiAAkgIiAEBEiEKFHNob3dfcGluX3doZW5fdHlwaW5nGAsgASgISAmIAQESOAoMYmxvY2tfY29uZmlnGAwgASgLMh0uc3ZhdWx0LnRlbmFudC52MS5CbG9ja0NvbmZpZ0gKiAEBEisKC2xvZ2luX29yZGVyGA0gAygJQhaiuxgSUgNQSU5SB1BBVFRFUk5gAmgBEhwKD3Bhc3NrZXlfZW5hYmxlZBgOIAEoCEgLiAEBEiMKFmhhc191c2VybmFtZV9hbmRfZW1haWwYDyABKAhIDIgBARI+Cg9saXZlbmVzc19jb25maWcYECABKAsyIC5zdmF1bHQudGVuYW50LnYxLkxpdmVuZXNzQ29uZmlnSA2IAQESIAoIbG9nb191cmkYESABKAlCCaK7GAUYgBAoAkgOiAEBEjYKDXByaW1hcnlfY29sb3IYEiABKAlCGqK7GBYiFF4oI1swLTlhLWZBLUZdezZ9KT8kSA+IAQESOQoQYmFja2dyb3VuZF9jb2xvchgTIAEoCUIaorsYFiIUXigjWzAtOWEtZkEtRl17Nn0pPyRIEIgBARIjCgtzdXBwb3J0X3VyaRgUIAEoCUIJorsYBRiAECgCSBGIAQESKgoScHJpdmFjeV9wb2xpY3lfdXJpGBUgASgJQgmiuxgFGIAQKAJIEogBARIsChR0ZXJtc19vZl9zZXJ2aWNlX3VyaRgWIAEoCUIJorsYBRiAECgCSBOIAQESOQoOZGVmYXVsdF9sb2NhbGUYFyABKAlCHKK7GBhSAmVuUgJkZVICZnJSAmVzUgJqYVICYXJIFIgBARKMAQoNcHJvdG9fdmVyc2lvbhgYIAEoCUJworsYbFI0b3BhcXVlLTNkaC9yaXN0cmV0dG8yNTUtc2hhNTEyL2FyZ29uMmlkLW02NTUzNi10My1wMVI0b3BhcXVlLTNkaC9yaXN0cmV0dG8yNTUtc2hhNTEyL2FyZ29uMmlkLW0xOTQ1Ni10Mi1wMUgViAEBEjIKJXJlcXVpcmVfcHVzaGVkX2F1dGhvcml6YXRpb25fcmVxdWVzdHMYGSABKAhIFogBAUISChBfcmVnaXN0ZXJfZW5hYmxlQgkKB19pc18yZmFCCgoIX3VzZV9waW5CCwoJX3Bpbl9zaXplQg4KDF91c2VfcGF0dGVybkIOCgxfcGF0dGVyX3NpemVCFwoVX3VzZV9mYWNlX3JlY29nbml0aW9uQg8KDV91c2VfbGl2ZW5lc3NCDwoNX2Rpc3BsYXlfbmFtZUIXChVfc2hvd19waW5fd2hlbl90eXBpbmdCDwoNX2Jsb2NrX2NvbmZpZ0ISChBfcGFzc2tleV9lbmFibGVkQhkKF19oYXNfdXNlcm5hbWVfYW5kX2VtYWlsQhIKEF9saXZlbmVzc19jb25maWdCCwoJX2xvZ29fdXJpQhAKDl9wcmltYXJ5X2NvbG9yQhMKEV9iYWNrZ3JvdW5kX2NvbG9yQg4KDF9zdXBwb3J0X3VyaUIVChNfcHJpdmFjeV9wb2xpY3lfdXJpQhcKFV90ZXJtc19vZl9zZXJ2aWNlX3VyaUIRCg9fZGVmYXVsdF9sb2NhbGVCEAoOX3Byb3RvX3ZlcnNpb25CKAomX3JlcXVpcmVfcHVzaGVkX2F1dGhvcml6YXRpb25fcmVxdWVzdHMiQAoUQ3JlYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguc3ZhdWx0LnRlbmFudC52MS5UZW5hbnQiLwoQR2V0VGVuYW50UmVxdWVzdBIbCgl0ZW5hbnRfaWQYASABKAlCCKK7GAQIARg/Ij0KEUdldFRlbmFudFJlc3BvbnNlEigKBnRlbmFudBgBIAEoCzIYLnN2YXVsdC50ZW5hbnQudjEuVGVuYW50Im4KE1VwZGF0ZVRlbmFudFJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxI6CghzZXR0aW5ncxgCIAEoCzIgLnN2YXVsdC50ZW5hbnQudjEuVGVuYW50U2V0dGluZ3NCBqK7GAIIASJAChRVcGRhdGVUZW5hbnRSZXNwb25zZRIoCgZ0ZW5hbnQYASABKAsyGC5zdmF1bHQudGVuYW50LnYxLlRlbmFudCIyChNEZWxldGVUZW5hbnRSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8iFgoURGVsZXRlVGVuYW50UmVzcG9uc2UyjAYKDVRlbmFudFNlcnZpY2UShQEKC0xpc3RUZW5hbnRzEiQuc3ZhdWx0LnRlbmFudC52MS5MaXN0VGVuYW50c1JlcXVlc3QaJS5zdmF1bHQudGVuYW50LnYxLkxpc3RUZW5hbnRzUmVzcG9uc2UiKaK7GA4SDHRlbmFudHM6cmVhZILT5JMCERIPL2FwaS92MS90ZW5hbnRzEpcBCgxDcmVhdGVUZW5hbnQSJS5zdmF1bHQudGVuYW50LnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaJi5zdmF1bHQudGVuYW50LnYxLkNyZWF0ZVRlbmFudFJlc3BvbnNlIjiiuxgSCMkBEg10ZW5hbnRzOmFkbWlugtPkkwIcOgEqYgZ0ZW5hbnQiDy9hcGkvdjEvdGVuYW50cxKTAQoJR2V0VGVuYW50EiIuc3ZhdWx0LnRlbmFudC52MS5HZXRUZW5hbnRSZXF1ZXN0GiMuc3ZhdWx0LnRlbmFudC52MS5HZXRUZW5hbnRSZXNwb25zZSI9orsYDhIMdGVuYW50czpyZWFkgtPkkwIlYgZ0ZW5hbnQSGy9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfRKnAQoMVXBkYXRlVGVuYW50EiUuc3ZhdWx0LnRlbmFudC52MS5VcGRhdGVUZW5hbnRSZXF1ZXN0GiYuc3ZhdWx0LnRlbmFudC52MS5VcGRhdGVUZW5hbnRSZXNwb25zZSJIorsYDxINdGVuYW50czp3cml0ZYLT5JMCLzoIc2V0dGluZ3NiBnRlbmFudBobL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9EpgBCgxEZWxldGVUZW5hbnQSJS5zdmF1bHQudGVuYW50LnYxLkRlbGV0ZVRlbmFudFJlcXVlc3QaJi5zdmF1bHQudGVuYW50LnYxLkRlbGV0ZVRlbmFudFJlc3BvbnNlIjmiuxgSCMwBEg10ZW5hbnRzOmFkbWlugtPkkwIdKhsvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH1iBnByb3RvMw", [file_google_api_annotations, file_svault_api_v1_options, file_svault_tenant_v1_tenant]);
 
 /**
  * Request of ListTenants.
@@ -73,7 +73,8 @@ export type CreateTenantRequest = Message<"svault.tenant.v1.CreateTenantRequest"
   registerEnable?: boolean | undefined;
 
   /**
-   * Whether a second factor is required. Default false.
+   * Whether a second factor is required: the PIN/pattern and then a passkey (or face, where
+   * offered). Needs passkey_enabled (or use_face_recognition): refused otherwise. Default false.
    *
    * @generated from field: optional bool is_2fa = 3;
    */
@@ -169,6 +170,71 @@ export type CreateTenantRequest = Message<"svault.tenant.v1.CreateTenantRequest"
    * @generated from field: optional svault.tenant.v1.LivenessConfig liveness_config = 16;
    */
   livenessConfig?: LivenessConfig | undefined;
+
+  /**
+   * Branding: the logo on the hosted pages, an https URL; "" removes it.
+   *
+   * @generated from field: optional string logo_uri = 17;
+   */
+  logoUri?: string | undefined;
+
+  /**
+   * Branding: the primary colour as `#rrggbb`, with at least 4.5:1 contrast against white
+   * (button text, and links on the card); "" restores the service's own.
+   *
+   * @generated from field: optional string primary_color = 18;
+   */
+  primaryColor?: string | undefined;
+
+  /**
+   * Branding: the page background as `#rrggbb`; "" restores the service's own.
+   *
+   * @generated from field: optional string background_color = 19;
+   */
+  backgroundColor?: string | undefined;
+
+  /**
+   * Branding: a help or support page, an https URL; "" removes it.
+   *
+   * @generated from field: optional string support_uri = 20;
+   */
+  supportUri?: string | undefined;
+
+  /**
+   * Branding: the privacy policy, an https URL; "" removes it.
+   *
+   * @generated from field: optional string privacy_policy_uri = 21;
+   */
+  privacyPolicyUri?: string | undefined;
+
+  /**
+   * Branding: the terms of service, an https URL; "" removes it.
+   *
+   * @generated from field: optional string terms_of_service_uri = 22;
+   */
+  termsOfServiceUri?: string | undefined;
+
+  /**
+   * The language of the hosted pages and e-mails when nothing else chooses one. Default `en`.
+   *
+   * @generated from field: optional string default_locale = 23;
+   */
+  defaultLocale?: string | undefined;
+
+  /**
+   * The suite new secrets are made with on the hosted pages: the default (Argon2id 64 MiB, 3
+   * passes) or the light one (19 MiB, 2 passes) for faster sign-in on slow phones.
+   *
+   * @generated from field: optional string proto_version = 24;
+   */
+  protoVersion?: string | undefined;
+
+  /**
+   * Whether every client of the tenant must push its authorization requests (RFC 9126 §6).
+   *
+   * @generated from field: optional bool require_pushed_authorization_requests = 25;
+   */
+  requirePushedAuthorizationRequests?: boolean | undefined;
 };
 
 /**

@@ -114,7 +114,8 @@ export const UserSchema: GenMessage<User> = /*@__PURE__*/
  */
 export type BatchUserInput = Message<"svault.user.v1.BatchUserInput"> & {
   /**
-   * Ignored: ids are assigned by the service.
+   * See CreateUserRequest.user_id. A row whose id is taken (or repeats an earlier row's) is listed
+   * in `duplicate_usernames`; one that is not a UUID in `fail_create_usernames`.
    *
    * @generated from field: string user_id = 1;
    */
@@ -135,7 +136,8 @@ export type BatchUserInput = Message<"svault.user.v1.BatchUserInput"> & {
   email: string;
 
   /**
-   * Ignored: the tenant is the one of the path.
+   * The tenant is the one of the path: a row naming another one is listed in
+   * `fail_create_usernames`.
    *
    * @generated from field: string tenant_id = 4;
    */

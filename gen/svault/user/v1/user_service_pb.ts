@@ -10,6 +10,10 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { ApiKey } from "../../apikey/v1/api_key_pb.js";
 import { file_svault_apikey_v1_api_key } from "../../apikey/v1/api_key_pb.js";
+import type { Passkey } from "../../passkey/v1/passkey_pb.js";
+import { file_svault_passkey_v1_passkey } from "../../passkey/v1/passkey_pb.js";
+import type { Session } from "../../auth/v1/auth_service_pb.js";
+import { file_svault_auth_v1_auth_service } from "../../auth/v1/auth_service_pb.js";
 import type { BatchUserInput, User } from "./user_pb.js";
 import { file_svault_user_v1_user } from "./user_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -18,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/user/v1/user_service.proto.
  */
 export const file_svault_user_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvdXNlci92MS91c2VyX3NlcnZpY2UucHJvdG8SDnN2YXVsdC51c2VyLnYxImYKFENyZWF0ZVVzZXJLZXlSZXF1ZXN0EhUKBG5hbWUYASABKAlCB6K7GAMYgAESHAoGc2NvcGVzGAIgAygJQgyiuxgICAEYQGAgaAESGQoJdGVuYW50X2lkGAMgASgJQgaiuxgCCAEiPgoVQ3JlYXRlVXNlcktleVJlc3BvbnNlEiUKA2tleRgBIAEoCzIYLnN2YXVsdC5hcGlrZXkudjEuQXBpS2V5IhUKE0xpc3RVc2VyS2V5c1JlcXVlc3QiQgoUTGlzdFVzZXJLZXlzUmVzcG9uc2USKgoIYXBpX2tleXMYASADKAsyGC5zdmF1bHQuYXBpa2V5LnYxLkFwaUtleSIuChREZWxldGVVc2VyS2V5UmVxdWVzdBIWCgZrZXlfaWQYASABKAlCBqK7GAIIASIXChVEZWxldGVVc2VyS2V5UmVzcG9uc2UiMgoYUmVnZW5lcmF0ZVVzZXJLZXlSZXF1ZXN0EhYKBmtleV9pZBgBIAEoCUIGorsYAggBIkIKGVJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2USJQoDa2V5GAEgASgLMhguc3ZhdWx0LmFwaWtleS52MS5BcGlLZXkiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjwKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIi0gIKEExpc3RVc2Vyc1JlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESGQoIdXNlcm5hbWUYAiABKAlCB6K7GAMYgAESFgoFZW1haWwYAyABKAlCB6K7GAMYgAESKgoFbGltaXQYBCABKAVCFqK7GBIxAAAAAAAAAABJAAAAAABAf0BIAIgBARIiCgZvZmZzZXQYBSABKAVCDaK7GAk5AAAAAAAAAABIAYgBARIzCg5zb3J0X2RpcmVjdGlvbhgGIAEoBUIWorsYEjkAAAAAAADwv0kAAAAAAADwP0gCiAEBEjcKB3NvcnRfYnkYByABKAlCIaK7GB1SCmNyZWF0ZWRfYXRSCHVzZXJuYW1lUgVlbWFpbEgDiAEBQggKBl9saW1pdEIJCgdfb2Zmc2V0QhEKD19zb3J0X2RpcmVjdGlvbkIKCghfc29ydF9ieSJeChFMaXN0VXNlcnNSZXNwb25zZRIiCgRkYXRhGAEgAygLMhQuc3ZhdWx0LnVzZXIudjEuVXNlchIQCghoYXNfbmV4dBgCIAEoCBITCgt0b3RhbF9jb3VudBgDIAEoBSJOChRHZXRVc2VyQnlOYW1lUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIbCgh1c2VybmFtZRgCIAEoCUIJorsYBQgBGIABIjsKFUdldFVzZXJCeU5hbWVSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3ZhdWx0LnVzZXIudjEuVXNlciJECg5HZXRVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIXCgd1c2VyX2lkGAIgASgJQgaiuxgCCAEiNQoPR2V0VXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyIqUDChFDcmVhdGVVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIPCgd1c2VyX2lkGAIgASgJEjEKCHVzZXJuYW1lGAMgASgJQh+iuxgbCAEQARiAASISXlthLXpBLVowLTlfLkAtXSskEhgKBWVtYWlsGAQgASgJQgmiuxgFGP4BKAESEwoLaXNfZGlzYWJsZWQYBSABKAgSEwoLaXNfdmVyaWZpZWQYBiABKAgSLgoKY3JlYXRlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoGbG9jYWxlGAkgASgJQgaiuxgCGCNIAIgBARIyCgVyb2xlcxgKIAMoCUIjorsYH1ILc3VwZXJfYWRtaW5SDHRlbmFudF9hZG1pbmACaAESIQoLZXh0ZXJuYWxfaWQYCyABKAlCB6K7GAMYgAJIAYgBAUIJCgdfbG9jYWxlQg4KDF9leHRlcm5hbF9pZCI4ChJDcmVhdGVVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIirQMKEVVwZGF0ZVVzZXJSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIARIxCgh1c2VybmFtZRgDIAEoCUIforsYGwgBEAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgEIAEoCUIJorsYBRj+ASgBEhMKC2lzX2Rpc2FibGVkGAUgASgIEhMKC2lzX3ZlcmlmaWVkGAYgASgIEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKBmxvY2FsZRgJIAEoCUIGorsYAhgjSACIAQESMgoFcm9sZXMYCiADKAlCI6K7GB9SC3N1cGVyX2FkbWluUgx0ZW5hbnRfYWRtaW5gAmgBEiEKC2V4dGVybmFsX2lkGAsgASgJQgeiuxgDGIACSAGIAQFCCQoHX2xvY2FsZUIOCgxfZXh0ZXJuYWxfaWQiOAoSVXBkYXRlVXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyIkcKEURlbGV0ZVVzZXJSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIASIUChJEZWxldGVVc2VyUmVzcG9uc2UibQoWQmF0Y2hDcmVhdGVVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARI4CgV1c2VycxgCIAMoCzIeLnN2YXVsdC51c2VyLnYxLkJhdGNoVXNlcklucHV0QgmiuxgFCAFg6AcidAoXQmF0Y2hDcmVhdGVVc2VyUmVzcG9uc2USHQoVc3VjY2Vzc19jcmVhdGVkX2NvdW50GAEgASgFEh0KFWZhaWxfY3JlYXRlX3VzZXJuYW1lcxgCIAMoCRIbChNkdXBsaWNhdGVfdXNlcm5hbWVzGAMgAygJIlMKFkJhdGNoRGVsZXRlVXNlclJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESHgoJdXNlcnNfaWRzGAIgAygJQguiuxgHCAEYQGDoByIZChdCYXRjaERlbGV0ZVVzZXJSZXNwb25zZSKkAQoSVXBkYXRlRW1haWxSZXF1ZXN0EhkKCXRlbmFudF9pZBgBIAEoCUIGorsYAggBEhcKB3VzZXJfaWQYAiABKAlCBqK7GAIIARIdCgxjaGFsbGVuZ2VfaWQYAyABKAlCB6K7GAMYgAESHwoOY2hhbGxlbmdlX2RhdGEYBCABKAlCB6K7GAMYgAQSGgoFZW1haWwYBSABKAlCC6K7GAcIARj+ASgBIhUKE1VwZGF0ZUVtYWlsUmVzcG9uc2Uy0hEKC1VzZXJTZXJ2aWNlEowBCg5HZXRDdXJyZW50VXNlchIlLnN2YXVsdC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVxdWVzdBomLnN2YXVsdC51c2VyLnYxLkdldEN1cnJlbnRVc2VyUmVzcG9uc2UiK6K7GAkSB3Byb2ZpbGWC0+STAhhiBHVzZXISEC9hcGkvdjEvdXNlcnMvbWUSiwEKCUxpc3RVc2VycxIgLnN2YXVsdC51c2VyLnYxLkxpc3RVc2Vyc1JlcXVlc3QaIS5zdmF1bHQudXNlci52MS5MaXN0VXNlcnNSZXNwb25zZSI5orsYDBIKdXNlcnM6cmVhZILT5JMCIxIhL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzErABCg1HZXRVc2VyQnlOYW1lEiQuc3ZhdWx0LnVzZXIudjEuR2V0VXNlckJ5TmFtZVJlcXVlc3QaJS5zdmF1bHQudXNlci52MS5HZXRVc2VyQnlOYW1lUmVzcG9uc2UiUqK7GAwSCnVzZXJzOnJlYWSC0+STAjxiBHVzZXISNC9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy9ieS1uYW1lL3t1c2VybmFtZX0SlQEKB0dldFVzZXISHi5zdmF1bHQudXNlci52MS5HZXRVc2VyUmVxdWVzdBofLnN2YXVsdC51c2VyLnYxLkdldFVzZXJSZXNwb25zZSJJorsYDBIKdXNlcnM6cmVhZILT5JMCM2IEdXNlchIrL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKiAQoKVXBkYXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLlVwZGF0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuVXBkYXRlVXNlclJlc3BvbnNlIk2iuxgNEgt1c2Vyczp3cml0ZYLT5JMCNjoBKmIEdXNlchorL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKcAQoKRGVsZXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLkRlbGV0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlclJlc3BvbnNlIkeiuxgQCMwBEgt1c2Vyczp3cml0ZYLT5JMCLSorL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfRKbAQoKQ3JlYXRlVXNlchIhLnN2YXVsdC51c2VyLnYxLkNyZWF0ZVVzZXJSZXF1ZXN0GiIuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlclJlc3BvbnNlIkaiuxgQCMkBEgt1c2Vyczp3cml0ZYLT5JMCLDoBKmIEdXNlciIhL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzEqoBCg9CYXRjaENyZWF0ZVVzZXISJi5zdmF1bHQudXNlci52MS5CYXRjaENyZWF0ZVVzZXJSZXF1ZXN0Gicuc3ZhdWx0LnVzZXIudjEuQmF0Y2hDcmVhdGVVc2VyUmVzcG9uc2UiRqK7GBAIyQESC3VzZXJzOndyaXRlgtPkkwIsOgEqIicvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMvYmF0Y2gSsAEKD0JhdGNoRGVsZXRlVXNlchImLnN2YXVsdC51c2VyLnYxLkJhdGNoRGVsZXRlVXNlclJlcXVlc3QaJy5zdmF1bHQudXNlci52MS5CYXRjaERlbGV0ZVVzZXJSZXNwb25zZSJMorsYDxILdXNlcnM6d3JpdGUYAYLT5JMCMzoBKiIuL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL2JhdGNoLWRlbGV0ZRKjAQoLVXBkYXRlRW1haWwSIi5zdmF1bHQudXNlci52MS5VcGRhdGVFbWFpbFJlcXVlc3QaIy5zdmF1bHQudXNlci52MS5VcGRhdGVFbWFpbFJlc3BvbnNlIkuiuxgLEgdwcm9maWxlGAGC0+STAjY6ASoaMS9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy97dXNlcl9pZH0vZW1haWwSlwEKDUNyZWF0ZVVzZXJLZXkSJC5zdmF1bHQudXNlci52MS5DcmVhdGVVc2VyS2V5UmVxdWVzdBolLnN2YXVsdC51c2VyLnYxLkNyZWF0ZVVzZXJLZXlSZXNwb25zZSI5orsYDAjJARIHcHJvZmlsZYLT5JMCIzoBKmIDa2V5IhkvYXBpL3YxL3VzZXJzL21lL2FwaS1rZXlzEokBCgxMaXN0VXNlcktleXMSIy5zdmF1bHQudXNlci52MS5MaXN0VXNlcktleXNSZXF1ZXN0GiQuc3ZhdWx0LnVzZXIudjEuTGlzdFVzZXJLZXlzUmVzcG9uc2UiLqK7GAkSB3Byb2ZpbGWC0+STAhsSGS9hcGkvdjEvdXNlcnMvbWUvYXBpLWtleXMSmAEKDURlbGV0ZVVzZXJLZXkSJC5zdmF1bHQudXNlci52MS5EZWxldGVVc2VyS2V5UmVxdWVzdBolLnN2YXVsdC51c2VyLnYxLkRlbGV0ZVVzZXJLZXlSZXNwb25zZSI6orsYDAjMARIHcHJvZmlsZYLT5JMCJCoiL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cy97a2V5X2lkfRKxAQoRUmVnZW5lcmF0ZVVzZXJLZXkSKC5zdmF1bHQudXNlci52MS5SZWdlbmVyYXRlVXNlcktleVJlcXVlc3QaKS5zdmF1bHQudXNlci52MS5SZWdlbmVyYXRlVXNlcktleVJlc3BvbnNlIkeiuxgJEgdwcm9maWxlgtPkkwI0YgNrZXkiLS9hcGkvdjEvdXNlcnMvbWUvYXBpLWtleXMve2tleV9pZH0vcmVnZW5lcmF0ZWIGcHJvdG8z", [file_google_api_annotations, file_svault_api_v1_options, file_google_protobuf_timestamp, file_svault_apikey_v1_api_key, file_svault_user_v1_user]);
+  fileDesc("CiFzdmF1bHQvdXNlci92MS91c2VyX3NlcnZpY2UucHJvdG8SDnN2YXVsdC51c2VyLnYxImgKFENyZWF0ZVVzZXJLZXlSZXF1ZXN0EhUKBG5hbWUYASABKAlCB6K7GAMYgAESHAoGc2NvcGVzGAIgAygJQgyiuxgICAEYQGAgaAESGwoJdGVuYW50X2lkGAMgASgJQgiiuxgECAEYPyI+ChVDcmVhdGVVc2VyS2V5UmVzcG9uc2USJQoDa2V5GAEgASgLMhguc3ZhdWx0LmFwaWtleS52MS5BcGlLZXkiFQoTTGlzdFVzZXJLZXlzUmVxdWVzdCJCChRMaXN0VXNlcktleXNSZXNwb25zZRIqCghhcGlfa2V5cxgBIAMoCzIYLnN2YXVsdC5hcGlrZXkudjEuQXBpS2V5IjAKFERlbGV0ZVVzZXJLZXlSZXF1ZXN0EhgKBmtleV9pZBgBIAEoCUIIorsYBAgBGCAiFwoVRGVsZXRlVXNlcktleVJlc3BvbnNlIjQKGFJlZ2VuZXJhdGVVc2VyS2V5UmVxdWVzdBIYCgZrZXlfaWQYASABKAlCCKK7GAQIARggIkIKGVJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2USJQoDa2V5GAEgASgLMhguc3ZhdWx0LmFwaWtleS52MS5BcGlLZXkiFwoVR2V0Q3VycmVudFVzZXJSZXF1ZXN0IjwKFkdldEN1cnJlbnRVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIi1AIKEExpc3RVc2Vyc1JlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIZCgh1c2VybmFtZRgCIAEoCUIHorsYAxiAARIWCgVlbWFpbBgDIAEoCUIHorsYAxiAARIqCgVsaW1pdBgEIAEoBUIWorsYEjEAAAAAAAAAAEkAAAAAAEB/QEgAiAEBEiIKBm9mZnNldBgFIAEoBUINorsYCTkAAAAAAAAAAEgBiAEBEjMKDnNvcnRfZGlyZWN0aW9uGAYgASgFQhaiuxgSOQAAAAAAAPC/SQAAAAAAAPA/SAKIAQESNwoHc29ydF9ieRgHIAEoCUIhorsYHVIKY3JlYXRlZF9hdFIIdXNlcm5hbWVSBWVtYWlsSAOIAQFCCAoGX2xpbWl0QgkKB19vZmZzZXRCEQoPX3NvcnRfZGlyZWN0aW9uQgoKCF9zb3J0X2J5Il4KEUxpc3RVc2Vyc1Jlc3BvbnNlEiIKBGRhdGEYASADKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyEhAKCGhhc19uZXh0GAIgASgIEhMKC3RvdGFsX2NvdW50GAMgASgFIlAKFEdldFVzZXJCeU5hbWVSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8SGwoIdXNlcm5hbWUYAiABKAlCCaK7GAUIARiAASI7ChVHZXRVc2VyQnlOYW1lUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIiSAoOR2V0VXNlclJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIZCgd1c2VyX2lkGAIgASgJQgiiuxgECAEYQCI1Cg9HZXRVc2VyUmVzcG9uc2USIgoEdXNlchgBIAEoCzIULnN2YXVsdC51c2VyLnYxLlVzZXIisQMKEUNyZWF0ZVVzZXJSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8SGQoHdXNlcl9pZBgCIAEoCUIIorsYBBgkKAMSMQoIdXNlcm5hbWUYAyABKAlCH6K7GBsIARABGIABIhJeW2EtekEtWjAtOV8uQC1dKyQSGAoFZW1haWwYBCABKAlCCaK7GAUY/gEoARITCgtpc19kaXNhYmxlZBgFIAEoCBITCgtpc192ZXJpZmllZBgGIAEoCBIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbCgZsb2NhbGUYCSABKAlCBqK7GAIYI0gAiAEBEjIKBXJvbGVzGAogAygJQiOiuxgfUgtzdXBlcl9hZG1pblIMdGVuYW50X2FkbWluYAJoARIhCgtleHRlcm5hbF9pZBgLIAEoCUIHorsYAxiAAkgBiAEBQgkKB19sb2NhbGVCDgoMX2V4dGVybmFsX2lkIjgKEkNyZWF0ZVVzZXJSZXNwb25zZRIiCgR1c2VyGAEgASgLMhQuc3ZhdWx0LnVzZXIudjEuVXNlciKxAwoRVXBkYXRlVXNlclJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIZCgd1c2VyX2lkGAIgASgJQgiiuxgECAEYQBIxCgh1c2VybmFtZRgDIAEoCUIforsYGwgBEAEYgAEiEl5bYS16QS1aMC05Xy5ALV0rJBIYCgVlbWFpbBgEIAEoCUIJorsYBRj+ASgBEhMKC2lzX2Rpc2FibGVkGAUgASgIEhMKC2lzX3ZlcmlmaWVkGAYgASgIEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKBmxvY2FsZRgJIAEoCUIGorsYAhgjSACIAQESMgoFcm9sZXMYCiADKAlCI6K7GB9SC3N1cGVyX2FkbWluUgx0ZW5hbnRfYWRtaW5gAmgBEiEKC2V4dGVybmFsX2lkGAsgASgJQgeiuxgDGIACSAGIAQFCCQoHX2xvY2FsZUIOCgxfZXh0ZXJuYWxfaWQiOAoSVXBkYXRlVXNlclJlc3BvbnNlEiIKBHVzZXIYASABKAsyFC5zdmF1bHQudXNlci52MS5Vc2VyIksKEURlbGV0ZVVzZXJSZXF1ZXN0EhsKCXRlbmFudF9pZBgBIAEoCUIIorsYBAgBGD8SGQoHdXNlcl9pZBgCIAEoCUIIorsYBAgBGEAiFAoSRGVsZXRlVXNlclJlc3BvbnNlIm8KFkJhdGNoQ3JlYXRlVXNlclJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxI4CgV1c2VycxgCIAMoCzIeLnN2YXVsdC51c2VyLnYxLkJhdGNoVXNlcklucHV0QgmiuxgFCAFg6AcidAoXQmF0Y2hDcmVhdGVVc2VyUmVzcG9uc2USHQoVc3VjY2Vzc19jcmVhdGVkX2NvdW50GAEgASgFEh0KFWZhaWxfY3JlYXRlX3VzZXJuYW1lcxgCIAMoCRIbChNkdXBsaWNhdGVfdXNlcm5hbWVzGAMgAygJIlUKFkJhdGNoRGVsZXRlVXNlclJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIeCgl1c2Vyc19pZHMYAiADKAlCC6K7GAcIARhAYOgHIhkKF0JhdGNoRGVsZXRlVXNlclJlc3BvbnNlIqgBChJVcGRhdGVFbWFpbFJlcXVlc3QSGwoJdGVuYW50X2lkGAEgASgJQgiiuxgECAEYPxIZCgd1c2VyX2lkGAIgASgJQgiiuxgECAEYQBIdCgxjaGFsbGVuZ2VfaWQYAyABKAlCB6K7GAMYgAESHwoOY2hhbGxlbmdlX2RhdGEYBCABKAlCB6K7GAMYgAQSGgoFZW1haWwYBSABKAlCC6K7GAcIARj+ASgBIhUKE1VwZGF0ZUVtYWlsUmVzcG9uc2UiTQoXTGlzdFVzZXJTZXNzaW9uc1JlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCCAESFwoHdXNlcl9pZBgCIAEoCUIGorsYAggBIlQKGExpc3RVc2VyU2Vzc2lvbnNSZXNwb25zZRIpCghzZXNzaW9ucxgBIAMoCzIXLnN2YXVsdC5hdXRoLnYxLlNlc3Npb24SDQoFdG90YWwYAiABKAUiawoZUmV2b2tlVXNlclNlc3Npb25zUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIIARIXCgd1c2VyX2lkGAIgASgJQgaiuxgCCAESGgoKc2Vzc2lvbl9pZBgDIAEoCUIGorsYAhhAIjEKGlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlEhMKC3Nlc3Npb25faWRzGAEgAygJIhkKF0xpc3RVc2VyUGFzc2tleXNSZXF1ZXN0IkgKGExpc3RVc2VyUGFzc2tleXNSZXNwb25zZRIsCghwYXNza2V5cxgBIAMoCzIaLnN2YXVsdC5wYXNza2V5LnYxLlBhc3NrZXkiNAoYRGVsZXRlVXNlclBhc3NrZXlSZXF1ZXN0EhgKBmtleV9pZBgBIAEoCUIIorsYBAgBGEAiGwoZRGVsZXRlVXNlclBhc3NrZXlSZXNwb25zZSJNChhVcGRhdGVVc2VyUGFzc2tleVJlcXVlc3QSGAoGa2V5X2lkGAEgASgJQgiiuxgECAEYQBIXCgRuYW1lGAIgASgJQgmiuxgFCAEYgAEiGwoZVXBkYXRlVXNlclBhc3NrZXlSZXNwb25zZTK3GAoLVXNlclNlcnZpY2USjAEKDkdldEN1cnJlbnRVc2VyEiUuc3ZhdWx0LnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXF1ZXN0GiYuc3ZhdWx0LnVzZXIudjEuR2V0Q3VycmVudFVzZXJSZXNwb25zZSIrorsYCRIHcHJvZmlsZYLT5JMCGGIEdXNlchIQL2FwaS92MS91c2Vycy9tZRKLAQoJTGlzdFVzZXJzEiAuc3ZhdWx0LnVzZXIudjEuTGlzdFVzZXJzUmVxdWVzdBohLnN2YXVsdC51c2VyLnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIjmiuxgMEgp1c2VyczpyZWFkgtPkkwIjEiEvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMSsAEKDUdldFVzZXJCeU5hbWUSJC5zdmF1bHQudXNlci52MS5HZXRVc2VyQnlOYW1lUmVxdWVzdBolLnN2YXVsdC51c2VyLnYxLkdldFVzZXJCeU5hbWVSZXNwb25zZSJSorsYDBIKdXNlcnM6cmVhZILT5JMCPGIEdXNlchI0L2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL2J5LW5hbWUve3VzZXJuYW1lfRKVAQoHR2V0VXNlchIeLnN2YXVsdC51c2VyLnYxLkdldFVzZXJSZXF1ZXN0Gh8uc3ZhdWx0LnVzZXIudjEuR2V0VXNlclJlc3BvbnNlIkmiuxgMEgp1c2VyczpyZWFkgtPkkwIzYgR1c2VyEisvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMve3VzZXJfaWR9EqIBCgpVcGRhdGVVc2VyEiEuc3ZhdWx0LnVzZXIudjEuVXBkYXRlVXNlclJlcXVlc3QaIi5zdmF1bHQudXNlci52MS5VcGRhdGVVc2VyUmVzcG9uc2UiTaK7GA0SC3VzZXJzOndyaXRlgtPkkwI2OgEqYgR1c2VyGisvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMve3VzZXJfaWR9EpwBCgpEZWxldGVVc2VyEiEuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlclJlcXVlc3QaIi5zdmF1bHQudXNlci52MS5EZWxldGVVc2VyUmVzcG9uc2UiR6K7GBAIzAESC3VzZXJzOndyaXRlgtPkkwItKisvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMve3VzZXJfaWR9EpsBCgpDcmVhdGVVc2VyEiEuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlclJlcXVlc3QaIi5zdmF1bHQudXNlci52MS5DcmVhdGVVc2VyUmVzcG9uc2UiRqK7GBAIyQESC3VzZXJzOndyaXRlgtPkkwIsOgEqYgR1c2VyIiEvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMSqgEKD0JhdGNoQ3JlYXRlVXNlchImLnN2YXVsdC51c2VyLnYxLkJhdGNoQ3JlYXRlVXNlclJlcXVlc3QaJy5zdmF1bHQudXNlci52MS5CYXRjaENyZWF0ZVVzZXJSZXNwb25zZSJGorsYEAjJARILdXNlcnM6d3JpdGWC0+STAiw6ASoiJy9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy9iYXRjaBKwAQoPQmF0Y2hEZWxldGVVc2VyEiYuc3ZhdWx0LnVzZXIudjEuQmF0Y2hEZWxldGVVc2VyUmVxdWVzdBonLnN2YXVsdC51c2VyLnYxLkJhdGNoRGVsZXRlVXNlclJlc3BvbnNlIkyiuxgPEgt1c2Vyczp3cml0ZRgBgtPkkwIzOgEqIi4vYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMvYmF0Y2gtZGVsZXRlEqMBCgtVcGRhdGVFbWFpbBIiLnN2YXVsdC51c2VyLnYxLlVwZGF0ZUVtYWlsUmVxdWVzdBojLnN2YXVsdC51c2VyLnYxLlVwZGF0ZUVtYWlsUmVzcG9uc2UiS6K7GAsSB3Byb2ZpbGUYAYLT5JMCNjoBKhoxL2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfS9lbWFpbBKXAQoNQ3JlYXRlVXNlcktleRIkLnN2YXVsdC51c2VyLnYxLkNyZWF0ZVVzZXJLZXlSZXF1ZXN0GiUuc3ZhdWx0LnVzZXIudjEuQ3JlYXRlVXNlcktleVJlc3BvbnNlIjmiuxgMCMkBEgdwcm9maWxlgtPkkwIjOgEqYgNrZXkiGS9hcGkvdjEvdXNlcnMvbWUvYXBpLWtleXMSiQEKDExpc3RVc2VyS2V5cxIjLnN2YXVsdC51c2VyLnYxLkxpc3RVc2VyS2V5c1JlcXVlc3QaJC5zdmF1bHQudXNlci52MS5MaXN0VXNlcktleXNSZXNwb25zZSIuorsYCRIHcHJvZmlsZYLT5JMCGxIZL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cxKYAQoNRGVsZXRlVXNlcktleRIkLnN2YXVsdC51c2VyLnYxLkRlbGV0ZVVzZXJLZXlSZXF1ZXN0GiUuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlcktleVJlc3BvbnNlIjqiuxgMCMwBEgdwcm9maWxlgtPkkwIkKiIvYXBpL3YxL3VzZXJzL21lL2FwaS1rZXlzL3trZXlfaWR9ErEBChFSZWdlbmVyYXRlVXNlcktleRIoLnN2YXVsdC51c2VyLnYxLlJlZ2VuZXJhdGVVc2VyS2V5UmVxdWVzdBopLnN2YXVsdC51c2VyLnYxLlJlZ2VuZXJhdGVVc2VyS2V5UmVzcG9uc2UiR6K7GAkSB3Byb2ZpbGWC0+STAjRiA2tleSItL2FwaS92MS91c2Vycy9tZS9hcGkta2V5cy97a2V5X2lkfS9yZWdlbmVyYXRlEpUBChBMaXN0VXNlclBhc3NrZXlzEicuc3ZhdWx0LnVzZXIudjEuTGlzdFVzZXJQYXNza2V5c1JlcXVlc3QaKC5zdmF1bHQudXNlci52MS5MaXN0VXNlclBhc3NrZXlzUmVzcG9uc2UiLqK7GAkSB3Byb2ZpbGWC0+STAhsSGS9hcGkvdjEvdXNlcnMvbWUvcGFzc2tleXMSpAEKEURlbGV0ZVVzZXJQYXNza2V5Eiguc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlclBhc3NrZXlSZXF1ZXN0Gikuc3ZhdWx0LnVzZXIudjEuRGVsZXRlVXNlclBhc3NrZXlSZXNwb25zZSI6orsYDAjMARIHcHJvZmlsZYLT5JMCJCoiL2FwaS92MS91c2Vycy9tZS9wYXNza2V5cy97a2V5X2lkfRKmAQoRVXBkYXRlVXNlclBhc3NrZXkSKC5zdmF1bHQudXNlci52MS5VcGRhdGVVc2VyUGFzc2tleVJlcXVlc3QaKS5zdmF1bHQudXNlci52MS5VcGRhdGVVc2VyUGFzc2tleVJlc3BvbnNlIjyiuxgLEgdwcm9maWxlGAGC0+STAic6ASoyIi9hcGkvdjEvdXNlcnMvbWUvcGFzc2tleXMve2tleV9pZH0SswEKEExpc3RVc2VyU2Vzc2lvbnMSJy5zdmF1bHQudXNlci52MS5MaXN0VXNlclNlc3Npb25zUmVxdWVzdBooLnN2YXVsdC51c2VyLnYxLkxpc3RVc2VyU2Vzc2lvbnNSZXNwb25zZSJMorsYDBIKdXNlcnM6cmVhZILT5JMCNhI0L2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfS9zZXNzaW9ucxLEAQoSUmV2b2tlVXNlclNlc3Npb25zEikuc3ZhdWx0LnVzZXIudjEuUmV2b2tlVXNlclNlc3Npb25zUmVxdWVzdBoqLnN2YXVsdC51c2VyLnYxLlJldm9rZVVzZXJTZXNzaW9uc1Jlc3BvbnNlIleiuxgNEgt1c2Vyczp3cml0ZYLT5JMCQDoBKiI7L2FwaS92MS90ZW5hbnRzL3t0ZW5hbnRfaWR9L3VzZXJzL3t1c2VyX2lkfS9zZXNzaW9ucy9yZXZva2ViBnByb3RvMw", [file_google_api_annotations, file_svault_api_v1_options, file_google_protobuf_timestamp, file_svault_apikey_v1_api_key, file_svault_passkey_v1_passkey, file_svault_auth_v1_auth_service, file_svault_user_v1_user]);
 
 /**
  * Request of CreateUserKey.
@@ -429,14 +433,15 @@ export const GetUserResponseSchema: GenMessage<GetUserResponse> = /*@__PURE__*/
  */
 export type CreateUserRequest = Message<"svault.user.v1.CreateUserRequest"> & {
   /**
-   * The tenant (from the path; a `tenant_id` in the body is overridden by the path).
+   * The tenant (from the path; over REST a body `tenant_id` other than the path's is refused).
    *
    * @generated from field: string tenant_id = 1;
    */
   tenantId: string;
 
   /**
-   * Ignored: the id is assigned by the service.
+   * The id to give the user (a UUID), e.g. to keep the ids of a system the users come from; by
+   * default the service draws one. An id already taken is 409.
    *
    * @generated from field: string user_id = 2;
    */
@@ -863,6 +868,233 @@ export const UpdateEmailResponseSchema: GenMessage<UpdateEmailResponse> = /*@__P
   messageDesc(file_svault_user_v1_user_service, 27);
 
 /**
+ * Request of ListUserSessions.
+ *
+ * @generated from message svault.user.v1.ListUserSessionsRequest
+ */
+export type ListUserSessionsRequest = Message<"svault.user.v1.ListUserSessionsRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message svault.user.v1.ListUserSessionsRequest.
+ * Use `create(ListUserSessionsRequestSchema)` to create a new message.
+ */
+export const ListUserSessionsRequestSchema: GenMessage<ListUserSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 28);
+
+/**
+ * A user's sessions.
+ *
+ * @generated from message svault.user.v1.ListUserSessionsResponse
+ */
+export type ListUserSessionsResponse = Message<"svault.user.v1.ListUserSessionsResponse"> & {
+  /**
+   * Active sessions, newest first; `current` marks the caller's own session, if it is one of them.
+   *
+   * @generated from field: repeated svault.auth.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * Their number.
+   *
+   * @generated from field: int32 total = 2;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message svault.user.v1.ListUserSessionsResponse.
+ * Use `create(ListUserSessionsResponseSchema)` to create a new message.
+ */
+export const ListUserSessionsResponseSchema: GenMessage<ListUserSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 29);
+
+/**
+ * Request of RevokeUserSessions.
+ *
+ * @generated from message svault.user.v1.RevokeUserSessionsRequest
+ */
+export type RevokeUserSessionsRequest = Message<"svault.user.v1.RevokeUserSessionsRequest"> & {
+  /**
+   * The tenant.
+   *
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * The session to end, one of the user's active ones (else 404). Empty: all of them.
+   *
+   * @generated from field: string session_id = 3;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message svault.user.v1.RevokeUserSessionsRequest.
+ * Use `create(RevokeUserSessionsRequestSchema)` to create a new message.
+ */
+export const RevokeUserSessionsRequestSchema: GenMessage<RevokeUserSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 30);
+
+/**
+ * The ended sessions.
+ *
+ * @generated from message svault.user.v1.RevokeUserSessionsResponse
+ */
+export type RevokeUserSessionsResponse = Message<"svault.user.v1.RevokeUserSessionsResponse"> & {
+  /**
+   * The ids of the sessions that ended (none when the user had none).
+   *
+   * @generated from field: repeated string session_ids = 1;
+   */
+  sessionIds: string[];
+};
+
+/**
+ * Describes the message svault.user.v1.RevokeUserSessionsResponse.
+ * Use `create(RevokeUserSessionsResponseSchema)` to create a new message.
+ */
+export const RevokeUserSessionsResponseSchema: GenMessage<RevokeUserSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 31);
+
+/**
+ * Request of ListUserPasskeys.
+ *
+ * @generated from message svault.user.v1.ListUserPasskeysRequest
+ */
+export type ListUserPasskeysRequest = Message<"svault.user.v1.ListUserPasskeysRequest"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.ListUserPasskeysRequest.
+ * Use `create(ListUserPasskeysRequestSchema)` to create a new message.
+ */
+export const ListUserPasskeysRequestSchema: GenMessage<ListUserPasskeysRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 32);
+
+/**
+ * The caller's passkeys.
+ *
+ * @generated from message svault.user.v1.ListUserPasskeysResponse
+ */
+export type ListUserPasskeysResponse = Message<"svault.user.v1.ListUserPasskeysResponse"> & {
+  /**
+   * The passkeys, oldest first.
+   *
+   * @generated from field: repeated svault.passkey.v1.Passkey passkeys = 1;
+   */
+  passkeys: Passkey[];
+};
+
+/**
+ * Describes the message svault.user.v1.ListUserPasskeysResponse.
+ * Use `create(ListUserPasskeysResponseSchema)` to create a new message.
+ */
+export const ListUserPasskeysResponseSchema: GenMessage<ListUserPasskeysResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 33);
+
+/**
+ * Request of DeleteUserPasskey.
+ *
+ * @generated from message svault.user.v1.DeleteUserPasskeyRequest
+ */
+export type DeleteUserPasskeyRequest = Message<"svault.user.v1.DeleteUserPasskeyRequest"> & {
+  /**
+   * The passkey's id.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message svault.user.v1.DeleteUserPasskeyRequest.
+ * Use `create(DeleteUserPasskeyRequestSchema)` to create a new message.
+ */
+export const DeleteUserPasskeyRequestSchema: GenMessage<DeleteUserPasskeyRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 34);
+
+/**
+ * Empty: the passkey is gone.
+ *
+ * @generated from message svault.user.v1.DeleteUserPasskeyResponse
+ */
+export type DeleteUserPasskeyResponse = Message<"svault.user.v1.DeleteUserPasskeyResponse"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.DeleteUserPasskeyResponse.
+ * Use `create(DeleteUserPasskeyResponseSchema)` to create a new message.
+ */
+export const DeleteUserPasskeyResponseSchema: GenMessage<DeleteUserPasskeyResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 35);
+
+/**
+ * Request of UpdateUserPasskey.
+ *
+ * @generated from message svault.user.v1.UpdateUserPasskeyRequest
+ */
+export type UpdateUserPasskeyRequest = Message<"svault.user.v1.UpdateUserPasskeyRequest"> & {
+  /**
+   * The passkey's id.
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * Its new label.
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateUserPasskeyRequest.
+ * Use `create(UpdateUserPasskeyRequestSchema)` to create a new message.
+ */
+export const UpdateUserPasskeyRequestSchema: GenMessage<UpdateUserPasskeyRequest> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 36);
+
+/**
+ * Empty: renamed.
+ *
+ * @generated from message svault.user.v1.UpdateUserPasskeyResponse
+ */
+export type UpdateUserPasskeyResponse = Message<"svault.user.v1.UpdateUserPasskeyResponse"> & {
+};
+
+/**
+ * Describes the message svault.user.v1.UpdateUserPasskeyResponse.
+ * Use `create(UpdateUserPasskeyResponseSchema)` to create a new message.
+ */
+export const UpdateUserPasskeyResponseSchema: GenMessage<UpdateUserPasskeyResponse> = /*@__PURE__*/
+  messageDesc(file_svault_user_v1_user_service, 37);
+
+/**
  * Users of a tenant, and what a signed-in user manages of their own.
  *
  * @generated from service svault.user.v1.UserService
@@ -946,11 +1178,12 @@ export const UserService: GenService<{
     output: typeof DeleteUserResponseSchema;
   },
   /**
-   * Creates a user without a credential. They get one through an invitation: Request Reset
-   * Password (`POST /api/v1/auth/reset-password`) with their username and e-mail sends a reset
-   * code, which the hosted reset page (or Reset Password Code) turns into their first
-   * credential. Usernames and e-mail addresses are unique per tenant (normalized): a duplicate
-   * is 409. The e-mail address is required when the tenant's `has_username_and_email` is set.
+   * Creates a user without a credential, with the given `user_id` or a new one. They get a
+   * credential through an invitation: Request Reset Password (`POST /api/v1/auth/reset-password`)
+   * with their username and e-mail sends a reset code, which the hosted reset page (or Reset
+   * Password Code) turns into their first credential. Usernames and e-mail addresses are unique
+   * per tenant (normalized), ids everywhere: a duplicate is 409. The e-mail address is required
+   * when the tenant's `has_username_and_email` is set.
    *
    * @generated from rpc svault.user.v1.UserService.CreateUser
    */
@@ -962,8 +1195,8 @@ export const UserService: GenService<{
   /**
    * Creates up to 1000 users in one call (one INSERT). Valid rows are created even when others
    * fail: rows that break a field rule (or a role the caller may not grant) are listed in
-   * `fail_create_usernames`; rows whose username or e-mail repeats one earlier in the batch, or
-   * one already in the tenant, are listed in `duplicate_usernames`.
+   * `fail_create_usernames`; rows whose username, e-mail or `user_id` repeats one earlier in the
+   * batch, or one already taken, are listed in `duplicate_usernames`.
    *
    * @generated from rpc svault.user.v1.UserService.BatchCreateUser
    */
@@ -1040,6 +1273,61 @@ export const UserService: GenService<{
     methodKind: "unary";
     input: typeof RegenerateUserKeyRequestSchema;
     output: typeof RegenerateUserKeyResponseSchema;
+  },
+  /**
+   * Lists the caller's own passkeys, oldest first.
+   *
+   * @generated from rpc svault.user.v1.UserService.ListUserPasskeys
+   */
+  listUserPasskeys: {
+    methodKind: "unary";
+    input: typeof ListUserPasskeysRequestSchema;
+    output: typeof ListUserPasskeysResponseSchema;
+  },
+  /**
+   * Deletes one of the caller's own passkeys: it no longer signs in.
+   *
+   * @generated from rpc svault.user.v1.UserService.DeleteUserPasskey
+   */
+  deleteUserPasskey: {
+    methodKind: "unary";
+    input: typeof DeleteUserPasskeyRequestSchema;
+    output: typeof DeleteUserPasskeyResponseSchema;
+  },
+  /**
+   * Renames one of the caller's own passkeys.
+   *
+   * @generated from rpc svault.user.v1.UserService.UpdateUserPasskey
+   */
+  updateUserPasskey: {
+    methodKind: "unary";
+    input: typeof UpdateUserPasskeyRequestSchema;
+    output: typeof UpdateUserPasskeyResponseSchema;
+  },
+  /**
+   * Lists a user's active sessions, newest first, as List Sessions lists the caller's own.
+   * Beyond the reference, whose session operations act on the caller's own sessions only.
+   *
+   * @generated from rpc svault.user.v1.UserService.ListUserSessions
+   */
+  listUserSessions: {
+    methodKind: "unary";
+    input: typeof ListUserSessionsRequestSchema;
+    output: typeof ListUserSessionsResponseSchema;
+  },
+  /**
+   * Ends one of a user's sessions (`session_id`), or all of them, as a logout does: their token
+   * families are revoked (refresh tokens die, access tokens fail) and the clients that
+   * registered a `client_logout_uri` get back-channel logout tokens. Only a super admin ends a
+   * super admin's sessions. The user can sign in again (to keep them out, disable them). Beyond
+   * the reference.
+   *
+   * @generated from rpc svault.user.v1.UserService.RevokeUserSessions
+   */
+  revokeUserSessions: {
+    methodKind: "unary";
+    input: typeof RevokeUserSessionsRequestSchema;
+    output: typeof RevokeUserSessionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_svault_user_v1_user_service, 0);

@@ -65,7 +65,7 @@ export function busy(text: string): HTMLElement {
   return h("div", { class: "busy", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), text);
 }
 
-/** `/ui/<page>` for the same request or tenant and client, plus `extra` parameters. */
+/** `/ui/<page>` for the same request or tenant and client and in the same language, plus `extra` parameters. */
 export function pageUrl(page: string, data: HostedPageData, extra: Record<string, string> = {}): string {
   const query = new URLSearchParams();
   if (data.authReqId) query.set("auth_req_id", data.authReqId);
@@ -73,13 +73,19 @@ export function pageUrl(page: string, data: HostedPageData, extra: Record<string
     query.set("tenant_id", data.tenant.tenantId);
     if (data.client) query.set("client_id", data.client.clientId);
   }
+  // The next page keeps this one's language, whatever chose it.
+  query.set("ui_locales", data.locale);
   for (const [name, value] of Object.entries(extra)) query.set(name, value);
   return `/ui/${page}?${query}`;
 }
 
-/** Sign In: exchanges the login's nonce for a session; the server redirects to the application. */
+/**
+ * Sign In: exchanges the login's nonce for a session; the server redirects to the application —
+ * or first to the offer to add a passkey, which the hosted pages ask for (`offer_passkey`) and the
+ * server makes only where it applies (a tenant with passkeys, a person without one).
+ */
 export function signInUrl(nonce: string, authReqId: string): string {
-  return `/api/v1/auth/signin?${new URLSearchParams({ oid_nonce: nonce, auth_req_id: authReqId })}`;
+  return `/api/v1/auth/signin?${new URLSearchParams({ oid_nonce: nonce, auth_req_id: authReqId, offer_passkey: "true" })}`;
 }
 
 export function linkRow(...links: (Node | string | null | undefined | false)[]): HTMLElement {

@@ -1,7 +1,8 @@
-// What every hosted page shows around its form: the tenant's and client's branding, the heading,
-// the message area and the client's policy links.
+// What every hosted page shows around its form: the brand (logo and name), the heading, the
+// message area, and the brand's help and policy links.
 import type { HostedPageData } from "../../page-data.js";
 import { h, replaceChildren } from "../dom.js";
+import { t } from "../i18n.js";
 import { type Notice, notice } from "./notice.js";
 
 export interface PageFrame {
@@ -22,32 +23,30 @@ export function safeUrl(value: string | undefined): string | undefined {
 }
 
 function logo(data: HostedPageData): HTMLElement | undefined {
-  const uri = data.client?.logoUri;
-  if (!uri) return undefined;
-  const source = uri.startsWith("data:image/") ? uri : safeUrl(uri);
-  return source ? h("img", { class: "logo", src: source, alt: `${data.client?.name ?? ""} logo`, width: 48, height: 48 }) : undefined;
+  const source = safeUrl(data.brand.logoUri);
+  return source
+    ? h("img", { class: "logo", src: source, alt: t("frame.logoAlt", { name: data.brand.name }), width: 40, height: 40 })
+    : undefined;
 }
 
-function policyLinks(data: HostedPageData): HTMLElement | undefined {
-  const client = data.client;
-  if (!client) return undefined;
-  const links = [
-    ["Privacy policy", client.opPolicyUrl],
-    ["Terms of service", client.opTosUrl],
-    ["User agreement", client.opUserAgreementUrl],
-  ]
-    .map(([label, url]) => [label, safeUrl(url)] as const)
-    .filter((entry): entry is readonly [string, string] => entry[1] !== undefined);
+function pageLinks(data: HostedPageData): HTMLElement | undefined {
+  const { brand } = data;
+  const links = (
+    [
+      ["frame.support", brand.supportUri],
+      ["frame.privacy", brand.privacyUri],
+      ["frame.terms", brand.termsUri],
+      ["frame.userAgreement", brand.userAgreementUri],
+    ] as const
+  )
+    .map(([key, url]) => [key, safeUrl(url)] as const)
+    .filter((entry): entry is readonly [(typeof entry)[0], string] => entry[1] !== undefined);
   if (links.length === 0) return undefined;
   return h(
     "nav",
-    { class: "policies", "aria-label": "Policies" },
-    ...links.map(([label, url]) => h("a", { href: url, rel: "noopener" }, label)),
+    { class: "page-links", "aria-label": t("frame.links") },
+    ...links.map(([key, url]) => h("a", { href: url, rel: "noopener" }, t(key))),
   );
-}
-
-export function tenantName(data: HostedPageData): string {
-  return data.client?.tenantName || data.tenant.displayName || data.tenant.tenantId;
 }
 
 export function pageFrame(data: HostedPageData, title: string): PageFrame {
@@ -58,20 +57,20 @@ export function pageFrame(data: HostedPageData, title: string): PageFrame {
   const body = h("div", { class: "page-body" });
   replaceChildren(
     root,
-    h("header", { class: "brand" }, logo(data), h("p", { class: "tenant-name" }, tenantName(data))),
+    h("header", { class: "brand" }, logo(data), h("p", { class: "brand-name" }, data.brand.name)),
     heading,
     subtitle,
     messages.element,
     body,
-    policyLinks(data),
+    pageLinks(data),
   );
   root.removeAttribute("aria-live");
   const setTitle = (text: string, sub?: string) => {
     heading.textContent = text;
-    document.title = `${text} – ${tenantName(data)}`;
+    document.title = t("frame.documentTitle", { title: text, name: data.brand.name });
     subtitle.textContent = sub ?? "";
     subtitle.hidden = !sub;
   };
-  setTitle(title, data.client ? `to continue to ${data.client.name}` : undefined);
+  setTitle(title, data.client ? t("frame.continueTo", { app: data.client.name }) : undefined);
   return { body, notice: messages, setTitle };
 }

@@ -2,13 +2,16 @@
 // one by one, or move with the arrow keys and press Enter/Space; Undo, Clear and Continue finish.
 // A cell's id is its index in the grid (login protocol §4). The chosen cells stay in this closure.
 import { h, svg, uniqueId } from "../dom.js";
-import { tileImage, tileName } from "../tiles.js";
+import { t } from "../i18n.js";
+import { gridPicture, gridPictureName } from "../pictures.js";
 
 export interface PatternGridOptions {
   readonly heading: string;
   readonly size: number;
   readonly minCells: number;
   readonly onComplete: (cells: number[]) => void;
+  /** Shown under the grid (the sign-in page's "Forgot your pattern?"). */
+  readonly footer?: Node | undefined;
 }
 
 export interface PatternGrid {
@@ -39,23 +42,23 @@ export function patternGrid(options: PatternGridOptions): PatternGrid {
         "data-cell": id,
         tabindex: id === 0 ? 0 : -1,
         "aria-pressed": "false",
-        "aria-label": `${tileName(id)}, row ${row}, column ${column}`,
+        "aria-label": t("pattern.cell", { picture: gridPictureName(id), row, column }),
         // Keyboard activation (detail 0); pointer presses are handled on pointerdown.
         onclick: (event: Event) => {
           if ((event as MouseEvent).detail === 0) choose(id);
         },
       },
-      tileImage(id),
+      gridPicture(id),
       h("span", { class: "cell-order", "aria-hidden": "true" }),
     );
   });
   const trail = svg("svg", { class: "trail", "aria-hidden": "true" });
   const line = svg("polyline", {});
   trail.appendChild(line);
-  const grid = h("div", { class: "grid", role: "group", "aria-label": `Pattern grid, ${size} by ${size}` }, ...cells);
-  grid.style.setProperty("--grid-size", String(size));
+  // The grid's columns come from a class, not a style attribute (the CSP forbids inline styles).
+  const grid = h("div", { class: `grid grid-${size}`, role: "group", "aria-label": t("pattern.grid", { size }) }, ...cells);
   const status = h("p", { class: "pattern-status", role: "status", "aria-live": "polite" });
-  const continueButton = h("button", { type: "button", class: "primary", disabled: true, onclick: () => finish() }, "Continue");
+  const continueButton = h("button", { type: "button", class: "primary", disabled: true, onclick: () => finish() }, t("common.continue"));
 
   const render = () => {
     cells.forEach((cell, id) => {
@@ -66,8 +69,8 @@ export function patternGrid(options: PatternGridOptions): PatternGrid {
     const missing = options.minCells - chosen.length;
     status.textContent =
       chosen.length === 0
-        ? `Connect at least ${options.minCells} pictures.`
-        : `${chosen.length} selected${missing > 0 ? `: ${missing} more needed` : ""}.`;
+        ? t("pattern.start", { min: options.minCells })
+        : t("pattern.progress", { count: chosen.length, missing: Math.max(0, missing) });
     continueButton.disabled = missing > 0;
     drawTrail();
   };
@@ -163,16 +166,17 @@ export function patternGrid(options: PatternGridOptions): PatternGrid {
     "section",
     { class: "factor factor-pattern", "aria-labelledby": headingId },
     h("h2", { id: headingId }, options.heading),
-    h("p", { class: "hint" }, "Drag across the pictures, or tap them one by one. With a keyboard: arrow keys, then Enter."),
+    h("p", { class: "hint" }, t("pattern.hint")),
     h("div", { class: "grid-wrap" }, grid, trail),
     status,
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "button", class: "secondary", onclick: undo }, "Undo"),
-      h("button", { type: "button", class: "secondary", onclick: clear }, "Clear"),
+      h("button", { type: "button", class: "secondary", onclick: undo }, t("pattern.undo")),
+      h("button", { type: "button", class: "secondary", onclick: clear }, t("common.clear")),
       continueButton,
     ),
+    options.footer,
   );
   render();
   return { element, focus: () => (cells[focused] as HTMLElement).focus() };

@@ -3,7 +3,8 @@
 // and Enter/Space). The digits stay in this closure until the pad completes; they are never put
 // into an input element, the URL or storage.
 import { h, uniqueId } from "../dom.js";
-import { tileImage } from "../tiles.js";
+import { t } from "../i18n.js";
+import { keypadPicture } from "../pictures.js";
 
 export interface PinPadOptions {
   readonly heading: string;
@@ -11,6 +12,8 @@ export interface PinPadOptions {
   /** The tenant's `show_pin_when_typing`: show the digits instead of dots. */
   readonly showDigits: boolean;
   readonly onComplete: (pin: string) => void;
+  /** Shown under the keypad (the sign-in page's "Forgot your PIN?"). */
+  readonly footer?: Node | undefined;
 }
 
 export interface PinPad {
@@ -40,7 +43,7 @@ export function pinPad(options: PinPadOptions): PinPad {
       slot.classList.toggle("filled", digit !== undefined);
       slot.textContent = digit === undefined ? "" : options.showDigits ? digit : "•";
     });
-    status.textContent = `${digits.length} of ${options.length} digits entered`;
+    status.textContent = t("pin.progress", { count: digits.length, length: options.length });
   };
 
   const press = (digit: number) => {
@@ -50,8 +53,9 @@ export function pinPad(options: PinPadOptions): PinPad {
     if (digits.length === options.length) {
       done = true;
       const pin = digits;
-      // Let the last dot show before the next step replaces the pad.
-      setTimeout(() => options.onComplete(pin), 150);
+      // Let the last dot paint before the next step (key stretching holds the main thread), and
+      // no longer: two frames, not a fixed delay.
+      requestAnimationFrame(() => requestAnimationFrame(() => options.onComplete(pin)));
     }
   };
   const removeLast = () => {
@@ -69,23 +73,23 @@ export function pinPad(options: PinPadOptions): PinPad {
     h(
       "button",
       { type: "button", class: "key", "data-digit": digit, "aria-label": String(digit), onclick: () => press(digit) },
-      tileImage(digit),
+      keypadPicture(digit),
       h("span", { class: "key-digit", "aria-hidden": "true" }, String(digit)),
     );
-  const actionKey = (label: string, symbol: string, action: () => void) =>
+  const actionKey = (label: string, symbol: string, action: () => void, className: string) =>
     h(
       "button",
-      { type: "button", class: "key key-action", "aria-label": label, onclick: action },
+      { type: "button", class: `key key-action ${className}`, "aria-label": label, onclick: action },
       h("span", { "aria-hidden": "true" }, symbol),
     );
 
   const keypad = h(
     "div",
-    { class: "keypad", role: "group", "aria-label": "PIN keypad" },
+    { class: "keypad", role: "group", "aria-label": t("pin.keypad") },
     ...KEY_ROWS.flat().map(digitKey),
-    actionKey("Clear", "Clear", clear),
+    actionKey(t("common.clear"), t("common.clear"), clear, "key-clear"),
     digitKey(0),
-    actionKey("Delete last digit", "⌫", removeLast),
+    actionKey(t("pin.delete"), "⌫", removeLast, "key-delete"),
   );
 
   const element = h(
@@ -105,10 +109,11 @@ export function pinPad(options: PinPadOptions): PinPad {
       },
     },
     h("h2", { id: headingId }, options.heading),
-    h("p", { class: "hint" }, `Tap the ${options.length} digits of your PIN, or type them.`),
+    h("p", { class: "hint" }, t("pin.hint", { length: options.length })),
     display,
     status,
     keypad,
+    options.footer,
   );
   render();
   return { element, focus: () => (keypad.querySelector("button") as HTMLButtonElement).focus() };

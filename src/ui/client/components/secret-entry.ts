@@ -1,20 +1,24 @@
 // Collects the user's secret, factor by factor in the tenant's `login_order`, into the SDK's
 // SecretInput — for a login (each factor once) or for choosing a new one (each factor twice,
 // weak choices refused on the spot, since the server never sees the secret to refuse it).
+import type { MessageKey } from "../../../i18n/translator.js";
 import {
   factorOrder,
   MIN_PATTERN_CELLS,
   type SecretFactor,
   type SecretInput,
   type SecretPolicy,
-  weakPatternReason,
-  weakPinReason,
+  type WeakPatternProblem,
+  type WeakPinProblem,
+  weakPatternProblem,
+  weakPinProblem,
 } from "../../../sdk/secret.js";
 import type { PublicTenantInfo } from "../../page-data.js";
 import { replaceChildren } from "../dom.js";
+import { t } from "../i18n.js";
+import type { Notice } from "./notice.js";
 import { patternGrid } from "./pattern-grid.js";
 import { pinPad } from "./pin-pad.js";
-import type { Notice } from "./notice.js";
 
 export function secretPolicy(tenant: PublicTenantInfo): SecretPolicy {
   return {
@@ -26,21 +30,28 @@ export function secretPolicy(tenant: PublicTenantInfo): SecretPolicy {
   };
 }
 
-/** "PIN", "pattern" or "PIN and pattern": how the pages name the secret. */
-export function secretNoun(tenant: PublicTenantInfo): string {
-  const names = factorOrder(secretPolicy(tenant)).map((factor) => (factor === "PIN" ? "PIN" : "pattern"));
-  return names.join(" and ");
-}
+/** The catalogue's name of one factor, for its `{factor, select, pin {…} other {…}}` messages. */
+export const factorName = (factor: SecretFactor) => (factor === "PIN" ? "pin" : "pattern");
 
 type FactorValue = string | number[];
 
+/** What a step shows under its pad or grid (a link), by factor. */
+export type FactorFooter = (factor: SecretFactor) => Node | undefined;
+
 /** Shows one factor's pad or grid in `slot` and resolves with what the user entered. */
-function enterFactor(slot: HTMLElement, tenant: PublicTenantInfo, factor: SecretFactor, heading: string): Promise<FactorValue> {
+function enterFactor(
+  slot: HTMLElement,
+  tenant: PublicTenantInfo,
+  factor: SecretFactor,
+  heading: string,
+  footer: FactorFooter | undefined,
+): Promise<FactorValue> {
   return new Promise((resolve) => {
+    const below = footer?.(factor);
     const widget =
       factor === "PIN"
-        ? pinPad({ heading, length: tenant.pinSize, showDigits: tenant.showPinWhenTyping, onComplete: resolve })
-        : patternGrid({ heading, size: tenant.patterSize, minCells: MIN_PATTERN_CELLS, onComplete: resolve });
+        ? pinPad({ heading, length: tenant.pinSize, showDigits: tenant.showPinWhenTyping, onComplete: resolve, footer: below })
+        : patternGrid({ heading, size: tenant.patterSize, minCells: MIN_PATTERN_CELLS, onComplete: resolve, footer: below });
     replaceChildren(slot, widget.element);
     widget.focus();
   });
@@ -51,38 +62,47 @@ function withFactor(input: SecretInput, factor: SecretFactor, value: FactorValue
 }
 
 /** Each enabled factor once, in order. */
-export async function enterSecret(slot: HTMLElement, tenant: PublicTenantInfo): Promise<SecretInput> {
+export async function enterSecret(slot: HTMLElement, tenant: PublicTenantInfo, footer?: FactorFooter): Promise<SecretInput> {
   let input: SecretInput = {};
   for (const factor of factorOrder(secretPolicy(tenant))) {
-    const heading = factor === "PIN" ? "Enter your PIN" : "Draw your pattern";
-    input = withFactor(input, factor, await enterFactor(slot, tenant, factor, heading));
+    const heading = factor === "PIN" ? t("pin.enter") : t("pattern.enter");
+    input = withFactor(input, factor, await enterFactor(slot, tenant, factor, heading, footer));
   }
   return input;
 }
 
 const sameValue = (a: FactorValue, b: FactorValue) => (typeof a === "string" ? a === b : JSON.stringify(a) === JSON.stringify(b));
 
+const WEAKNESS: Readonly<Record<WeakPinProblem | WeakPatternProblem, MessageKey>> = {
+  empty: "weak.sameDigits",
+  same_digits: "weak.sameDigits",
+  ascending: "weak.ascending",
+  descending: "weak.descending",
+  repeated_group: "weak.repeated",
+  common: "weak.common",
+  too_short: "weak.short",
+  row: "weak.row",
+  column: "weak.column",
+  diagonal: "weak.diagonal",
+};
+
 /** Each enabled factor chosen and then repeated; weak or mismatched choices start that factor again. */
 export async function chooseSecret(slot: HTMLElement, tenant: PublicTenantInfo, notice: Notice): Promise<SecretInput> {
   let input: SecretInput = {};
   for (const factor of factorOrder(secretPolicy(tenant))) {
-    const noun = factor === "PIN" ? "PIN" : "pattern";
     for (;;) {
-      const first = await enterFactor(
-        slot,
-        tenant,
-        factor,
-        factor === "PIN" ? `Choose a ${tenant.pinSize}-digit PIN` : "Draw a new pattern",
-      );
-      const weakness = typeof first === "string" ? weakPinReason(first) : weakPatternReason(first, tenant.patterSize);
+      const heading = factor === "PIN" ? t("pin.choose", { length: tenant.pinSize }) : t("pattern.choose");
+      const first = await enterFactor(slot, tenant, factor, heading, undefined);
+      const weakness = typeof first === "string" ? weakPinProblem(first) : weakPatternProblem(first, tenant.patterSize);
       if (weakness) {
-        notice.error(`${weakness}. Please choose a ${noun} that is harder to guess.`);
+        notice.error(t("choose.weak", { reason: t(WEAKNESS[weakness]), factor: factorName(factor) }));
         continue;
       }
       notice.clear();
-      const second = await enterFactor(slot, tenant, factor, factor === "PIN" ? "Enter the same PIN again" : "Draw the same pattern again");
+      const again = factor === "PIN" ? t("pin.repeat") : t("pattern.repeat");
+      const second = await enterFactor(slot, tenant, factor, again, undefined);
       if (!sameValue(first, second)) {
-        notice.error(`The two ${noun}s were different. Please choose your ${noun} again.`);
+        notice.error(t("choose.mismatch", { factor: factorName(factor) }));
         continue;
       }
       notice.clear();

@@ -3,12 +3,13 @@
 // people out. The form posts to the logout endpoint (#6), whose same-site POST carries the
 // SameSite=Lax session cookie.
 import type { HostedPageData } from "../../page-data.js";
-import { pageFrame, safeUrl, tenantName } from "../components/page-frame.js";
+import { pageFrame, safeUrl } from "../components/page-frame.js";
 import { h, replaceChildren } from "../dom.js";
+import { t } from "../i18n.js";
 
 export function logoutPage(data: HostedPageData): void {
-  const frame = pageFrame(data, "Sign out");
-  frame.setTitle("Sign out?", `You are signed in to ${tenantName(data)}.`);
+  const frame = pageFrame(data, t("logout.signOut"));
+  frame.setTitle(t("logout.title"), t("logout.signedInTo", { name: data.brand.name }));
   const hidden = Object.entries(data.params)
     .filter(([, value]) => value !== "")
     .map(([name, value]) => h("input", { type: "hidden", name, value }));
@@ -20,8 +21,8 @@ export function logoutPage(data: HostedPageData): void {
     h(
       "div",
       { class: "actions" },
-      back ? h("a", { class: "button secondary", href: back }, "Stay signed in") : null,
-      h("button", { type: "submit", class: "primary" }, "Sign out"),
+      back ? h("a", { class: "button secondary", href: back }, t("logout.stay")) : null,
+      h("button", { type: "submit", class: "primary" }, t("logout.signOut")),
     ),
   );
   replaceChildren(frame.body, form);

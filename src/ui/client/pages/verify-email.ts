@@ -5,12 +5,13 @@ import { authClient, preloadSdk } from "../auth-client.js";
 import { busy } from "../components/forms.js";
 import { pageFrame } from "../components/page-frame.js";
 import { h, replaceChildren } from "../dom.js";
+import { t } from "../i18n.js";
 
 export function verifyEmailPage(data: HostedPageData): void {
-  const frame = pageFrame(data, "Confirm your e-mail address");
+  const frame = pageFrame(data, t("verify.title"));
   const code = data.params.code ?? "";
   if (!code) {
-    frame.notice.error("This link has no code. Please open the link from the e-mail again.");
+    frame.notice.error(t("verify.noCode"));
     return;
   }
   preloadSdk();
@@ -20,19 +21,19 @@ export function verifyEmailPage(data: HostedPageData): void {
       type: "button",
       class: "primary",
       onclick: async () => {
-        replaceChildren(frame.body, busy("Confirming…"));
+        replaceChildren(frame.body, busy(t("busy.confirming")));
         try {
           await (await authClient(data)).verifyEmail(code);
-          frame.setTitle("Your e-mail address is confirmed");
-          replaceChildren(frame.body, h("p", {}, "Thank you. You can close this window."));
+          frame.setTitle(t("verify.done"));
+          replaceChildren(frame.body, h("p", {}, t("common.close")));
         } catch {
-          frame.setTitle("This link cannot be used");
-          replaceChildren(frame.body, h("p", {}, "The link is wrong, already used or too old. Sign in to get a new one."));
+          frame.setTitle(t("verify.failed"));
+          replaceChildren(frame.body, h("p", {}, t("verify.failedBody")));
         }
       },
     },
-    "Confirm my address",
+    t("verify.confirm"),
   );
-  replaceChildren(frame.body, h("p", {}, "Press the button to confirm that this address is yours."), confirm);
+  replaceChildren(frame.body, h("p", {}, t("verify.explain")), confirm);
   confirm.focus();
 }

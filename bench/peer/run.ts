@@ -1,0 +1,492 @@
+// `npm run bench:peer`: svault side by side with oidc-provider 9.13 (issue 22). Starts, as
+// separate processes pinned to one CPU with taskset (the load generators on the other):
+//   - svault (bench/auth-bench-server.ts: the production services, plus a statement counter) on
+//     its own fresh database;
+//   - oidc-provider with its Postgres adapter (bench/peer/peer-server.ts, pg-adapter.ts) on
+//     another fresh database — "peer (Postgres)";
+//   - oidc-provider with its in-memory adapter — "peer (memory)".
+// All three have the same confidential client (id and secret, client_secret_basic) and sign with
+// EdDSA. Each endpoint is driven with N connections closed loop (bench/peer/load.ts), the three
+// systems alternating within each round, and the table shows medians over rounds with their
+// spread: req/s, p99, svault ÷ peer, server CPU per request (/proc/<pid>/stat utime+stime), the
+// Postgres backends' CPU per request, and database statements per request (each server counts the
+// statements it sends: svault every pg query and pipelined statement incl. BEGIN/COMMIT, the peer
+// every adapter call — one statement each). RSS of each server idle (after setup) and under load
+// (the highest sample taken every 250 ms during the rounds).
+//
+// Writes bench/results/peer.json and bench/results/peer.md; the markdown goes to stdout too.
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
+import { benchUsers, codeFlow, createTenantAndClient, inBatches, registerUsers, type Target } from "../auth-setup.js";
+import {
+  backendCpuDelta,
+  backendCpuSeconds,
+  children,
+  cores,
+  cpuModel,
+  freePort,
+  LOADER_CPU,
+  machineBusySeconds,
+  pinned,
+  positive,
+  processCpuSeconds,
+  SERVER_CPU,
+  spawnNode,
+  stopChild,
+} from "../bench-machine.js";
+import { type BenchDatabase, createBenchDatabase } from "../database.js";
+import { type LoadResult, median } from "../stats.js";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string" },
+    warmup: { type: "string" },
+    connections: { type: "string" },
+    rounds: { type: "string" },
+    endpoints: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+const USAGE = `usage: npm run bench:peer -- [options]
+  --duration S      measured seconds per window (default 5)
+  --warmup S        warm-up seconds per window (default 2)
+  --connections N   connections, closed loop (default 16)
+  --rounds N        rounds; each runs every endpoint on every system, alternating (default 3)
+  --endpoints LIST  a subset of client_credentials,refresh_token,userinfo,jwks,discovery,introspection,par,
+                    dpop_client_credentials
+`;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const durationSeconds = positive("--duration", args.duration, 5);
+const warmupSeconds = positive("--warmup", args.warmup, 2);
+const connections = Math.round(positive("--connections", args.connections, 16));
+const rounds = Math.round(positive("--rounds", args.rounds, 3));
+const benchDir = new URL("..", import.meta.url).pathname;
+const resultsDir = new URL("../results/", import.meta.url).pathname;
+
+const ENDPOINTS = [
+  "client_credentials",
+  "refresh_token",
+  "userinfo",
+  "jwks",
+  "discovery",
+  "introspection",
+  "par",
+  "dpop_client_credentials",
+] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+const endpoints = (args.endpoints?.split(",").map((e) => e.trim()) ?? [...ENDPOINTS]) as Endpoint[];
+for (const endpoint of endpoints) if (!ENDPOINTS.includes(endpoint)) throw new Error(`unknown endpoint ${endpoint}`);
+
+type SystemName = "peer-postgres" | "svault" | "peer-memory";
+const SYSTEM_LABEL: Record<SystemName, string> = {
+  "peer-postgres": "oidc-provider (Postgres)",
+  svault: "svault",
+  "peer-memory": "oidc-provider (memory)",
+};
+
+function log(message: string): void {
+  process.stderr.write(`[bench:peer] ${message}\n`);
+}
+
+// --- processes --------------------------------------------------------------------------------
+
+interface Server {
+  readonly name: SystemName;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly baseUrl: string;
+  /** The database whose Postgres backends serve it (none for the in-memory peer). */
+  readonly database: string | undefined;
+}
+
+async function start(name: SystemName, script: string, env: NodeJS.ProcessEnv, database: string | undefined): Promise<Server> {
+  const child = spawnNode(SERVER_CPU, [script], { ...process.env, LOG_LEVEL: "warn", ...env });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+    lines.once("line", (line) => {
+      try {
+        resolve(JSON.parse(line) as { port: number });
+      } catch {
+        reject(new Error(`${name}: unexpected output ${JSON.stringify(line)}`));
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before listening`)));
+  });
+  lines.on("line", (line) => log(`${name}: ${line}`));
+  return { name, child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}`, database };
+}
+
+/** Resident set size in MiB; 0 once the process has ended. */
+function rssMiB(pid: number): number {
+  try {
+    return Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function statements(server: Server): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/__bench/query-count`);
+  return ((await res.json()) as { queries: number }).queries;
+}
+
+// --- what each system is asked --------------------------------------------------------------
+
+interface Request {
+  readonly path: string;
+  readonly method: "GET" | "POST";
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** Rotating refresh-token chains (load.ts). */
+  readonly chained?: boolean;
+  /** A DPoP proof with every request (load.ts). */
+  readonly dpop?: boolean;
+}
+
+interface Fixtures {
+  readonly basic: string;
+  /** svault: `/{tenant}`; the peer: `` (its issuer is its root). */
+  readonly prefix: string;
+  /** An access token userinfo accepts (svault: its JWT; the peer: its opaque token for userinfo). */
+  readonly userinfoToken: string;
+  /** The token to introspect (svault: a user's JWT access token; the peer: its opaque one, see below). */
+  readonly introspectToken: string;
+  chains: string[];
+  /** svault's generated client secret, which the peers are configured with. */
+  readonly clientSecret?: string;
+}
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+const PAR_PARAMS = new URLSearchParams({
+  response_type: "code",
+  client_id: "bench-app",
+  redirect_uri: "http://localhost:4000/callback",
+  scope: "openid profile",
+  state: "st",
+  code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+  code_challenge_method: "S256",
+}).toString();
+
+function requestOf(system: SystemName, endpoint: Endpoint, f: Fixtures): Request {
+  const peer = system !== "svault";
+  const post = (path: string, body: string): Request => ({ path, method: "POST", headers: { ...FORM, authorization: f.basic }, body });
+  switch (endpoint) {
+    case "client_credentials":
+      // The peer issues JWT access tokens only for a resource server (its scope `api:read`).
+      return post(`${f.prefix}/token`, peer ? "grant_type=client_credentials&scope=api%3Aread" : "grant_type=client_credentials");
+    case "refresh_token":
+      return { ...post(`${f.prefix}/token`, "grant_type=refresh_token"), chained: true };
+    case "userinfo":
+      return { path: peer ? "/me" : `${f.prefix}/userinfo`, method: "GET", headers: { authorization: `Bearer ${f.userinfoToken}` } };
+    case "jwks":
+      return { path: peer ? "/jwks" : `${f.prefix}/.well-known/jwks.json`, method: "GET" };
+    case "discovery":
+      return { path: `${f.prefix}/.well-known/openid-configuration`, method: "GET" };
+    case "introspection":
+      return post(peer ? "/token/introspection" : `${f.prefix}/introspect`, `token=${encodeURIComponent(f.introspectToken)}`);
+    case "par":
+      return post(peer ? "/request" : `${f.prefix}/par`, PAR_PARAMS);
+    case "dpop_client_credentials":
+      return { ...requestOf(system, "client_credentials", f), dpop: true };
+  }
+}
+
+// --- measuring ----------------------------------------------------------------------------------
+
+interface Measurement {
+  readonly system: SystemName;
+  readonly endpoint: Endpoint;
+  readonly round: number;
+  readonly result: LoadResult;
+  readonly serverCpuUsPerRequest: number;
+  readonly postgresCpuUsPerRequest: number;
+  readonly statementsPerRequest: number;
+}
+
+async function measure(server: Server, endpoint: Endpoint, round: number, carried: Fixtures): Promise<Measurement> {
+  // The peer's tokens are seeded afresh for every window, in a grant of their own: its in-memory
+  // adapter is a bounded LRU cache, so a busy window evicts the grant and tokens seeded earlier
+  // (their next use is invalid_grant / invalid_token). svault's chains carry on across windows.
+  const fixtures = server.name === "svault" ? carried : await peerFixtures(server, carried.basic);
+  const request = requestOf(server.name, endpoint, fixtures);
+  const options = {
+    target: `${server.baseUrl}${request.path}`,
+    connections,
+    warmupSeconds,
+    durationSeconds,
+    method: request.method,
+    ...(request.headers ? { headers: request.headers } : {}),
+    ...(request.body !== undefined ? { body: request.body } : {}),
+    ...(request.chained ? { chains: fixtures.chains } : {}),
+    ...(request.dpop ? { dpop: true } : {}),
+  };
+  const child = spawnNode(LOADER_CPU, [`${benchDir}peer/load.ts`, JSON.stringify(options)]);
+  let startedAt: { cpu: number; backends: Map<number, number>; statements: number } | undefined;
+  let ended: { cpu: number; postgres: number; statements: number } | undefined;
+  let result: LoadResult | undefined;
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  for await (const line of lines) {
+    const event = JSON.parse(line) as { event: string; result?: LoadResult; chains?: string[] };
+    if (event.event === "measure-start") {
+      startedAt = {
+        cpu: processCpuSeconds(server.pid),
+        backends: server.database ? backendCpuSeconds(server.database) : new Map(),
+        statements: await statements(server),
+      };
+    } else if (event.event === "result" && startedAt) {
+      ended = {
+        cpu: processCpuSeconds(server.pid) - startedAt.cpu,
+        postgres: server.database ? backendCpuDelta(startedAt.backends, backendCpuSeconds(server.database)) : 0,
+        statements: (await statements(server)) - startedAt.statements,
+      };
+      result = event.result;
+    } else if (event.event === "chains" && event.chains) {
+      fixtures.chains = event.chains;
+    }
+  }
+  if (!result || !ended) throw new Error(`${server.name} ${endpoint}: the load generator gave no result`);
+  if (result.errors + result.non2xx + result.warmupFailures > 0) {
+    throw new Error(
+      `${server.name} ${endpoint}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.warmupFailures} in the warm-up`,
+    );
+  }
+  const requests = result.ok;
+  return {
+    system: server.name,
+    endpoint,
+    round,
+    result,
+    serverCpuUsPerRequest: (ended.cpu / requests) * 1e6,
+    postgresCpuUsPerRequest: (ended.postgres / requests) * 1e6,
+    statementsPerRequest: ended.statements / requests,
+  };
+}
+
+// --- fixtures -------------------------------------------------------------------------------------
+
+/** Chain heads needed: every connection loses its chain at the end of each window (load.ts). */
+const chainsNeeded = () => connections * (rounds + 1) + connections;
+/** The peer's seeds per window (its chains start afresh in every window). */
+const PEER_CHAINS_PER_WINDOW = () => connections * 2;
+
+async function svaultFixtures(server: Server, adminKey: string): Promise<Fixtures> {
+  const target: Target = { baseUrl: server.baseUrl, issuer: `${server.baseUrl}/bench`, tenantId: "bench" };
+  const client = await createTenantAndClient(target, adminKey);
+  const users = benchUsers(4);
+  await registerUsers(target, users);
+  const flows = await inBatches(
+    Array.from({ length: chainsNeeded() + 1 }, (_, i) => users[i % users.length] as (typeof users)[number]),
+    4,
+    (user) => codeFlow(target, client, user),
+  );
+  const [first, ...rest] = flows;
+  if (!first) throw new Error("no code flow");
+  return {
+    basic: client.basic,
+    prefix: "/bench",
+    userinfoToken: first.accessToken,
+    introspectToken: first.accessToken,
+    chains: rest.map((flow) => flow.refreshToken),
+    clientSecret: client.clientSecret,
+  };
+}
+
+async function peerFixtures(server: Server, basic: string): Promise<Fixtures> {
+  const res = await fetch(`${server.baseUrl}/__bench/seed?chains=${PEER_CHAINS_PER_WINDOW()}`, { method: "POST" });
+  if (!res.ok) throw new Error(`${server.name} seed: ${res.status} ${await res.text()}`);
+  const seeded = (await res.json()) as { refreshTokens: string[]; accessToken: string };
+  // oidc-provider introspects only its opaque tokens ("Structured JWT Tokens cannot be
+  // introspected"), so its introspection row uses the opaque access token.
+  return { basic, prefix: "", userinfoToken: seeded.accessToken, introspectToken: seeded.accessToken, chains: seeded.refreshTokens };
+}
+
+// --- report -----------------------------------------------------------------------------------------
+
+const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
+const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+
+interface Cell {
+  readonly rps: number;
+  readonly rpsRuns: number[];
+  readonly p99: number;
+  readonly cpuUs: number;
+  readonly postgresUs: number;
+  readonly statements: number;
+}
+
+function cellOf(all: Measurement[], system: SystemName, endpoint: Endpoint): Cell | undefined {
+  const runs = all.filter((m) => m.system === system && m.endpoint === endpoint);
+  if (runs.length === 0) return undefined;
+  return {
+    rps: median(runs.map((m) => m.result.requestsPerSecond)),
+    rpsRuns: runs.map((m) => m.result.requestsPerSecond),
+    p99: median(runs.map((m) => m.result.p99Ms)),
+    cpuUs: median(runs.map((m) => m.serverCpuUsPerRequest)),
+    postgresUs: median(runs.map((m) => m.postgresCpuUsPerRequest)),
+    statements: median(runs.map((m) => m.statementsPerRequest)),
+  };
+}
+
+const spread = (cell: Cell) => `${integer(Math.min(...cell.rpsRuns))}–${integer(Math.max(...cell.rpsRuns))}`;
+
+function report(
+  all: Measurement[],
+  context: { startedAt: Date; busy: number; load: number[]; rss: Record<SystemName, { idle: number; load: number }>; postgres: string },
+): string {
+  const out: string[] = [];
+  out.push(`### Side by side with oidc-provider — ${context.startedAt.toISOString()}`, "");
+  out.push(
+    `- Machine: ${cpuModel}, nproc = ${cores}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}; ${context.postgres.split(" on ")[0]}`,
+  );
+  out.push(
+    `- Pinning: ${pinned ? `each server on CPU ${SERVER_CPU}, the load generator on CPU ${LOADER_CPU} (taskset); Postgres not pinned` : "none (taskset missing or one CPU)"}`,
+  );
+  out.push(
+    `- Load: ${connections} connections closed loop (HTTP/1.1 keep-alive, autocannon), ${warmupSeconds} s warm-up + ${durationSeconds} s measured per window; ` +
+      `${rounds} rounds, systems alternating within each round; medians over rounds, req/s spread min–max`,
+  );
+  out.push(
+    `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start`,
+  );
+  out.push("");
+  out.push(
+    "| endpoint | oidc-provider (Postgres) req/s | oidc-provider (memory) req/s | svault req/s | svault ÷ peer (Postgres) | svault ÷ peer (memory) | p99 ms peer-pg / peer-mem / svault | server CPU µs/request peer-pg / peer-mem / svault | Postgres CPU µs/request peer-pg / svault | DB statements/request peer-pg / svault |",
+  );
+  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const endpoint of endpoints) {
+    const pg = cellOf(all, "peer-postgres", endpoint);
+    const mem = cellOf(all, "peer-memory", endpoint);
+    const sv = cellOf(all, "svault", endpoint);
+    if (!pg || !mem || !sv) continue;
+    out.push(
+      `| ${endpoint} | ${integer(pg.rps)} (${spread(pg)}) | ${integer(mem.rps)} (${spread(mem)}) | ${integer(sv.rps)} (${spread(sv)}) ` +
+        `| ${fixed(sv.rps / pg.rps)} | ${fixed(sv.rps / mem.rps)} | ${fixed(pg.p99, 1)} / ${fixed(mem.p99, 1)} / ${fixed(sv.p99, 1)} ` +
+        `| ${integer(pg.cpuUs)} / ${integer(mem.cpuUs)} / ${integer(sv.cpuUs)} | ${integer(pg.postgresUs)} / ${integer(sv.postgresUs)} ` +
+        `| ${fixed(pg.statements, 1)} / ${fixed(sv.statements, 1)} |`,
+    );
+  }
+  out.push("");
+  out.push("| RSS MiB | idle (after setup) | under load (max) |");
+  out.push("|---|---:|---:|");
+  for (const system of ["peer-postgres", "peer-memory", "svault"] as SystemName[]) {
+    out.push(`| ${SYSTEM_LABEL[system]} | ${fixed(context.rss[system].idle, 0)} | ${fixed(context.rss[system].load, 0)} |`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+// --- main ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const load = os.loadavg();
+  const adminKey = issueApiKey().key;
+  const databases: BenchDatabase[] = [];
+  const stopAll = async () => {
+    await Promise.all([...children].map((child) => stopChild(child)));
+    await Promise.all(databases.splice(0).map((db) => db.drop()));
+  };
+  process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
+  try {
+    const svaultDb = await createBenchDatabase();
+    const peerDb = await createBenchDatabase();
+    databases.push(svaultDb, peerDb);
+    const svaultPort = await freePort();
+    const svault = await start(
+      "svault",
+      `${benchDir}auth-bench-server.ts`,
+      {
+        DATABASE_URL: svaultDb.url,
+        PORT: String(svaultPort),
+        PUBLIC_URL: `http://127.0.0.1:${svaultPort}`,
+        SVAULT_KEK: randomBytes(32).toString("base64"),
+        SVAULT_BOOTSTRAP_API_KEY: adminKey,
+        RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
+      },
+      svaultDb.name,
+    );
+    log(`svault pid ${svault.pid} at ${svault.baseUrl}; setting up the tenant, client, users and ${chainsNeeded()} code flows`);
+    const svaultSetup = await svaultFixtures(svault, adminKey);
+    const peers: Server[] = [];
+    for (const [name, adapter, db] of [
+      ["peer-postgres", "postgres", peerDb],
+      ["peer-memory", "memory", undefined],
+    ] as const) {
+      const port = await freePort();
+      peers.push(
+        await start(
+          name,
+          `${benchDir}peer/peer-server.ts`,
+          {
+            PORT: String(port),
+            PEER_ISSUER: `http://127.0.0.1:${port}`,
+            PEER_ADAPTER: adapter,
+            PEER_CLIENT_ID: "bench-app",
+            // The same client: svault generated its secret, the peer is configured with it.
+            PEER_CLIENT_SECRET: svaultSetup.clientSecret ?? "",
+            ...(db ? { DATABASE_URL: db.url } : {}),
+          },
+          db?.name,
+        ),
+      );
+    }
+    const fixtures = new Map<SystemName, Fixtures>([["svault", svaultSetup]]);
+    for (const peer of peers) fixtures.set(peer.name, await peerFixtures(peer, svaultSetup.basic));
+    const servers = new Map<SystemName, Server>([[svault.name, svault], ...peers.map((p) => [p.name, p] as const)]);
+
+    const rss = Object.fromEntries([...servers.keys()].map((name) => [name, { idle: 0, load: 0 }])) as Record<
+      SystemName,
+      { idle: number; load: number }
+    >;
+    for (const [name, server] of servers) rss[name].idle = rssMiB(server.pid);
+    const sampler = setInterval(() => {
+      for (const [name, server] of servers) rss[name].load = Math.max(rss[name].load, rssMiB(server.pid));
+    }, 250);
+
+    const busyBefore = machineBusySeconds();
+    const runStarted = performance.now();
+    const all: Measurement[] = [];
+    const orders: SystemName[][] = [
+      ["peer-postgres", "svault", "peer-memory"],
+      ["peer-memory", "svault", "peer-postgres"],
+    ];
+    for (let round = 1; round <= rounds; round++) {
+      for (const endpoint of endpoints) {
+        for (const name of orders[round % 2] as SystemName[]) {
+          const m = await measure(servers.get(name) as Server, endpoint, round, fixtures.get(name) as Fixtures);
+          log(
+            `round ${round} ${endpoint} ${name}: ${integer(m.result.requestsPerSecond)} req/s, p99 ${fixed(m.result.p99Ms)} ms, ` +
+              `CPU ${integer(m.serverCpuUsPerRequest)} µs/req, Postgres ${integer(m.postgresCpuUsPerRequest)} µs/req, ${fixed(m.statementsPerRequest, 2)} statements/req`,
+          );
+          all.push(m);
+        }
+      }
+    }
+    clearInterval(sampler);
+    const busy = ((machineBusySeconds() - busyBefore) / ((performance.now() - runStarted) / 1000)) * 100;
+    const markdown = report(all, { startedAt, busy, load, rss, postgres: svaultDb.serverVersion });
+    process.stdout.write(markdown);
+    writeFileSync(`${resultsDir}peer.md`, markdown);
+    writeFileSync(
+      `${resultsDir}peer.json`,
+      `${JSON.stringify({ startedAt, machine: { cpuModel, cores, load, busyPercentOfOneCore: busy }, connections, warmupSeconds, durationSeconds, rounds, rss, measurements: all }, null, 2)}\n`,
+    );
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    log(`FAILED: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,98 @@
+// Rows read on every request of the token path (a tenant, its keys, a client) kept in memory, and
+// dropped when they change (change-feed.ts): at once for this instance's own writes, when the
+// commit's notification arrives for everybody else's (the embedded database has no one else: there
+// the feed counts as heard). Without a listening connection (while it reconnects) an entry is
+// reused for at most `unheardMs` (1 s), the bound docs/operations.md states; with one, for at most
+// `heardMs`, a safety net only.
+import type { CachedTable, Change, ChangeFeed } from "./change-feed.js";
+
+export interface CacheBounds {
+  /** How long an entry is reused while other instances' changes are heard (a safety net). */
+  readonly heardMs: number;
+  /** How long an entry is reused while they are not: the staleness this instance may show then. */
+  readonly unheardMs: number;
+  /** Entries kept at most; the oldest go first. */
+  readonly maxEntries: number;
+}
+
+export const DEFAULT_CACHE_BOUNDS: CacheBounds = { heardMs: 300_000, unheardMs: 1_000, maxEntries: 10_000 };
+
+interface Entry<V> {
+  readonly value: V;
+  readonly tenantId: string;
+  readonly at: number;
+}
+
+export class InvalidatedCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly loading = new Map<string, Promise<V>>();
+  /** Counts the changes heard: a value read before one is not kept after it. */
+  private changes = 0;
+  private readonly stop: () => void;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    /** The tables whose changes this cache's values depend on. */
+    tables: readonly CachedTable[],
+    private readonly bounds: CacheBounds = DEFAULT_CACHE_BOUNDS,
+    private readonly clock: () => number = Date.now,
+  ) {
+    const watched = new Set<string>(tables);
+    this.stop = feed.onChange((change) => {
+      if (change.table === "*" || watched.has(change.table)) this.forget(change);
+    });
+  }
+
+  /** The value of `key` in `tenantId`, from memory while fresh, else from `load` (one load per key at a time). */
+  get(tenantId: string, key: string, load: () => Promise<V>): Promise<V> {
+    const id = `${tenantId}\u0000${key}`;
+    const entry = this.entries.get(id);
+    if (entry && this.clock() - entry.at < (this.feed.listening ? this.bounds.heardMs : this.bounds.unheardMs)) {
+      return Promise.resolve(entry.value);
+    }
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    const changesBefore = this.changes;
+    const at = this.clock();
+    const loaded = load().then(
+      (value) => {
+        if (this.loading.get(id) === loaded) this.loading.delete(id);
+        // A change heard while the load ran may postdate what it read: not kept.
+        if (this.changes === changesBefore) this.keep(id, { value, tenantId, at });
+        return value;
+      },
+      (error: unknown) => {
+        if (this.loading.get(id) === loaded) this.loading.delete(id);
+        throw error;
+      },
+    );
+    this.loading.set(id, loaded);
+    return loaded;
+  }
+
+  /** Stops listening to the feed (the server closes). */
+  close(): void {
+    this.stop();
+    this.entries.clear();
+  }
+
+  private keep(id: string, entry: Entry<V>): void {
+    this.entries.delete(id);
+    if (this.entries.size >= this.bounds.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(id, entry);
+  }
+
+  private forget(change: Change): void {
+    this.changes++;
+    // Loads in flight are not joined any more: their result may predate the change.
+    this.loading.clear();
+    if (change.tenantId === "*") {
+      this.entries.clear();
+      return;
+    }
+    for (const [id, entry] of this.entries) if (entry.tenantId === change.tenantId) this.entries.delete(id);
+  }
+}

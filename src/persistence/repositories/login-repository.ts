@@ -1,0 +1,267 @@
+// The database side of a login (domain/login/opaque-login.ts): two statements per step, each
+// reading or writing everything the step needs at that point (a login's cost is dominated by
+// per-statement and per-request overhead, not by the work in Postgres — docs/performance.md).
+// Every lookup is by primary key or unique index, and every statement names this repository's
+// tenant; callers never pass one.
+//
+//   Get Challenge   1. the tenant's block_config, the throttle state of the guess, the user and
+//                      credential                                  → refuse, or OPAQUE KE2
+//                   2. decide the guess on the latest counts and count it (and block at the
+//                      limit); only if admitted, store the challenge → KE2, or refuse
+//   Authenticate    1. consume the challenge, with the tenant's login settings → checks, KE3
+//                   2. if the user is (still) enabled: forget the guesses, store the nonce
+//                   — or, when this instance issued the challenge and still holds its state
+//                   (pending-logins.ts): checks and KE3 first, then 1 and 2 as one statement
+//
+// The statements run on the plain statements of the hot path (plain-sql.ts), not on a request's
+// unit of work: each is its own transaction, prepared once per connection, and the statements of
+// logins in flight at the same moment share round trips (pipelined-connection.ts). A login's
+// statements need no transaction around them: each step's writes are one statement.
+//
+// The writing statements commit asynchronously (async-commit.ts): what they write is the login's
+// short-lived bookkeeping, and waiting for each WAL flush roughly doubled a writing statement's
+// round trip and cost Postgres about a fifth more CPU per login (bench/results/auth.md).
+import { ASYNC_COMMIT, ASYNC_COMMIT_COLUMN } from "../async-commit.js";
+import type { BlockConfig } from "../entities/tenant.js";
+import {
+  COUNTED_GUESS,
+  COUNTED_GUESS_COLUMNS,
+  type CountedGuess,
+  countGuess,
+  forgetGuesses,
+  GUESS_ADMITTED,
+  liftEndedBlocks,
+} from "../login-throttle-counts.js";
+import { THROTTLE_STATE_COLUMNS, type ThrottleState, throttleStateJoins } from "../login-throttle-state.js";
+import type { PlainSql } from "../plain-sql.js";
+import { type SqlFragment, sql } from "../sql-fragment.js";
+import { type ChallengeRow, consumeChallengeSql, insertChallengeSql, type NewChallenge } from "./challenge-repository.js";
+import type { GuardedWrite } from "./passkey-repository.js";
+
+/** A user's OPAQUE credential as stored: the registration record sealed with the KEK. */
+export interface StoredCredential {
+  readonly credentialId: string;
+  readonly recordSealed: Buffer;
+  readonly protoVersion: string;
+}
+
+/** What Get Challenge reads first: the tenant's settings, the throttle state of the guess, the user. */
+export interface GuessState {
+  readonly blockConfig: BlockConfig;
+  readonly loginOrder: string[];
+  readonly hasUsernameAndEmail: boolean;
+  readonly throttle: ThrottleState;
+  /** The user of that username, if any, with the credential when it has one. */
+  readonly user: { readonly id: string; readonly isDisabled: boolean; readonly credential: StoredCredential | undefined } | undefined;
+}
+
+interface GuessStateRow extends ThrottleState {
+  block_config: BlockConfig;
+  login_order: string[];
+  has_username_and_email: boolean;
+  user_id: string | null;
+  is_disabled: boolean | null;
+  credential_id: string | null;
+  record_sealed: Buffer | null;
+  proto_version: string | null;
+}
+
+/** A guess to decide and count: of a username and an address, under the tenant's block settings. */
+export interface GuessToCount {
+  readonly config: BlockConfig;
+  readonly username: string;
+  readonly ip: string;
+}
+
+/** Authenticate's first statement: the tenant's login settings and the challenge it consumed, if there was one. */
+export interface ConsumedLoginChallenge {
+  readonly loginOrder: string[];
+  readonly hasUsernameAndEmail: boolean;
+  /** Whether or not it had expired; undefined when there was no such challenge. */
+  readonly challenge: ChallengeRow | undefined;
+}
+
+type ConsumedChallengeRow = { login_order: string[]; has_username_and_email: boolean } & (
+  | ChallengeRow
+  | { [K in keyof ChallengeRow]: null }
+);
+
+/** What a successful login writes: the user's guesses forgotten, and a single-use nonce for Sign In. */
+export interface CompletedLoginWrite {
+  readonly userId: string;
+  readonly username: string;
+  readonly ip: string;
+  readonly nonceHash: Buffer;
+  readonly authReqId: string | null;
+  readonly amr: readonly string[];
+  readonly nonceTtlSeconds: number;
+}
+
+/** The user a login completed for (it exists and is enabled). */
+export interface CompletedLoginUser {
+  readonly isVerified: boolean;
+  readonly email: string | null;
+}
+
+interface CompletedUserRow {
+  is_verified: boolean | null;
+  email: string | null;
+}
+
+const userOf = (row: CompletedUserRow | undefined): CompletedLoginUser | undefined =>
+  row && row.is_verified !== null ? { isVerified: row.is_verified, email: row.email } : undefined;
+
+/** The login's statements, for the whole process: a repository per tenant, and the one cross-tenant read. */
+export class LoginStore {
+  constructor(private readonly db: PlainSql) {}
+
+  /** The login statements of one tenant. */
+  tenant(tenantId: string): LoginRepository {
+    return new LoginRepository(this.db, tenantId);
+  }
+
+  /**
+   * The tenant and client of a pending authorization request, by its id (which names its tenant,
+   * hence deliberately looked up across tenants, by primary key).
+   */
+  async authRequest(id: string): Promise<{ tenantId: string; expiresAt: Date; clientId: string | null } | undefined> {
+    const [row] = await this.db.rows<{ tenant_id: string; expires_at: Date | string; client_id: string | null }>(
+      sql`select ar.tenant_id, ar.expires_at, cl.client_id
+    from auth_request ar /* cross-tenant: a request id names its tenant */ left join client cl on cl.tenant_id = ar.tenant_id and cl.client_id = ar.client_id
+    where ar.id = ${id}`,
+    );
+    return row && { tenantId: row.tenant_id, expiresAt: new Date(row.expires_at), clientId: row.client_id };
+  }
+}
+
+export class LoginRepository {
+  constructor(
+    private readonly db: PlainSql,
+    private readonly tenantId: string,
+  ) {}
+
+  /** Get Challenge, statement 1; undefined when the tenant does not exist. */
+  async guessState(username: string, ip: string): Promise<GuessState | undefined> {
+    const [row] =
+      await this.db.rows<GuessStateRow>(sql`select t.block_config, t.login_order, t.has_username_and_email, ${THROTTLE_STATE_COLUMNS},
+      u.id as user_id, u.is_disabled, c.credential_id, c.record_sealed, c.proto_version
+    from tenant t
+    ${throttleStateJoins(username, ip)}
+    left join app_user u on u.tenant_id = t.id and u.username_normalized = ${username}
+    left join user_credential c on c.user_id = u.id and c.tenant_id = t.id
+    where t.id = ${this.tenantId}`);
+    if (!row) return undefined;
+    const credential: StoredCredential | undefined =
+      row.credential_id !== null && row.record_sealed !== null && row.proto_version !== null
+        ? { credentialId: row.credential_id, recordSealed: row.record_sealed, protoVersion: row.proto_version }
+        : undefined;
+    return {
+      blockConfig: row.block_config,
+      loginOrder: row.login_order,
+      hasUsernameAndEmail: row.has_username_and_email,
+      throttle: row,
+      user: row.user_id === null ? undefined : { id: row.user_id, isDisabled: row.is_disabled === true, credential },
+    };
+  }
+
+  /** Lifts the ended blocks of a username and an address, and forgets the counts that led to them. */
+  async liftEndedBlocks(username: string, ip: string): Promise<void> {
+    await this.db.rows(liftEndedBlocks(this.tenantId, username, ip));
+  }
+
+  /**
+   * Get Challenge, statement 2: decides and counts the guess, and stores its challenge only if the
+   * guess was admitted. The decision (login-throttle.ts, `guessRefusal`).
+   */
+  async countGuessAndStoreChallenge(guess: GuessToCount, challenge: NewChallenge): Promise<CountedGuess> {
+    return oneRow(
+      await this.db.rows<CountedGuess>(sql`with ${ASYNC_COMMIT}, ${countGuess(this.tenantId, guess.config, guess.username, guess.ip)},
+    stored as (${insertChallengeSql(this.tenantId, challenge, GUESS_ADMITTED)})
+    select ${COUNTED_GUESS_COLUMNS}, ${ASYNC_COMMIT_COLUMN} from ${COUNTED_GUESS}`),
+    );
+  }
+
+  /** Counts a guess that issues no challenge (a KE1 OPAQUE refused, another factor's failure): the decision. */
+  async countGuess(guess: GuessToCount): Promise<CountedGuess> {
+    return oneRow(
+      await this.db.rows<CountedGuess>(sql`with ${ASYNC_COMMIT}, ${countGuess(this.tenantId, guess.config, guess.username, guess.ip)}
+    select ${COUNTED_GUESS_COLUMNS}, ${ASYNC_COMMIT_COLUMN} from ${COUNTED_GUESS}`),
+    );
+  }
+
+  /** Authenticate, statement 1: consumes the challenge; undefined when the tenant does not exist. */
+  async consumeLoginChallenge(challengeId: string): Promise<ConsumedLoginChallenge | undefined> {
+    const [row] =
+      await this.db.rows<ConsumedChallengeRow>(sql`with ${ASYNC_COMMIT}, consumed as (${consumeChallengeSql(this.tenantId, challengeId)})
+    select t.login_order, t.has_username_and_email, consumed.*, ${ASYNC_COMMIT_COLUMN}
+    from tenant t left join consumed on true
+    where t.id = ${this.tenantId}`);
+    if (!row) return undefined;
+    return { loginOrder: row.login_order, hasUsernameAndEmail: row.has_username_and_email, challenge: row.id === null ? undefined : row };
+  }
+
+  /** Authenticate, statement 2: the user, when it exists and is enabled (else nothing is written). */
+  async completeLogin(success: CompletedLoginWrite): Promise<CompletedLoginUser | undefined> {
+    const [row] = await this.db.rows<CompletedUserRow>(sql`with ${ASYNC_COMMIT}, ${this.successCtes(success, sql`true`)}
+    select is_verified, email, ${ASYNC_COMMIT_COLUMN} from enabled_user`);
+    return userOf(row);
+  }
+
+  /**
+   * Authenticate in one statement (a challenge this instance holds, already checked): whether the
+   * challenge was still there, unexpired, and is now consumed (else nothing else was written), and
+   * the user when it exists and is enabled.
+   */
+  async consumeAndCompleteLogin(
+    success: CompletedLoginWrite,
+    challengeId: string,
+  ): Promise<{ consumed: boolean; user: CompletedLoginUser | undefined }> {
+    const [row] = await this.db.rows<CompletedUserRow & { consumed: boolean }>(sql`with ${ASYNC_COMMIT}, consumed as (
+      delete from auth_challenge where id = ${challengeId} and tenant_id = ${this.tenantId} and purpose = 'login'
+      returning expires_at > now() as live),
+    ${this.successCtes(success, sql`exists (select from consumed where live)`)}
+    select exists (select from consumed where live) as consumed, enabled_user.is_verified, enabled_user.email, ${ASYNC_COMMIT_COLUMN}
+    from (values (1)) as one left join enabled_user on true`);
+    return { consumed: row?.consumed === true, user: userOf(row) };
+  }
+
+  /**
+   * Completes a login after another factor's own write (`step`), only if that write went through:
+   * whether it did, and the user when it exists and is enabled.
+   */
+  async completeLoginAfter(
+    success: CompletedLoginWrite,
+    step: GuardedWrite,
+  ): Promise<{ recorded: boolean; user: CompletedLoginUser | undefined }> {
+    const [row] = await this.db.rows<
+      CompletedUserRow & { recorded: boolean }
+    >(sql`with ${ASYNC_COMMIT}, ${step.cte}, ${this.successCtes(success, step.done)}
+    select ${step.done} as recorded, enabled_user.is_verified, enabled_user.email, ${ASYNC_COMMIT_COLUMN}
+    from (values (1)) as one left join enabled_user on true`);
+    return { recorded: row?.recorded === true, user: userOf(row) };
+  }
+
+  /** Whether the tenant exists: for refusals that must still name an unknown tenant first. */
+  async tenantExists(): Promise<boolean> {
+    return (await this.db.rows(sql`select 1 from tenant where id = ${this.tenantId}`)).length > 0;
+  }
+
+  /** Only if `condition` holds and the user is enabled: forget the guesses and store the nonce. */
+  private successCtes(s: CompletedLoginWrite, condition: SqlFragment): SqlFragment {
+    return sql`enabled_user as (
+      select is_verified, email from app_user where id = ${s.userId} and tenant_id = ${this.tenantId} and not is_disabled and ${condition}),
+    ${forgetGuesses(this.tenantId, s.username, s.ip, sql`enabled_user`)},
+    nonce as (
+      insert into login_nonce (hash, tenant_id, user_id, auth_req_id, amr, expires_at, created_at)
+      select ${s.nonceHash}::bytea, ${this.tenantId}::varchar, ${s.userId}::uuid, ${s.authReqId}::varchar, ${JSON.stringify(s.amr)}::jsonb,
+        now() + make_interval(secs => ${s.nonceTtlSeconds}), now()
+      from enabled_user)`;
+  }
+}
+
+/** The one row a counting statement always answers. */
+function oneRow(rows: CountedGuess[]): CountedGuess {
+  const [row] = rows;
+  if (!row) throw new Error("the counting statement answered no row");
+  return row;
+}
