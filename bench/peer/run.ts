@@ -459,6 +459,22 @@ function cellOf(all: Measurement[], system: SystemName, endpoint: Endpoint): Cel
 
 const spread = (cell: Cell) => `${integer(Math.min(...cell.rpsRuns))}–${integer(Math.max(...cell.rpsRuns))}`;
 
+/** What differs between the systems in the modern-profile rows (issue 24), said in the report's header. */
+const MODERN_PROFILE_NOTES: [Endpoint, string][] = [
+  [
+    "private_key_jwt_client_credentials",
+    "- private_key_jwt_client_credentials: client `bench-jwt` registered on every system with the same Ed25519 public key (EdDSA); the loader signs a fresh assertion per request " +
+      "(iss = sub = client_id, aud = the token endpoint URL, exp 60 s, a random jti), off the server's core; replay protection checked before timing on each system. " +
+      "svault claims the jti with one INSERT (shared by all instances); the peer's ReplayDetection does a find and an upsert through its adapter (Postgres: 2 statements; memory: an in-process LRU of 1,000 entries)",
+  ],
+  [
+    "dpop_userinfo",
+    "- dpop_userinfo: userinfo with an access token bound to one Ed25519 key (`cnf.jkt`) and a fresh proof per request (htm, htu, iat, random jti, ath), no nonce at the resource on either system; replay refused before timing on each. " +
+      "svault's token is its JWT (from a DPoP refresh of a real code flow), so it verifies two signatures (token, proof) and runs one liveness statement plus the jti claim; " +
+      "the peer's is its opaque token (seeded with `jkt`), looked up (token, grant) besides its ReplayDetection find and upsert. The peer accepts a proof's iat within 300 s, svault within 60 s",
+  ],
+];
+
 function report(
   all: Measurement[],
   context: { startedAt: Date; busy: number; load: number[]; rss: Record<SystemName, { idle: number; load: number }>; postgres: string },
@@ -478,6 +494,7 @@ function report(
   out.push(
     `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start`,
   );
+  out.push(...MODERN_PROFILE_NOTES.filter(([endpoint]) => endpoints.includes(endpoint)).map(([, note]) => note));
   out.push("");
   out.push(
     "| endpoint | oidc-provider (Postgres) req/s | oidc-provider (memory) req/s | svault req/s | svault ÷ peer (Postgres) | svault ÷ peer (memory) | p99 ms peer-pg / peer-mem / svault | server CPU µs/request peer-pg / peer-mem / svault | Postgres CPU µs/request peer-pg / svault | DB statements/request peer-pg / svault |",
