@@ -4,11 +4,16 @@
 // through a resource server, as oidc-provider issues JWT access tokens only for one), refresh
 // token rotation on every use, client_credentials, introspection, revocation — on Postgres
 // (pg-adapter.ts, PEER_ADAPTER=postgres) or on its own in-memory adapter (PEER_ADAPTER=memory).
+// With PEER_ASSERTION_JWK (an Ed25519 public JWK), a second client `bench-jwt` authenticates with
+// private_key_jwt (RFC 7523, EdDSA; every assertion's jti is claimed through the adapter's
+// ReplayDetection model, as svault claims it in its database), for client_credentials only.
 //
 // Bench-only routes (no provider work):
-//   POST /__bench/seed?chains=N  N refresh tokens (heads of rotating chains), one opaque access
-//                                token for userinfo and one JWT access token for introspection,
-//                                made through the provider's own models and stored by its adapter
+//   POST /__bench/seed?chains=N[&jkt=T]
+//                                N refresh tokens (heads of rotating chains) and one opaque access
+//                                token for userinfo and introspection — with `jkt`, also one
+//                                bound to that DPoP key thumbprint (`cnf.jkt`) —, made through
+//                                the provider's own models and stored by its adapter
 //   GET  /__bench/query-count    {"queries": n}: the adapter's statements since start
 // Prints `{"port":…}` on stdout once listening; SIGTERM closes it.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
@@ -22,6 +27,7 @@ const ISSUER = process.env.PEER_ISSUER ?? "http://127.0.0.1";
 const ADAPTER = process.env.PEER_ADAPTER ?? "memory";
 const CLIENT_ID = process.env.PEER_CLIENT_ID ?? "bench-app";
 const CLIENT_SECRET = process.env.PEER_CLIENT_SECRET ?? "";
+const ASSERTION_CLIENT_ID = "bench-jwt";
 if (!CLIENT_SECRET) throw new Error("peer-server: PEER_CLIENT_SECRET is required");
 const RESOURCE = "urn:svault-bench:api";
 const ACCOUNT = { id: "bench-user", name: "Bench User", email: "bench@example.com" };
@@ -39,6 +45,24 @@ if (ADAPTER === "postgres") {
 }
 
 const signingKey = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
+const assertionJwk = process.env.PEER_ASSERTION_JWK ? (JSON.parse(process.env.PEER_ASSERTION_JWK) as Record<string, unknown>) : undefined;
+/** The private_key_jwt client, as svault's `bench-jwt` is registered (bench/peer/run.ts). */
+const assertionClients = assertionJwk
+  ? [
+      {
+        client_id: ASSERTION_CLIENT_ID,
+        token_endpoint_auth_method: "private_key_jwt",
+        token_endpoint_auth_signing_alg: "EdDSA",
+        // The provider checks every client's ID token algorithm against the enabled ones.
+        id_token_signed_response_alg: "EdDSA",
+        jwks: { keys: [assertionJwk] },
+        grant_types: ["client_credentials"],
+        response_types: [],
+        redirect_uris: [],
+        scope: "api:read",
+      },
+    ]
+  : [];
 
 const provider = new Provider(ISSUER, {
   ...(adapter ? { adapter } : {}),
@@ -53,6 +77,7 @@ const provider = new Provider(ISSUER, {
       id_token_signed_response_alg: "EdDSA",
       scope: "openid profile email offline_access api:read",
     },
+    ...assertionClients,
   ],
   jwks: { keys: [{ ...signingKey, kid: "bench-ed25519", alg: "EdDSA", use: "sig" }] },
   enabledJWA: { idTokenSigningAlgValues: ["EdDSA"] },
@@ -69,8 +94,14 @@ const provider = new Provider(ISSUER, {
     clientCredentials: { enabled: true },
     introspection: { enabled: true, allowedPolicy: async () => true },
     revocation: { enabled: true },
-    // Nonces required at the token endpoint, as svault requires them (docs/oidc.md, DPoP).
-    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
+    // Nonces required at the token and PAR endpoints, as svault requires them (docs/oidc.md,
+    // DPoP); not at userinfo, a resource, where svault issues and requires none (the proof's iat
+    // must then be within a minute, on both).
+    dPoP: {
+      enabled: true,
+      nonceSecret: randomBytes(32),
+      requireNonce: (ctx: { oidc: { route: string } }) => ctx.oidc.route !== "userinfo",
+    },
     pushedAuthorizationRequests: { enabled: true },
     resourceIndicators: {
       enabled: true,
@@ -98,7 +129,7 @@ type Models = {
 };
 
 /** Refresh-token chain heads and access tokens, as a code flow would have left them. */
-async function seed(chains: number) {
+async function seed(chains: number, jkt: string | null) {
   const models = provider as unknown as Models;
   const client = await models.Client.find(CLIENT_ID);
   const grant = new models.Grant({ accountId: ACCOUNT.id, clientId: CLIENT_ID });
@@ -130,14 +161,25 @@ async function seed(chains: number) {
     scope: "openid profile email",
   });
   const accessToken = await userinfoToken.save();
-  return { refreshTokens, accessToken };
+  // The same, bound to a DPoP key (RFC 9449 §6: the token endpoint would set `jkt` from the proof).
+  const dpopAccessToken = jkt
+    ? await new models.AccessToken({
+        accountId: ACCOUNT.id,
+        client,
+        grantId,
+        gty: "authorization_code",
+        scope: "openid profile email",
+        jkt,
+      }).save()
+    : undefined;
+  return { refreshTokens, accessToken, dpopAccessToken };
 }
 
 const callback = provider.callback();
 const server = http.createServer((req, res) => {
   if (req.url?.startsWith("/__bench/seed")) {
-    const chains = Number(new URL(req.url, ISSUER).searchParams.get("chains") ?? "16");
-    seed(chains).then(
+    const query = new URL(req.url, ISSUER).searchParams;
+    seed(Number(query.get("chains") ?? "16"), query.get("jkt")).then(
       (answer) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer)),
       (error: unknown) => res.writeHead(500).end(String(error instanceof Error ? error.stack : error)),
     );

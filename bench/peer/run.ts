@@ -6,7 +6,11 @@
 //     another fresh database — "peer (Postgres)";
 //   - oidc-provider with its in-memory adapter — "peer (memory)".
 // All three have the same confidential client (id and secret, client_secret_basic) and sign with
-// EdDSA. Each endpoint is driven with N connections closed loop (bench/peer/load.ts), the three
+// EdDSA; and the same private_key_jwt client `bench-jwt` (one Ed25519 key made here, EdDSA
+// assertions, client_credentials only) for the private_key_jwt_client_credentials row; the
+// dpop_userinfo row's access tokens are bound to one DPoP key made here. Each endpoint is driven
+// with N connections closed loop (bench/peer/load.ts; before each window, one request made as
+// the load's are must succeed with the expected answer — the probe), the three
 // systems alternating within each round, and the table shows medians over rounds with their
 // spread: req/s, p99, svault ÷ peer, server CPU per request (/proc/<pid>/stat utime+stime), the
 // Postgres backends' CPU per request, and database statements per request (each server counts the
@@ -15,14 +19,15 @@
 // (the highest sample taken every 250 ms during the rounds).
 //
 // Writes bench/results/peer.json and bench/results/peer.md; the markdown goes to stdout too.
-import { randomBytes } from "node:crypto";
+import { type JsonWebKey, randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
-import { benchUsers, codeFlow, createTenantAndClient, inBatches, registerUsers, type Target } from "../auth-setup.js";
+import { callJson } from "../auth-opaque-client.js";
+import { benchUsers, codeFlow, createTenantAndClient, inBatches, REDIRECT_URI, registerUsers, type Target } from "../auth-setup.js";
 import {
   backendCpuDelta,
   backendCpuSeconds,
@@ -41,6 +46,8 @@ import {
 } from "../bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "../database.js";
 import { type LoadResult, median } from "../stats.js";
+import type { Expectation } from "./load.js";
+import { ed25519KeyPair, dpopProofs, okpThumbprint } from "./proofs.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +56,7 @@ const { values: args } = parseArgs({
     connections: { type: "string" },
     rounds: { type: "string" },
     endpoints: { type: "string" },
+    "cpu-prof": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -58,7 +66,8 @@ const USAGE = `usage: npm run bench:peer -- [options]
   --connections N   connections, closed loop (default 16)
   --rounds N        rounds; each runs every endpoint on every system, alternating (default 3)
   --endpoints LIST  a subset of client_credentials,refresh_token,userinfo,jwks,discovery,introspection,par,
-                    dpop_client_credentials
+                    dpop_client_credentials,private_key_jwt_client_credentials,dpop_userinfo
+  --cpu-prof DIR    write a V8 CPU profile of the svault server (whole run, set-up included) into DIR
 `;
 if (args.help) {
   process.stdout.write(USAGE);
@@ -69,6 +78,12 @@ const warmupSeconds = positive("--warmup", args.warmup, 2);
 const connections = Math.round(positive("--connections", args.connections, 16));
 const rounds = Math.round(positive("--rounds", args.rounds, 3));
 const benchDir = new URL("..", import.meta.url).pathname;
+const cpuProfileDir = args["cpu-prof"];
+/** The private_key_jwt client of every system, and the key its assertions are signed with. */
+const ASSERTION_CLIENT_ID = "bench-jwt";
+const assertionKey = ed25519KeyPair();
+/** The DPoP key the dpop_userinfo row's access tokens are bound to, on every system. */
+const userDpopKey = ed25519KeyPair();
 const resultsDir = new URL("../results/", import.meta.url).pathname;
 
 const ENDPOINTS = [
@@ -80,6 +95,8 @@ const ENDPOINTS = [
   "introspection",
   "par",
   "dpop_client_credentials",
+  "private_key_jwt_client_credentials",
+  "dpop_userinfo",
 ] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 const endpoints = (args.endpoints?.split(",").map((e) => e.trim()) ?? [...ENDPOINTS]) as Endpoint[];
@@ -107,8 +124,14 @@ interface Server {
   readonly database: string | undefined;
 }
 
-async function start(name: SystemName, script: string, env: NodeJS.ProcessEnv, database: string | undefined): Promise<Server> {
-  const child = spawnNode(SERVER_CPU, [script], { ...process.env, LOG_LEVEL: "warn", ...env });
+async function start(
+  name: SystemName,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  database: string | undefined,
+  nodeArgs: string[] = [],
+): Promise<Server> {
+  const child = spawnNode(SERVER_CPU, [...nodeArgs, script], { ...process.env, LOG_LEVEL: "warn", ...env });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
     lines.once("line", (line) => {
@@ -147,8 +170,16 @@ interface Request {
   readonly body?: string;
   /** Rotating refresh-token chains (load.ts). */
   readonly chained?: boolean;
-  /** A DPoP proof with every request (load.ts). */
+  /** A DPoP proof with every request, at the token endpoint (load.ts). */
   readonly dpop?: boolean;
+  /** A DPoP proof of `userDpopKey` naming the access token with every request, at a resource (load.ts). */
+  readonly dpopResource?: { readonly privateJwk: JsonWebKey; readonly accessToken: string };
+  /** A fresh private_key_jwt assertion of `bench-jwt` in every request's form (load.ts). */
+  readonly clientAssertion?: { readonly clientId: string; readonly privateJwk: JsonWebKey };
+  /** A copy of the probe's request must be refused (load.ts). */
+  readonly replayRefused?: boolean;
+  /** What a good answer looks like (load.ts). */
+  readonly expect: Expectation;
 }
 
 interface Fixtures {
@@ -159,6 +190,8 @@ interface Fixtures {
   readonly userinfoToken: string;
   /** The token to introspect (svault: a user's JWT access token; the peer: its opaque one, see below). */
   readonly introspectToken: string;
+  /** An access token bound to `userDpopKey` (`cnf.jkt`) that userinfo accepts with a proof of that key. */
+  readonly dpopUserinfoToken: string;
   chains: string[];
   /** svault's generated client secret, which the peers are configured with. */
   readonly clientSecret?: string;
@@ -177,25 +210,53 @@ const PAR_PARAMS = new URLSearchParams({
 
 function requestOf(system: SystemName, endpoint: Endpoint, f: Fixtures): Request {
   const peer = system !== "svault";
-  const post = (path: string, body: string): Request => ({ path, method: "POST", headers: { ...FORM, authorization: f.basic }, body });
+  const post = (path: string, body: string, expect: Expectation): Request => ({
+    path,
+    method: "POST",
+    headers: { ...FORM, authorization: f.basic },
+    body,
+    expect,
+  });
+  // The peer issues JWT access tokens only for a resource server (its scope `api:read`).
+  const clientCredentials = peer ? "grant_type=client_credentials&scope=api%3Aread" : "grant_type=client_credentials";
+  const userinfoPath = peer ? "/me" : `${f.prefix}/userinfo`;
   switch (endpoint) {
     case "client_credentials":
-      // The peer issues JWT access tokens only for a resource server (its scope `api:read`).
-      return post(`${f.prefix}/token`, peer ? "grant_type=client_credentials&scope=api%3Aread" : "grant_type=client_credentials");
+      return post(`${f.prefix}/token`, clientCredentials, "token");
     case "refresh_token":
-      return { ...post(`${f.prefix}/token`, "grant_type=refresh_token"), chained: true };
+      return { ...post(`${f.prefix}/token`, "grant_type=refresh_token", "refreshed"), chained: true };
     case "userinfo":
-      return { path: peer ? "/me" : `${f.prefix}/userinfo`, method: "GET", headers: { authorization: `Bearer ${f.userinfoToken}` } };
+      return { path: userinfoPath, method: "GET", headers: { authorization: `Bearer ${f.userinfoToken}` }, expect: "userinfo" };
     case "jwks":
-      return { path: peer ? "/jwks" : `${f.prefix}/.well-known/jwks.json`, method: "GET" };
+      return { path: peer ? "/jwks" : `${f.prefix}/.well-known/jwks.json`, method: "GET", expect: "jwks" };
     case "discovery":
-      return { path: `${f.prefix}/.well-known/openid-configuration`, method: "GET" };
+      return { path: `${f.prefix}/.well-known/openid-configuration`, method: "GET", expect: "discovery" };
     case "introspection":
-      return post(peer ? "/token/introspection" : `${f.prefix}/introspect`, `token=${encodeURIComponent(f.introspectToken)}`);
+      return post(peer ? "/token/introspection" : `${f.prefix}/introspect`, `token=${encodeURIComponent(f.introspectToken)}`, "active");
     case "par":
-      return post(peer ? "/request" : `${f.prefix}/par`, PAR_PARAMS);
+      return post(peer ? "/request" : `${f.prefix}/par`, PAR_PARAMS, "pushed");
     case "dpop_client_credentials":
-      return { ...requestOf(system, "client_credentials", f), dpop: true };
+      return { ...requestOf(system, "client_credentials", f), dpop: true, expect: "dpop-token" };
+    case "private_key_jwt_client_credentials":
+      // No Basic header: the assertion is the client's authentication (load.ts adds it).
+      return {
+        path: `${f.prefix}/token`,
+        method: "POST",
+        headers: FORM,
+        body: clientCredentials,
+        clientAssertion: { clientId: ASSERTION_CLIENT_ID, privateJwk: assertionKey.privateJwk },
+        replayRefused: true,
+        expect: "token",
+      };
+    case "dpop_userinfo":
+      return {
+        path: userinfoPath,
+        method: "GET",
+        headers: { authorization: `DPoP ${f.dpopUserinfoToken}` },
+        dpopResource: { privateJwk: userDpopKey.privateJwk, accessToken: f.dpopUserinfoToken },
+        replayRefused: true,
+        expect: "userinfo",
+      };
   }
 }
 
@@ -227,6 +288,10 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
     ...(request.body !== undefined ? { body: request.body } : {}),
     ...(request.chained ? { chains: fixtures.chains } : {}),
     ...(request.dpop ? { dpop: true } : {}),
+    ...(request.dpopResource ? { dpopResource: request.dpopResource } : {}),
+    ...(request.clientAssertion ? { clientAssertion: request.clientAssertion } : {}),
+    ...(request.replayRefused ? { replayRefused: true } : {}),
+    expect: request.expect,
   };
   const child = spawnNode(LOADER_CPU, [`${benchDir}peer/load.ts`, JSON.stringify(options)]);
   let startedAt: { cpu: number; backends: Map<number, number>; statements: number } | undefined;
@@ -234,7 +299,10 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
   let result: LoadResult | undefined;
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   for await (const line of lines) {
-    const event = JSON.parse(line) as { event: string; result?: LoadResult; chains?: string[] };
+    const event = JSON.parse(line) as { event: string; result?: LoadResult; chains?: string[]; message?: string };
+    if (event.event === "probe-failed") {
+      throw new Error(`${server.name} ${endpoint}: the probe before timing failed: ${event.message}`);
+    }
     if (event.event === "measure-start") {
       startedAt = {
         cpu: processCpuSeconds(server.pid),
@@ -273,39 +341,93 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
 // --- fixtures -------------------------------------------------------------------------------------
 
 /** Chain heads needed: every connection loses its chain at the end of each window (load.ts). */
-const chainsNeeded = () => connections * (rounds + 1) + connections;
+const chainsNeeded = () => (endpoints.includes("refresh_token") ? connections * (rounds + 1) + connections : 0);
 /** The peer's seeds per window (its chains start afresh in every window). */
 const PEER_CHAINS_PER_WINDOW = () => connections * 2;
 
 async function svaultFixtures(server: Server, adminKey: string): Promise<Fixtures> {
   const target: Target = { baseUrl: server.baseUrl, issuer: `${server.baseUrl}/bench`, tenantId: "bench" };
   const client = await createTenantAndClient(target, adminKey);
+  await callJson(`${server.baseUrl}/api/v1/clients`, {
+    body: {
+      tenant_id: target.tenantId,
+      client_id: ASSERTION_CLIENT_ID,
+      name: ASSERTION_CLIENT_ID,
+      redirect_uris: [REDIRECT_URI],
+      client_type: "confidential",
+      sing_alg: "EdDSA",
+      token_endpoint_auth_method: "private_key_jwt",
+      jwks: { keys: [assertionKey.publicJwk] },
+      flow: { grant_types: ["client_credentials"] },
+    },
+    headers: { "x-api-key": adminKey },
+  });
   const users = benchUsers(4);
   await registerUsers(target, users);
   const flows = await inBatches(
-    Array.from({ length: chainsNeeded() + 1 }, (_, i) => users[i % users.length] as (typeof users)[number]),
+    Array.from({ length: chainsNeeded() + 2 }, (_, i) => users[i % users.length] as (typeof users)[number]),
     4,
     (user) => codeFlow(target, client, user),
   );
-  const [first, ...rest] = flows;
-  if (!first) throw new Error("no code flow");
+  const [first, second, ...rest] = flows;
+  if (!first || !second) throw new Error("no code flow");
   return {
     basic: client.basic,
     prefix: "/bench",
     userinfoToken: first.accessToken,
     introspectToken: first.accessToken,
+    dpopUserinfoToken: await dpopBoundAccessToken(`${target.issuer}/token`, client.basic, second.refreshToken),
     chains: rest.map((flow) => flow.refreshToken),
     clientSecret: client.clientSecret,
   };
 }
 
+/**
+ * A user's access token bound to `userDpopKey`: svault binds the tokens of a grant made with a
+ * DPoP proof (RFC 9449 §5), here a refresh of a code flow's token, with the nonce its first
+ * answer names (§8). Checked: the token's `cnf.jkt` is the key's thumbprint.
+ */
+async function dpopBoundAccessToken(tokenUrl: string, basic: string, refreshToken: string): Promise<string> {
+  const proof = dpopProofs(userDpopKey.privateJwk);
+  const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString();
+  let nonce: string | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const res = await fetch(tokenUrl, {
+      method: "POST",
+      headers: { ...FORM, authorization: basic, dpop: proof("POST", tokenUrl, nonce) },
+      body,
+    });
+    const answer = (await res.json()) as { access_token?: string; token_type?: string; error?: string };
+    nonce = res.headers.get("dpop-nonce") ?? nonce;
+    if (res.status === 400 && answer.error === "use_dpop_nonce" && attempt === 0) continue;
+    if (res.status !== 200 || answer.token_type !== "DPoP" || !answer.access_token) {
+      throw new Error(`the DPoP refresh answered ${res.status}: ${JSON.stringify(answer)}`);
+    }
+    const payload = JSON.parse(Buffer.from(answer.access_token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      cnf?: { jkt?: string };
+    };
+    if (payload.cnf?.jkt !== okpThumbprint(userDpopKey.publicJwk))
+      throw new Error("the DPoP refresh's access token is not bound to the key");
+    return answer.access_token;
+  }
+  throw new Error("the DPoP refresh was refused twice");
+}
+
 async function peerFixtures(server: Server, basic: string): Promise<Fixtures> {
-  const res = await fetch(`${server.baseUrl}/__bench/seed?chains=${PEER_CHAINS_PER_WINDOW()}`, { method: "POST" });
+  const jkt = okpThumbprint(userDpopKey.publicJwk);
+  const res = await fetch(`${server.baseUrl}/__bench/seed?chains=${PEER_CHAINS_PER_WINDOW()}&jkt=${jkt}`, { method: "POST" });
   if (!res.ok) throw new Error(`${server.name} seed: ${res.status} ${await res.text()}`);
-  const seeded = (await res.json()) as { refreshTokens: string[]; accessToken: string };
+  const seeded = (await res.json()) as { refreshTokens: string[]; accessToken: string; dpopAccessToken: string };
   // oidc-provider introspects only its opaque tokens ("Structured JWT Tokens cannot be
   // introspected"), so its introspection row uses the opaque access token.
-  return { basic, prefix: "", userinfoToken: seeded.accessToken, introspectToken: seeded.accessToken, chains: seeded.refreshTokens };
+  return {
+    basic,
+    prefix: "",
+    userinfoToken: seeded.accessToken,
+    introspectToken: seeded.accessToken,
+    dpopUserinfoToken: seeded.dpopAccessToken,
+    chains: seeded.refreshTokens,
+  };
 }
 
 // --- report -----------------------------------------------------------------------------------------
@@ -337,6 +459,22 @@ function cellOf(all: Measurement[], system: SystemName, endpoint: Endpoint): Cel
 
 const spread = (cell: Cell) => `${integer(Math.min(...cell.rpsRuns))}–${integer(Math.max(...cell.rpsRuns))}`;
 
+/** What differs between the systems in the modern-profile rows (issue 24), said in the report's header. */
+const MODERN_PROFILE_NOTES: [Endpoint, string][] = [
+  [
+    "private_key_jwt_client_credentials",
+    "- private_key_jwt_client_credentials: client `bench-jwt` registered on every system with the same Ed25519 public key (EdDSA); the loader signs a fresh assertion per request " +
+      "(iss = sub = client_id, aud = the token endpoint URL, exp 60 s, a random jti), off the server's core; replay protection checked before timing on each system. " +
+      "svault claims the jti with one INSERT (shared by all instances); the peer's ReplayDetection does a find and an upsert through its adapter (Postgres: 2 statements; memory: an in-process LRU of 1,000 entries)",
+  ],
+  [
+    "dpop_userinfo",
+    "- dpop_userinfo: userinfo with an access token bound to one Ed25519 key (`cnf.jkt`) and a fresh proof per request (htm, htu, iat, random jti, ath), no nonce at the resource on either system; replay refused before timing on each. " +
+      "svault's token is its JWT (from a DPoP refresh of a real code flow), so it verifies two signatures (token, proof) and runs one liveness statement plus the jti claim; " +
+      "the peer's is its opaque token (seeded with `jkt`), looked up (token, grant) besides its ReplayDetection find and upsert. The peer accepts a proof's iat within 300 s, svault within 60 s",
+  ],
+];
+
 function report(
   all: Measurement[],
   context: { startedAt: Date; busy: number; load: number[]; rss: Record<SystemName, { idle: number; load: number }>; postgres: string },
@@ -356,6 +494,7 @@ function report(
   out.push(
     `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start`,
   );
+  out.push(...MODERN_PROFILE_NOTES.filter(([endpoint]) => endpoints.includes(endpoint)).map(([, note]) => note));
   out.push("");
   out.push(
     "| endpoint | oidc-provider (Postgres) req/s | oidc-provider (memory) req/s | svault req/s | svault ÷ peer (Postgres) | svault ÷ peer (memory) | p99 ms peer-pg / peer-mem / svault | server CPU µs/request peer-pg / peer-mem / svault | Postgres CPU µs/request peer-pg / svault | DB statements/request peer-pg / svault |",
@@ -411,6 +550,7 @@ async function main(): Promise<void> {
         RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
       },
       svaultDb.name,
+      cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [],
     );
     log(`svault pid ${svault.pid} at ${svault.baseUrl}; setting up the tenant, client, users and ${chainsNeeded()} code flows`);
     const svaultSetup = await svaultFixtures(svault, adminKey);
@@ -431,6 +571,7 @@ async function main(): Promise<void> {
             PEER_CLIENT_ID: "bench-app",
             // The same client: svault generated its secret, the peer is configured with it.
             PEER_CLIENT_SECRET: svaultSetup.clientSecret ?? "",
+            PEER_ASSERTION_JWK: JSON.stringify(assertionKey.publicJwk),
             ...(db ? { DATABASE_URL: db.url } : {}),
           },
           db?.name,
