@@ -53,6 +53,7 @@ import { Authorization } from "./domain/oidc/authorization.js";
 import { AuthorizationRequests } from "./domain/oidc/authorization-request.js";
 import { DpopProofs } from "./domain/oidc/dpop.js";
 import { PasskeyRegistration } from "./domain/passkeys/passkey-registration.js";
+import { PasskeyAssertions } from "./domain/passkeys/passkey-assertion.js";
 import { PasskeySignIn } from "./domain/passkeys/passkey-sign-in.js";
 import { RelatedOrigins } from "./domain/passkeys/related-origins.js";
 import { RelyingParty } from "./domain/passkeys/relying-party.js";
@@ -183,8 +184,11 @@ export function createServices({
   });
   // Passkeys: their own cache of the tenants' client origins (client-origins.ts), up to a minute behind a client's change.
   const rp = relyingPartyOf(config, database);
+  // One verification of passkey assertions (and one cache of their public keys) for the sign-in and the MFA form.
+  const passkeyAssertions = new PasskeyAssertions(rp);
   const passkeySignIn = new PasskeySignIn({
     rp,
+    assertions: passkeyAssertions,
     passkeysOf: (tenantId) => new PasskeyRepository(database.sql, tenantId),
     login,
     events,
@@ -199,7 +203,7 @@ export function createServices({
     events,
     throttleOf: (tenantId) => new MfaThrottleRepository(database.sql, tenantId),
     // The verifiers of the engine's possession/inherence steps the MFA form can run (docs/entra-mfa.md, "Factors").
-    factorsOf: (repositories) => [new PasskeyFactor(repositories.passkeys, rp)],
+    factorsOf: (repositories) => [new PasskeyFactor(repositories.passkeys, rp, passkeyAssertions)],
     clock: clock ?? Date.now,
   });
   const faceStep = new FaceStep({

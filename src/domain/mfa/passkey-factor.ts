@@ -1,17 +1,17 @@
 // The passkey as the MFA form's possession factor (the engine's `passkey` step): a WebAuthn
 // assertion by one of the user's registered passkeys, read and recorded through the passkeys'
-// repository (PasskeyRepository: `listOfUser`, `recordUse`), verified with @simplewebauthn/server
-// under the sign-in's rules (src/domain/passkeys/passkey-sign-in.ts): the hosted pages' origin and
-// the deployment's RP ID, the counter judged only once the signature verified and recorded only
-// while it still moves forward (a cloned authenticator fails), and the same amr (`passkeyAmr`:
-// `hwk` device-bound, `swk` synced, `user` when verified). User verification is not required —
-// Entra's sign-in was the first factor — but user presence is.
-import type { AuthenticationResponseJSON, VerifiedAuthenticationResponse } from "@simplewebauthn/server";
+// repository (PasskeyRepository: `listOfUser`, `recordUse`) and verified by the sign-in's own
+// verification (src/domain/passkeys/passkey-assertion.ts): the same RP ID and origin rules, the
+// counter judged only once the signature verified and recorded only while it still moves forward
+// (a cloned authenticator fails), and the same amr (`hwk` device-bound, `swk` synced, `user` when
+// verified). User verification is not required — Entra's sign-in was the first factor — but user
+// presence is.
 import type { PasskeyRepository } from "../../persistence/repositories/passkey-repository.js";
+import { type ClientData, clientDataOf } from "../passkeys/client-data.js";
+import type { AssertionInput, PasskeyAssertions } from "../passkeys/passkey-assertion.js";
 import { PASSKEY_CEREMONY_TIMEOUT_MS } from "../passkeys/passkey-challenges.js";
-import { passkeyAmr } from "../passkeys/passkey-sign-in.js";
-import { webauthn } from "../passkeys/webauthn.js";
 import type { RelyingParty } from "../passkeys/relying-party.js";
+import { webauthn } from "../passkeys/webauthn.js";
 import type { FactorChallenge, FactorProof, FactorSubject, MfaFactorVerifier } from "./mfa-factor.js";
 
 /** The passkeys' repository of the request's tenant, as far as this factor uses it. */
@@ -22,7 +22,8 @@ export class PasskeyFactor implements MfaFactorVerifier {
 
   constructor(
     private readonly passkeys: MfaPasskeys,
-    private readonly rp: Pick<RelyingParty, "id" | "publicOrigin">,
+    private readonly rp: Pick<RelyingParty, "id">,
+    private readonly assertions: PasskeyAssertions,
   ) {}
 
   async enrolled(subject: FactorSubject): Promise<boolean> {
@@ -42,29 +43,49 @@ export class PasskeyFactor implements MfaFactorVerifier {
   }
 
   async verify(subject: FactorSubject, challenge: string, answer: unknown): Promise<FactorProof | undefined> {
-    const response = answer as AuthenticationResponseJSON;
-    if (typeof response?.id !== "string") return undefined;
-    const passkey = (await this.passkeys.listOfUser(subject.userId)).find((candidate) => candidate.credentialId === response.id);
+    const assertion = assertionOf(answer);
+    if (!assertion) return undefined;
+    const passkey = (await this.passkeys.listOfUser(subject.userId)).find((candidate) => candidate.credentialId === assertion.id);
     if (!passkey) return undefined;
-    let verified: VerifiedAuthenticationResponse;
+    let clientData: ClientData;
     try {
-      verified = await (await webauthn()).verifyAuthenticationResponse({
-        response,
-        expectedChallenge: challenge,
-        expectedOrigin: this.rp.publicOrigin,
-        expectedRPID: this.rp.id,
-        // Counted below, once the signature is known to be genuine (as the sign-in does).
-        credential: { id: passkey.credentialId, publicKey: passkey.publicKey, counter: 0, transports: passkey.transports },
-        requireUserVerification: false,
-      });
+      clientData = clientDataOf(assertion.clientDataJson);
     } catch {
-      // A malformed answer, a wrong challenge, origin or RP ID.
       return undefined;
     }
+    const verified = await this.assertions.verify(subject.tenantId, passkey, assertion, clientData, {
+      expectedChallenge: challenge,
+      requireUserVerification: false,
+    });
     if (!verified.verified) return undefined;
-    const { newCounter, credentialBackedUp, userVerified } = verified.authenticationInfo;
-    if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) return undefined;
-    if (!(await this.passkeys.recordUse(passkey.id, newCounter, credentialBackedUp))) return undefined;
-    return { amr: passkeyAmr(passkey.backupEligible, userVerified) };
+    if (!(await this.passkeys.recordUse(passkey.id, verified.newCounter, verified.backedUp))) return undefined;
+    return { amr: verified.amr };
   }
+}
+
+/** The form's answer (a PublicKeyCredential's JSON, as the page posts it), or undefined when it is not an assertion's. */
+function assertionOf(answer: unknown): AssertionInput | undefined {
+  const credential = (answer ?? {}) as Record<string, unknown>;
+  const response = (credential.response ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  const [id, rawId, clientDataJson, authenticatorData, signature] = [
+    credential.id,
+    credential.rawId,
+    response.clientDataJSON,
+    response.authenticatorData,
+    response.signature,
+  ].map(text);
+  const userHandle = response.userHandle ?? "";
+  if (credential.type !== "public-key" || typeof userHandle !== "string") return undefined;
+  if (
+    id === undefined ||
+    rawId === undefined ||
+    clientDataJson === undefined ||
+    authenticatorData === undefined ||
+    signature === undefined
+  ) {
+    return undefined;
+  }
+  const attachment = text(credential.authenticatorAttachment) ?? "";
+  return { id, rawId, clientDataJson, authenticatorData, signature, userHandle, authenticatorAttachment: attachment };
 }

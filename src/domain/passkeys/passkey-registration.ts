@@ -12,6 +12,7 @@ import { clientDataOf } from "./client-data.js";
 import { challengeHashOf, issueChallenge, PASSKEY_CEREMONY_TIMEOUT_MS, PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.js";
 import { passkeyAlreadyRegistered, passkeysDisabled, registrationNotVerified } from "./passkey-errors.js";
 import { passkeyNameOf } from "./passkey-names.js";
+import { PASSKEY_ALGORITHM_IDS } from "./passkey-public-keys.js";
 import type { RelyingParty } from "./relying-party.js";
 import { userHandleOf } from "./user-handle.js";
 
@@ -58,6 +59,8 @@ export class PasskeyRegistration {
       challenge: challenge.bytes,
       timeout: PASSKEY_CEREMONY_TIMEOUT_MS,
       attestationType: "none",
+      // Only keys the sign-in can check (passkey-public-keys.ts).
+      supportedAlgorithmIDs: [...PASSKEY_ALGORITHM_IDS],
       excludeCredentials: registered.map((passkey) => ({ id: passkey.credentialId, transports: passkey.transports })),
       authenticatorSelection: { residentKey: "required", requireResidentKey: true, userVerification: "required" },
     });
@@ -81,6 +84,7 @@ export class PasskeyRegistration {
         expectedOrigin: clientData.origin,
         expectedRPID: this.rp.id,
         requireUserVerification: true,
+        supportedAlgorithmIDs: [...PASSKEY_ALGORITHM_IDS],
       });
     } catch (error) {
       throw registrationNotVerified(error instanceof Error ? error.message : "invalid response");

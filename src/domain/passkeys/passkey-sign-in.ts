@@ -9,11 +9,7 @@
 // (a cloned authenticator, or a replay) is refused and recorded as an audit event: the counter is
 // judged only after the signature verified, so that nobody can forge that event for someone
 // else's credential.
-import type {
-  AuthenticationResponseJSON,
-  PublicKeyCredentialRequestOptionsJSON,
-  verifyAuthenticationResponse,
-} from "@simplewebauthn/server";
+import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { webauthn } from "./webauthn.js";
 import type { PasskeyRepository } from "../../persistence/repositories/passkey-repository.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
@@ -24,21 +20,15 @@ import { admitGuess } from "../login/login-throttle.js";
 import type { CallerInfo, OpaqueLogin } from "../login/opaque-login.js";
 import { clientDataOf } from "./client-data.js";
 import { challengeHashOf, issueChallenge, PASSKEY_CEREMONY_TIMEOUT_MS, PASSKEY_CHALLENGE_TTL_SECONDS } from "./passkey-challenges.js";
+import type { AssertionInput as Assertion, PasskeyAssertions } from "./passkey-assertion.js";
 import { passkeyNotAccepted, passkeysDisabled } from "./passkey-errors.js";
 import type { RelyingParty } from "./relying-party.js";
 import { encodedUserHandleOf } from "./user-handle.js";
 
 /** Verify Auth's body (the reference's fields). */
-export interface AssertionInput {
-  readonly id: string;
-  readonly rawId: string;
-  readonly clientDataJson: string;
-  readonly authenticatorData: string;
-  readonly signature: string;
+export interface AssertionInput extends Assertion {
   /** Optional: when given, it must be the credential's user. */
   readonly username: string;
-  readonly userHandle: string;
-  readonly authenticatorAttachment: string;
 }
 
 export interface PasskeySignInResult {
@@ -49,16 +39,13 @@ export interface PasskeySignInResult {
 
 export interface PasskeySignInDeps {
   readonly rp: RelyingParty;
+  /** The assertion's verification, shared with the MFA form's passkey step. */
+  readonly assertions: PasskeyAssertions;
   /** The tenant's passkeys, on the plain statements of the login's hot path. */
   readonly passkeysOf: (tenantId: string) => PasskeyRepository;
   /** The login's throttle and nonce (opaque-login.ts), shared by every first factor. */
   readonly login: Pick<OpaqueLogin, "liftEndedBlocks" | "countFailedAttempt" | "completeWithFactor">;
   readonly events: AuthEventRecorder;
-}
-
-/** RFC 8176 `amr` of a passkey sign-in. */
-export function passkeyAmr(backupEligible: boolean, userVerified: boolean): string[] {
-  return [backupEligible ? "swk" : "hwk", ...(userVerified ? ["user"] : [])];
 }
 
 export class PasskeySignIn {
@@ -130,25 +117,11 @@ export class PasskeySignIn {
       await this.deps.login.countFailedAttempt(tenantId, state.blockConfig, username, caller.ip);
       return fail(reason);
     };
-    if (!(await this.deps.rp.allowsOrigin(tenantId, clientData.origin))) throw await failCounted("origin_not_allowed");
-    let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
-    try {
-      verified = await (await webauthn()).verifyAuthenticationResponse({
-        response: assertionOf(input),
-        expectedChallenge: clientData.challenge,
-        expectedOrigin: clientData.origin,
-        expectedRPID: this.deps.rp.id,
-        // Counted below, once the signature is known to be genuine.
-        credential: { id: passkey.credentialId, publicKey: passkey.publicKey, counter: 0, transports: passkey.transports },
-        requireUserVerification: true,
-      });
-    } catch {
-      throw await failCounted("passkey_not_verified");
-    }
-    if (!verified.verified) throw await failCounted("wrong_signature");
-    const { newCounter, credentialBackedUp, userVerified } = verified.authenticationInfo;
-    const counterRegressed = (newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter;
-    if (counterRegressed) throw await failCounted("counter_regression");
+    const verified = await this.deps.assertions.verify(tenantId, passkey, input, clientData, {
+      expectedChallenge: clientData.challenge,
+      requireUserVerification: true,
+    });
+    if (!verified.verified) throw await failCounted(verified.reason);
     // One statement: the counter (only if it still moves forward), then the login's nonce.
     const completed = await this.deps.login.completeWithFactor(
       {
@@ -157,9 +130,9 @@ export class PasskeySignIn {
         username,
         ip: caller.ip,
         authReqId: scope.authReqId,
-        amr: passkeyAmr(passkey.backupEligible, userVerified),
+        amr: verified.amr,
       },
-      passkeys.recordUseStep(passkey.id, newCounter, credentialBackedUp),
+      passkeys.recordUseStep(passkey.id, verified.newCounter, verified.backedUp),
     );
     if (!completed.recorded) throw await failCounted("counter_regression");
     if (!completed.user) throw fail("disabled");
@@ -170,22 +143,4 @@ export class PasskeySignIn {
       userId: passkey.userId,
     };
   }
-}
-
-function assertionOf(input: AssertionInput): AuthenticationResponseJSON {
-  return {
-    id: input.id,
-    rawId: input.rawId,
-    type: "public-key",
-    clientExtensionResults: {},
-    ...(input.authenticatorAttachment === "platform" || input.authenticatorAttachment === "cross-platform"
-      ? { authenticatorAttachment: input.authenticatorAttachment }
-      : {}),
-    response: {
-      clientDataJSON: input.clientDataJson,
-      authenticatorData: input.authenticatorData,
-      signature: input.signature,
-      ...(input.userHandle !== "" ? { userHandle: input.userHandle } : {}),
-    },
-  };
 }

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { DomainError } from "../../../src/errors/domain-error.js";
 import { clientDataOf } from "../../../src/domain/passkeys/client-data.js";
 import { passkeyNameOf } from "../../../src/domain/passkeys/passkey-names.js";
-import { passkeyAmr } from "../../../src/domain/passkeys/passkey-sign-in.js";
+import { passkeyAmr } from "../../../src/domain/passkeys/passkey-assertion.js";
 import { RelatedOrigins } from "../../../src/domain/passkeys/related-origins.js";
 import { encodedUserHandleOf, userHandleOf } from "../../../src/domain/passkeys/user-handle.js";
 
@@ -32,10 +32,8 @@ describe("passkey rules", () => {
   });
 
   it("reads the challenge and origin of clientDataJSON, and refuses anything else as invalid input", () => {
-    assert.deepEqual(clientDataOf(encoded({ type: "webauthn.get", challenge: "abc", origin: "https://id.example" })), {
-      challenge: "abc",
-      origin: "https://id.example",
-    });
+    const read = clientDataOf(encoded({ type: "webauthn.get", challenge: "abc", origin: "https://id.example" }));
+    assert.deepEqual([read.type, read.challenge, read.origin, read.topOrigin], ["webauthn.get", "abc", "https://id.example", undefined]);
     for (const bad of ["%%%", encoded("text"), encoded({ origin: "https://id.example" }), encoded({ challenge: "", origin: "x" })]) {
       assert.throws(
         () => clientDataOf(bad),
