@@ -11,8 +11,11 @@
 // 4. The real server's `/health` (startServer, fresh Postgres database) from a sequential client in
 //    the same process, with the event loop's delay (the loop the verifier must not block):
 //    p50/p99 alone, then while the verifier is kept busy with clips in the same process.
+// 5. (with --api) The face step through the real API, and the token endpoint's latency with and
+//    without concurrent face verifications (bench/face-api-load.ts).
 //
-// Usage: npm run bench:face [-- --clips 20 --health-seconds 10]
+// Usage: npm run bench:face [-- --clips 20 --health-seconds 10] [--api [--api-clips 20 --round-seconds 10 --rounds 3]]
+//        npm run bench:face -- --api-only …   (section 5 alone)
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,13 +32,37 @@ import { createLogger } from "../src/logging/logger.js";
 import { startServer } from "../src/server.js";
 import { FACES, type FaceSource, type FrameOptions, face, faceFrame } from "../test/biometrics/face-images.js";
 import { createBenchDatabase } from "./database.js";
+import { runFaceApiSection } from "./face-api-load.js";
 import { median } from "./stats.js";
 
 const { values } = parseArgs({
-  options: { clips: { type: "string", default: "20" }, "health-seconds": { type: "string", default: "10" } },
+  options: {
+    clips: { type: "string", default: "20" },
+    "health-seconds": { type: "string", default: "10" },
+    api: { type: "boolean", default: false },
+    "api-only": { type: "boolean", default: false },
+    "api-clips": { type: "string", default: "20" },
+    "round-seconds": { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+  },
 });
 const CLIPS = Number(values.clips);
 const HEALTH_MS = Number(values["health-seconds"]) * 1000;
+
+/** Section 5 on a verifier of its own (one worker, as section 3). */
+const apiSection = async () => {
+  const own = await FaceVerifier.start({ workers: 1, jobTimeoutMs: 120_000 });
+  try {
+    await runFaceApiSection({
+      verifier: own,
+      clips: Number(values["api-clips"]),
+      roundSeconds: Number(values["round-seconds"]),
+      rounds: Number(values.rounds),
+    });
+  } finally {
+    await own.close();
+  }
+};
 
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
@@ -52,6 +79,16 @@ console.log(
     .map((l) => l.toFixed(1))
     .join(" ")}\n`,
 );
+
+if (values["api-only"]) {
+  await apiSection();
+  console.log(
+    `\nload average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
+  process.exit(0);
+}
 
 // 1 and 2: the bare model calls on this thread.
 const models = await loadFaceModels();
@@ -216,6 +253,7 @@ try {
   await database.drop();
   rmSync(dataDir, { recursive: true, force: true });
 }
+if (values.api) await apiSection();
 console.log(
   `\nload average after: ${loadavg()
     .map((l) => l.toFixed(1))

@@ -665,8 +665,8 @@ export const protoComments: Readonly<Record<string, ProtoComment>> = {
     "description": "Step 2 of login."
   },
   "svault.auth.v1.LoginProof.ber": {
-    "summary": "Biometric/extra-factor form data, when the tenant uses it (recorded, not interpreted yet).",
-    "description": "Biometric/extra-factor form data, when the tenant uses it (recorded, not interpreted yet)."
+    "summary": "BERForm: a biometric result to bind to this login, `{\"face_result\": \"<id>\"}` — the `result` Verify Liveness answered for a face check started with this login's `challenge_id` as its `login_challenge` (docs/face-liveness.md, \"`ber` on Authenticate\").",
+    "description": "BERForm: a biometric result to bind to this login, `{\"face_result\": \"<id>\"}` — the `result`\nVerify Liveness answered for a face check started with this login's `challenge_id` as its\n`login_challenge` (docs/face-liveness.md, \"`ber` on Authenticate\"). It must be unused,\nunexpired and of this login (so of this user and authorization request); then the nonce also\ncarries its amr: `face` (it matched the user's enrolled face; PIN + face is `mfa`) or\n`liveness` (no face enrolled). An unknown, used, expired or foreign result is refused (401\n`FACE_RESULT_UNKNOWN`) before the login's challenge is used, and changes nothing; a face that\ndid not match the user's is refused (401 `FACE_NOT_ACCEPTED`) once the secret is proven.\nOther members are ignored."
   },
   "svault.auth.v1.LoginProof.challenge_data": {
     "summary": "KE3 (base64url).",
@@ -1558,7 +1558,7 @@ export const protoComments: Readonly<Record<string, ProtoComment>> = {
   },
   "svault.face.v1.FaceService.VerifyLiveness": {
     "summary": "Checks the clip against the challenge in the server's face worker pool (exactly one face per frame, a frontal start, the turn asked for, first and last frames the same person) and, for a sign-in, against the enrolled face.",
-    "description": "Checks the clip against the challenge in the server's face worker pool (exactly one face per\nframe, a frontal start, the turn asked for, first and last frames the same person) and, for a\nsign-in, against the enrolled face. The challenge is used by the first upload, whatever its\noutcome. A pass answers a single-use login nonce for Sign In (amr `face`, or `liveness` without\nan enrolled face); an enrolment stores the face (sealed) and answers no nonce. The whole\nrequest is bounded by the service's 1 MiB request limit: the page sends 12–16 JPEG frames of\n640 × 480. Beyond the reference."
+    "description": "Checks the clip against the challenge in the server's face worker pool (exactly one face per\nframe, a frontal start, the turn asked for, first and last frames the same person) and, for a\nsign-in, against the enrolled face. The challenge is used by the first upload, whatever its\noutcome. A pass answers a single-use login nonce for Sign In (amr `face`, or `liveness` without\nan enrolled face); an enrolment stores the face (sealed) and answers no nonce; a check started\nwith a pending login's `login_challenge` answers a `result` for that login's Authenticate. The whole\nrequest is bounded by the service's 1 MiB request limit: the page sends 12–16 JPEG frames of\n640 × 480. Beyond the reference."
   },
   "svault.face.v1.GetFaceEnrolmentRequest": {
     "summary": "Get Face Enrolment's request: the earlier step's nonce names the user.",
@@ -1592,9 +1592,13 @@ export const protoComments: Readonly<Record<string, ProtoComment>> = {
     "summary": "The pending authorization request: the tenant, and the request Sign In finishes.",
     "description": "The pending authorization request: the tenant, and the request Sign In finishes."
   },
+  "svault.face.v1.StartLivenessRequest.login_challenge": {
+    "summary": "Instead of `nonce`: the `challenge_id` of a pending login of that request (Get Challenge's answer, not yet used by Authenticate), for a face check made *before* Authenticate.",
+    "description": "Instead of `nonce`: the `challenge_id` of a pending login of that request (Get Challenge's\nanswer, not yet used by Authenticate), for a face check made *before* Authenticate. Its passed\nresult comes back as Verify Liveness's `result`, to send as Authenticate's `ber.face_result`:\nit counts only in that login's Authenticate (face is never the only factor). `sign_in` only."
+  },
   "svault.face.v1.StartLivenessRequest.nonce": {
     "summary": "The live login nonce of an earlier step of that request (Authenticate's, Verify Auth's): it names the user and is not consumed.",
-    "description": "The live login nonce of an earlier step of that request (Authenticate's, Verify Auth's): it\nnames the user and is not consumed."
+    "description": "The live login nonce of an earlier step of that request (Authenticate's, Verify Auth's): it\nnames the user and is not consumed. Exactly one of `nonce` and `login_challenge` is given."
   },
   "svault.face.v1.StartLivenessRequest.purpose": {
     "summary": "`sign_in` (default) or `enrol`.",
@@ -1659,6 +1663,10 @@ export const protoComments: Readonly<Record<string, ProtoComment>> = {
   "svault.face.v1.VerifyLivenessResponse.nonce": {
     "summary": "A sign-in's single-use login nonce for Sign In; empty after an enrolment.",
     "description": "A sign-in's single-use login nonce for Sign In; empty after an enrolment."
+  },
+  "svault.face.v1.VerifyLivenessResponse.result": {
+    "summary": "A check started with `login_challenge`: the single-use reference to this passed liveness check, for Authenticate's `ber` (`{\"face_result\": \"<this>\"}`) in the same login; valid until that login's challenge expires.",
+    "description": "A check started with `login_challenge`: the single-use reference to this passed liveness\ncheck, for Authenticate's `ber` (`{\"face_result\": \"<this>\"}`) in the same login; valid until\nthat login's challenge expires. Whether the face matched the user's enrolled face is decided\nthen, after the PIN/pattern (so that a check before the secret reveals nothing about the\naccount). `nonce` and `amr` are empty then. Unset otherwise (null in REST JSON)."
   },
   "svault.health.v1.CheckRequest": {
     "summary": "No parameters.",
@@ -1829,8 +1837,8 @@ export const protoComments: Readonly<Record<string, ProtoComment>> = {
     "description": "The form's answer (form fields)."
   },
   "svault.oidc.v1.CompleteMfaFormRequest.credential": {
-    "summary": "The factor's answer as JSON (for a passkey the WebAuthn assertion, `AuthenticationResponseJSON`); empty when the user gave up.",
-    "description": "The factor's answer as JSON (for a passkey the WebAuthn assertion, `AuthenticationResponseJSON`);\nempty when the user gave up."
+    "summary": "The factor's answer as JSON (for a passkey the WebAuthn assertion, `AuthenticationResponseJSON`; for the face `{\"frames\": [\"<base64 JPEG>\", …]}`, a liveness clip of a few hundred KB, hence the limit: the whole request stays within the service's 1 MiB); empty when the user gave up.",
+    "description": "The factor's answer as JSON (for a passkey the WebAuthn assertion, `AuthenticationResponseJSON`;\nfor the face `{\"frames\": [\"<base64 JPEG>\", …]}`, a liveness clip of a few hundred KB, hence the\nlimit: the whole request stays within the service's 1 MiB); empty when the user gave up."
   },
   "svault.oidc.v1.CompleteMfaFormRequest.error": {
     "summary": "Set by the page when the user cancelled or the browser refused (e.g. `cancelled`).",

@@ -17,6 +17,7 @@ import { mfaService } from "./api/mfa/mfa-service.js";
 import { type EntraDirectory, HttpEntraDirectory } from "./domain/mfa/entra-directory.js";
 import { MfaFlows } from "./domain/mfa/mfa-flows.js";
 import { PasskeyFactor } from "./domain/mfa/passkey-factor.js";
+import { FaceFactor } from "./domain/mfa/face-factor.js";
 import { MfaThrottleRepository } from "./persistence/repositories/mfa-throttle-repository.js";
 import { ScimService } from "../gen/svault/scim/v1/scim_service_pb.js";
 import { PasskeyService } from "../gen/svault/passkey/v1/passkey_service_pb.js";
@@ -71,6 +72,7 @@ import { AnalyticsService } from "../gen/svault/analytics/v1/analytics_service_p
 import { faceService } from "./api/face/face-service.js";
 import { analyticsService } from "./api/analytics/analytics-service.js";
 import { FaceStep, type LivenessVerifier } from "./domain/face/face-step.js";
+import { faceResults } from "./domain/face/face-results.js";
 import { FaceVerifierError } from "./biometrics/face-verifier.js";
 import { RelatedOriginsLookup } from "./persistence/repositories/related-origins-lookup.js";
 import { LoginStore } from "./persistence/repositories/login-repository.js";
@@ -159,7 +161,16 @@ export function createServices({
     keyring,
     (tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId).credentials,
   );
-  const login = new OpaqueLogin({ logins: new LoginStore(database.sql), keyring, setups, events, issuerOf });
+  const faceOf = (tenantId: string) => new FaceRepository(database.sql, tenantId);
+  const login = new OpaqueLogin({
+    logins: new LoginStore(database.sql),
+    keyring,
+    setups,
+    events,
+    issuerOf,
+    // `ber` on Authenticate: the face results of checks made before it (docs/face-liveness.md).
+    biometrics: faceResults(faceOf),
+  });
   const registration = new OpaqueRegistration({ setups, keys, limits });
   const accounts = new AccountFlows({ keyring, registration, mail, events });
   const { issuers, tokens } = oidc;
@@ -203,11 +214,15 @@ export function createServices({
     events,
     throttleOf: (tenantId) => new MfaThrottleRepository(database.sql, tenantId),
     // The verifiers of the engine's possession/inherence steps the MFA form can run (docs/entra-mfa.md, "Factors").
-    factorsOf: (repositories) => [new PasskeyFactor(repositories.passkeys, rp, passkeyAssertions)],
+    factorsOf: (repositories) => [
+      new PasskeyFactor(repositories.passkeys, rp, passkeyAssertions),
+      // On the plain statements, not the request's unit of work: no transaction waits on the clip's verification.
+      new FaceFactor(faceOf(repositories.tenantId), { verifier: faceVerifier, keyring, clock: clock ?? Date.now }),
+    ],
     clock: clock ?? Date.now,
   });
   const faceStep = new FaceStep({
-    faceOf: (tenantId) => new FaceRepository(database.sql, tenantId),
+    faceOf,
     verifier: faceVerifier,
     keyring,
     login,

@@ -19,7 +19,7 @@ import {
 import { BlockedIpEntity, BlockedUserEntity } from "./entities/blocked.js";
 import { ClientEntity } from "./entities/client.js";
 import { PasskeyChallengeEntity, PasskeyCredentialEntity } from "./entities/passkey.js";
-import { FaceChallengeEntity, FaceTemplateEntity, LivenessRollupEntity } from "./entities/face.js";
+import { FaceChallengeEntity, FaceResultEntity, FaceTemplateEntity, LivenessRollupEntity } from "./entities/face.js";
 import { RateLimitEntity } from "./entities/rate-limit.js";
 import { TenantEntity } from "./entities/tenant.js";
 import { TenantKeyEntity } from "./entities/tenant-key.js";
@@ -59,5 +59,6 @@ export const entities = [
   GroupMemberEntity,
   FaceChallengeEntity,
   FaceTemplateEntity,
+  FaceResultEntity,
   LivenessRollupEntity,
 ];

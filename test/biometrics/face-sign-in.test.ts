@@ -4,21 +4,17 @@
 // after an earlier step, a match with the same face (amr face, mfa), a mismatch with another face,
 // a still clip against a real turn requirement, an expired and a replayed challenge, several faces,
 // an oversized upload, the templates going with the user and with the factor, and the Liveness
-// Report counting what happened.
-//
-// A passing turn is a photo followed by its mirror image (yaw +12° → −13° for s6b: a turn to the
-// user's left; the reverse order turns right), as in face-verifier.test.ts.
+// Report counting what happened. The clips: face-clips.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { decodeJwt } from "jose";
-import * as oidc from "openid-client";
 import pg from "pg";
-import sharp from "sharp";
 import { FaceVerifier } from "../../src/biometrics/face-verifier.js";
 import { rest } from "../support/fixtures.js";
 import { recordStatements, type StatementLog, tenantTablesOf, untenanted } from "../support/statement-audit.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
-import { authClient, Browser, discover, REDIRECT_URI, type RelyingParty, SECRET, setUpTenant } from "../oidc/support.js";
+import { authClient, Browser, REDIRECT_URI, SECRET, setUpTenant } from "../oidc/support.js";
+import { Application } from "./face-app.js";
+import { still, turning } from "./face-clips.js";
 import { face, faceFrame, twoFacesFrame } from "./face-images.js";
 
 let server: TestServer;
@@ -36,64 +32,6 @@ after(async () => {
   await server?.close();
   await verifier?.close();
 });
-
-/** 8 frames: the first half `start`, the second half `end` (JPEG quality varies, as a camera's would). */
-async function clip(start: Buffer, end: Buffer, count = 8): Promise<string[]> {
-  const frames = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      sharp(i < count / 2 ? start : end)
-        .jpeg({ quality: 80 + (i % 5) })
-        .toBuffer(),
-    ),
-  );
-  return frames.map((frame) => frame.toString("base64"));
-}
-
-/** A clip of `who` turning towards `direction` (photo and mirror image). */
-async function turning(who: string, direction: string): Promise<string[]> {
-  const photo = await faceFrame(face(who));
-  const mirrored = await faceFrame(face(who), { mirror: true });
-  // s6b and s3b face slightly to the image's left: photo → mirror is a turn to the user's left.
-  return direction === "left" ? clip(photo, mirrored) : clip(mirrored, photo);
-}
-
-async function still(who: string): Promise<string[]> {
-  const photo = await faceFrame(face(who));
-  return clip(photo, photo);
-}
-
-class Application {
-  private constructor(
-    readonly tenantId: string,
-    private readonly rp: RelyingParty,
-  ) {}
-
-  static async of(tenantId: string, settings: Record<string, unknown>): Promise<Application> {
-    const { clientSecret } = await setUpTenant(server, tenantId, { clientId: "webapp" }, "alice", settings);
-    return new Application(tenantId, await discover(server, `${server.config.publicUrl}/${tenantId}`, "webapp", clientSecret));
-  }
-
-  /** Authorize → the login page's request id, and how to redeem the callback. */
-  async start(browser: Browser) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(this.rp.config, {
-      redirect_uri: REDIRECT_URI,
-      scope: "openid",
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      state,
-    });
-    const loginPage = await browser.redirectOf(url.toString());
-    assert.equal(loginPage.pathname, "/ui/login", `the login page, not ${loginPage}`);
-    const authReqId = loginPage.searchParams.get("auth_req_id") as string;
-    const finish = async (callback: URL) => {
-      const tokens = await oidc.authorizationCodeGrant(this.rp.config, callback, { pkceCodeVerifier: verifier, expectedState: state });
-      return decodeJwt(tokens.id_token as string);
-    };
-    return { authReqId, finish };
-  }
-}
 
 async function pinStep(tenantId: string, authReqId: string): Promise<string> {
   return (await authClient(server, tenantId, authReqId).login({ username: "alice", secret: SECRET })).nonce;
@@ -175,7 +113,7 @@ describe("liveness_config through the tenant API", () => {
 describe("a tenant with face recognition and liveness", () => {
   let app: Application;
   before(async () => {
-    app = await Application.of("face-live", {
+    app = await Application.of(server, "face-live", {
       use_face_recognition: true,
       use_liveness: true,
       liveness_config: { provider: "svault", threshold: 0, max_attempts: 10 },
@@ -202,7 +140,7 @@ describe("a tenant with face recognition and liveness", () => {
     assert.ok(enrol.expires_in > 0 && enrol.expires_in <= 30);
     const enrolled = await verifyLiveness(first.authReqId, enrol.challenge, await turning("s6b", enrol.direction));
     assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
-    assert.deepEqual(enrolled.body, { nonce: "", amr: [], enrolled: true });
+    assert.deepEqual(enrolled.body, { nonce: "", amr: [], enrolled: true, result: null });
     assert.equal(await countRows("face_template", app.tenantId), 1);
     assert.deepEqual((await enrolment()).body, { enrolled: true, offer_enrolment: false });
     // A second enrolment is refused: a template is never replaced by whoever knows the PIN.

@@ -249,6 +249,7 @@ describe("every statement on a tenant-owned table names its tenant", () => {
       "mfa_flow",
       "face_challenge",
       "face_template",
+      "face_result",
       "liveness_rollup",
     ];
     const expected = TENANT_OWNED_TABLES.filter((table) => !OTHER_FEATURES.includes(table));

@@ -29,6 +29,7 @@ export interface AuthServiceDeps extends SessionHandlerDeps {
   readonly limits: RateLimiter;
 }
 
+/** A `google.protobuf.Struct` field (`log_data`, `ber`) as a plain object, or null. */
 const logDataOf = (value: JsonObject | undefined) => (value ? (value as Record<string, unknown>) : null);
 
 export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthService> {
@@ -80,6 +81,7 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
           cipherKey: proof?.cipherKey ?? "",
           challengeId: proof?.challengeId ?? "",
           ke3: proof?.challengeData ?? "",
+          ber: logDataOf(proof?.ber),
           logData: logDataOf(proof?.logData),
         },
         callerInfo(ctx),

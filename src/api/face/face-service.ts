@@ -21,7 +21,8 @@ export function faceService(deps: FaceServiceDeps): ServiceImpl<typeof FaceServi
     async startLiveness(request, ctx) {
       noStore(ctx);
       const scope = await login.scopeOf({ authReqId: request.authReqId }, defaultTenant);
-      const issued = await step.start(scope, request.nonce, request.purpose === "enrol" ? "enrol" : "sign_in");
+      const origin = { nonce: request.nonce, loginChallenge: request.loginChallenge };
+      const issued = await step.start(scope, origin, request.purpose === "enrol" ? "enrol" : "sign_in");
       return {
         challenge: issued.challenge,
         direction: issued.direction,
@@ -35,7 +36,12 @@ export function faceService(deps: FaceServiceDeps): ServiceImpl<typeof FaceServi
       noStore(ctx);
       const scope = await login.scopeOf({ authReqId: request.authReqId }, defaultTenant);
       const result = await step.verify(scope, request.challenge, request.frames, callerInfo(ctx));
-      return { nonce: result.nonce ?? "", amr: [...result.amr], enrolled: result.enrolled };
+      return {
+        nonce: result.nonce ?? "",
+        amr: [...result.amr],
+        enrolled: result.enrolled,
+        ...(result.result === undefined ? {} : { result: result.result }),
+      };
     },
     async getFaceEnrolment(request, ctx) {
       noStore(ctx);

@@ -60,3 +60,13 @@ export function verifierBusy(): DomainError {
 export function verifierFailed(): DomainError {
   return new DomainError(Code.Unavailable, "FACE_VERIFIER_FAILED", "The face check could not run; try again", { retryAfterSeconds: 1 });
 }
+
+/** A check before Authenticate needs that login's pending challenge (Get Challenge's `challenge_id`) of the same request. */
+export function loginChallengeUnknown(): DomainError {
+  return new DomainError(
+    Code.Unauthenticated,
+    "LOGIN_CHALLENGE_UNKNOWN",
+    "The face check needs the challenge_id of a pending login of this authorization request",
+    { oauthError: "access_denied" },
+  );
+}

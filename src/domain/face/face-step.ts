@@ -18,6 +18,13 @@
 // Without a template, `use_liveness` still asks for the liveness check, whose nonce then carries
 // amr `liveness` (a live person was there, not whose face it is): not a factor of its own
 // (factors.ts), so it never makes a sign-in 2FA.
+//
+// A check may also come *before* the secret, for a pending login (`login_challenge`: Get
+// Challenge's challenge_id; `ber` on Authenticate): it names whoever that login names, unknown
+// usernames included, and its answer says nothing about the account — a pass leaves a single-use
+// result (face-results.ts) holding the match's verdict, which that login's Authenticate uses and
+// tells only once the secret is proven. It proves nothing on its own: face is still never the
+// only factor.
 import { randomInt, randomUUID } from "node:crypto";
 import { compareFace } from "../../biometrics/face-embedding.js";
 import { openTemplate, sealTemplate } from "../../biometrics/face-templates.js";
@@ -28,9 +35,18 @@ import { TURN_DIRECTIONS, type TurnDirection } from "../../biometrics/liveness-c
 import { type LivenessConfig, livenessConfigOfStored, MAX_FRAME_COUNT } from "../../biometrics/liveness-config.js";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
 import { hashSecret } from "../../crypto/secret-hash.js";
-import type { FaceChallengePurpose, FaceRepository, FaceSettings } from "../../persistence/repositories/face-repository.js";
+import type {
+  FaceChallengePurpose,
+  FaceRepository,
+  FaceSettings,
+  FaceVerdict,
+  LivenessOutcome,
+  NewFaceChallenge,
+  UsedFaceChallenge,
+} from "../../persistence/repositories/face-repository.js";
 import type { AuthEventRecorder } from "../login/auth-events.js";
 import { AMR } from "../login/factors.js";
+import { invalidField } from "../login/login-errors.js";
 import type { LoginScope } from "../login/login-scope.js";
 import type { CallerInfo, OpaqueLogin } from "../login/opaque-login.js";
 import { issueSecret } from "../login/single-use-secrets.js";
@@ -43,6 +59,7 @@ import {
   earlierStepRequired,
   faceDisabled,
   faceNotAccepted,
+  loginChallengeUnknown,
   notEnrolled,
   tooManyAttempts,
   verifierBusy,
@@ -74,9 +91,17 @@ export interface FaceChallengeIssued {
   readonly config: LivenessConfig;
 }
 
-export interface FaceStepResult {
-  /** The login nonce for Sign In (a `sign_in` challenge), or undefined (an enrolment). */
+/** What names the user of a check: an earlier step's live nonce, or a pending login's challenge id (exactly one). */
+export interface FaceStepOrigin {
   readonly nonce?: string;
+  readonly loginChallenge?: string;
+}
+
+export interface FaceStepResult {
+  /** The login nonce for Sign In (a `sign_in` challenge), or undefined (an enrolment, a check before Authenticate). */
+  readonly nonce?: string;
+  /** A check before Authenticate: the single-use result for that login's `ber`. */
+  readonly result?: string;
   readonly amr: readonly string[];
   readonly enrolled: boolean;
 }
@@ -88,9 +113,13 @@ export const faceEnabled = (settings: Pick<FaceSettings, "useFaceRecognition" | 
 export class FaceStep {
   constructor(private readonly deps: FaceStepDeps) {}
 
-  async start(scope: LoginScope, nonce: string, purpose: FaceChallengePurpose): Promise<FaceChallengeIssued> {
+  async start(scope: LoginScope, origin: FaceStepOrigin, purpose: FaceChallengePurpose): Promise<FaceChallengeIssued> {
     const { tenantId, authReqId } = scope;
+    const nonce = origin.nonce ?? "";
+    const loginChallenge = origin.loginChallenge ?? "";
+    if ((nonce === "") === (loginChallenge === "")) throw invalidField(["nonce"], "give exactly one of nonce and login_challenge");
     if (authReqId === null) throw earlierStepRequired();
+    if (loginChallenge !== "") return this.startBeforeAuthenticate(tenantId, authReqId, loginChallenge, purpose);
     const face = this.deps.faceOf(tenantId);
     const state = await face.stepStart(hashSecret(nonce), authReqId);
     if (!state) throw tenantNotFound(tenantId);
@@ -102,16 +131,39 @@ export class FaceStep {
     if (purpose === "sign_in" && !user.template && !state.useLiveness) throw notEnrolled();
     const config = livenessConfigOfStored(state.livenessConfig);
     if (state.issued >= config.max_attempts) throw tooManyAttempts();
+    return this.issue(face, { userId: user.id, authReqId, purpose }, config);
+  }
+
+  /**
+   * A challenge for a pending login of the request, before its Authenticate: whatever user the
+   * login names (an unknown username too — the answer must not tell), sign-in only (enrolling
+   * needs a proven first factor).
+   */
+  private async startBeforeAuthenticate(
+    tenantId: string,
+    authReqId: string,
+    loginChallenge: string,
+    purpose: FaceChallengePurpose,
+  ): Promise<FaceChallengeIssued> {
+    if (purpose !== "sign_in") throw invalidField(["purpose"], "a face check before Authenticate cannot enrol (enrol after a sign-in)");
+    const face = this.deps.faceOf(tenantId);
+    const state = await face.loginStart(loginChallenge, authReqId);
+    if (!state) throw tenantNotFound(tenantId);
+    if (!faceEnabled(state)) throw faceDisabled();
+    if (!state.login) throw loginChallengeUnknown();
+    const config = livenessConfigOfStored(state.livenessConfig);
+    if (state.issued >= config.max_attempts) throw tooManyAttempts();
+    return this.issue(face, { userId: state.login.userId, authReqId, loginChallengeId: loginChallenge, purpose }, config);
+  }
+
+  private async issue(
+    face: FaceRepository,
+    target: Omit<NewFaceChallenge, "hash" | "direction" | "ttlSeconds">,
+    config: LivenessConfig,
+  ): Promise<FaceChallengeIssued> {
     const secret = issueSecret();
     const direction = this.deps.pickDirection?.() ?? (TURN_DIRECTIONS[randomInt(TURN_DIRECTIONS.length)] as TurnDirection);
-    await face.storeChallenge({
-      hash: secret.hash,
-      userId: user.id,
-      authReqId,
-      purpose,
-      direction,
-      ttlSeconds: config.challenge_timeout_seconds,
-    });
+    await face.storeChallenge({ ...target, hash: secret.hash, direction, ttlSeconds: config.challenge_timeout_seconds });
     return { challenge: secret.value, direction, expiresInSeconds: config.challenge_timeout_seconds, config };
   }
 
@@ -153,6 +205,8 @@ export class FaceStep {
       throw challengeUnknown();
     }
     if (!faceEnabled(settings) || challenge.userDisabled) throw challengeUnknown();
+    // A check before Authenticate counts only while its login is pending.
+    if (challenge.login && !challenge.login.pending) throw challengeUnknown();
     const config = livenessConfigOfStored(settings.livenessConfig);
     if (frames.length > config.frame_count) throw badFrames(`a clip has at most ${config.frame_count} frames`);
 
@@ -167,19 +221,35 @@ export class FaceStep {
     const durationMs = Math.round(result.durationMs);
 
     // Identity: the clip's frontal frame against the enrolled template.
-    let reason = result.passed ? undefined : (result.reason ?? "other");
-    let amr: string[] = [];
-    if (reason === undefined && challenge.purpose === "sign_in") {
-      if (challenge.template && result.embedding) {
-        const template = openTemplate(this.deps.keyring, tenantId, challenge.userId, challenge.template.id, challenge.template.sealed);
-        const comparison = compareFace(result.embedding, template, config.match_threshold);
-        if (comparison.match) amr = [AMR.face];
-        else reason = "mismatch";
-      } else {
-        amr = [AMR.liveness];
-      }
+    const livenessReason = result.passed ? undefined : (result.reason ?? "other");
+    const verdict =
+      livenessReason === undefined && challenge.purpose === "sign_in" ? this.identify(tenantId, challenge, result, config) : undefined;
+    const reason = livenessReason ?? (verdict === "mismatch" ? "mismatch" : undefined);
+    const amr = verdict === "face" ? [AMR.face] : verdict === "liveness" ? [AMR.liveness] : [];
+    const outcome: LivenessOutcome = reason === undefined ? { passed: true, durationMs } : { passed: false, reason, durationMs };
+    if (challenge.login && verdict !== undefined) {
+      // Before Authenticate: the verdict (a mismatch too) waits for the secret, in a single-use result.
+      const issued = issueSecret();
+      const stored = await face.storeResult(
+        {
+          hash: issued.hash,
+          loginChallengeId: challenge.login.challengeId,
+          authReqId: challenge.authReqId,
+          userId: challenge.userId,
+          verdict,
+        },
+        outcome,
+      );
+      if (!stored) throw challengeUnknown();
+      this.deps.events.record({
+        ...event,
+        ...who,
+        outcome: reason === undefined ? "success" : "failure",
+        reason: reason === undefined ? "face_result_issued" : `liveness_${reason}`,
+        logData: { ...logData, duration_ms: durationMs, before_authenticate: true },
+      });
+      return { result: issued.value, amr: [], enrolled: false };
     }
-    const outcome = reason === undefined ? ({ passed: true, durationMs } as const) : ({ passed: false, reason, durationMs } as const);
     if (reason !== undefined) {
       await face.recordOutcome(outcome);
       // A failed face check is a failed guess of its user (the login throttle), as a wrong PIN is.
@@ -194,6 +264,8 @@ export class FaceStep {
       throw faceNotAccepted(reasonText(reason));
     }
 
+    const userId = challenge.userId;
+    if (userId === null) throw challengeUnknown();
     if (challenge.purpose === "enrol") {
       if (!result.embedding) throw verifierFailed();
       const templateId = randomUUID();
@@ -201,8 +273,8 @@ export class FaceStep {
       // Two enrolments started before either finished: the first one stays.
       const saved = await face.saveTemplate({
         id: templateId,
-        userId: challenge.userId,
-        sealed: sealTemplate(this.deps.keyring, tenantId, challenge.userId, templateId, result.embedding),
+        userId,
+        sealed: sealTemplate(this.deps.keyring, tenantId, userId, templateId, result.embedding),
       });
       if (!saved) throw alreadyEnrolled();
       this.deps.events.record({
@@ -216,7 +288,7 @@ export class FaceStep {
     }
 
     const completed = await this.deps.login.completeWithFactor(
-      { tenantId, userId: challenge.userId, username: challenge.usernameNormalized, ip: caller.ip, authReqId: challenge.authReqId, amr },
+      { tenantId, userId, username: challenge.usernameNormalized, ip: caller.ip, authReqId: challenge.authReqId, amr },
       face.recordOutcomeStep(outcome),
     );
     if (!completed.user) throw challengeUnknown();
@@ -228,6 +300,13 @@ export class FaceStep {
       logData: { ...logData, duration_ms: durationMs },
     });
     return { nonce: completed.user.nonce, amr, enrolled: false };
+  }
+
+  /** A passed sign-in clip against the user's enrolled template: `face`, `mismatch`, or `liveness` without one. */
+  private identify(tenantId: string, challenge: UsedFaceChallenge, result: LivenessResult, config: LivenessConfig): FaceVerdict {
+    if (!challenge.template || !result.embedding || challenge.userId === null) return "liveness";
+    const template = openTemplate(this.deps.keyring, tenantId, challenge.userId, challenge.template.id, challenge.template.sealed);
+    return compareFace(result.embedding, template, config.match_threshold).match ? "face" : "mismatch";
   }
 }
 

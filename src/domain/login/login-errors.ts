@@ -14,3 +14,13 @@ export function invalidField(path: (string | number)[], message: string, type = 
 export function invalidCommitment(message: string): DomainError {
   return new DomainError(Code.InvalidArgument, "INVALID_COMMITMENT", message);
 }
+
+/**
+ * Authenticate's `ber.face_result` names no unused, unexpired face result of this login (docs/face-liveness.md,
+ * "`ber` on Authenticate"): refused before the login's challenge is used, so nothing changed.
+ */
+export function faceResultUnknown(): DomainError {
+  return new DomainError(Code.Unauthenticated, "FACE_RESULT_UNKNOWN", "The face result is unknown, used, expired or not of this login", {
+    oauthError: "access_denied",
+  });
+}

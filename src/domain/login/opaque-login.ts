@@ -18,10 +18,11 @@ import { normalizeUsername } from "../../sdk/identity-normalization.js";
 import { PROTO_VERSION_DEFAULT } from "../../sdk/proto-version.js";
 import { tenantNotFound } from "../tenants/tenant-admin.js";
 import type { AuthEventRecorder } from "./auth-events.js";
+import { type BiometricResult, type BiometricResults, berReferenceOf } from "./biometric-results.js";
 import { isUnexpired } from "./challenges.js";
 import { openRecord } from "./credentials.js";
 import { knowledgeAmrOf } from "./factors.js";
-import { invalidCredentials, invalidField } from "./login-errors.js";
+import { faceResultUnknown, invalidCredentials, invalidField } from "./login-errors.js";
 import { type LoginScope, resolveLoginScope } from "./login-scope.js";
 import { admitGuess, type CountedGuess, guessRefusal } from "./login-throttle.js";
 import type { OpaqueSetups } from "./opaque-setups.js";
@@ -44,6 +45,8 @@ export interface LoginDeps {
   readonly setups: OpaqueSetups;
   readonly events: AuthEventRecorder;
   readonly issuerOf: (tenantId: string) => string;
+  /** The results Authenticate's `ber` may reference (the face step's); without it, any reference is refused. */
+  readonly biometrics?: BiometricResults;
 }
 
 export function opaqueIdentifiersFor(issuer: string, tenantId: string, normalizedUsername: string) {
@@ -61,6 +64,8 @@ interface AuthenticateInput {
   cipherKey: string;
   challengeId: string;
   ke3: string;
+  /** BERForm: a biometric result of this login to bind to it (biometric-results.ts). */
+  ber?: Record<string, unknown> | null;
   logData?: Record<string, unknown> | null;
 }
 
@@ -76,6 +81,10 @@ interface Attempt {
   readonly input: AuthenticateInput;
   readonly caller: CallerInfo;
   readonly normalizedUsername: string;
+  /** The result `ber` referenced, already used (single use): checked against the user once the secret is proven. */
+  readonly biometric: BiometricResult | undefined;
+  /** Records the failed attempt. */
+  readonly recordFailure: (reason: string, userId?: string | null) => void;
   /** Records the failed attempt and returns the error to throw. */
   readonly fail: (reason: string, userId?: string | null) => Error;
 }
@@ -189,6 +198,7 @@ export class OpaqueLogin {
     const { tenantId } = scope;
     try {
       loginMessageOf(input.cipherKey);
+      berReferenceOf(input.ber);
     } catch (error) {
       // Checked before the challenge is consumed, so that a malformed request does not burn it;
       // an unknown tenant is still named first.
@@ -204,11 +214,25 @@ export class OpaqueLogin {
       clientId: scope.clientId,
       logData: input.logData ?? null,
     };
-    const fail = (reason: string, userId: string | null = null) => {
+    const recordFailure = (reason: string, userId: string | null = null) => {
       this.deps.events.record({ ...event, outcome: "failure", reason, userId });
+    };
+    const fail = (reason: string, userId: string | null = null) => {
+      recordFailure(reason, userId);
       return invalidCredentials();
     };
-    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, fail };
+    // A `ber` reference is used before the login's challenge: one that is not this login's
+    // (unknown, used, expired, another login's) is refused with nothing changed.
+    const reference = berReferenceOf(input.ber);
+    let biometric: BiometricResult | undefined;
+    if (reference !== undefined) {
+      biometric = await this.deps.biometrics?.use(tenantId, reference, input.challengeId);
+      if (!biometric) {
+        recordFailure("unknown_face_result");
+        throw faceResultUnknown();
+      }
+    }
+    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, biometric, recordFailure, fail };
     const pending = this.pending.take(tenantId, input.challengeId);
     const result = pending ? await this.finishPending(attempt, pending) : await this.finishStored(attempt);
     this.deps.events.record({ ...event, outcome: "success", reason: "authenticated", userId: result.userId });
@@ -230,6 +254,12 @@ export class OpaqueLogin {
       throw fail(refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
     }
     const { userId } = checked;
+    const biometricRefusal = this.biometricRefusal(attempt, userId);
+    if (biometricRefusal) {
+      // The login's challenge is single use whatever the outcome.
+      await logins.consumeLoginChallenge(input.challengeId);
+      throw biometricRefusal;
+    }
     const nonce = issueSecret();
     const success = loginSuccess(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
     const done = await logins.consumeAndCompleteLogin(success, input.challengeId);
@@ -257,6 +287,8 @@ export class OpaqueLogin {
     const { userId } = checked;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed, stateAad(challenge.id)).toString("utf8");
     if (!this.ke3Accepted(attempt, serverLoginState)) throw fail("wrong_secret", userId);
+    const biometricRefusal = this.biometricRefusal(attempt, userId);
+    if (biometricRefusal) throw biometricRefusal;
 
     const nonce = issueSecret();
     const user = await logins.completeLogin(loginSuccess(attempt, userId, facts.authReqId, consumed.loginOrder, nonce.hash));
@@ -298,6 +330,22 @@ export class OpaqueLogin {
     return { recorded: true, user: { nonce: nonce.value, email: done.user.email, isVerified: done.user.isVerified } };
   }
 
+  /**
+   * Once the secret is proven: why the `ber` result refuses this login (not the user's, or a face
+   * that did not match theirs), recorded; undefined without a result or when it counts.
+   */
+  private biometricRefusal(attempt: Attempt, userId: string): Error | undefined {
+    const { biometric } = attempt;
+    if (!biometric) return undefined;
+    if (biometric.userId !== userId) {
+      attempt.recordFailure("foreign_face_result", userId);
+      return faceResultUnknown();
+    }
+    if (!("refused" in biometric)) return undefined;
+    attempt.recordFailure("face_result_refused", userId);
+    return biometric.refused;
+  }
+
   private ke3Accepted(attempt: Attempt, serverLoginState: string): boolean {
     const { tenantId } = attempt.scope;
     try {
@@ -328,7 +376,8 @@ function loginSuccess(
     ip: attempt.caller.ip,
     nonceHash,
     authReqId,
-    amr: knowledgeAmrOf(loginOrder),
+    // What a `ber` result proved joins the PIN/pattern in the same nonce (Sign In's amr, mfa).
+    amr: [...knowledgeAmrOf(loginOrder), ...(attempt.biometric && "amr" in attempt.biometric ? attempt.biometric.amr : [])],
     nonceTtlSeconds: NONCE_TTL_SECONDS,
   };
 }

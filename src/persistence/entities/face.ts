@@ -5,25 +5,55 @@ import { UserEntity } from "./user.js";
 
 /**
  * A liveness challenge (docs/face-liveness.md): issued to the user of an earlier factor step of one
- * authorization request, stored as the SHA-256 of its value, used once (`used_at`) before it
- * expires. Used rows stay until their authorization request goes (the foreign key's cascade), so
- * that the challenges of a request can be counted against `max_attempts`.
+ * authorization request — or to whoever a pending login names (`loginChallenge`, its user unknown
+ * when the username is: `ber` on Authenticate) — stored as the SHA-256 of its value, used once
+ * (`used_at`) before it expires. Used rows stay until their authorization request goes (the
+ * foreign key's cascade), so that the challenges of a request can be counted against `max_attempts`.
  */
 export const FaceChallengeEntity = defineEntity({
   name: "FaceChallenge",
   tableName: "face_challenge",
   filters: tenantFilters,
   // Counting a request's challenges (max_attempts).
-  indexes: [{ name: "face_challenge_tenant_request_index", properties: ["tenant", "authReq", "user"] }],
+  indexes: [
+    { name: "face_challenge_tenant_request_index", properties: ["tenant", "authReq", "user"] },
+    // Counting a pending login's challenges (max_attempts).
+    { name: "face_challenge_tenant_login_index", properties: ["tenant", "loginChallengeId"] },
+  ],
   properties: (p) => ({
     tenant: tenantColumn().primary(),
     hash: p.blob().primary(),
-    user: p.manyToOne(UserEntity).mapToPk().deleteRule("cascade"),
+    user: p.manyToOne(UserEntity).mapToPk().deleteRule("cascade").nullable(),
     authReq: p.manyToOne(AuthRequestEntity).mapToPk().deleteRule("cascade"),
+    /** The pending login (auth_challenge id) the check precedes, when it was started for one. */
+    loginChallengeId: p.string().length(64).nullable(),
     /** `sign_in` (a factor step) or `enrol` (the user's consented enrolment, after an earlier step). */
     purpose: p.string().length(8),
     /** The head turn asked for: `left` or `right` (the user's own). */
     direction: p.string().length(8),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+  }),
+});
+
+/**
+ * A passed liveness check of a pending login's challenge, waiting for that login's Authenticate
+ * (`ber.face_result`): stored as the SHA-256 of its value, with the verdict of the match against
+ * the user's template (`face`, `liveness` without one, `mismatch`), which only Authenticate
+ * reveals, after the secret. Used once (`used_at`), before the login's challenge would expire.
+ */
+export const FaceResultEntity = defineEntity({
+  name: "FaceResult",
+  tableName: "face_result",
+  filters: tenantFilters,
+  properties: (p) => ({
+    tenant: tenantColumn().primary(),
+    hash: p.blob().primary(),
+    loginChallengeId: p.string().length(64),
+    authReq: p.manyToOne(AuthRequestEntity).mapToPk().deleteRule("cascade"),
+    user: p.manyToOne(UserEntity).mapToPk().deleteRule("cascade").nullable(),
+    verdict: p.string().length(8),
     expiresAt: p.datetime(),
     usedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
@@ -72,3 +102,4 @@ export const LivenessRollupEntity = defineEntity({
 
 export type FaceChallenge = InferEntity<typeof FaceChallengeEntity>;
 export type FaceTemplate = InferEntity<typeof FaceTemplateEntity>;
+export type FaceResult = InferEntity<typeof FaceResultEntity>;

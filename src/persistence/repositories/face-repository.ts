@@ -1,5 +1,6 @@
 // The face factor's rows of one tenant (docs/face-liveness.md): liveness challenges, enrolled
-// templates (sealed) and the Liveness Report's rollup. Every statement names this repository's
+// templates (sealed), the results waiting for a login's Authenticate (`ber`) and the Liveness
+// Report's rollup. Every statement names this repository's
 // tenant. Runs on any RowSource: the request's unit of work or the login's plain statements
 // (hence no array parameters).
 import type { BlockConfig, LivenessConfig as StoredLivenessConfig } from "../entities/tenant.js";
@@ -27,13 +28,28 @@ export interface FaceStepStart extends FaceSettings {
   readonly issued: number;
 }
 
+/**
+ * What issuing a challenge for a pending login needs (`ber` on Authenticate): whether the login is
+ * pending for this request, and whom it names — never told to the caller (an unknown username
+ * gets a challenge all the same).
+ */
+export interface FaceLoginStart extends FaceSettings {
+  /** The login's challenge, if it is of this request, live and not used yet; its user is null for an unknown username. */
+  readonly login: { readonly userId: string | null } | undefined;
+  /** Challenges already issued for that login. */
+  readonly issued: number;
+}
+
 export type FaceChallengePurpose = "sign_in" | "enrol";
 
 export interface NewFaceChallenge {
   /** SHA-256 of the challenge's value. */
   readonly hash: Buffer;
-  readonly userId: string;
+  /** Null: a pending login's unknown username. */
+  readonly userId: string | null;
   readonly authReqId: string;
+  /** The pending login the check precedes, if it was started for one. */
+  readonly loginChallengeId?: string;
   readonly purpose: FaceChallengePurpose;
   readonly direction: string;
   readonly ttlSeconds: number;
@@ -41,14 +57,35 @@ export interface NewFaceChallenge {
 
 /** A challenge as its use found it (undefined: none with that value, or already used). */
 export interface UsedFaceChallenge {
-  readonly userId: string;
+  /** Null: a pending login's unknown username. */
+  readonly userId: string | null;
   readonly authReqId: string;
+  /** The pending login it was issued for, and whether that login is still pending (unused, unexpired). */
+  readonly login?: { readonly challengeId: string; readonly pending: boolean };
   readonly purpose: FaceChallengePurpose;
   readonly direction: string;
   readonly live: boolean;
   readonly usernameNormalized: string;
   readonly userDisabled: boolean;
   readonly template?: StoredTemplate;
+}
+
+/** What a passed check of a pending login's challenge found: the match against the user's template. */
+export type FaceVerdict = "face" | "liveness" | "mismatch";
+
+export interface NewFaceResult {
+  /** SHA-256 of the result's value. */
+  readonly hash: Buffer;
+  readonly loginChallengeId: string;
+  readonly authReqId: string;
+  readonly userId: string | null;
+  readonly verdict: FaceVerdict;
+}
+
+/** A result as Authenticate used it. */
+export interface UsedFaceResult {
+  readonly userId: string | null;
+  readonly verdict: FaceVerdict;
 }
 
 export interface LivenessOutcome {
@@ -99,6 +136,14 @@ export class FaceRepository {
     private readonly tenantId: string,
   ) {}
 
+  /** The tenant's face settings; undefined when there is no such tenant. */
+  async settings(): Promise<FaceSettings | undefined> {
+    const [row] = await this.db.rows<SettingsRow>(
+      sql`select use_face_recognition, use_liveness, liveness_config, block_config from tenant where id = ${this.tenantId}`,
+    );
+    return row ? settingsOf(row) : undefined;
+  }
+
   /**
    * The tenant's face settings and the user whose live login nonce of `authReqId` is `nonceHash`
    * (login_nonce_pkey), with their template and the challenges they were issued for the request.
@@ -133,10 +178,57 @@ export class FaceRepository {
     };
   }
 
+  /**
+   * The tenant's face settings and the pending login `loginChallengeId` of `authReqId` (live, not
+   * used yet), with the challenges issued for it. Undefined when there is no such tenant.
+   */
+  async loginStart(loginChallengeId: string, authReqId: string): Promise<FaceLoginStart | undefined> {
+    const [row] = await this.db.rows<SettingsRow & { login_id: string | null; user_id: string | null; issued: string | number }>(
+      sql`select t.use_face_recognition, t.use_liveness, t.liveness_config, t.block_config, ac.id as login_id, ac.user_id,
+        (select count(*) from face_challenge c where c.tenant_id = t.id and c.login_challenge_id = ${loginChallengeId}) as issued
+      from tenant t
+      left join auth_challenge ac on ac.tenant_id = t.id and ac.id = ${loginChallengeId} and ac.purpose = 'login'
+        and ac.auth_req_id = ${authReqId} and ac.expires_at > now()
+      where t.id = ${this.tenantId}`,
+    );
+    if (!row) return undefined;
+    return { ...settingsOf(row), login: row.login_id === null ? undefined : { userId: row.user_id }, issued: Number(row.issued) };
+  }
+
   async storeChallenge(challenge: NewFaceChallenge): Promise<void> {
-    await this.db.rows(sql`insert into face_challenge (tenant_id, hash, user_id, auth_req_id, purpose, direction, expires_at, used_at, created_at)
-      values (${this.tenantId}, ${challenge.hash}, ${challenge.userId}::uuid, ${challenge.authReqId}, ${challenge.purpose}, ${challenge.direction},
-        now() + make_interval(secs => ${challenge.ttlSeconds}), null, now())`);
+    await this.db.rows(sql`insert into face_challenge (tenant_id, hash, user_id, auth_req_id, login_challenge_id, purpose, direction, expires_at, used_at, created_at)
+      values (${this.tenantId}, ${challenge.hash}, ${challenge.userId}::uuid, ${challenge.authReqId}, ${challenge.loginChallengeId ?? null}::varchar,
+        ${challenge.purpose}, ${challenge.direction}, now() + make_interval(secs => ${challenge.ttlSeconds}), null, now())`);
+  }
+
+  /**
+   * Stores a passed check's result for its pending login, valid as long as that login's challenge,
+   * and counts the check into the report's rollups (one statement). False (nothing written, nothing
+   * counted) when the login is no longer pending.
+   */
+  async storeResult(result: NewFaceResult, outcome: LivenessOutcome): Promise<boolean> {
+    const rows = await this.db.rows(sql`with login as (
+        select ac.expires_at from auth_challenge ac
+         where ac.tenant_id = ${this.tenantId} and ac.id = ${result.loginChallengeId} and ac.purpose = 'login' and ac.expires_at > now()),
+      liveness_counted as (${this.rollupInsert(outcome, sql`exists (select from login)`)} returning 1)
+      insert into face_result (tenant_id, hash, login_challenge_id, auth_req_id, user_id, verdict, expires_at, used_at, created_at)
+      select ${this.tenantId}, ${result.hash}, ${result.loginChallengeId}, ${result.authReqId}, ${result.userId}::uuid, ${result.verdict},
+        login.expires_at, null, now()
+      from login
+      returning 1`);
+    return rows.length > 0;
+  }
+
+  /**
+   * Uses the result `hash` of the pending login `loginChallengeId` (once, unexpired): undefined
+   * when there is none — unknown, used, expired or another login's, which stays untouched.
+   */
+  async useResult(hash: Buffer, loginChallengeId: string): Promise<UsedFaceResult | undefined> {
+    const [row] = await this.db.rows<{ user_id: string | null; verdict: FaceVerdict }>(sql`update face_result set used_at = now()
+      where tenant_id = ${this.tenantId} and hash = ${hash} and login_challenge_id = ${loginChallengeId} and used_at is null
+        and expires_at > now()
+      returning user_id, verdict`);
+    return row ? { userId: row.user_id, verdict: row.verdict } : undefined;
   }
 
   /**
@@ -155,22 +247,26 @@ export class FaceRepository {
         is_disabled: boolean | null;
         template_id: string | null;
         sealed: Buffer | null;
+        login_challenge_id: string | null;
+        login_pending: boolean | null;
       }
     >(sql`with used as (
         update face_challenge set used_at = now()
          where tenant_id = ${this.tenantId} and hash = ${hash} and used_at is null
-         returning user_id, auth_req_id, purpose, direction, expires_at > now() as live)
+         returning user_id, auth_req_id, login_challenge_id, purpose, direction, expires_at > now() as live)
       select t.use_face_recognition, t.use_liveness, t.liveness_config, t.block_config,
-        used.user_id, used.auth_req_id, used.purpose, used.direction, used.live, u.username_normalized, u.is_disabled, ft.id as template_id, ft.sealed
+        used.user_id, used.auth_req_id, used.purpose, used.direction, used.live, used.login_challenge_id, ac.id is not null as login_pending,
+        coalesce(u.username_normalized, ac.username_normalized) as username_normalized, u.is_disabled, ft.id as template_id, ft.sealed
       from tenant t
       left join used on true
       left join app_user u on u.tenant_id = t.id and u.id = used.user_id
       left join face_template ft on ft.tenant_id = t.id and ft.user_id = used.user_id
+      left join auth_challenge ac on ac.tenant_id = t.id and ac.id = used.login_challenge_id and ac.purpose = 'login' and ac.expires_at > now()
       where t.id = ${this.tenantId}`);
     if (!row) return undefined;
     const settings = settingsOf(row);
     if (
-      row.user_id === null ||
+      (row.user_id === null && row.login_challenge_id === null) ||
       row.auth_req_id === null ||
       row.direction === null ||
       row.purpose === null ||
@@ -187,6 +283,7 @@ export class FaceRepository {
         purpose: row.purpose,
         direction: row.direction,
         live: row.live === true,
+        ...(row.login_challenge_id === null ? {} : { login: { challengeId: row.login_challenge_id, pending: row.login_pending === true } }),
         usernameNormalized: row.username_normalized,
         userDisabled: row.is_disabled === true,
         ...(template ? { template } : {}),
@@ -264,7 +361,8 @@ export class FaceRepository {
     }));
   }
 
-  private rollupInsert(outcome: LivenessOutcome): SqlFragment {
+  /** The rollup's upsert of one check; only if `when` holds (a condition of the same statement). */
+  private rollupInsert(outcome: LivenessOutcome, when: SqlFragment = sql`true`): SqlFragment {
     const reason = outcome.passed ? null : (outcome.reason ?? "other");
     const slot = durationBucketOf(outcome.durationMs) + 1; // Postgres arrays count from 1
     return sql`insert into liveness_rollup (tenant_id, resolution, bucket, attempts, passed, failed, durations)
@@ -272,6 +370,7 @@ export class FaceRepository {
         case when ${reason}::text is null then '{}'::jsonb else jsonb_build_object(${reason}::text, 1) end,
         (select array_agg(case when i = ${slot}::int then 1 else 0 end order by i) from generate_series(1, ${DURATION_BUCKETS}::int) i)
       from (values ('day'), ('hour'), ('minute')) as r(resolution)
+      where ${when}
       on conflict (tenant_id, resolution, bucket) do update set
         attempts = liveness_rollup.attempts + 1,
         passed = liveness_rollup.passed + excluded.passed,

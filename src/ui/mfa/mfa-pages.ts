@@ -5,7 +5,7 @@
 // and `form-action` names the only place each page may post to.
 import { translatorFor } from "../../i18n/catalogues.js";
 import { directionOf, type Locale } from "../../i18n/locales.js";
-import type { MessageKey } from "../../i18n/translator.js";
+import type { MessageKey, MessageValues } from "../../i18n/translator.js";
 import type { FactorStep } from "../../domain/login/factors.js";
 import type { MfaProblem } from "../../domain/mfa/mfa-flows.js";
 import { escapeHtml } from "../../mail/escape-html.js";
@@ -32,6 +32,22 @@ export const FACTOR_PAGES: Readonly<Partial<Record<FactorStep, FactorPage>>> = {
     waiting: "mfa.passkey.waiting",
     noscript: "mfa.passkey.noscript",
   },
+  // The face step (docs/face-liveness.md): the camera, the timed guidance, the clip as the answer.
+  face: {
+    script: "face-form.js",
+    intro: "mfa.face.intro",
+    start: "face.start",
+    waiting: "face.checking",
+    noscript: "mfa.face.noscript",
+    texts: {
+      starting: { key: "face.cameraStarting" },
+      centre: { key: "face.centre" },
+      hold: { key: "face.hold" },
+      turnLeft: { key: "face.turn", values: { direction: "left" } },
+      turnRight: { key: "face.turn", values: { direction: "right" } },
+      videoLabel: { key: "face.videoLabel" },
+    },
+  },
 };
 
 export interface FactorPage {
@@ -40,6 +56,8 @@ export interface FactorPage {
   readonly start: MessageKey;
   readonly waiting: MessageKey;
   readonly noscript: MessageKey;
+  /** More texts the script shows (by its own names), handed to it as JSON in `#mfa-texts`. */
+  readonly texts?: Readonly<Record<string, { readonly key: MessageKey; readonly values?: MessageValues }>>;
 }
 
 const PROBLEMS: Readonly<Record<MfaProblem, { title: MessageKey; message: MessageKey }>> = {
@@ -108,6 +126,11 @@ export function factorFormPage(
     `<h1>${escapeHtml(title)}</h1>` +
     `<p>${escapeHtml(t(spec.intro))}</p>` +
     `<script type="application/json" id="mfa-options">${scriptSafeJson(browserOptions)}</script>` +
+    (spec.texts
+      ? `<script type="application/json" id="mfa-texts">${scriptSafeJson(
+          Object.fromEntries(Object.entries(spec.texts).map(([name, text]) => [name, t(text.key, text.values)])),
+        )}</script>`
+      : "") +
     `<form id="mfa-answer" method="post" action="${escapeHtml(action)}">` +
     `<input type="hidden" name="credential" value=""><input type="hidden" name="error" value="">` +
     `<input type="hidden" name="ui_locales" value="${locale}">` +

@@ -20,15 +20,12 @@ describe("possessionOrInherenceSteps", () => {
     }
   });
 
-  it("offers face only when the engine can perform it, and never in place of the passkey", () => {
-    // Today the engine answers `unavailable` for face (issue 19): the passkey stays offered, face is not.
+  it("offers face where the tenant's sign-in uses face recognition (the engine performs it), after the passkey", () => {
     const face = { ...pinOnly, passkeyEnabled: true, useFaceRecognition: true };
-    const steps = possessionOrInherenceSteps(face);
-    assert.ok(steps.includes("passkey"));
     const decision = decideSignIn(face, { acrValues: [], maxAge: null, forceLogin: false }, []);
-    const faceUnavailable = decision.outcome === "unavailable" && decision.step === "face";
-    assert.equal(steps.includes("face"), !faceUnavailable);
-    assert.deepEqual(steps.slice(0, 1), ["passkey"], "possession first");
+    assert.notEqual(decision.outcome, "unavailable", "the engine can perform the face step");
+    assert.deepEqual(possessionOrInherenceSteps(face), ["passkey", "face"], "possession first");
+    assert.deepEqual(possessionOrInherenceSteps({ ...pinOnly, useFaceRecognition: true }), ["face"]);
   });
 
   it("does not count liveness alone as the face factor (it names nobody)", () => {

@@ -436,7 +436,15 @@ export type LoginProof = Message<"svault.auth.v1.LoginProof"> & {
   challengeData: string;
 
   /**
-   * Biometric/extra-factor form data, when the tenant uses it (recorded, not interpreted yet).
+   * BERForm: a biometric result to bind to this login, `{"face_result": "<id>"}` — the `result`
+   * Verify Liveness answered for a face check started with this login's `challenge_id` as its
+   * `login_challenge` (docs/face-liveness.md, "`ber` on Authenticate"). It must be unused,
+   * unexpired and of this login (so of this user and authorization request); then the nonce also
+   * carries its amr: `face` (it matched the user's enrolled face; PIN + face is `mfa`) or
+   * `liveness` (no face enrolled). An unknown, used, expired or foreign result is refused (401
+   * `FACE_RESULT_UNKNOWN`) before the login's challenge is used, and changes nothing; a face that
+   * did not match the user's is refused (401 `FACE_NOT_ACCEPTED`) once the secret is proven.
+   * Other members are ignored.
    *
    * @generated from field: optional google.protobuf.Struct ber = 5;
    */

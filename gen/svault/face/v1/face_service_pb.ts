@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file svault/face/v1/face_service.proto.
  */
 export const file_svault_face_v1_face_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFzdmF1bHQvZmFjZS92MS9mYWNlX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5mYWNlLnYxInkKFFN0YXJ0TGl2ZW5lc3NSZXF1ZXN0Eh4KC2F1dGhfcmVxX2lkGAEgASgJQgmiuxgFCAEYgAESGAoFbm9uY2UYAiABKAlCCaK7GAUIARiAARInCgdwdXJwb3NlGAMgASgJQhaiuxgSUgBSB3NpZ25faW5SBWVucm9sIp8BChVTdGFydExpdmVuZXNzUmVzcG9uc2USEQoJY2hhbGxlbmdlGAEgASgJEhEKCWRpcmVjdGlvbhgCIAEoCRISCgpleHBpcmVzX2luGAMgASgFEhMKC2ZyYW1lX2NvdW50GAQgASgFEhgKEG1pbl90dXJuX2RlZ3JlZXMYBSABKAESHQoVbWF4X3N0YXJ0X3lhd19kZWdyZWVzGAYgASgBIm8KFVZlcmlmeUxpdmVuZXNzUmVxdWVzdBIeCgthdXRoX3JlcV9pZBgBIAEoCUIJorsYBQgBGIABEhwKCWNoYWxsZW5nZRgCIAEoCUIJorsYBQgBGIABEhgKBmZyYW1lcxgDIAMoDEIIorsYBFgCYCAiRgoWVmVyaWZ5TGl2ZW5lc3NSZXNwb25zZRINCgVub25jZRgBIAEoCRILCgNhbXIYAiADKAkSEAoIZW5yb2xsZWQYAyABKAgiTQoXRGVsZXRlRmFjZU9mVXNlclJlcXVlc3QSGQoJdGVuYW50X2lkGAEgASgJQgaiuxgCGD8SFwoHdXNlcl9pZBgCIAEoCUIGorsYAhhAIhoKGERlbGV0ZUZhY2VPZlVzZXJSZXNwb25zZSJTChdHZXRGYWNlRW5yb2xtZW50UmVxdWVzdBIeCgthdXRoX3JlcV9pZBgBIAEoCUIJorsYBQgBGIABEhgKBW5vbmNlGAIgASgJQgmiuxgFCAEYgAEiRQoYR2V0RmFjZUVucm9sbWVudFJlc3BvbnNlEhAKCGVucm9sbGVkGAEgASgIEhcKD29mZmVyX2Vucm9sbWVudBgCIAEoCDLyBAoLRmFjZVNlcnZpY2USigEKDVN0YXJ0TGl2ZW5lc3MSJC5zdmF1bHQuZmFjZS52MS5TdGFydExpdmVuZXNzUmVxdWVzdBolLnN2YXVsdC5mYWNlLnYxLlN0YXJ0TGl2ZW5lc3NSZXNwb25zZSIsorsYAjABgtPkkwIgOgEqIhsvYXBpL3YxL2ZhY2UvbGl2ZW5lc3Mvc3RhcnQSjgEKDlZlcmlmeUxpdmVuZXNzEiUuc3ZhdWx0LmZhY2UudjEuVmVyaWZ5TGl2ZW5lc3NSZXF1ZXN0GiYuc3ZhdWx0LmZhY2UudjEuVmVyaWZ5TGl2ZW5lc3NSZXNwb25zZSItorsYAjABgtPkkwIhOgEqIhwvYXBpL3YxL2ZhY2UvbGl2ZW5lc3MvdmVyaWZ5ErMBChBEZWxldGVGYWNlT2ZVc2VyEicuc3ZhdWx0LmZhY2UudjEuRGVsZXRlRmFjZU9mVXNlclJlcXVlc3QaKC5zdmF1bHQuZmFjZS52MS5EZWxldGVGYWNlT2ZVc2VyUmVzcG9uc2UiTKK7GBAIzAESC3VzZXJzOndyaXRlgtPkkwIyKjAvYXBpL3YxL3RlbmFudHMve3RlbmFudF9pZH0vdXNlcnMve3VzZXJfaWR9L2ZhY2USjgEKEEdldEZhY2VFbnJvbG1lbnQSJy5zdmF1bHQuZmFjZS52MS5HZXRGYWNlRW5yb2xtZW50UmVxdWVzdBooLnN2YXVsdC5mYWNlLnYxLkdldEZhY2VFbnJvbG1lbnRSZXNwb25zZSInorsYAjABgtPkkwIbOgEqIhYvYXBpL3YxL2ZhY2UvZW5yb2xtZW50YgZwcm90bzM", [file_google_api_annotations, file_svault_api_v1_options]);
+  fileDesc("CiFzdmF1bHQvZmFjZS92MS9mYWNlX3NlcnZpY2UucHJvdG8SDnN2YXVsdC5mYWNlLnYxIpkBChRTdGFydExpdmVuZXNzUmVxdWVzdBIeCgthdXRoX3JlcV9pZBgBIAEoCUIJorsYBQgBGIABEhYKBW5vbmNlGAIgASgJQgeiuxgDGIABEicKB3B1cnBvc2UYAyABKAlCFqK7GBJSAFIHc2lnbl9pblIFZW5yb2wSIAoPbG9naW5fY2hhbGxlbmdlGAQgASgJQgeiuxgDGIABIp8BChVTdGFydExpdmVuZXNzUmVzcG9uc2USEQoJY2hhbGxlbmdlGAEgASgJEhEKCWRpcmVjdGlvbhgCIAEoCRISCgpleHBpcmVzX2luGAMgASgFEhMKC2ZyYW1lX2NvdW50GAQgASgFEhgKEG1pbl90dXJuX2RlZ3JlZXMYBSABKAESHQoVbWF4X3N0YXJ0X3lhd19kZWdyZWVzGAYgASgBIm8KFVZlcmlmeUxpdmVuZXNzUmVxdWVzdBIeCgthdXRoX3JlcV9pZBgBIAEoCUIJorsYBQgBGIABEhwKCWNoYWxsZW5nZRgCIAEoCUIJorsYBQgBGIABEhgKBmZyYW1lcxgDIAMoDEIIorsYBFgCYCAiZgoWVmVyaWZ5TGl2ZW5lc3NSZXNwb25zZRINCgVub25jZRgBIAEoCRILCgNhbXIYAiADKAkSEAoIZW5yb2xsZWQYAyABKAgSEwoGcmVzdWx0GAQgASgJSACIAQFCCQoHX3Jlc3VsdCJNChdEZWxldGVGYWNlT2ZVc2VyUmVxdWVzdBIZCgl0ZW5hbnRfaWQYASABKAlCBqK7GAIYPxIXCgd1c2VyX2lkGAIgASgJQgaiuxgCGEAiGgoYRGVsZXRlRmFjZU9mVXNlclJlc3BvbnNlIlMKF0dldEZhY2VFbnJvbG1lbnRSZXF1ZXN0Eh4KC2F1dGhfcmVxX2lkGAEgASgJQgmiuxgFCAEYgAESGAoFbm9uY2UYAiABKAlCCaK7GAUIARiAASJFChhHZXRGYWNlRW5yb2xtZW50UmVzcG9uc2USEAoIZW5yb2xsZWQYASABKAgSFwoPb2ZmZXJfZW5yb2xtZW50GAIgASgIMvIECgtGYWNlU2VydmljZRKKAQoNU3RhcnRMaXZlbmVzcxIkLnN2YXVsdC5mYWNlLnYxLlN0YXJ0TGl2ZW5lc3NSZXF1ZXN0GiUuc3ZhdWx0LmZhY2UudjEuU3RhcnRMaXZlbmVzc1Jlc3BvbnNlIiyiuxgCMAGC0+STAiA6ASoiGy9hcGkvdjEvZmFjZS9saXZlbmVzcy9zdGFydBKOAQoOVmVyaWZ5TGl2ZW5lc3MSJS5zdmF1bHQuZmFjZS52MS5WZXJpZnlMaXZlbmVzc1JlcXVlc3QaJi5zdmF1bHQuZmFjZS52MS5WZXJpZnlMaXZlbmVzc1Jlc3BvbnNlIi2iuxgCMAGC0+STAiE6ASoiHC9hcGkvdjEvZmFjZS9saXZlbmVzcy92ZXJpZnkSswEKEERlbGV0ZUZhY2VPZlVzZXISJy5zdmF1bHQuZmFjZS52MS5EZWxldGVGYWNlT2ZVc2VyUmVxdWVzdBooLnN2YXVsdC5mYWNlLnYxLkRlbGV0ZUZhY2VPZlVzZXJSZXNwb25zZSJMorsYEAjMARILdXNlcnM6d3JpdGWC0+STAjIqMC9hcGkvdjEvdGVuYW50cy97dGVuYW50X2lkfS91c2Vycy97dXNlcl9pZH0vZmFjZRKOAQoQR2V0RmFjZUVucm9sbWVudBInLnN2YXVsdC5mYWNlLnYxLkdldEZhY2VFbnJvbG1lbnRSZXF1ZXN0Giguc3ZhdWx0LmZhY2UudjEuR2V0RmFjZUVucm9sbWVudFJlc3BvbnNlIieiuxgCMAGC0+STAhs6ASoiFi9hcGkvdjEvZmFjZS9lbnJvbG1lbnRiBnByb3RvMw", [file_google_api_annotations, file_svault_api_v1_options]);
 
 /**
  * Start Liveness's request: the earlier step's nonce and what the challenge is for.
@@ -29,7 +29,7 @@ export type StartLivenessRequest = Message<"svault.face.v1.StartLivenessRequest"
 
   /**
    * The live login nonce of an earlier step of that request (Authenticate's, Verify Auth's): it
-   * names the user and is not consumed.
+   * names the user and is not consumed. Exactly one of `nonce` and `login_challenge` is given.
    *
    * @generated from field: string nonce = 2;
    */
@@ -41,6 +41,16 @@ export type StartLivenessRequest = Message<"svault.face.v1.StartLivenessRequest"
    * @generated from field: string purpose = 3;
    */
   purpose: string;
+
+  /**
+   * Instead of `nonce`: the `challenge_id` of a pending login of that request (Get Challenge's
+   * answer, not yet used by Authenticate), for a face check made *before* Authenticate. Its passed
+   * result comes back as Verify Liveness's `result`, to send as Authenticate's `ber.face_result`:
+   * it counts only in that login's Authenticate (face is never the only factor). `sign_in` only.
+   *
+   * @generated from field: string login_challenge = 4;
+   */
+  loginChallenge: string;
 };
 
 /**
@@ -167,6 +177,17 @@ export type VerifyLivenessResponse = Message<"svault.face.v1.VerifyLivenessRespo
    * @generated from field: bool enrolled = 3;
    */
   enrolled: boolean;
+
+  /**
+   * A check started with `login_challenge`: the single-use reference to this passed liveness
+   * check, for Authenticate's `ber` (`{"face_result": "<this>"}`) in the same login; valid until
+   * that login's challenge expires. Whether the face matched the user's enrolled face is decided
+   * then, after the PIN/pattern (so that a check before the secret reveals nothing about the
+   * account). `nonce` and `amr` are empty then. Unset otherwise (null in REST JSON).
+   *
+   * @generated from field: optional string result = 4;
+   */
+  result?: string | undefined;
 };
 
 /**
@@ -304,7 +325,8 @@ export const FaceService: GenService<{
    * frame, a frontal start, the turn asked for, first and last frames the same person) and, for a
    * sign-in, against the enrolled face. The challenge is used by the first upload, whatever its
    * outcome. A pass answers a single-use login nonce for Sign In (amr `face`, or `liveness` without
-   * an enrolled face); an enrolment stores the face (sealed) and answers no nonce. The whole
+   * an enrolled face); an enrolment stores the face (sealed) and answers no nonce; a check started
+   * with a pending login's `login_challenge` answers a `result` for that login's Authenticate. The whole
    * request is bounded by the service's 1 MiB request limit: the page sends 12–16 JPEG frames of
    * 640 × 480. Beyond the reference.
    *
