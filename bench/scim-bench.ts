@@ -11,7 +11,8 @@
 //
 // A/B: BENCH_SCIM_BASELINE=<project directory of another version, with its node_modules> starts
 // that version's server too, on the same database, and measures both in alternating rounds
-// (A B, B A, A B, …), so that both see the same moments of a shared machine.
+// (A B, B A, A B, …), so that both see the same moments of a shared machine;
+// BENCH_SCIM_BASELINE_LABEL names it in the report.
 //
 // BENCH_SCIM_USERS (default 1000000), BENCH_SCIM_GROUPS (10000), BENCH_SCIM_REQUESTS (measured
 // requests per scenario and server, default 500), BENCH_SCIM_ROUNDS (5), BENCH_SCIM_WARMUP
@@ -35,6 +36,8 @@ const REQUESTS = Number(process.env.BENCH_SCIM_REQUESTS ?? 500);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_SCIM_ROUNDS ?? 5));
 const WARMUP = Number(process.env.BENCH_SCIM_WARMUP ?? 1000);
 const BASELINE = process.env.BENCH_SCIM_BASELINE;
+/** What the report calls the baseline (e.g. "main at 1e7f911"); its directory by default. */
+const BASELINE_LABEL = process.env.BENCH_SCIM_BASELINE_LABEL;
 const CPU_PROF = process.env.BENCH_SCIM_CPU_PROF;
 const GROUP_MEMBERS = Math.min(10_000, Math.floor(USERS / 2));
 const TENANT = "bench";
@@ -371,7 +374,7 @@ try {
     "| scenario | p50 ms | p99 ms | max ms | server CPU µs/req | Postgres CPU µs/req | client CPU µs/req |\n|---|---:|---:|---:|---:|---:|---:|";
   const tables = measured
     .map((server) => {
-      const title = BASELINE ? `### ${server.name === "this" ? "This version" : `Baseline (${server.dir})`}\n\n` : "";
+      const title = BASELINE ? `### ${server.name === "this" ? "This version" : `Baseline (${BASELINE_LABEL ?? server.dir})`}\n\n` : "";
       return `${title}${header}\n${rowsOf(server)
         .map((row) => `| ${row.label} | ${row.cells.join(" | ")} |`)
         .join("\n")}`;
