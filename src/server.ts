@@ -145,7 +145,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
       database,
       authenticator: new Authenticator(
-        new ApiKeyLookup(new UnitOfWork(database.orm.em)),
+        new ApiKeyLookup(database.sql),
         logger,
         limits,
         accessTokenPrincipals(detachedUnitOfWork, oidc.tokens, { proofs: oidc.dpop, publicUrl: config.publicUrl }),

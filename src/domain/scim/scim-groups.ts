@@ -1,9 +1,12 @@
 // SCIM Groups (RFC 7644 §3): a tenant's groups and their members, who are users of the same
 // tenant. Membership changes touch only the memberships that change: a PATCH adding one member
 // to a group of 10 000 inserts one row and never reads the others. Every change raises the
-// group's version (its ETag).
+// group's version (its ETag). A PATCH or PUT is one statement (GroupRepository.write), preceded
+// by a read of the group only when the change depends on it (If-Match, or a PatchOp on the
+// group's attributes, which is applied to what was read and written only if still current).
 import { randomUUID } from "node:crypto";
-import type { GroupMemberRef, GroupRecord } from "../../persistence/repositories/group-repository.js";
+import { Code, DomainError } from "../../errors/domain-error.js";
+import type { GroupFields, GroupMemberRef, GroupRecord, MembershipDelta } from "../../persistence/repositories/group-repository.js";
 import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import { requireTenant } from "../users/user-admin.js";
 import { canonicalize, isObject, type JsonObject } from "./scim-canonical.js";
@@ -38,11 +41,6 @@ export function groupResource(group: GroupRecord, members: readonly GroupMemberR
   };
 }
 
-interface GroupFields {
-  readonly displayName: string;
-  readonly externalId: string | null;
-}
-
 function fieldsOf(canonical: JsonObject): GroupFields {
   const { displayName, externalId } = canonical;
   if (typeof displayName !== "string" || displayName.trim() === "" || displayName.length > 256) {
@@ -70,8 +68,8 @@ async function requireMembers(repos: TenantRepositories, ids: readonly string[])
   if (unknown.length > 0) throw scimBadRequest("invalidValue", `members: no user ${unknown.slice(0, 5).join(", ")} in this tenant`);
 }
 
-async function requireGroup(repos: TenantRepositories, groupId: string, lock = false): Promise<GroupRecord> {
-  const group = await repos.groups.find(groupId, { lock });
+async function requireGroup(repos: TenantRepositories, groupId: string): Promise<GroupRecord> {
+  const group = await repos.groups.find(groupId);
   if (!group) throw scimNotFound("Group", groupId);
   return group;
 }
@@ -136,27 +134,74 @@ export async function replaceScimGroup(
   if (!body) throw scimBadRequest("invalidSyntax", "A Group resource is required");
   const canonical = canonicalize(GROUP_RESOURCE, body);
   const fields = fieldsOf(canonical);
-  const wanted = new Set(memberIds(canonical.members));
-  const group = await repos.transactional(async (tx) => {
-    const current = await requireGroup(tx, groupId, true);
-    checkIfMatch(ifMatch, groupEtag(current));
-    await requireMembers(tx, [...wanted]);
-    const present = ((await tx.groups.membersOf([groupId])).get(groupId) ?? []).map((m) => m.id);
-    await tx.groups.removeMembers(
-      groupId,
-      present.filter((id) => !wanted.has(id)),
-    );
-    await tx.groups.addMembers(
-      groupId,
-      [...wanted].filter((id) => !present.includes(id)),
-    );
-    return (await tx.groups.update(groupId, fields)) ?? current;
-  });
+  const members: MembershipDelta = { keep: false, add: memberIds(canonical.members), remove: [] };
+  const group = await writeGroup(repos, groupId, ifMatch, false, () => ({ fields, members }));
   return answer(repos, group, base);
+}
+
+/** Tries a write this often when the group changes between its read and the write. */
+const WRITE_ATTEMPTS = 10;
+
+/**
+ * Writes a group in one statement. The group is read first only when the change needs it (the
+ * client's If-Match, or `read` for a change computed from the current attributes); the write then
+ * goes through only at the version read, and is tried again on a newer one. When nothing was
+ * written, says why: no such group (404), If-Match (412), or a user to add who is not the
+ * tenant's (400).
+ */
+async function writeGroup(
+  repos: TenantRepositories,
+  groupId: string,
+  ifMatch: string | undefined,
+  read: boolean,
+  change: (current: GroupRecord | undefined) => { fields: GroupFields | undefined; members: MembershipDelta },
+): Promise<GroupRecord> {
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const current = read || ifMatch ? await requireGroup(repos, groupId) : undefined;
+    if (current) checkIfMatch(ifMatch, groupEtag(current));
+    const { fields, members } = change(current);
+    const written = await repos.groups.write(groupId, { version: current?.version, fields, members });
+    if (written) return written;
+    if (!current) await requireGroup(repos, groupId);
+    await requireMembers(repos, members.add);
+    // The group changed between the read and the write: again, on the new version (If-Match is checked against it).
+  }
+  throw new DomainError(Code.Aborted, "SCIM_CONCURRENT_CHANGES", "The group keeps changing: try again");
 }
 
 /** A change of memberships, in the order the PatchOp gives it. */
 type MembershipChange = { readonly kind: "add" | "remove" | "replace"; readonly ids: string[] } | { readonly kind: "clear" };
+
+/**
+ * The net effect of the changes applied in order (what the group's members are after them), and
+ * every user they add on the way, all of whom must be users of the tenant (even one removed again
+ * by a later operation).
+ */
+export function netMembership(changes: readonly MembershipChange[]): { delta: MembershipDelta; added: string[] } {
+  let keep = true;
+  const add = new Set<string>();
+  const remove = new Set<string>();
+  const added = new Set<string>();
+  for (const change of changes) {
+    if (change.kind === "clear" || change.kind === "replace") {
+      keep = false;
+      add.clear();
+      remove.clear();
+    }
+    if (change.kind === "clear") continue;
+    for (const id of change.ids) {
+      if (change.kind === "remove") {
+        add.delete(id);
+        if (keep) remove.add(id);
+      } else {
+        added.add(id);
+        add.add(id);
+        remove.delete(id);
+      }
+    }
+  }
+  return { delta: { keep, add: [...add], remove: [...remove] }, added: [...added] };
+}
 
 /** Splits a group PatchOp into membership changes and the operations on the other attributes. */
 function splitMembership(operations: readonly PatchOperation[]): { changes: MembershipChange[]; others: PatchOperation[] } {
@@ -210,29 +255,20 @@ export async function patchScimGroup(
   ifMatch: string | undefined,
 ): Promise<ScimAnswer> {
   const { changes, others } = splitMembership(patchOperationsOf(patchOp));
-  const group = await repos.transactional(async (tx) => {
-    const current = await requireGroup(tx, groupId, true);
-    checkIfMatch(ifMatch, groupEtag(current));
-    for (const change of changes) {
-      if (change.kind === "clear") {
-        await tx.groups.removeAllMembers(groupId);
-      } else if (change.kind === "remove") {
-        await tx.groups.removeMembers(groupId, change.ids);
-      } else {
-        await requireMembers(tx, change.ids);
-        if (change.kind === "replace") await tx.groups.removeAllMembers(groupId);
-        await tx.groups.addMembers(groupId, change.ids);
-      }
-    }
-    if (others.length > 0) {
-      const writable: JsonObject = {
-        displayName: current.displayName,
-        ...(current.externalId !== null ? { externalId: current.externalId } : {}),
-      };
-      const fields = fieldsOf(canonicalize(GROUP_RESOURCE, applyPatch(GROUP_RESOURCE, writable, others)));
-      return (await tx.groups.update(groupId, fields)) ?? current;
-    }
-    return (await tx.groups.touch(groupId)) ?? current;
+  const { delta, added } = netMembership(changes);
+  // Users added and removed again by the same PatchOp must still be the tenant's (as added alone).
+  const transient = new Set(delta.add);
+  await requireMembers(
+    repos,
+    added.filter((id) => !transient.has(id)),
+  );
+  const group = await writeGroup(repos, groupId, ifMatch, others.length > 0, (current) => {
+    if (!current || others.length === 0) return { fields: undefined, members: delta };
+    const writable: JsonObject = {
+      displayName: current.displayName,
+      ...(current.externalId !== null ? { externalId: current.externalId } : {}),
+    };
+    return { fields: fieldsOf(canonicalize(GROUP_RESOURCE, applyPatch(GROUP_RESOURCE, writable, others))), members: delta };
   });
   // Entra ID and Okta do not need the members back: answering them would read every membership.
   return answer(repos, group, base, { include: undefined, exclude: [{ container: undefined, name: "members", sub: undefined }] });

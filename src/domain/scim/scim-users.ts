@@ -5,8 +5,14 @@
 // sign-in stops at once, sessions end, tokens are revoked, clients hear of it (back-channel
 // logout). `password` is never stored nor returned: users set their secret through the tenant's
 // reset / invitation e-mail.
+//
+// Round trips: a read is one statement (the user's groups come with the row); a PUT or PATCH is
+// a read and one `update … returning` guarded by the read's row version (re-done, rarely, when
+// the user changed in between), with no transaction held open across them — except when it
+// deactivates the user, which ends their sessions and tokens in the same transaction.
 import { randomUUID } from "node:crypto";
-import type { GroupRef, ScimProfile, ScimUserRecord } from "../../persistence/repositories/scim-user-repository.js";
+import { Code, DomainError } from "../../errors/domain-error.js";
+import type { ScimProfile, ScimUserRecord } from "../../persistence/repositories/scim-user-repository.js";
 import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import type { Principal } from "../auth/permissions.js";
 import { normalizeEmail } from "../../sdk/identity-normalization.js";
@@ -67,8 +73,8 @@ function writableUser(record: ScimUserRecord): JsonObject {
   };
 }
 
-export function userResource(record: ScimUserRecord, groups: readonly GroupRef[] | undefined, base: ScimBase): JsonObject {
-  const { user } = record;
+export function userResource(record: ScimUserRecord, base: ScimBase): JsonObject {
+  const { user, groups } = record;
   const { userName, externalId, ...rest } = writableUser(record);
   const extensions = Object.keys(rest).filter((key) => key.startsWith("urn:"));
   const location = `${base.url}/Users/${user.id}`;
@@ -138,16 +144,17 @@ function userInputOf(body: JsonObject | undefined, emailRequired: boolean): Scim
   };
 }
 
-async function requireScimUser(repos: TenantRepositories, userId: string, lock = false): Promise<ScimUserRecord> {
-  const record = await repos.scimUsers.find(userId, { lock });
+/** A read that needs no groups: the user's own columns only (a new user has none; a deletion needs the version only). */
+const NO_GROUPS: Projection = { include: undefined, exclude: [{ container: undefined, name: "groups", sub: undefined }] };
+
+async function requireScimUser(repos: TenantRepositories, userId: string, projection?: Projection): Promise<ScimUserRecord> {
+  const record = await repos.scimUsers.find(userId, { groups: !projection || carries(projection, "groups") });
   if (!record) throw scimNotFound("User", userId);
   return record;
 }
 
-async function answer(repos: TenantRepositories, record: ScimUserRecord, base: ScimBase, projection?: Projection): Promise<ScimAnswer> {
-  const groups =
-    !projection || carries(projection, "groups") ? (await repos.scimUsers.groupsOf([record.user.id])).get(record.user.id) : undefined;
-  const resource = userResource(record, groups, base);
+function answer(record: ScimUserRecord, base: ScimBase, projection?: Projection): ScimAnswer {
+  const resource = userResource(record, base);
   return {
     resource: projection ? project(resource, projection) : resource,
     etag: userEtag(record),
@@ -176,13 +183,14 @@ export async function createScimUser(
       ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
     });
     await tx.scimUsers.saveProfile(user.id, input.profile);
-    return requireScimUser(tx, user.id);
+    // A new user is in no group yet.
+    return requireScimUser(tx, user.id, NO_GROUPS);
   });
-  return answer(repos, record, base);
+  return answer(record, base);
 }
 
 export async function getScimUser(repos: TenantRepositories, base: ScimBase, userId: string, projection: Projection): Promise<ScimAnswer> {
-  return answer(repos, await requireScimUser(repos, userId), base, projection);
+  return answer(await requireScimUser(repos, userId, projection), base, projection);
 }
 
 export async function listScimUsers(
@@ -192,15 +200,19 @@ export async function listScimUsers(
   projection: Projection,
 ): Promise<JsonObject> {
   const { query, startIndex } = pageOf(USER_RESOURCE, request);
-  const { total, users } = await listing(() => repos.scimUsers.list(query));
-  const groups = carries(projection, "groups")
-    ? await repos.scimUsers.groupsOf(users.map((u) => u.user.id))
-    : new Map<string, GroupRef[]>();
-  const resources = users.map((record) => project(userResource(record, groups.get(record.user.id), base), projection));
+  const { total, users } = await listing(() => repos.scimUsers.list(query, { groups: carries(projection, "groups") }));
+  const resources = users.map((record) => project(userResource(record, base), projection));
   return listResponse(total, startIndex, resources);
 }
 
-/** Writes `next` over the user (locked, at the version `ifMatch` names); ends their sessions when it disables them. */
+/** Tries a write this often when the user changes between its read and the write. */
+const WRITE_ATTEMPTS = 10;
+
+/**
+ * Writes `next` over the user, as read, at the version `ifMatch` names; ends their sessions when
+ * it disables them. The write goes through only if the user is still as read (row version), and
+ * is computed again from a new read otherwise.
+ */
 async function writeUser(
   deps: UserAdminDeps,
   repos: TenantRepositories,
@@ -210,36 +222,46 @@ async function writeUser(
   ifMatch: string | undefined,
   next: (current: ScimUserRecord, emailRequired: boolean) => ScimUserInput,
 ): Promise<ScimAnswer> {
-  const tenant = await requireTenant(repos);
-  const { record, ended } = await repos.transactional(async (tx) => {
-    const current = await requireScimUser(tx, userId, true);
+  for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+    const found = await repos.scimUsers.findForWrite(userId);
+    if (!found) throw scimNotFound("User", userId);
+    const { record: current, emailRequired } = found;
     checkIfMatch(ifMatch, userEtag(current));
     assertMayManage(caller, current.user, current.user.roles);
-    const input = next(current, tenant.hasUsernameAndEmail);
+    const input = next(current, emailRequired);
     const sameEmail =
       (current.user.email ?? "") === input.email || normalizeEmail(current.user.email ?? "") === normalizeEmail(input.email);
+    const { roles: _, ...fields } = storedFieldsOf({
+      username: input.username,
+      email: input.email,
+      isDisabled: input.isDisabled,
+      isVerified: current.user.isVerified && sameEmail,
+      roles: current.user.roles,
+      ...(input.locale !== undefined ? { locale: input.locale } : {}),
+      ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
+    });
+    const write = (tx: TenantRepositories) => tx.scimUsers.write(userId, current.rowVersion, fields, input.profile);
     try {
-      await tx.users.update(
-        userId,
-        storedFieldsOf({
-          username: input.username,
-          email: input.email,
-          isDisabled: input.isDisabled,
-          isVerified: current.user.isVerified && sameEmail,
-          roles: current.user.roles,
-          ...(input.locale !== undefined ? { locale: input.locale } : {}),
-          ...(input.externalId !== undefined ? { externalId: input.externalId } : {}),
-        }),
-      );
+      if (input.isDisabled && !current.user.isDisabled) {
+        // Deactivation: sign-in stops, and the sessions and tokens end, in one transaction.
+        const done = await repos.transactional(async (tx) => {
+          const record = await write(tx);
+          return record && { record, ended: await cutOffUser(tx, userId) };
+        });
+        if (done) {
+          deps.logout.announce(repos.tenantId, done.ended);
+          return answer(done.record, base);
+        }
+      } else {
+        const record = await write(repos);
+        if (record) return answer(record, base);
+      }
     } catch (error) {
       throw duplicateError(error) ?? error;
     }
-    await tx.scimUsers.saveProfile(userId, input.profile);
-    const ended = input.isDisabled && !current.user.isDisabled ? await cutOffUser(tx, userId) : [];
-    return { record: await requireScimUser(tx, userId), ended };
-  });
-  deps.logout.announce(repos.tenantId, ended);
-  return answer(repos, record, base);
+    // The user changed since the read: again, from what they are now (If-Match is checked against it).
+  }
+  throw new DomainError(Code.Aborted, "SCIM_CONCURRENT_CHANGES", "The user keeps changing: try again");
 }
 
 export function replaceScimUser(
@@ -276,7 +298,7 @@ export async function deleteScimUser(
   userId: string,
   ifMatch: string | undefined,
 ): Promise<void> {
-  const current = await requireScimUser(repos, userId);
+  const current = await requireScimUser(repos, userId, NO_GROUPS);
   checkIfMatch(ifMatch, userEtag(current));
   await deleteUser(deps, repos, caller, userId);
 }

@@ -1,8 +1,10 @@
 // The one read of API keys across tenants: authentication resolves a presented key to its tenant
 // and user (the key's id says nothing of its tenant), before any tenant is known. The key's secret
 // is checked by the caller against the hash this returns. Its statements say `/* cross-tenant */`.
+// Every API call with a key makes this look-up first, so it runs as a plain prepared statement
+// (plain-sql.ts: no EntityManager, no query formatting, parsed and planned once per connection).
 import { sql } from "../sql-fragment.js";
-import type { UnitOfWork } from "../unit-of-work.js";
+import type { RowSource } from "./passkey-repository.js";
 
 /** A stored API key with what authentication needs of its user. */
 export interface ApiKeyCredential {
@@ -35,13 +37,13 @@ interface ApiKeyRow {
 
 export class ApiKeyLookup {
   /**
-   * `uow` runs statements only (no entities), so one outside any request serves every
-   * authentication: no EntityManager fork per request on this path.
+   * `source` runs statements only (no entities), so one outside any request serves every
+   * authentication: the process's plain statements (Database.sql), or a unit of work.
    */
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly source: RowSource) {}
 
   async find(keyId: string): Promise<ApiKeyCredential | undefined> {
-    const row = await this.uow.first<ApiKeyRow>(sql`select /* cross-tenant: resolving an API key */ k.id, k.tenant_id, k.user_id,
+    const [row] = await this.source.rows<ApiKeyRow>(sql`select /* cross-tenant: resolving an API key */ k.id, k.tenant_id, k.user_id,
         k.scopes, k.secret_hash, k.is_active, k.last_use_at, u.roles, u.is_disabled, u.tenant_id as home_tenant_id
       from api_key k join app_user u on u.id = k.user_id where k.id = ${keyId}`);
     return (
@@ -62,6 +64,6 @@ export class ApiKeyLookup {
 
   /** Records that the key was used now (by the key's id, which is unique across tenants). */
   async recordUse(keyId: string, tenantId: string): Promise<void> {
-    await this.uow.execute(sql`update api_key set last_use_at = now() where tenant_id = ${tenantId} and id = ${keyId}`);
+    await this.source.rows(sql`update api_key set last_use_at = now() where tenant_id = ${tenantId} and id = ${keyId}`);
   }
 }

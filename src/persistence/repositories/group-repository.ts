@@ -1,13 +1,15 @@
 // The groups of one tenant and their members (SCIM Groups, docs/scim.md). Membership changes are
 // statements on the changed memberships only: adding one member to a group of 10 000 inserts one
-// row. Every change of a group, memberships included, raises its `version` (its ETag).
-import { sql } from "../sql-fragment.js";
+// row. Every change of a group, memberships included, raises its `version` (its ETag), and is one
+// statement (`write`): the version, the attributes and the memberships change together or not at all.
+import { type SqlFragment, sql } from "../sql-fragment.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import {
   type FilterColumns,
   filterSql,
   type MultiValuedColumn,
   orderSql,
+  pageWithTotal,
   type ScalarColumn,
   type ScimPageQuery,
 } from "./scim-filter-sql.js";
@@ -20,6 +22,31 @@ export interface GroupRecord {
   readonly version: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+}
+
+/** The attributes of a group a client sets. */
+export interface GroupFields {
+  readonly displayName: string;
+  readonly externalId: string | null;
+}
+
+/**
+ * A change of a group's memberships as its net effect: with `keep`, the members stay apart from
+ * `remove`, and `add` join; without, the group's members become exactly `add`. `add` and `remove`
+ * are disjoint, and `add` holds users of the tenant only (`write` changes nothing otherwise).
+ */
+export interface MembershipDelta {
+  readonly keep: boolean;
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+export interface GroupWrite {
+  /** The version the group must still be at (as read before); undefined: whatever it is now. */
+  readonly version: number | undefined;
+  /** New attributes; undefined: unchanged. */
+  readonly fields: GroupFields | undefined;
+  readonly members: MembershipDelta;
 }
 
 export interface GroupMemberRef {
@@ -75,11 +102,10 @@ export class GroupRepository {
     private readonly tenantId: string,
   ) {}
 
-  async find(groupId: string, options: { readonly lock?: boolean } = {}): Promise<GroupRecord | undefined> {
+  async find(groupId: string): Promise<GroupRecord | undefined> {
     if (!isUserId(groupId)) return undefined;
-    const lock = options.lock ? sql` for update` : sql``;
     const row = await this.uow.first<GroupRow>(
-      sql`select ${GROUP_COLUMNS} from user_group where tenant_id = ${this.tenantId} and id = ${groupId}${lock}`,
+      sql`select ${GROUP_COLUMNS} from user_group where tenant_id = ${this.tenantId} and id = ${groupId}`,
     );
     return row && groupOf(row);
   }
@@ -93,14 +119,47 @@ export class GroupRepository {
     return groupOf(row);
   }
 
-  /** Sets the group's attributes and raises its version. */
-  async update(
-    groupId: string,
-    fields: { readonly displayName: string; readonly externalId: string | null },
-  ): Promise<GroupRecord | undefined> {
+  /**
+   * Raises the group's version and makes the change, in one statement (data-modifying CTEs, whose
+   * order the shared `changed` row fixes: the memberships change only if the group's row did):
+   * the group as written, or undefined when nothing was written because the group is gone, is no
+   * longer at `change.version`, or a user to add is not (any more) a user of the tenant.
+   */
+  async write(groupId: string, change: GroupWrite): Promise<GroupRecord | undefined> {
+    if (!isUserId(groupId)) return undefined;
+    const { version, fields, members } = change;
+    const add = [...new Set(members.add)];
+    // Not an id: no user of the tenant (and must not reach the uuid column, which would refuse it).
+    if (!add.every(isUserId)) return undefined;
+    const remove = [...new Set(members.remove)].filter(isUserId);
+    const conditions: SqlFragment[] = [sql`tenant_id = ${this.tenantId} and id = ${groupId}`];
+    if (version !== undefined) conditions.push(sql`version = ${version}`);
+    if (add.length > 0) {
+      conditions.push(sql`(select count(*) from app_user u where u.tenant_id = ${this.tenantId} and u.id in (${add})) = ${add.length}`);
+    }
+    const set = fields ? sql`, display_name = ${fields.displayName}, external_id = ${fields.externalId}` : sql``;
+    const ctes: SqlFragment[] = [
+      sql`changed as (update user_group set version = version + 1, updated_at = now()${set}
+        where ${conditions.reduce((all, condition) => sql`${all} and ${condition}`)} returning ${GROUP_COLUMNS})`,
+    ];
+    const leaving = members.keep
+      ? remove.length > 0
+        ? sql`m.user_id in (${remove})`
+        : undefined
+      : add.length > 0
+        ? sql`m.user_id not in (${add})`
+        : sql`true`;
+    if (leaving) {
+      ctes.push(sql`removed as (delete from user_group_member m
+        where m.tenant_id = ${this.tenantId} and m.group_id = ${groupId} and exists (select 1 from changed) and ${leaving})`);
+    }
+    if (add.length > 0) {
+      ctes.push(sql`added as (insert into user_group_member (tenant_id, group_id, user_id)
+        select ${this.tenantId}, c.id, u.id from changed c join app_user u on u.tenant_id = ${this.tenantId} and u.id in (${add})
+        on conflict do nothing)`);
+    }
     const row = await this.uow.first<GroupRow>(
-      sql`update user_group set display_name = ${fields.displayName}, external_id = ${fields.externalId}, version = version + 1,
-         updated_at = now() where tenant_id = ${this.tenantId} and id = ${groupId} returning ${GROUP_COLUMNS}`,
+      sql`with ${ctes.reduce((all, cte) => sql`${all}, ${cte}`)} select ${GROUP_COLUMNS} from changed`,
     );
     return row && groupOf(row);
   }
@@ -115,13 +174,12 @@ export class GroupRepository {
     const where = query.filter ? sql` and ${filterSql(query.filter, GROUP_FILTER_COLUMNS)}` : sql``;
     const matching = sql`from user_group where tenant_id = ${this.tenantId}${where}`;
     const order = orderSql(GROUP_FILTER_COLUMNS, query, sql`created_at`);
-    const [countRow, rows] = await Promise.all([
-      this.uow.first<{ n: string }>(sql`select count(*) as n ${matching}`),
-      query.limit === 0
-        ? Promise.resolve([])
-        : this.uow.rows<GroupRow>(sql`select ${GROUP_COLUMNS} ${matching} order by ${order} limit ${query.limit} offset ${query.offset}`),
-    ]);
-    return { total: Number(countRow?.n ?? 0), groups: rows.map(groupOf) };
+    const { total, rows } = await pageWithTotal(
+      query,
+      () => this.uow.rows<GroupRow>(sql`select ${GROUP_COLUMNS} ${matching} order by ${order} limit ${query.limit} offset ${query.offset}`),
+      async () => Number((await this.uow.first<{ n: string }>(sql`select count(*) as n ${matching}`))?.n ?? 0),
+    );
+    return { total, groups: rows.map(groupOf) };
   }
 
   /** The members of the groups, by group id, in username order. */
@@ -175,26 +233,5 @@ export class GroupRepository {
          select ${this.tenantId}, ${groupId}, u.id from app_user u where u.tenant_id = ${this.tenantId} and u.id in (${userIds})
          on conflict do nothing`,
     );
-  }
-
-  async removeMembers(groupId: string, userIds: readonly string[]): Promise<void> {
-    const ids = userIds.filter(isUserId);
-    if (ids.length === 0) return;
-    await this.uow.execute(
-      sql`delete from user_group_member where tenant_id = ${this.tenantId} and group_id = ${groupId} and user_id in (${ids})`,
-    );
-  }
-
-  async removeAllMembers(groupId: string): Promise<void> {
-    await this.uow.execute(sql`delete from user_group_member where tenant_id = ${this.tenantId} and group_id = ${groupId}`);
-  }
-
-  /** Raises the group's version after a change of its memberships alone. */
-  async touch(groupId: string): Promise<GroupRecord | undefined> {
-    const row = await this.uow.first<GroupRow>(
-      sql`update user_group set version = version + 1, updated_at = now() where tenant_id = ${this.tenantId} and id = ${groupId}
-         returning ${GROUP_COLUMNS}`,
-    );
-    return row && groupOf(row);
   }
 }

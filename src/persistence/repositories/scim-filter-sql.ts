@@ -173,3 +173,21 @@ export function orderSql(columns: FilterColumns, query: ScimPageQuery, created: 
   const nulls = query.descending ? sql`nulls first` : sql`nulls last`;
   return sql`${key} ${direction} ${nulls}, id ${direction}`;
 }
+
+/**
+ * A page of rows and the number of matches in all (`totalResults`). The page is read first: when
+ * it is not full, and either not empty or the first, it holds every match from the offset on, so
+ * the total is known without counting. Only a full page (or an empty one past the end) needs
+ * `count`: the look-ups provisioning clients make (`userName eq`, `externalId eq`) are then one
+ * statement, not two.
+ */
+export async function pageWithTotal<Row>(
+  query: ScimPageQuery,
+  rows: () => Promise<Row[]>,
+  count: () => Promise<number>,
+): Promise<{ readonly total: number; readonly rows: Row[] }> {
+  if (query.limit === 0) return { total: await count(), rows: [] };
+  const page = await rows();
+  const complete = page.length < query.limit && (page.length > 0 || query.offset === 0);
+  return { total: complete ? query.offset + page.length : await count(), rows: page };
+}

@@ -1,6 +1,8 @@
 // The users of one tenant as SCIM sees them (docs/scim.md): the user's row with its SCIM profile
-// (the attributes without a column of their own), filtered lists, and the groups of users. The
-// user's own columns are written through UserRepository, in the same unit of work.
+// (the attributes without a column of their own), filtered lists, and the groups of users. A
+// SCIM request is one statement here wherever it can be: a read brings the user's groups along
+// (a subquery, not a second round trip), a write is one `update … returning` of the row read
+// before, guarded by that read's row version instead of a lock held across round trips.
 //
 // Where each attribute lives, for filters and sorting: userName in `username_normalized` (the
 // tenant's unique index: `userName eq` is one index lookup), externalId in `external_id` and a
@@ -13,9 +15,11 @@ import {
   filterSql,
   type MultiValuedColumn,
   orderSql,
+  pageWithTotal,
   type ScalarColumn,
   type ScimPageQuery,
 } from "./scim-filter-sql.js";
+import type { StoredUserFields } from "./user-repository.js";
 import { isUserId, jsonColumn, recordOf, USER_COLUMNS, type UserRecord, type UserRow } from "./user-rows.js";
 
 export type ScimProfile = Record<string, unknown>;
@@ -36,6 +40,13 @@ const jsonValue = (value: unknown): unknown => (typeof value === "string" ? JSON
 export interface ScimUserRecord {
   readonly user: UserRecord;
   readonly profile: ScimProfile;
+  /**
+   * The version of the row as read (Postgres `xmin`, which every update of the row changes): a
+   * write names it and changes nothing when the row changed since (see `write`).
+   */
+  readonly rowVersion: string;
+  /** The user's groups, in name order; undefined when the read did not ask for them. */
+  readonly groups: readonly GroupRef[] | undefined;
 }
 
 export interface GroupRef {
@@ -43,8 +54,36 @@ export interface GroupRef {
   readonly displayName: string;
 }
 
+/** What a read brings along with the user. */
+export interface ScimUserReadOptions {
+  /** The user's groups (the SCIM `groups` attribute): only when the answer carries them. */
+  readonly groups: boolean;
+}
+
+/** The fields of a user that a SCIM write sets: all but the roles, which SCIM does not manage. */
+export type ScimUserFields = Omit<StoredUserFields, "roles">;
+
 interface ScimUserRow extends UserRow {
   scim_profile: ScimProfile | string;
+  row_version: string;
+  groups?: { id: string; displayName: string }[] | string | null;
+}
+
+/** The row of a user as SCIM reads it: the user's columns, the SCIM profile and the row version. */
+const SCIM_USER_COLUMNS = sql`${USER_COLUMNS}, scim_profile, xmin::text as row_version`;
+
+/**
+ * The groups of the `app_user` row at hand, as one json array in name order: a subquery of the
+ * statement that reads (or writes) the user, served by the (tenant_id, user_id) index of
+ * memberships, instead of a second round trip.
+ */
+const GROUPS_COLUMN = sql`(select coalesce(json_agg(json_build_object('id', g.id, 'displayName', g.display_name)
+    order by g.display_name, g.id), '[]'::json)
+  from user_group_member m join user_group g on g.tenant_id = m.tenant_id and g.id = m.group_id
+  where m.tenant_id = app_user.tenant_id and m.user_id = app_user.id) as groups`;
+
+function columnsOf(options: ScimUserReadOptions) {
+  return options.groups ? sql`${SCIM_USER_COLUMNS}, ${GROUPS_COLUMN}` : SCIM_USER_COLUMNS;
 }
 
 const COLUMNS: Record<string, ScalarColumn> = {
@@ -91,7 +130,8 @@ const USER_FILTER_COLUMNS: FilterColumns = {
 };
 
 function scimRecordOf(row: ScimUserRow): ScimUserRecord {
-  return { user: recordOf(row), profile: jsonColumn(row.scim_profile) };
+  const groups = row.groups === undefined || row.groups === null ? undefined : jsonColumn(row.groups);
+  return { user: recordOf(row), profile: jsonColumn(row.scim_profile), rowVersion: row.row_version, groups };
 }
 
 export class ScimUserRepository {
@@ -100,12 +140,42 @@ export class ScimUserRepository {
     private readonly tenantId: string,
   ) {}
 
-  /** A user with their SCIM profile, optionally locking the row for an update. */
-  async find(userId: string, options: { readonly lock?: boolean } = {}): Promise<ScimUserRecord | undefined> {
+  /** A user with their SCIM profile (and their groups, if asked for). */
+  async find(userId: string, options: ScimUserReadOptions): Promise<ScimUserRecord | undefined> {
     if (!isUserId(userId)) return undefined;
-    const lock = options.lock ? sql` for update` : sql``;
     const row = await this.uow.first<ScimUserRow>(
-      sql`select ${USER_COLUMNS}, scim_profile from app_user where tenant_id = ${this.tenantId} and id = ${userId}${lock}`,
+      sql`select ${columnsOf(options)} from app_user where tenant_id = ${this.tenantId} and id = ${userId}`,
+    );
+    return row && scimRecordOf(row);
+  }
+
+  /**
+   * A user about to be written, and whether the tenant requires an e-mail address of its users
+   * (its `has_username_and_email`): one statement, the tenant's row by primary key joined.
+   */
+  async findForWrite(userId: string): Promise<{ readonly record: ScimUserRecord; readonly emailRequired: boolean } | undefined> {
+    if (!isUserId(userId)) return undefined;
+    const row = await this.uow.first<ScimUserRow & { email_required: boolean }>(
+      sql`select ${SCIM_USER_COLUMNS}, (select t.has_username_and_email from tenant t where t.id = app_user.tenant_id) as email_required
+        from app_user where tenant_id = ${this.tenantId} and id = ${userId}`,
+    );
+    return row && { record: scimRecordOf(row), emailRequired: row.email_required };
+  }
+
+  /**
+   * Writes the user's fields and SCIM profile if the row is still at `rowVersion` (as `find`
+   * read it), in one `update … returning`: the written user with their groups, or undefined when
+   * the row changed since (or is gone) and nothing was written. A taken username or e-mail fails
+   * with the database's unique violation.
+   */
+  async write(userId: string, rowVersion: string, fields: ScimUserFields, profile: ScimProfile): Promise<ScimUserRecord | undefined> {
+    const row = await this.uow.first<ScimUserRow>(
+      sql`update app_user set username = ${fields.username}, username_normalized = ${fields.usernameNormalized},
+           email = ${fields.email}, email_normalized = ${fields.emailNormalized}, is_disabled = ${fields.isDisabled},
+           is_verified = ${fields.isVerified}, locale = ${fields.locale}, external_id = ${fields.externalId},
+           scim_profile = ${JSON.stringify(profile)}::jsonb, updated_at = now()
+         where tenant_id = ${this.tenantId} and id = ${userId} and xmin = ${rowVersion}::xid
+         returning ${columnsOf({ groups: true })}`,
     );
     return row && scimRecordOf(row);
   }
@@ -131,41 +201,26 @@ export class ScimUserRepository {
   }
 
   /** One page of the users matching the filter, and how many match in all. Throws UnsupportedFilter. */
-  async list(query: ScimPageQuery): Promise<{ readonly total: number; readonly users: ScimUserRecord[] }> {
+  async list(query: ScimPageQuery, options: ScimUserReadOptions): Promise<{ readonly total: number; readonly users: ScimUserRecord[] }> {
     const where = query.filter ? sql` and ${filterSql(query.filter, USER_FILTER_COLUMNS)}` : sql``;
     const matching = sql`from app_user where tenant_id = ${this.tenantId}${where}`;
     const order = orderSql(USER_FILTER_COLUMNS, query, sql`created_at`);
-    // Without a filter the total is the tenant's count the database keeps (migration
-    // `tenant_user_count`): no scan of a large tenant for Okta's `startIndex=1&count=2`.
-    const total = query.filter
-      ? this.uow.first<{ n: string }>(sql`select count(*) as n ${matching}`)
-      : this.uow.first<{ n: string }>(sql`select users as n from tenant_user_count where tenant_id = ${this.tenantId}`);
-    const [countRow, rows] = await Promise.all([
-      total,
-      query.limit === 0
-        ? Promise.resolve([])
-        : this.uow.rows<ScimUserRow>(
-            sql`select ${USER_COLUMNS}, scim_profile ${matching} order by ${order} limit ${query.limit} offset ${query.offset}`,
-          ),
-    ]);
-    return { total: Number(countRow?.n ?? 0), users: rows.map(scimRecordOf) };
-  }
-
-  /** The users' groups, by user id (users without groups are absent). */
-  async groupsOf(userIds: readonly string[]): Promise<Map<string, GroupRef[]>> {
-    const groups = new Map<string, GroupRef[]>();
-    const ids = userIds.filter(isUserId);
-    if (ids.length === 0) return groups;
-    const rows = await this.uow.rows<{ user_id: string; id: string; display_name: string }>(
-      sql`select m.user_id, g.id, g.display_name from user_group_member m
-         join user_group g on g.tenant_id = m.tenant_id and g.id = m.group_id
-         where m.tenant_id = ${this.tenantId} and m.user_id in (${ids}) order by g.display_name, g.id`,
+    const { total, rows } = await pageWithTotal(
+      query,
+      () =>
+        this.uow.rows<ScimUserRow>(
+          sql`select ${columnsOf(options)} ${matching} order by ${order} limit ${query.limit} offset ${query.offset}`,
+        ),
+      // Without a filter the total is the tenant's count the database keeps (migration
+      // `tenant_user_count`): no scan of a large tenant for Okta's `startIndex=1&count=2`.
+      async () =>
+        Number(
+          (query.filter
+            ? await this.uow.first<{ n: string }>(sql`select count(*) as n ${matching}`)
+            : await this.uow.first<{ n: string }>(sql`select users as n from tenant_user_count where tenant_id = ${this.tenantId}`)
+          )?.n ?? 0,
+        ),
     );
-    for (const row of rows) {
-      const list = groups.get(row.user_id) ?? [];
-      list.push({ id: row.id, displayName: row.display_name });
-      groups.set(row.user_id, list);
-    }
-    return groups;
+    return { total, users: rows.map(scimRecordOf) };
   }
 }
