@@ -81,9 +81,10 @@ export class Tally<L extends string> {
       let cumulative = 0;
       this.bounds.forEach((le, i) => {
         cumulative += buckets[i] as number;
-        values.push({ value: cumulative, labels: { ...labels, le }, metricName: `${this.name}_bucket` });
+        // `le` first, as prom-client writes it.
+        values.push({ value: cumulative, labels: { le, ...labels }, metricName: `${this.name}_bucket` });
       });
-      values.push({ value: count, labels: { ...labels, le: "+Inf" }, metricName: `${this.name}_bucket` });
+      values.push({ value: count, labels: { le: "+Inf", ...labels }, metricName: `${this.name}_bucket` });
       values.push({ value: sum, labels, metricName: `${this.name}_sum` });
       values.push({ value: count, labels, metricName: `${this.name}_count` });
     }
