@@ -7,11 +7,12 @@
 //                                  start (every statement sent — through MikroORM and knex, or
 //                                  straight from src/persistence/plain-sql.ts, pipelined or not
 //                                  —, incl. BEGIN/COMMIT and the batched audit inserts) and the
-//                                  HTTP requests received (except /__bench/*)
+//                                  requests received on both listeners (HTTP/1.1 except /__bench/*,
+//                                  and gRPC)
 //   GET /__bench/queries?after=SEQ the statements after sequence number SEQ (the last 2,048 are
 //                                  kept), to show which statements one request sends
 //
-// Prints `{"port":…}` on stdout once listening (logs go to stderr); SIGTERM closes it.
+// Prints `{"port":…,"grpcPort":…}` on stdout once listening (logs go to stderr); SIGTERM closes it.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -81,7 +82,11 @@ const server = await startServer(config, logger, {
   announce: () => {},
   plugins: [queryCounter],
 });
-process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
+// Every call on the gRPC listener (HTTP/2; the login over gRPC).
+server.app.grpc.on("request", () => {
+  requests++;
+});
+process.stdout.write(`${JSON.stringify({ port: server.port, grpcPort: server.grpcPort })}\n`);
 
 let stopping = false;
 async function stop(): Promise<void> {

@@ -3,9 +3,12 @@
 // tenant, a confidential client, users (registered with OPAQUE through the API) and OIDC code
 // flows, then measures, each from a load-generator child (bench/auth-load.ts):
 //
-//   login               Get Challenge + Authenticate loops (OPAQUE §7), against the ceiling: the
-//                       raw server.startLogin + server.finishLogin of bench/auth-ceiling.ts, run on
-//                       the server's core while the server is idle (before and after the scenario)
+//   login               Get Challenge + Authenticate loops (OPAQUE §7) over REST, against the
+//                       ceiling: the raw server.startLogin + server.finishLogin of
+//                       bench/auth-ceiling.ts, run on the server's core while the server is idle
+//                       (before and after the scenario)
+//   login_grpc          the same loops over gRPC (@grpc/grpc-js, h2c, one channel per loop), with
+//                       a ceiling run after it
 //   refresh             POST /{tenant}/token grant_type=refresh_token (one rotating chain per connection)
 //   client_credentials  POST /{tenant}/token grant_type=client_credentials
 //   userinfo            GET /{tenant}/userinfo with a bearer access token
@@ -82,8 +85,10 @@ const { values: args } = parseArgs({
     help: { type: "boolean", short: "h" },
   },
 });
-const ALL = ["login", "refresh", "client_credentials", "userinfo", "jwks", "discovery"] as const;
+const ALL = ["login", "login_grpc", "refresh", "client_credentials", "userinfo", "jwks", "discovery"] as const;
 type ScenarioName = (typeof ALL)[number];
+const LOGINS: readonly ScenarioName[] = ["login", "login_grpc"];
+const isLogin = (name: ScenarioName) => LOGINS.includes(name);
 const USAGE = `usage: npm run bench:auth -- [options]
   --duration S        measured seconds per scenario and per ceiling run (BENCH_DURATION, default 8)
   --warmup S          warm-up seconds per scenario (BENCH_WARMUP, default 2; the ceiling warms up 1 s)
@@ -154,6 +159,8 @@ interface ServerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly baseUrl: string;
+  /** The gRPC listener, `host:port`. */
+  readonly grpcTarget: string;
   readonly database: string;
 }
 
@@ -175,10 +182,10 @@ async function startServer(databaseUrl: string, database: string, kek: string, a
     LOG_LEVEL: "warn",
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const ready = new Promise<{ port: number }>((resolve, reject) => {
+  const ready = new Promise<{ port: number; grpcPort: number }>((resolve, reject) => {
     lines.once("line", (line) => {
       try {
-        resolve(JSON.parse(line) as { port: number });
+        resolve(JSON.parse(line) as { port: number; grpcPort: number });
       } catch {
         reject(new Error(`bench server: unexpected output ${JSON.stringify(line)}`));
       }
@@ -187,7 +194,13 @@ async function startServer(databaseUrl: string, database: string, kek: string, a
   });
   const answer = await ready;
   lines.on("line", (line) => log(`server: ${line}`));
-  return { child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${answer.port}`, database };
+  return {
+    child,
+    pid: child.pid as number,
+    baseUrl: `http://127.0.0.1:${answer.port}`,
+    grpcTarget: `127.0.0.1:${answer.grpcPort}`,
+    database,
+  };
 }
 
 // --- query counting ---------------------------------------------------------------------------
@@ -324,6 +337,7 @@ const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).t
 
 const LABELS: Record<ScenarioName, string> = {
   login: "Login (Get Challenge + Authenticate)",
+  login_grpc: "Login over gRPC (GetChallenge + Authenticate)",
   refresh: "`POST /{tenant}/token` refresh_token",
   client_credentials: "`POST /{tenant}/token` client_credentials",
   userinfo: "`GET /{tenant}/userinfo` (Bearer)",
@@ -342,7 +356,7 @@ interface Report {
   readonly postgres: string;
   readonly background: number;
   readonly measurements: Map<ScenarioName, Measurement>;
-  readonly ceilings: CeilingResult[];
+  readonly ceilings: { readonly label: string; readonly result: CeilingResult }[];
   readonly core: CoreLoginResult | undefined;
   readonly probes: Probe[];
 }
@@ -367,61 +381,70 @@ function render(r: Report): string {
   out.push(`- Background load in the second before the run: ${fixed(r.background, 0)} % of one core`);
   out.push("");
 
-  const login = r.measurements.get("login");
-  if (login) {
-    const res = login.result;
-    const step = (name: string): StepStats | undefined => res.steps?.[name];
-    const best = r.ceilings.reduce((a, c) => Math.max(a, c.loginsPerSecond), 0);
-    const ratio = best > 0 ? (res.requestsPerSecond / best) * 100 : Number.NaN;
-    const cpuPerLogin = (login.serverCpuPercent / 100 / res.requestsPerSecond) * 1e6;
+  const best = r.ceilings.reduce((a, c) => Math.max(a, c.result.loginsPerSecond), 0);
+  const fastest = r.ceilings.find((c) => c.result.loginsPerSecond === best)?.result;
+  /** The ceiling's CPU per login (its OPAQUE calls) in its faster run: ≈ 1 s ÷ its logins/s when it had the core to itself. */
+  const ceilingCpu = fastest ? ((fastest.cpuPercent / 100) * 1e6) / fastest.loginsPerSecond : Number.NaN;
+  const cpuPerLogin = (m: Measurement) => (m.serverCpuPercent / 100 / m.result.requestsPerSecond) * 1e6;
+  const logins = LOGINS.filter((name) => r.measurements.has(name));
+  if (logins.length > 0) {
     out.push("### Login throughput", "");
     out.push("| | logins/s | p50 ms | p99 ms |");
     out.push("|---|---:|---:|---:|");
-    out.push(
-      `| Whole login (challenge → client finishLogin → authenticate) | **${integer(res.requestsPerSecond)}** | ${fixed(res.p50Ms)} | ${fixed(res.p99Ms)} |`,
-    );
-    for (const [name, label] of [
-      ["challenge", "`POST /api/v1/auth/challenge` (KE1 → KE2)"],
-      ["authenticate", "`POST /api/v1/auth/authenticate` (KE3 → nonce)"],
-      ["clientFinishLogin", "client finishLogin between them (load generator, CPU 1)"],
-    ] as const) {
-      const s = step(name);
-      if (s) out.push(`| ${label} | | ${fixed(s.p50Ms)} | ${fixed(s.p99Ms)} |`);
+    for (const name of logins) {
+      const res = (r.measurements.get(name) as Measurement).result;
+      const grpc = name === "login_grpc";
+      out.push(
+        `| Whole login ${grpc ? "over gRPC" : "over REST"} (challenge → client finishLogin → authenticate) | **${integer(res.requestsPerSecond)}** | ${fixed(res.p50Ms)} | ${fixed(res.p99Ms)} |`,
+      );
+      for (const [step, label] of [
+        ["challenge", grpc ? "`AuthService/GetChallenge` (KE1 → KE2)" : "`POST /api/v1/auth/challenge` (KE1 → KE2)"],
+        ["authenticate", grpc ? "`AuthService/Authenticate` (KE3 → nonce)" : "`POST /api/v1/auth/authenticate` (KE3 → nonce)"],
+        ["clientFinishLogin", "client finishLogin between them (load generator, CPU 1)"],
+      ] as const) {
+        const stats: StepStats | undefined = res.steps?.[step];
+        if (stats) out.push(`| ${label} | | ${fixed(stats.p50Ms)} | ${fixed(stats.p99Ms)} |`);
+      }
     }
     out.push("");
     for (const [i, c] of r.ceilings.entries()) {
       out.push(
-        `- Ceiling run ${i + 1} (${i === 0 ? "before" : "after"} the scenario, idle server, CPU ${SERVER_CPU}): ` +
-          `**${integer(c.loginsPerSecond)} logins/s** — server.startLogin ${fixed(c.startLoginMeanUs, 0)} µs + ` +
-          `server.finishLogin ${fixed(c.finishLoginMeanUs, 0)} µs per login (mean; ${c.users} users, ${fixed(c.cpuPercent, 0)} % CPU)`,
+        `- Ceiling run ${i + 1} (${c.label}, idle server, CPU ${SERVER_CPU}): ` +
+          `**${integer(c.result.loginsPerSecond)} logins/s** — server.startLogin ${fixed(c.result.startLoginMeanUs, 0)} µs + ` +
+          `server.finishLogin ${fixed(c.result.finishLoginMeanUs, 0)} µs per login (mean; ${c.result.users} users, ${fixed(c.result.cpuPercent, 0)} % CPU)`,
       );
     }
-    if (r.ceilings.length > 0) {
+    for (const name of logins) {
+      const m = r.measurements.get(name) as Measurement;
+      const res = m.result;
+      const over = name === "login_grpc" ? "over gRPC" : "over REST";
+      const ratio = best > 0 ? (res.requestsPerSecond / best) * 100 : Number.NaN;
+      const cpuRatio = (ceilingCpu / cpuPerLogin(m)) * 100;
       out.push(
-        `- **Login throughput = ${fixed(ratio, 1)} % of the ceiling** (${integer(res.requestsPerSecond)} / ${integer(best)}, the higher ` +
-          `ceiling run; target ≥ 70 %) — ${ratio >= 70 ? "within" : "BELOW"} target`,
+        `- **Login ${over} = ${fixed(ratio, 1)} % of the ceiling** (${integer(res.requestsPerSecond)} / ${integer(best)}, the higher ` +
+          `ceiling run; target ≥ 70 %) — ${ratio >= 70 ? "within" : "BELOW"} target; per unit of server CPU ` +
+          `(the ceiling's ${integer(ceilingCpu)} µs ÷ the server's ${integer(cpuPerLogin(m))} µs per login): **${fixed(cpuRatio, 1)} %**`,
+      );
+      out.push(
+        `- ${over}: server ${fixed(m.serverCpuPercent, 0)} % of CPU ${SERVER_CPU}; Postgres backends ${fixed(m.postgresCpuPercent, 0)} % ` +
+          `(${integer((m.postgresCpuPercent / 100 / res.requestsPerSecond) * 1e6)} µs per login), load generator ` +
+          `${fixed(res.loaderCpuPercent, 0)} % (${integer((res.loaderCpuPercent / 100 / res.requestsPerSecond) * 1e6)} µs per login), ` +
+          `everything else ${fixed(m.otherCpuPercent, 0)} %; ${fixed(m.queriesPerRequest * 2, 2)} database statements per login ` +
+          `(includes the batched audit inserts); failures ${res.errors + res.non2xx} (warm-up: ${res.warmupFailures})`,
       );
     }
     out.push(
-      `- Server CPU: ${fixed(login.serverCpuPercent, 0)} % of CPU ${SERVER_CPU}, ${integer(cpuPerLogin)} µs per login ` +
-        `(the ceiling's OPAQUE calls: ${r.ceilings[0] ? integer(r.ceilings[0].startLoginMeanUs + r.ceilings[0].finishLoginMeanUs) : "n/a"} µs); ` +
-        `Postgres backends ${fixed(login.postgresCpuPercent, 0)} % (${integer((login.postgresCpuPercent / 100 / res.requestsPerSecond) * 1e6)} µs per login), ` +
-        `load generator ${fixed(res.loaderCpuPercent, 0)} %, everything else ${fixed(login.otherCpuPercent, 0)} %`,
+      `- CPU ${LOADER_CPU} carries the load generator (whose client finishLogin is OPAQUE work of the ceiling's size) and ` +
+        "Postgres: when it is busy, logins/s is its limit, not the server's, and the share of the server's CPU is the figure " +
+        "that measures the server.",
     );
-    out.push(
-      `- Database statements: ${fixed(login.queriesPerRequest * 2, 2)} per login under load (${fixed(login.queriesPerRequest, 2)} per request; ` +
-        "includes the batched audit inserts; pipelined unless DATABASE_PIPELINES=0, so that the statements of one tick share a round trip)",
-    );
-    out.push(`- Failures: ${res.errors + res.non2xx} (warm-up: ${res.warmupFailures})`);
     out.push("");
   }
 
   if (r.core && r.ceilings.length > 0) {
     const c = r.core;
-    const best = r.ceilings.reduce((a, x) => Math.max(a, x.loginsPerSecond), 0);
     const interleaved = c.ceilingLoginsPerSecond;
     const ratio = (c.loginsPerSecond / interleaved) * 100;
-    const httpCpu = login ? (login.serverCpuPercent / 100 / login.result.requestsPerSecond) * 1e6 : Number.NaN;
     out.push("### Login server side, without HTTP (in-process)", "");
     out.push(
       "The two calls behind the Get Challenge and Authenticate handlers (`OpaqueLogin.challenge`, `.authenticate`, with their " +
@@ -449,22 +472,27 @@ function render(r: Report): string {
     out.push(
       `- **In-process login throughput = ${fixed(ratio, 1)} % of the interleaved ceiling** (target ≥ 70 %) — ` +
         `${ratio >= 70 ? "within" : "BELOW"} target; against the higher ceiling run of its own process (${integer(best)} logins/s, ` +
-        `before or after the HTTP scenario): ${fixed((c.loginsPerSecond / best) * 100, 1)} %`,
+        `before or after the login scenarios): ${fixed((c.loginsPerSecond / best) * 100, 1)} %`,
     );
     out.push(
       `- ${integer(c.logins)} logins in ${fixed(c.timedMs / 1000, 1)} s of timed phases, ${c.failures} failures; CPU ${fixed(c.cpuPercent, 0)} % ` +
         `of the core while timed (${integer(c.processSystemUs / 1000)} ms of ${integer(c.processCpuUs / 1000)} ms in the kernel); ` +
         `the main thread waited ${integer(c.runQueueWaitMs)} ms to be scheduled after wake-ups (/proc/self/schedstat)`,
     );
-    if (login)
+    for (const name of logins) {
+      const cpu = cpuPerLogin(r.measurements.get(name) as Measurement);
       out.push(
-        `- Over HTTP (the scenario above): ${integer(httpCpu)} µs of server CPU per login; the transport of the two requests ` +
-          `(HTTP, Fastify, REST transcoding, interceptors, protobuf) ≈ ${integer(httpCpu - c.serverCpuPerLoginUs)} µs of it`,
+        name === "login_grpc"
+          ? `- Over gRPC (the scenario above): ${integer(cpu)} µs of server CPU per login; the transport of the two calls ` +
+              `(HTTP/2, Connect's gRPC protocol, interceptors, protobuf) ≈ ${integer(cpu - c.serverCpuPerLoginUs)} µs of it`
+          : `- Over REST (the scenario above): ${integer(cpu)} µs of server CPU per login; the transport of the two requests ` +
+              `(HTTP, Fastify, REST transcoding, interceptors, protobuf) ≈ ${integer(cpu - c.serverCpuPerLoginUs)} µs of it`,
       );
+    }
     out.push("");
   }
 
-  const oidc = scenarios.filter((name) => name !== "login" && r.measurements.has(name));
+  const oidc = scenarios.filter((name) => !isLogin(name) && r.measurements.has(name));
   if (oidc.length > 0) {
     out.push("### OIDC endpoints (server on one core, with Postgres)", "");
     out.push(
@@ -548,7 +576,7 @@ async function backgroundLoad(): Promise<number> {
 async function probes(server: ServerProcess, target: Target, client: BenchClient, users: BenchUser[], flow: FlowTokens): Promise<Probe[]> {
   const found: Probe[] = [];
   const user = users[0] as BenchUser;
-  if (scenarios.includes("login")) {
+  if (scenarios.some(isLogin)) {
     // Both steps of one login, each probed apart (the request in between is the launcher's own).
     const ke1 = prepareKe1(user.secret);
     const headers = { "content-type": "application/json", "x-forwarded-for": "10.99.0.1" };
@@ -635,7 +663,7 @@ async function main(): Promise<number> {
     await registerUsers(target, users);
     log(`tenant ${TENANT}, client ${client.clientId}, ${users.length} users registered (${integer(performance.now() - t)} ms)`);
     t = performance.now();
-    const needsFlows = scenarios.some((s) => s !== "login" && s !== "jwks" && s !== "discovery");
+    const needsFlows = scenarios.some((s) => !isLogin(s) && s !== "jwks" && s !== "discovery");
     const chains = needsFlows
       ? await inBatches(
           Array.from({ length: connections + 1 }, (_, i) => users[i % users.length] as BenchUser),
@@ -651,7 +679,7 @@ async function main(): Promise<number> {
     for (const p of found) log(`probe ${p.label}: ${p.statements.length} statements`);
 
     const measurements = new Map<ScenarioName, Measurement>();
-    const ceilings: CeilingResult[] = [];
+    const ceilings: Report["ceilings"] = [];
     let core: CoreLoginResult | undefined;
     const common = { baseUrl: server.baseUrl, warmupSeconds, durationSeconds };
     const ceilingOptions: CeilingOptions = {
@@ -666,21 +694,33 @@ async function main(): Promise<number> {
     const report = (name: ScenarioName, m: Measurement) => {
       const r = m.result;
       log(
-        `    ${integer(r.requestsPerSecond)} ${name === "login" ? "logins" : "req"}/s, p50 ${fixed(r.p50Ms)} ms, p99 ${fixed(r.p99Ms)} ms, ` +
+        `    ${integer(r.requestsPerSecond)} ${isLogin(name) ? "logins" : "req"}/s, p50 ${fixed(r.p50Ms)} ms, p99 ${fixed(r.p99Ms)} ms, ` +
           `failures ${r.errors + r.non2xx} (warm-up ${r.warmupFailures}); ${fixed(m.queriesPerRequest, 2)} queries/request; CPU: server ` +
           `${fixed(m.serverCpuPercent, 0)} %, Postgres ${fixed(m.postgresCpuPercent, 0)} %, loader ${fixed(r.loaderCpuPercent, 0)} %, else ${fixed(m.otherCpuPercent, 0)} %`,
       );
+      const per = (percent: number) => integer((percent / 100 / r.requestsPerSecond) * 1e6);
+      log(
+        `    CPU µs per ${isLogin(name) ? "login" : "request"}: server ${per(m.serverCpuPercent)}, Postgres ${per(m.postgresCpuPercent)}, ` +
+          `loader ${per(r.loaderCpuPercent)}`,
+      );
     };
 
+    const ceiling = async (label: string) => {
+      log(`login ceiling (raw server.startLogin + server.finishLogin on the idle server's core), ${label}`);
+      const result = await runCeiling(ceilingOptions);
+      ceilings.push({ label, result });
+      log(`    ${integer(result.loginsPerSecond)} logins/s`);
+    };
     for (const name of scenarios) {
-      if (name === "login") {
-        log("login ceiling (raw server.startLogin + server.finishLogin on the idle server's core), run 1");
-        ceilings.push(await runCeiling(ceilingOptions));
-        log(`    ${integer(ceilings[0]?.loginsPerSecond ?? Number.NaN)} logins/s`);
-        log(`login: ${loginLoops} loops`);
+      if (isLogin(name)) {
+        const over = name === "login_grpc" ? "gRPC" : "REST";
+        if (ceilings.length === 0) await ceiling(`before the ${over} login`);
+        log(`${name}: ${loginLoops} loops over ${over}`);
         const m = await runLoader(server, name, {
           ...common,
           mode: "login",
+          transport: name === "login_grpc" ? "grpc" : "rest",
+          grpcTarget: server.grpcTarget,
           connections: loginLoops,
           tenantId: TENANT,
           issuer: target.issuer,
@@ -688,9 +728,9 @@ async function main(): Promise<number> {
         });
         measurements.set(name, m);
         report(name, m);
-        log("login ceiling, run 2");
-        ceilings.push(await runCeiling(ceilingOptions));
-        log(`    ${integer(ceilings[1]?.loginsPerSecond ?? Number.NaN)} logins/s`);
+        await ceiling(`after the ${over} login`);
+        // The in-process login once, after the last login scenario.
+        if (scenarios.filter(isLogin).at(-1) !== name) continue;
         log("login without HTTP (in-process, server's core)");
         core = await runCore(database.name, {
           databaseUrl: serverDatabaseUrl(database.url),

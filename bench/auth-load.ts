@@ -6,14 +6,18 @@
 //   refresh  grant_type=refresh_token: every connection keeps its own rotating refresh-token chain
 //   login    Get Challenge → (client finishLogin) → Authenticate loops, one per connection, each
 //            with its own users and its own client address (X-Forwarded-For; the server trusts one
-//            proxy hop), with KE1s made before the timed windows
+//            proxy hop), with KE1s made before the timed windows: over REST (`transport: "rest"`,
+//            node:http with a keep-alive agent, one socket per loop) or over gRPC (`"grpc"`,
+//            @grpc/grpc-js over h2c, one channel — one HTTP/2 connection — per loop, the address in
+//            the call's x-forwarded-for metadata)
 //
-// The two stateful modes use node:http with a keep-alive agent (one socket per loop).
+// The refresh mode uses node:http with a keep-alive agent (one socket per connection).
 import autocannon, { type Options, type Result } from "autocannon";
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
+import { grpcLogin, loginOnce, prepareKe1s, restLogin, usersOfLoop } from "./auth-login-loops.js";
+import { type BenchUser, opaqueReady, type PreparedKe1 } from "./auth-opaque-client.js";
 import { childOptions, emit, LatencyRecorder, type LoadResult, percentile, summarize } from "./stats.js";
 
 export interface AuthLoadOptions {
@@ -32,6 +36,10 @@ export interface AuthLoadOptions {
   readonly authorization?: string;
   readonly refreshTokens?: readonly string[];
   // login
+  /** How the login loops call the two steps (default REST). */
+  readonly transport?: "rest" | "grpc";
+  /** The gRPC listener (`host:port`), for `transport: "grpc"`. */
+  readonly grpcTarget?: string;
   readonly tenantId?: string;
   readonly issuer?: string;
   readonly users?: readonly BenchUser[];
@@ -239,96 +247,46 @@ async function runLogin(): Promise<AuthLoadResult> {
   const tenantId = options.tenantId ?? "";
   const issuer = options.issuer ?? "";
   if (users.length === 0) throw new Error("login: no users");
-  // KE1s are made here, before the timed windows, a few per user, and reused in turn: the server
-  // keeps no per-KE1 state beyond the challenge row it creates for each Get Challenge.
-  const perUser = options.ke1PerUser ?? 4;
-  const prepared = new Map<string, PreparedKe1[]>();
-  for (const user of users)
-    prepared.set(
-      user.username,
-      Array.from({ length: perUser }, () => prepareKe1(user.secret)),
-    );
+  const transport =
+    options.transport === "grpc"
+      ? grpcLogin(options.grpcTarget ?? "", tenantId, options.connections)
+      : restLogin(options.baseUrl, tenantId);
+  const prepared = prepareKe1s(users, options.ke1PerUser ?? 4);
 
   const challengeMs = new LatencyRecorder();
   const authenticateMs = new LatencyRecorder();
   const clientMs = new LatencyRecorder();
   const loginMs = new LatencyRecorder();
   const counters = new Counters();
-  const query = `?tenant_id=${encodeURIComponent(tenantId)}`;
   const { elapsedMs, cpu } = await windows(async (index, phase) => {
-    // Loop i uses users i, i + loops, i + 2·loops…, so that no two loops share a user (as long as
-    // there are at least as many users as loops), and its own client address.
-    const mine = users.filter((_, u) => u % options.connections === index);
-    const own = mine.length > 0 ? mine : [users[index % users.length] as BenchUser];
-    const headers = {
-      "content-type": "application/json",
-      accept: "application/json",
-      "user-agent": "svault-auth-bench",
-      "x-forwarded-for": `10.77.${(index >> 8) & 255}.${(index & 255) + 1}`,
-    };
+    const own = usersOfLoop(users, options.connections, index);
     let round = 0;
     while (phase() !== "done") {
       const user = own[round % own.length] as BenchUser;
       const ke1s = prepared.get(user.username) as PreparedKe1[];
       const ke1 = ke1s[Math.floor(round / own.length) % ke1s.length] as PreparedKe1;
       round++;
-      try {
-        const t0 = performance.now();
-        const challenge = await send(
-          "POST",
-          `/api/v1/auth/challenge${query}`,
-          headers,
-          JSON.stringify({ username: user.username, cipherKey: ke1.cipherKey }),
-        );
-        const t1 = performance.now();
-        let at = phase();
-        if (at === "measure") {
-          challengeMs.record(t1 - t0);
+      const outcome = await loginOnce(transport, index, user, ke1, issuer, tenantId);
+      const at = phase();
+      if (at === "measure") {
+        const { times } = outcome;
+        if (times?.challengeMs !== undefined) {
+          challengeMs.record(times.challengeMs);
           counters.httpRequests++;
         }
-        if (challenge.status !== 200) {
-          counters.fail(at, "non2xx", `challenge ${challenge.status} ${challenge.text}`);
-          continue;
-        }
-        const finished = ke3Of(ke1, user, (JSON.parse(challenge.text) as { challenge_data: string }).challenge_data, issuer, tenantId);
-        if (!finished) {
-          counters.fail(at, "error", `KE2 of ${user.username} did not verify`);
-          continue;
-        }
-        const t2 = performance.now();
-        const authenticate = await send(
-          "POST",
-          `/api/v1/auth/authenticate${query}`,
-          headers,
-          JSON.stringify({
-            username: user.username,
-            cipherKey: ke1.cipherKey,
-            challenge_id: finished.challengeId,
-            challenge_data: finished.ke3,
-          }),
-        );
-        const t3 = performance.now();
-        at = phase();
-        if (at === "measure") {
-          clientMs.record(t2 - t1);
-          authenticateMs.record(t3 - t2);
-          loginMs.record(t3 - t0);
+        if (times?.challengeMs !== undefined && times.authenticateMs !== undefined && times.clientMs !== undefined) {
+          clientMs.record(times.clientMs);
+          authenticateMs.record(times.authenticateMs);
+          loginMs.record(times.challengeMs + times.clientMs + times.authenticateMs);
           counters.httpRequests++;
         }
-        if (authenticate.status !== 200) {
-          counters.fail(at, "non2xx", `authenticate ${authenticate.status} ${authenticate.text}`);
-          continue;
-        }
-        if (typeof (JSON.parse(authenticate.text) as { nonce?: unknown }).nonce !== "string") {
-          counters.fail(at, "error", `authenticate answered no nonce: ${authenticate.text}`);
-          continue;
-        }
-        if (at === "measure") counters.ok++;
-      } catch (error) {
-        counters.fail(phase(), "error", String(error));
       }
+      if (outcome.ok) {
+        if (at === "measure") counters.ok++;
+      } else counters.fail(at, outcome.kind, outcome.detail);
     }
   });
+  transport.close();
   const summary = summarize({ ...counters, elapsedMs, latencies: loginMs, cpu });
   return {
     ...summary,

@@ -139,10 +139,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setNotFoundHandler(answerNotFound);
   // Routes outside the REST gateway (pages, documents) and hooks; the gateway has its own.
   app.setErrorHandler(fastifyErrorHandler(() => renderDetailError));
-  app.addHook("onResponse", async (request, reply) => {
+  // One hook, not async, for both: each hook is a step of Fastify's per request, and an async one a promise.
+  app.addHook("onResponse", (request, reply, done) => {
     deps.metrics.observeHttp(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    logRequest(request, reply);
+    done();
   });
-  app.addHook("onResponse", logRequest);
 
   await app.register(fastifyConnectPlugin, {
     routes,

@@ -12,7 +12,12 @@ interface AssetRouteConfig {
 /** Route options of a static-asset route (`app.get(path, STATIC_ASSET_ROUTE, handler)`). */
 export const STATIC_ASSET_ROUTE = { config: { staticAsset: true } } as const;
 
-export async function logRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** The levels at which a request line (info, or debug for assets) may be written. */
+const WRITES_INFO_OR_DEBUG: ReadonlySet<string> = new Set(["trace", "debug", "info"]);
+
+export function logRequest(request: FastifyRequest, reply: FastifyReply): void {
+  // Above info (LOG_LEVEL=warn) nothing is written: the line is not even built.
+  if (!WRITES_INFO_OR_DEBUG.has(request.log.level)) return;
   const line = { method: request.method, path: loggablePath(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
   if ((request.routeOptions.config as AssetRouteConfig).staticAsset) request.log.debug(line, "request");
   else request.log.info(line, "request");

@@ -8,6 +8,7 @@ import type { Database } from "../persistence/database.js";
 import { keyRotationState } from "../persistence/key-rotation-state.js";
 import type { AuthEventInput } from "../domain/login/auth-events.js";
 import { asDomainError } from "../rpc/interceptors/error-boundary.js";
+import { Tally } from "./tally.js";
 
 /** Request latency buckets (seconds): a token answer takes milliseconds, a login's KDF-bound step tens. */
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,61 +25,63 @@ const TOKEN_PROCEDURE = "svault.oidc.v1.OidcService/Token";
 
 export class ServiceMetrics {
   readonly registry = new client.Registry();
-  private readonly httpRequests: client.Counter<"method" | "route" | "status">;
-  private readonly httpDuration: client.Histogram<"method" | "route">;
-  private readonly rpcRequests: client.Counter<"procedure" | "code">;
-  private readonly rpcDuration: client.Histogram<"procedure">;
-  private readonly authEvents: client.Counter<"kind" | "outcome">;
-  private readonly throttled: client.Counter<"reason">;
-  private readonly tokensIssued: client.Counter<"grant">;
+  // What every request or authentication event counts is a Tally (tally.ts): cheap on the request path.
+  private readonly httpRequests: Tally<"method" | "route" | "status">;
+  private readonly httpDuration: Tally<"method" | "route">;
+  private readonly rpcRequests: Tally<"procedure" | "code">;
+  private readonly rpcDuration: Tally<"procedure">;
+  private readonly authEvents: Tally<"kind" | "outcome">;
+  private readonly throttled: Tally<"reason">;
+  private readonly tokensIssued: Tally<"grant">;
 
   constructor(database: Database, clock: () => number = Date.now) {
     const registers = [this.registry];
     // process_* and nodejs_* (event-loop lag, heap, GC, handles) from prom-client.
     client.collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new client.Counter({
+    const registry = this.registry;
+    this.httpRequests = new Tally({
       name: "svault_http_requests_total",
       help: "HTTP/1.1 requests answered, by method, route template (unmatched: no route) and status",
       labelNames: ["method", "route", "status"],
-      registers,
+      registry,
     });
-    this.httpDuration = new client.Histogram({
+    this.httpDuration = new Tally({
       name: "svault_http_request_duration_seconds",
       help: "Time to answer an HTTP/1.1 request, by method and route template",
       labelNames: ["method", "route"],
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     });
-    this.rpcRequests = new client.Counter({
+    this.rpcRequests = new Tally({
       name: "svault_rpc_requests_total",
       help: "RPCs handled over every protocol (REST, Connect, gRPC-Web, gRPC), by procedure and Connect code",
       labelNames: ["procedure", "code"],
-      registers,
+      registry,
     });
-    this.rpcDuration = new client.Histogram({
+    this.rpcDuration = new Tally({
       name: "svault_rpc_duration_seconds",
       help: "Time to handle an RPC, by procedure",
       labelNames: ["procedure"],
       buckets: LATENCY_BUCKETS,
-      registers,
+      registry,
     });
-    this.authEvents = new client.Counter({
+    this.authEvents = new Tally({
       name: "svault_auth_events_total",
       help: "Authentication events (logins are kind=authenticate), by kind and outcome",
       labelNames: ["kind", "outcome"],
-      registers,
+      registry,
     });
-    this.throttled = new client.Counter({
+    this.throttled = new Tally({
       name: "svault_throttled_total",
       help: "Requests refused by the login throttle (SLOW_DOWN: a delay, BLOCKED: a block) or a rate limit (RATE_LIMITED)",
       labelNames: ["reason"],
-      registers,
+      registry,
     });
-    this.tokensIssued = new client.Counter({
+    this.tokensIssued = new Tally({
       name: "svault_tokens_issued_total",
       help: "Token endpoint answers with tokens, by grant type",
       labelNames: ["grant"],
-      registers,
+      registry,
     });
     new client.Gauge({
       name: "svault_db_pool_connections",
@@ -149,13 +152,14 @@ export class ServiceMetrics {
 
   /** One HTTP/1.1 answer; `route` is the route's template (undefined: no route matched). */
   observeHttp(method: string, route: string | undefined, status: number, seconds: number): void {
-    const labels = { method: HTTP_METHODS.has(method) ? method : "OTHER", route: route ?? "unmatched" };
-    this.httpRequests.inc({ ...labels, status: String(status) });
-    this.httpDuration.observe(labels, seconds);
+    const knownMethod = HTTP_METHODS.has(method) ? method : "OTHER";
+    const template = route ?? "unmatched";
+    this.httpRequests.add([knownMethod, template, String(status)]);
+    this.httpDuration.add([knownMethod, template], seconds);
   }
 
   recordAuthEvent(event: Pick<AuthEventInput, "kind" | "outcome">): void {
-    this.authEvents.inc({ kind: event.kind, outcome: event.outcome });
+    this.authEvents.add([event.kind, event.outcome]);
   }
 
   /** An RPC interceptor: every call's procedure, outcome, duration, and throttle refusals. */
@@ -168,17 +172,17 @@ export class ServiceMetrics {
       const response = await next(req);
       if (procedure === TOKEN_PROCEDURE && !req.stream) {
         const grant = (req.message as { grantType?: string }).grantType ?? "";
-        if (TOKEN_GRANTS.has(grant)) this.tokensIssued.inc({ grant });
+        if (TOKEN_GRANTS.has(grant)) this.tokensIssued.add([grant]);
       }
       return response;
     } catch (error) {
       const domain = asDomainError(error);
-      if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.inc({ reason: domain.reason });
+      if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.add([domain.reason]);
       code = snakeCase(Code[domain?.code ?? ConnectError.from(error).code] ?? "Unknown");
       throw error;
     } finally {
-      this.rpcRequests.inc({ procedure, code });
-      this.rpcDuration.observe({ procedure }, (performance.now() - started) / 1000);
+      this.rpcRequests.add([procedure, code]);
+      this.rpcDuration.add([procedure], (performance.now() - started) / 1000);
     }
   };
 }

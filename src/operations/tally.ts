@@ -1,0 +1,97 @@
+// Counters and histograms of the request path at the cost of a Map lookup and a few additions per
+// event. prom-client's own Counter.inc and Histogram.observe validate and hash their label object
+// on every call: with a counter and a histogram per HTTP answer and per RPC, and one counter per
+// authentication event, that was ≈ 40 µs of a login's two requests (docs/performance.md, "Login
+// and OIDC endpoints"). Here the hot path adds to plain numbers, keyed by the label values, and
+// the registry reads them when /metrics is scraped, rendered exactly as prom-client renders its
+// own counters and histograms (a registry takes any object with `get()`; index.d.ts's
+// MetricObjectWithValues is the shape).
+import type client from "prom-client";
+
+interface Series {
+  readonly labels: Readonly<Record<string, string>>;
+  count: number;
+  sum: number;
+  /** Events per bucket: [i] counts the values ≤ bounds[i] and > bounds[i − 1]; the last, those above every bound. */
+  readonly buckets: number[];
+}
+
+interface Sample {
+  readonly value: number;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly metricName?: string;
+}
+
+export interface TallyOptions<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  /** A histogram's bucket upper bounds, ascending; without them, a counter. */
+  readonly buckets?: readonly number[];
+  readonly registry: client.Registry;
+}
+
+export class Tally<L extends string> {
+  // Read by the registry (registry.js), which renames a counter under OpenMetrics: not readonly.
+  name: string;
+  readonly help: string;
+  readonly type: "counter" | "histogram";
+  readonly aggregator = "sum";
+  private readonly labelNames: readonly L[];
+  private readonly bounds: readonly number[];
+  private readonly series = new Map<string, Series>();
+
+  constructor(options: TallyOptions<L>) {
+    this.name = options.name;
+    this.help = options.help;
+    this.labelNames = options.labelNames;
+    this.bounds = options.buckets ?? [];
+    this.type = options.buckets ? "histogram" : "counter";
+    options.registry.registerMetric(this as unknown as client.Metric);
+  }
+
+  /** One event with these label values, in `labelNames` order; `value` is what a histogram observes. */
+  add(values: readonly string[], value = 0): void {
+    const key = values.length === 1 ? (values[0] as string) : values.join("\u0000");
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, i) => {
+        labels[name] = values[i] ?? "";
+      });
+      series = { labels, count: 0, sum: 0, buckets: new Array(this.bounds.length + 1).fill(0) };
+      this.series.set(key, series);
+    }
+    series.count++;
+    if (this.type === "counter") return;
+    series.sum += value;
+    let bucket = 0;
+    while (bucket < this.bounds.length && value > (this.bounds[bucket] as number)) bucket++;
+    (series.buckets[bucket] as number)++;
+  }
+
+  /** What the registry renders (prom-client's Counter and Histogram `get()` shapes). */
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
+    const values: Sample[] = [];
+    for (const { labels, count, sum, buckets } of this.series.values()) {
+      if (this.type === "counter") {
+        values.push({ value: count, labels });
+        continue;
+      }
+      let cumulative = 0;
+      this.bounds.forEach((le, i) => {
+        cumulative += buckets[i] as number;
+        // `le` first, as prom-client writes it.
+        values.push({ value: cumulative, labels: { le, ...labels }, metricName: `${this.name}_bucket` });
+      });
+      values.push({ value: count, labels: { le: "+Inf", ...labels }, metricName: `${this.name}_bucket` });
+      values.push({ value: sum, labels, metricName: `${this.name}_sum` });
+      values.push({ value: count, labels, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
