@@ -115,7 +115,10 @@ try {
   const rp = new RelyingParty(
     config.webauthnRpId,
     config.publicUrl,
-    new ClientOrigins(tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId))),
+    new ClientOrigins(
+      database.changes,
+      tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId)),
+    ),
   );
   const signIn = new PasskeySignIn({
     rp,

@@ -15,12 +15,10 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config/config.js";
 import type { Logger } from "./logging/logger.js";
-import { TenantRepositories } from "./persistence/repositories/tenant-repositories.js";
-import { UnitOfWork } from "./persistence/unit-of-work.js";
 import { logRequest } from "./logging/request-log.js";
 import type { Database } from "./persistence/database.js";
-import { forgettingClientOrigins, oidcCorsPolicies } from "./api/oidc/oidc-cors.js";
-import { ClientOrigins, tenantRedirectUris } from "./domain/clients/client-origins.js";
+import { oidcCorsPolicies } from "./api/oidc/oidc-cors.js";
+import type { ClientOrigins } from "./domain/clients/client-origins.js";
 import { clientAddressOf } from "./rpc/client-address.js";
 import { requestContextValues } from "./rpc/context.js";
 import type { Authenticator } from "./domain/auth/authenticator.js";
@@ -42,6 +40,8 @@ export interface AppDeps {
   readonly database: Database;
   readonly authenticator: Authenticator;
   readonly registrations: readonly ServiceRegistration[];
+  /** The tenants' client origins, which the CORS of the OIDC endpoints allows (client-origins.ts). */
+  readonly clientOrigins: ClientOrigins;
   /** Counts every HTTP answer and RPC (GET /metrics). */
   readonly metrics: ServiceMetrics;
   /** Extra HTTP routes (pages, documents) registered beside the RPC surfaces. */
@@ -101,9 +101,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   setMaxListeners(0, shutdown.signal);
   // Outermost first: every failure passes the error boundary; authorization runs before
   // validation so that an unauthenticated caller learns nothing about the request's shape.
-  const clientOrigins = new ClientOrigins(
-    tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId)),
-  );
   // Metrics outermost: they see each call's final code, after the error boundary's translation.
   const interceptors: Interceptor[] = [
     deps.metrics.interceptor,
@@ -112,7 +109,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     databaseInterceptor(database.orm),
     authorization(deps.authenticator, registrations),
     validation,
-    forgettingClientOrigins(clientOrigins),
   ];
   const routes = answeringRefusals(connectRoutes(registrations));
   const everyAnswer = securityHeaders(config.publicUrl);
@@ -158,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     registrations,
     interceptors,
     shutdownSignal: shutdown.signal,
-    corsPolicyOf: oidcCorsPolicies(clientOrigins),
+    corsPolicyOf: oidcCorsPolicies(deps.clientOrigins),
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
 

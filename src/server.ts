@@ -32,7 +32,7 @@ import { AuthEventLog } from "./persistence/repositories/auth-event-log.js";
 import { TenantRepositories } from "./persistence/repositories/tenant-repositories.js";
 import { UnitOfWork } from "./persistence/unit-of-work.js";
 import type { ServiceRegistration } from "./rpc/registry.js";
-import { createOidcComponents, createServices, relyingPartyOf, type ServiceDeps } from "./services.js";
+import { clientOriginsOf, createOidcComponents, createServices, relyingPartyOf, type ServiceDeps } from "./services.js";
 import { healthRoutes } from "./operations/health-routes.js";
 import { keysOpen, Readiness } from "./operations/readiness.js";
 import { holdingStartupLock } from "./persistence/startup-lock.js";
@@ -117,7 +117,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const oidc = createOidcComponents(config, keys, keyring, options.clock);
     const limits = new RateLimiter(new RateLimitCounters(database.sql), config.rateLimits, options.clock);
     const ownFaceVerifier = options.faceVerifier ? undefined : new LazyFaceVerifier();
+    const clientOrigins = clientOriginsOf(database);
     const deps: ServiceDeps = {
+      clientOrigins,
       faceVerifier: options.faceVerifier ?? (ownFaceVerifier as LazyFaceVerifier),
       config,
       database,
@@ -152,6 +154,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         (work) => background.track(work),
       ),
       registrations: (options.registrations ?? createServices)(deps),
+      clientOrigins,
       metrics,
       plugins: [
         healthRoutes(readiness),
@@ -165,7 +168,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         accountRoutes({
           ...pageDeps,
           publicUrl: config.publicUrl,
-          registration: new PasskeyRegistration(relyingPartyOf(config, database)),
+          registration: new PasskeyRegistration(relyingPartyOf(config, clientOrigins)),
           authorization: new Authorization({ issuers: oidc.issuers, ...(options.clock ? { clock: options.clock } : {}) }),
           clock: options.clock ?? Date.now,
         }),

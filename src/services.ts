@@ -109,6 +109,8 @@ export interface ServiceDeps {
   readonly entraDirectory?: EntraDirectory;
   /** The face step's verifier (a worker-thread pool); without one, face checks fail as unavailable. */
   readonly faceVerifier?: LivenessVerifier;
+  /** The tenants' client origins (CORS and passkey ceremonies share them: client-origins.ts). */
+  readonly clientOrigins: ClientOrigins;
 }
 
 export interface OidcComponents {
@@ -152,6 +154,7 @@ export function createServices({
   clock,
   entraDirectory = new HttpEntraDirectory(),
   faceVerifier = NO_FACE_VERIFIER,
+  clientOrigins,
 }: ServiceDeps): ServiceRegistration[] {
   const isDatabaseUp = () => database.ping();
   const { defaultTenant } = config;
@@ -193,8 +196,7 @@ export function createServices({
     findForAuthentication: (clientId) =>
       clientRows.get(tenantId, clientId, () => detached(tenantId).clients.findForAuthentication(clientId)),
   });
-  // Passkeys: their own cache of the tenants' client origins (client-origins.ts), up to a minute behind a client's change.
-  const rp = relyingPartyOf(config, database);
+  const rp = relyingPartyOf(config, clientOrigins);
   // One verification of passkey assertions (and one cache of their public keys) for the sign-in and the MFA form.
   const passkeyAssertions = new PasskeyAssertions(rp);
   const passkeySignIn = new PasskeySignIn({
@@ -275,14 +277,18 @@ export function createServices({
   return registrations;
 }
 
-/** The deployment's WebAuthn relying party, with its own cache of the tenants' client origins (client-origins.ts). */
+/** The deployment's WebAuthn relying party: PUBLIC_URL's origin and the tenants' client origins. */
 export function relyingPartyOf(
   config: Pick<ServiceDeps["config"], "webauthnRpId" | "publicUrl">,
-  database: ServiceDeps["database"],
+  clientOrigins: ClientOrigins,
 ): RelyingParty {
-  return new RelyingParty(
-    config.webauthnRpId,
-    config.publicUrl,
-    new ClientOrigins(tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId))),
+  return new RelyingParty(config.webauthnRpId, config.publicUrl, clientOrigins);
+}
+
+/** The tenants' client origins, kept in memory until their clients change (client-origins.ts). */
+export function clientOriginsOf(database: Database): ClientOrigins {
+  return new ClientOrigins(
+    database.changes,
+    tenantRedirectUris((tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId)),
   );
 }

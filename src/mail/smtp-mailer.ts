@@ -1,5 +1,6 @@
-// Delivers e-mail over SMTP (nodemailer), to the server named by SMTP_URL.
-import { createTransport, type Transporter } from "nodemailer";
+// Delivers e-mail over SMTP (nodemailer), to the server named by SMTP_URL. nodemailer (a few MiB
+// of memory) is loaded with the first e-mail, not at start-up (docs/performance.md, "Memory").
+import type { createTransport, Transporter } from "nodemailer";
 import { MailDeliveryError, type MailMessage, type Mailer } from "./mailer.js";
 
 export interface SmtpMailerOptions {
@@ -21,7 +22,8 @@ const DEFAULT_GREETING_TIMEOUT_MS = 10_000;
 const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
 
 export class SmtpMailer implements Mailer {
-  private readonly transport: Transporter;
+  private transport: Promise<Transporter> | undefined;
+  private readonly transportOptions: Exclude<Parameters<typeof createTransport>[0], undefined>;
   private readonly from: string;
   /** `host:port`, for error messages: never the URL, which may carry a password. */
   private readonly server: string;
@@ -34,7 +36,7 @@ export class SmtpMailer implements Mailer {
     const port = url.port === "" ? (secure ? 465 : 587) : Number(url.port);
     this.server = `${url.hostname}:${port}`;
     this.from = options.from;
-    this.transport = createTransport({
+    this.transportOptions = {
       host,
       port,
       secure,
@@ -42,12 +44,23 @@ export class SmtpMailer implements Mailer {
       connectionTimeout: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
       greetingTimeout: options.greetingTimeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,
       socketTimeout: options.socketTimeoutMs ?? DEFAULT_SOCKET_TIMEOUT_MS,
-    });
+    };
+  }
+
+  private transporter(): Promise<Transporter> {
+    this.transport ??= import("nodemailer").then(({ createTransport }) => createTransport(this.transportOptions));
+    return this.transport;
   }
 
   async send(message: MailMessage): Promise<void> {
     try {
-      await this.transport.sendMail({ from: this.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+      await (await this.transporter()).sendMail({
+        from: this.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+      });
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       const { code, responseCode } = (error ?? {}) as { code?: unknown; responseCode?: unknown };
@@ -60,6 +73,6 @@ export class SmtpMailer implements Mailer {
 
   /** Closes idle connections; nothing is pooled today, so this only releases the transport. */
   close(): void {
-    this.transport.close();
+    void this.transport?.then((transport) => transport.close());
   }
 }

@@ -6,7 +6,7 @@ import type pg from "pg";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import type { DatabaseConnection } from "./database-url.js";
-import { ChangeFeed } from "./change-feed.js";
+import { ChangeFeed, type Notify } from "./change-feed.js";
 import type { EmbeddedPostgres } from "./embedded-postgres.js";
 import { entities } from "./entities.js";
 import { migrations } from "./migrations/index.js";
@@ -174,26 +174,26 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     const orm = await MikroORM.init(ormOptions(target, logger, timeouts));
     // The embedded database has a single connection, which the ORM's pool holds.
     // Pipelined statements never pass node-pg's query, where the pg instrumentation makes its spans.
-    const runner =
+    const pipelines =
       "connection" in target && config.databasePipelines > 0
-        ? tracedIf(
-            config.tracing,
-            new StatementPipelines(
-              clientConfigOf(target.connection, timeouts),
-              config.databasePipelines,
-              answerTimeoutMs(timeouts),
-              logger,
-            ),
-          )
-        : poolRunner(orm);
+        ? new StatementPipelines(clientConfigOf(target.connection, timeouts), config.databasePipelines, answerTimeoutMs(timeouts), logger)
+        : undefined;
+    const runner = pipelines ? tracedIf(config.tracing, pipelines) : poolRunner(orm);
     const changes = new ChangeFeed(orm.em.getMetadata());
-    if ("connection" in target) await changes.listen(clientConfigOf(target.connection, timeouts), logger);
+    // The heartbeat goes untraced: a span twice a second would bury the requests' own.
+    if ("connection" in target)
+      await changes.listen(clientConfigOf(target.connection, timeouts), heartbeatThrough(pipelines ?? runner), logger);
     else changes.soleWriter();
     return databaseOf(orm, runner, changes, embedded);
   } catch (error) {
     await embedded?.stop();
     throw error;
   }
+}
+
+/** The change feed's heartbeat (change-feed.ts), sent the way the service's own statements go. */
+function heartbeatThrough(runner: StatementRunner): Notify {
+  return (channel, payload) => runner.run({ name: "change_feed_heartbeat", text: "select pg_notify($1, $2)", values: [channel, payload] });
 }
 
 /** node-pg settings for a connection of our own, the same as those of the ORM's pool. */

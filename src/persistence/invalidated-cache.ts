@@ -1,9 +1,10 @@
 // Rows read on every request of the token path (a tenant, its keys, a client) kept in memory, and
 // dropped when they change (change-feed.ts): at once for this instance's own writes, when the
 // commit's notification arrives for everybody else's (the embedded database has no one else: there
-// the feed counts as heard). Without a listening connection (while it reconnects) an entry is
-// reused for at most `unheardMs` (1 s), the bound docs/operations.md states; with one, for at most
-// `heardMs`, a safety net only.
+// the feed counts as heard). While the feed does not hear (it reconnects, or its connection fell
+// silent and its heartbeat is late: change-feed.ts) an entry is reused for at most `unheardMs`
+// (1 s), the bound docs/operations.md states; while it hears, for at most `heardMs`, a safety net
+// only.
 import type { CachedTable, Change, ChangeFeed } from "./change-feed.js";
 
 export interface CacheBounds {

@@ -1,14 +1,16 @@
 // The token path's caches (docs/operations.md, "Caches") across two instances of the service on
-// one Postgres: what one instance changes — a client's secret, a tenant's keys, the tenant itself —
-// the other stops answering from memory as soon as the commit's notification reaches it. The test
-// waits for that notification (the instance's change feed), never for the clock. The instance that
-// made the change does not wait at all.
+// one Postgres: what one instance changes — a client's secret or redirect URIs (CORS), a tenant's
+// keys, the tenant itself — the other stops answering from memory as soon as the commit's
+// notification reaches it. The test waits for that notification (the instance's change feed),
+// never for the clock. The instance that made the change does not wait at all. (How long an
+// instance may be behind when its listening connection falls silent: change-feed-heartbeat.test.ts.)
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
 import type { Change } from "../../src/persistence/change-feed.js";
 import { rest } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 import { registerClient } from "./oauth4webapi-support.js";
 import { send, setUpTenant } from "./support.js";
 
@@ -45,9 +47,12 @@ function clientCredentials(server: TestServer, tenantId: string, clientId: strin
 }
 
 describe("caches across two instances", () => {
-  it("both instances listen for changes on the database", () => {
-    assert.equal(first.running.database.changes.listening, true);
-    assert.equal(second.running.database.changes.listening, true);
+  it("both instances listen for changes on the database", async () => {
+    // Listening means a heartbeat heard within the last second: awaited, as a start-up that kept the
+    // event loop busy may have delayed one.
+    await until(() => first.running.database.changes.listening && second.running.database.changes.listening, {
+      what: "both instances hear their heartbeats",
+    });
   });
 
   it("a client's regenerated secret: the old one is refused at once where it changed, and at the other instance once it hears of it", async () => {
@@ -132,6 +137,34 @@ describe("caches across two instances", () => {
     }
     await secondHears;
     assert.equal((await clientCredentials(second, TENANT, "locked-by-hand", secret)).status, 401);
+  });
+
+  it("CORS: an origin removed from a client's redirect URIs is refused at the other instance once it hears of it", async () => {
+    const allowed = async (server: TestServer, origin: string) => {
+      const preflight = await fetch(at(server, TENANT, "/token"), {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST" },
+      });
+      return preflight.headers.get("access-control-allow-origin") === origin;
+    };
+    await registerClient(first, TENANT, "spa-moving", { redirect_uris: ["https://old-home.example/cb"] });
+    // Both instances now hold the tenant's origins in memory.
+    assert.equal(await allowed(first, "https://old-home.example"), true);
+    assert.equal(await allowed(second, "https://old-home.example"), true);
+    assert.equal(await allowed(second, "https://new-home.example"), false);
+
+    const secondHears = heard(second, of("client", TENANT));
+    const moved = await rest(first, first.adminKey, "PUT", "/api/v1/clients/spa-moving", {
+      client_id: "spa-moving",
+      tenant_id: TENANT,
+      name: "spa-moving",
+      redirect_uris: ["https://new-home.example/cb"],
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(await allowed(first, "https://old-home.example"), false);
+    await secondHears;
+    assert.equal(await allowed(second, "https://old-home.example"), false);
+    assert.equal(await allowed(second, "https://new-home.example"), true);
   });
 
   it("an instance whose listening connection drops stops trusting its caches, and listens again", async () => {

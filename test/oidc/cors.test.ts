@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { Browser as Chromium } from "playwright-core";
 import { ClientOrigins } from "../../src/domain/clients/client-origins.js";
+import { ChangeFeed } from "../../src/persistence/change-feed.js";
+import { DEFAULT_CACHE_BOUNDS } from "../../src/persistence/invalidated-cache.js";
 import { rest } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { launchChromium } from "../ui/chromium.js";
@@ -235,44 +237,44 @@ describe("a page on another origin in Chromium", () => {
   });
 });
 
-describe("ClientOrigins: one query per tenant per minute, forgotten on change", () => {
+describe("ClientOrigins: one query per tenant, until its clients change", () => {
   const setUp = (uris: Record<string, string[]>) => {
-    let now = 0;
     const loads: string[] = [];
+    const changes = new ChangeFeed({});
+    changes.soleWriter();
     const origins = new ClientOrigins(
+      changes,
       async (tenantId) => {
         loads.push(tenantId);
         return uris[tenantId] ?? [];
       },
-      { ttlMs: 60_000, maxTenants: 2, now: () => now },
+      { ...DEFAULT_CACHE_BOUNDS, maxEntries: 2 },
     );
-    return { origins, loads, advance: (ms: number) => (now += ms) };
+    return { origins, loads, changes };
   };
 
-  it("answers from the http(s) redirect URIs' origins, loading each tenant once until the time is up", async () => {
-    const { origins, loads, advance } = setUp({ a: ["https://app.example/cb", "http://127.0.0.1:8080/x", "com.example.app:/cb"] });
+  it("answers from the http(s) redirect URIs' origins, loading each tenant once until one of its clients changes", async () => {
+    const { origins, loads, changes } = setUp({ a: ["https://app.example/cb", "http://127.0.0.1:8080/x", "com.example.app:/cb"] });
     const answers = await Promise.all([origins.allows("a", "https://app.example"), origins.allows("a", "http://127.0.0.1:8080")]);
     assert.deepEqual(answers, [true, true]);
     assert.equal(await origins.allows("a", "https://app.example:8443"), false);
     assert.equal(await origins.allows("a", "null"), false);
     assert.deepEqual(loads, ["a"]);
-    advance(59_999);
+    changes.emit({ table: "client", tenantId: "b" });
+    changes.emit({ table: "tenant_key", tenantId: "a" });
     await origins.allows("a", "https://app.example");
-    assert.deepEqual(loads, ["a"]);
-    advance(1);
+    assert.deepEqual(loads, ["a"], "another tenant's clients, or this tenant's keys, leave it");
+    changes.emit({ table: "client", tenantId: "a" });
     await origins.allows("a", "https://app.example");
     assert.deepEqual(loads, ["a", "a"]);
-    origins.forget("a");
-    await origins.allows("a", "https://app.example");
-    assert.deepEqual(loads, ["a", "a", "a"]);
   });
 
-  it("keeps at most maxTenants tenants, and never a failed load", async () => {
+  it("keeps at most maxEntries tenants, and never a failed load", async () => {
     const { origins, loads } = setUp({});
     for (const tenant of ["a", "b", "c", "a"]) await origins.allows(tenant, "https://x.example");
     assert.deepEqual(loads, ["a", "b", "c", "a"]);
     let fail = true;
-    const flaky = new ClientOrigins(async () => {
+    const flaky = new ClientOrigins(new ChangeFeed({}), async () => {
       if (fail) throw new Error("database down");
       return ["https://x.example/cb"];
     });

@@ -27,7 +27,7 @@ describe("InvalidatedCache", () => {
 
   it("with a listening connection, reuses an entry until its change is heard", async () => {
     const { feed, cache, load, advance } = setUp();
-    feed.listening = true;
+    feed.soleWriter();
     assert.equal(await cache.get("t", "c", load), 1);
     advance(60_000);
     assert.equal(await cache.get("t", "c", load), 1);
@@ -43,7 +43,7 @@ describe("InvalidatedCache", () => {
 
   it("does not keep a value whose load ran while a change was heard", async () => {
     const { feed, cache } = setUp();
-    feed.listening = true;
+    feed.soleWriter();
     let release: (value: number) => void = () => undefined;
     const slow = cache.get("t", "c", () => new Promise<number>((resolve) => (release = resolve)));
     feed.emit({ table: "client", tenantId: "t" });
@@ -54,7 +54,7 @@ describe("InvalidatedCache", () => {
 
   it("loads a key once for concurrent readers, and keeps at most maxEntries", async () => {
     const { feed, cache, load, loads } = setUp();
-    feed.listening = true;
+    feed.soleWriter();
     const [a, b] = await Promise.all([cache.get("t", "c", load), cache.get("t", "c", load)]);
     assert.deepEqual([a, b, loads()], [1, 1, 1]);
     await cache.get("t", "d", load);

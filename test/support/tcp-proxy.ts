@@ -1,7 +1,9 @@
 // A TCP proxy in front of a server (the machine's Postgres), for tests of database outages that
 // must not stop or pause the shared server itself: the service connects through it, and the test
 // cuts it (Postgres stopped: open connections closed, new ones refused) or freezes it (Postgres
-// hung: connections stay open and accepted, but no byte goes through either way), then restores it.
+// hung: connections stay open and accepted, but no byte goes through either way), then restores it;
+// or it stalls the connections open now (a network partition, a NAT or firewall that forgot them:
+// they stay open and silent for good, while new connections go through).
 import { once } from "node:events";
 import { type AddressInfo, createConnection, createServer, type Server, type Socket } from "node:net";
 
@@ -12,6 +14,8 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Holds every byte back, both ways, on open connections and on new ones. */
   freeze(): void;
+  /** The connections open now fall silent for good: their bytes are lost, both ways; they stay open. New ones go through. */
+  stall(): void;
   /** Accepts connections again, and sends on what was held back. */
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -20,6 +24,8 @@ export interface TcpProxy {
 /** One client connection and its connection to the target; bytes are held back while frozen. */
 class Link {
   private readonly held: { to: Socket; chunk: Buffer }[] = [];
+  /** Silent for good: what either side sends is dropped. */
+  stalled = false;
 
   constructor(
     private readonly client: Socket,
@@ -45,6 +51,7 @@ class Link {
   }
 
   private forward(to: Socket, chunk: Buffer): void {
+    if (this.stalled) return;
     if (this.isFrozen()) this.held.push({ to, chunk });
     else to.write(chunk);
   }
@@ -90,6 +97,9 @@ export async function startTcpProxy(targetPort: number, targetHost = "127.0.0.1"
     },
     freeze() {
       frozen = true;
+    },
+    stall() {
+      for (const link of links) link.stalled = true;
     },
     async restore() {
       frozen = false;

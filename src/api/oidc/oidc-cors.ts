@@ -4,10 +4,9 @@
 //   - token, userinfo and revocation: to the origins of the tenant's clients' redirect URIs, on the
 //     issuer's own paths (the ones discovery names, which carry the tenant). The tenant-less
 //     aliases (`/oidc/token`, …) have no CORS: before the body is read the tenant is unknown.
+//     The tenant's origins are kept in memory until its clients change (client-origins.ts).
 // Nothing else, the admin API above all, is readable cross-origin, and never with credentials.
 import type { DescMethod, DescMethodUnary } from "@bufbuild/protobuf";
-import type { Interceptor } from "@connectrpc/connect";
-import { ClientService } from "../../../gen/svault/client/v1/client_service_pb.js";
 import { OidcService } from "../../../gen/svault/oidc/v1/oidc_service_pb.js";
 import type { ClientOrigins } from "../../domain/clients/client-origins.js";
 import type { CorsPolicy } from "../../transcoding/cors.js";
@@ -33,22 +32,4 @@ export function oidcCorsPolicies(origins: ClientOrigins): (method: DescMethodUna
     [OidcService.method.pushAuthorizationRequest, clientEndpoint],
   ]);
   return (method) => policies.get(method);
-}
-
-const CLIENT_CHANGES: ReadonlySet<DescMethod> = new Set([
-  ClientService.method.createClient,
-  ClientService.method.updateClient,
-  ClientService.method.deleteClient,
-]);
-
-/** Forgets a tenant's cached origins when a call of this instance changed its clients. */
-export function forgettingClientOrigins(origins: ClientOrigins): Interceptor {
-  return (next) => (req) => {
-    if (!CLIENT_CHANGES.has(req.method)) return next(req);
-    return next(req).then((response) => {
-      const tenantId = req.stream ? undefined : (req.message as { tenantId?: unknown }).tenantId;
-      if (typeof tenantId === "string") origins.forget(tenantId);
-      return response;
-    });
-  };
 }

@@ -1,62 +1,34 @@
 // The web origins a tenant's clients run on: the origins of their registered http(s) redirect URIs.
 // A browser app on one of them may read the answers of the tenant's token, userinfo and revocation
-// endpoints (CORS, src/api/oidc/oidc-cors.ts). The origins are kept in memory per tenant for a
-// minute, so that a browser's preflight and its call cost no query, and forgotten as soon as a
-// client of the tenant changes through this instance; other instances see a change within the
-// minute.
+// endpoints (CORS, src/api/oidc/oidc-cors.ts), and run a passkey ceremony for the tenant
+// (relying-party.ts). A tenant's origins are kept in memory, so that a browser's preflight and its
+// call cost no query, and dropped when a client of the tenant (or the tenant) changes — through
+// the one mechanism of every cache of those rows (src/persistence/invalidated-cache.ts): at once
+// for this instance's writes, when the commit's notification arrives for every other writer, and
+// at most 1 s late while the change feed does not hear (docs/operations.md, "Caches").
+import type { ChangeFeed } from "../../persistence/change-feed.js";
+import { type CacheBounds, DEFAULT_CACHE_BOUNDS, InvalidatedCache } from "../../persistence/invalidated-cache.js";
 import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 
-export interface ClientOriginsOptions {
-  /** How long a tenant's origins are kept. */
-  readonly ttlMs?: number;
-  /** How many tenants are kept; the oldest entry goes first (unknown tenant ids are kept too). */
-  readonly maxTenants?: number;
-  readonly now?: () => number;
-}
-
-interface Entry {
-  readonly origins: Promise<ReadonlySet<string>>;
-  readonly expiresAt: number;
-}
-
 export class ClientOrigins {
-  private readonly entries = new Map<string, Entry>();
-  private readonly ttlMs: number;
-  private readonly maxTenants: number;
-  private readonly now: () => number;
+  /** By tenant (unknown tenant ids are kept too, as empty sets); at most `maxEntries` tenants. */
+  private readonly origins: InvalidatedCache<ReadonlySet<string>>;
 
   /** `load` gives the redirect URIs of every client of a tenant (none for an unknown tenant). */
   constructor(
+    changes: ChangeFeed,
     private readonly load: (tenantId: string) => Promise<readonly string[]>,
-    options: ClientOriginsOptions = {},
+    bounds: CacheBounds = DEFAULT_CACHE_BOUNDS,
+    clock: () => number = Date.now,
   ) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.maxTenants = options.maxTenants ?? 10_000;
-    this.now = options.now ?? Date.now;
+    this.origins = new InvalidatedCache(changes, ["client", "tenant"], bounds, clock);
   }
 
   /** Whether `origin` (as a browser sends it: `https://app.example`) is one of the tenant's clients'. */
   async allows(tenantId: string, origin: string): Promise<boolean> {
-    return (await this.originsOf(tenantId)).has(origin);
-  }
-
-  /** Reloads the tenant's origins on next use: one of its clients was created, changed or deleted. */
-  forget(tenantId: string): void {
-    this.entries.delete(tenantId);
-  }
-
-  private originsOf(tenantId: string): Promise<ReadonlySet<string>> {
-    const cached = this.entries.get(tenantId);
-    if (cached && cached.expiresAt > this.now()) return cached.origins;
     // Concurrent preflights of one tenant share one query; a failed query is not kept.
-    const origins = this.load(tenantId).then(originsOfRedirectUris);
-    origins.catch(() => {
-      if (this.entries.get(tenantId)?.origins === origins) this.entries.delete(tenantId);
-    });
-    this.entries.delete(tenantId);
-    this.entries.set(tenantId, { origins, expiresAt: this.now() + this.ttlMs });
-    if (this.entries.size > this.maxTenants) this.entries.delete(this.entries.keys().next().value as string);
-    return origins;
+    const origins = await this.origins.get(tenantId, "", async () => originsOfRedirectUris(await this.load(tenantId)));
+    return origins.has(origin);
   }
 }
 

@@ -1,0 +1,207 @@
+// `npm run bench:memory`: the service's resident memory (RSS) as production starts it — idle after
+// the start, under a short load, and idle again after it — on Postgres (DATABASE_URL, a fresh
+// database) and on the embedded default (PGlite under a fresh DATA_DIR). The server is
+// `node --import tsx src/main.ts` (what `npm start` runs), or with `--built` the production build's
+// `node dist/app/src/main.js` (scripts/build-app.mjs; run `npm run build` first), as the container
+// runs it. The load cycles discovery, JWKS and client_credentials tokens with N connections
+// (autocannon, in this process). The embedded database is measured on its first start (which
+// creates it) and on a restart. RSS is /proc/<pid>/status VmRSS, sampled every 250 ms; the heap
+// figures come from the service's own /metrics (prom-client's process and Node.js metrics).
+// docs/performance.md, "Memory", has the figures.
+import autocannon from "autocannon";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
+import { createTenantAndClient } from "./auth-setup.js";
+import { freePort, processCpuSeconds, stopChild } from "./bench-machine.js";
+import { type BenchDatabase, createBenchDatabase } from "./database.js";
+
+const { values: args } = parseArgs({
+  options: {
+    database: { type: "string", default: "both" },
+    built: { type: "boolean", default: false },
+    idle: { type: "string", default: "10" },
+    load: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+  },
+});
+const IDLE_MS = Number(args.idle) * 1000;
+const LOAD_S = Number(args.load);
+const CONNECTIONS = Number(args.connections);
+const METRICS_TOKEN = "memory-bench-metrics-token";
+const projectDir = new URL("..", import.meta.url).pathname;
+
+function rssMiB(pid: number): number {
+  return Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+}
+
+/** RSS sampled every 250 ms while `work` runs: the last sample and the highest. */
+async function sampled(pid: number, work: Promise<unknown>): Promise<{ last: number; max: number }> {
+  let done = false;
+  void work.finally(() => {
+    done = true;
+  });
+  let last = rssMiB(pid);
+  let max = last;
+  while (!done) {
+    await sleep(250);
+    last = rssMiB(pid);
+    max = Math.max(max, last);
+  }
+  await work;
+  return { last, max };
+}
+
+/** The heap figures of the service's /metrics, in MiB. */
+async function heapOf(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN) / 2 ** 20;
+  return {
+    heapUsed: value("nodejs_heap_size_used_bytes"),
+    heapTotal: value("nodejs_heap_size_total_bytes"),
+    external: value("nodejs_external_memory_bytes"),
+  };
+}
+
+async function ready(baseUrl: string, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    const ok = await fetch(`${baseUrl}/health/ready`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(200);
+  }
+}
+
+interface Figures {
+  readonly database: string;
+  readonly idle: number;
+  readonly load: { last: number; max: number };
+  readonly afterLoad: number;
+  readonly requests: number;
+  /** The server's CPU time (user + system) during the load, per request. */
+  readonly cpuPerRequestUs: number;
+  readonly heapIdle: Record<string, number>;
+  readonly heapAfterLoad: Record<string, number>;
+}
+
+/** Starts the server on `dataDir` (and `db`); a process that answers /health/ready. */
+async function startServer(
+  dataDir: string,
+  adminKey: string,
+  db: BenchDatabase | undefined,
+): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const port = await freePort();
+  const grpcPort = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const entry = args.built ? [join("dist", "app", "src", "main.js")] : ["--import", "tsx", join("src", "main.ts")];
+  const { DATABASE_URL: _ignored, ...environment } = process.env;
+  const child = spawn(process.execPath, entry, {
+    cwd: projectDir,
+    env: {
+      ...environment,
+      PORT: String(port),
+      GRPC_PORT: String(grpcPort),
+      HOST: "127.0.0.1",
+      PUBLIC_URL: baseUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      METRICS_TOKEN,
+      SVAULT_BOOTSTRAP_API_KEY: adminKey,
+      ...(db ? { DATABASE_URL: db.url } : {}),
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  await ready(baseUrl, child);
+  return { child, baseUrl };
+}
+
+/**
+ * One server's figures. `restart`: measured on its second start, on the data directory (and
+ * database) of a first one — the case of every start but the very first (the embedded database's
+ * first start creates it).
+ */
+async function measure(database: "postgres" | "embedded", restart: boolean): Promise<Figures> {
+  const db = database === "postgres" ? await createBenchDatabase() : undefined;
+  const dataDir = mkdtempSync(join(os.tmpdir(), "svault-memory-"));
+  const adminKey = issueApiKey().key;
+  if (restart) await stopChild((await startServer(dataDir, adminKey, db)).child);
+  const { child, baseUrl } = await startServer(dataDir, adminKey, db);
+  try {
+    const pid = child.pid as number;
+    const idle = await sampled(pid, sleep(IDLE_MS));
+    const heapIdle = await heapOf(baseUrl);
+    const tenantId = "memory";
+    const client = await createTenantAndClient({ baseUrl, issuer: `${baseUrl}/${tenantId}`, tenantId }, adminKey);
+    const run = autocannon({
+      url: baseUrl,
+      connections: CONNECTIONS,
+      duration: LOAD_S,
+      requests: [
+        { method: "GET", path: `/${tenantId}/.well-known/openid-configuration` },
+        { method: "GET", path: `/${tenantId}/.well-known/jwks.json` },
+        {
+          method: "POST",
+          path: `/${tenantId}/token`,
+          headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
+          body: "grant_type=client_credentials",
+        },
+      ],
+    });
+    const cpuBefore = processCpuSeconds(pid);
+    const finished = Promise.resolve(run);
+    const load = await sampled(pid, finished);
+    const result = await finished;
+    const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
+    if (result.non2xx + result.errors > 0) process.stderr.write(`load: ${result.non2xx} non-2xx, ${result.errors} errors\n`);
+    const afterLoad = await sampled(pid, sleep(IDLE_MS));
+    const heapAfterLoad = await heapOf(baseUrl);
+    const requests = result["2xx"] + result.non2xx;
+    return {
+      database: restart ? `${database}, restarted` : database,
+      idle: idle.last,
+      load,
+      afterLoad: afterLoad.last,
+      requests,
+      cpuPerRequestUs: (cpuSeconds / requests) * 1e6,
+      heapIdle,
+      heapAfterLoad,
+    };
+  } finally {
+    await stopChild(child);
+    rmSync(dataDir, { recursive: true, force: true });
+    await db?.drop();
+  }
+}
+
+const databases = args.database === "both" ? (["postgres", "embedded"] as const) : [args.database as "postgres" | "embedded"];
+const rows: Figures[] = [];
+for (const database of databases) {
+  rows.push(await measure(database, false));
+  if (database === "embedded") rows.push(await measure(database, true));
+}
+const fixed = (n: number) => n.toFixed(0);
+const load = os
+  .loadavg()
+  .map((n) => n.toFixed(2))
+  .join(" ");
+const entryText = args.built ? "node dist/app/src/main.js" : "node --import tsx src/main.ts";
+console.log(
+  `entry: ${entryText}; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; load ${LOAD_S} s × ${CONNECTIONS} connections; load average ${load}`,
+);
+console.log(
+  "| database | idle RSS MiB (heap used / total, external) | under load, max RSS | idle after load (heap used / total) | requests | server CPU µs/request |",
+);
+console.log("|---|---:|---:|---:|---:|---:|");
+for (const row of rows) {
+  const { heapIdle: idle, heapAfterLoad: after } = row;
+  console.log(
+    `| ${row.database} | ${fixed(row.idle)} (${fixed(idle.heapUsed as number)} / ${fixed(idle.heapTotal as number)}, ${fixed(idle.external as number)}) | ${fixed(row.load.max)} | ${fixed(row.afterLoad)} (${fixed(after.heapUsed as number)} / ${fixed(after.heapTotal as number)}) | ${row.requests} | ${fixed(row.cpuPerRequestUs)} |`,
+  );
+}
