@@ -1,5 +1,6 @@
 // Gives every RPC its own EntityManager fork (identity map and unit of work per request), made on
-// first use: RPCs that never touch the ORM (health, JWKS from cache) do not pay for a fork.
+// first use: RPCs that never touch the ORM (health, JWKS from cache) or run only prepared
+// statements (the token path, src/persistence/unit-of-work.ts) do not pay for a fork.
 import type { Interceptor } from "@connectrpc/connect";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import { entityManagerKey } from "../context.js";
@@ -12,6 +13,8 @@ export function database(orm: MikroORM): Interceptor {
         em ??= orm.em.fork();
         return em;
       },
+      peek: () => em,
+      root: orm.em,
     });
     return next(req);
   };
