@@ -71,12 +71,20 @@ function decodeJsonObject(part: string): Record<string, unknown> | undefined {
 const mediaType = (typ: string) => (typ.includes("/") ? typ.toLowerCase() : `application/${typ.toLowerCase()}`);
 const isNumberIfPresent = (value: unknown) => value === undefined || typeof value === "number";
 
+/** A JWT whose signature verified: its header and claims (not yet judged against any expectation). */
+export interface SignedJwt {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly claims: JwtClaims;
+}
+
 /** The claims of a JWT signed by one of `keys`, meeting `expected`; undefined for anything else. */
-export function verifyJwt(
-  token: string,
-  keys: ReadonlyMap<string, VerificationKey>,
-  expected: JwtExpectations,
-): { readonly header: Record<string, unknown>; readonly claims: JwtClaims } | undefined {
+export function verifyJwt(token: string, keys: ReadonlyMap<string, VerificationKey>, expected: JwtExpectations): SignedJwt | undefined {
+  const signed = verifySignature(token, keys);
+  return signed && meetsExpectations(signed, expected) ? signed : undefined;
+}
+
+/** The header and claims of a JWT whose signature one of `keys` verifies; undefined for anything else. */
+export function verifySignature(token: string, keys: ReadonlyMap<string, VerificationKey>): SignedJwt | undefined {
   const parts = token.split(".");
   if (parts.length !== 3) return undefined;
   const [encodedHeader, encodedClaims, signature] = parts as [string, string, string];
@@ -94,15 +102,18 @@ export function verifyJwt(
   }
   if (!valid) return undefined;
   const claims = decodeJsonObject(encodedClaims) as JwtClaims | undefined;
-  if (!claims) return undefined;
-  if (expected.typ !== undefined && (typeof header.typ !== "string" || mediaType(header.typ) !== mediaType(expected.typ))) return undefined;
-  if (claims.iss !== expected.issuer) return undefined;
+  return claims && { header: Object.freeze(header), claims: Object.freeze(claims) };
+}
+
+/** Whether a signed JWT's header and claims meet `expected` (as jose's `jwtVerify` judges them). */
+export function meetsExpectations({ header, claims }: SignedJwt, expected: JwtExpectations): boolean {
+  if (expected.typ !== undefined && (typeof header.typ !== "string" || mediaType(header.typ) !== mediaType(expected.typ))) return false;
+  if (claims.iss !== expected.issuer) return false;
   if (expected.audience !== undefined) {
     const { aud } = claims;
-    if (!(aud === expected.audience || (Array.isArray(aud) && aud.includes(expected.audience)))) return undefined;
+    if (!(aud === expected.audience || (Array.isArray(aud) && aud.includes(expected.audience)))) return false;
   }
-  if (!isNumberIfPresent(claims.iat) || !isNumberIfPresent(claims.nbf) || !isNumberIfPresent(claims.exp)) return undefined;
-  if (claims.nbf !== undefined && claims.nbf > expected.now) return undefined;
-  if (claims.exp !== undefined && claims.exp <= expected.now) return undefined;
-  return { header, claims };
+  if (!isNumberIfPresent(claims.iat) || !isNumberIfPresent(claims.nbf) || !isNumberIfPresent(claims.exp)) return false;
+  if (claims.nbf !== undefined && claims.nbf > expected.now) return false;
+  return !(claims.exp !== undefined && claims.exp <= expected.now);
 }

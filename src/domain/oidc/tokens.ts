@@ -11,7 +11,16 @@ import type { Client } from "../../persistence/entities/client.js";
 import { isAdminApiScope } from "../auth/permissions.js";
 import { acrOf } from "../login/factors.js";
 import type { PublishedKeys, TenantKeyStore } from "../tenants/tenant-key-store.js";
-import { type JwsAlg, type JwtExpectations, signJwt, type VerificationKey, verificationKeysOf, verifyJwt } from "./compact-jws.js";
+import {
+  type JwsAlg,
+  type JwtExpectations,
+  meetsExpectations,
+  type SignedJwt,
+  signJwt,
+  type VerificationKey,
+  verificationKeysOf,
+  verifySignature,
+} from "./compact-jws.js";
 import type { Issuers, TenantIssuer } from "./issuers.js";
 
 export interface MintInput {
@@ -180,12 +189,27 @@ export class Tokens {
   /** The signing keys of a published set, imported once per set (it is the same object until the keys change). */
   private readonly verificationKeys = new WeakMap<PublishedKeys, ReadonlyMap<string, VerificationKey>>();
 
+  /**
+   * Tokens whose signature verified, by their text, with the key set that verified them: a
+   * resource server presents one access token many times (userinfo, introspection, the admin
+   * API), and verifying an Ed25519 signature costs more than the rest of such a request. Whether
+   * a text's signature verifies under a key set never changes, so an entry is reused only with
+   * that same set (a rotation or a retirement publishes another) and its claims (expiry, issuer,
+   * audience, type) are judged on every use; the database checks are the caller's, every time.
+   * Bounded: the oldest entry goes first.
+   */
+  private readonly verifiedSignatures = new Map<
+    string,
+    { readonly keys: ReadonlyMap<string, VerificationKey>; readonly signed: SignedJwt }
+  >();
+
   /** A JWT of one of our tenants: its `iss` picks the tenant, whose published keys must verify it. */
   private async verifyOurs(
     token: string,
     expectations: (issuer: TenantIssuer) => Omit<JwtExpectations, "issuer">,
   ): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
-    const issuer = this.issuers.parse(unverifiedIssuerOf(token) ?? "");
+    const remembered = this.verifiedSignatures.get(token);
+    const issuer = this.issuers.parse((remembered ? remembered.signed.claims.iss : unverifiedIssuerOf(token)) ?? "");
     if (!issuer) return undefined;
     const published = await this.keys.publishedAt(issuer.tenantId).catch(() => undefined);
     if (!published) return undefined;
@@ -194,10 +218,28 @@ export class Tokens {
       keys = verificationKeysOf(published.jwks as Record<string, unknown>[]);
       this.verificationKeys.set(published, keys);
     }
-    const verified = verifyJwt(token, keys, { issuer: issuer.issuer, ...expectations(issuer) });
-    return verified && { claims: verified.claims as JWTPayload, issuer };
+    let signed = remembered?.keys === keys ? remembered.signed : undefined;
+    if (!signed) {
+      signed = verifySignature(token, keys);
+      if (!signed) return undefined;
+      this.rememberSignature(token, keys, signed);
+    }
+    if (!meetsExpectations(signed, { issuer: issuer.issuer, ...expectations(issuer) })) return undefined;
+    return { claims: signed.claims as JWTPayload, issuer };
+  }
+
+  private rememberSignature(token: string, keys: ReadonlyMap<string, VerificationKey>, signed: SignedJwt): void {
+    this.verifiedSignatures.delete(token);
+    if (this.verifiedSignatures.size >= VERIFIED_SIGNATURES_KEPT) {
+      const oldest = this.verifiedSignatures.keys().next().value;
+      if (oldest !== undefined) this.verifiedSignatures.delete(oldest);
+    }
+    this.verifiedSignatures.set(token, { keys, signed });
   }
 }
+
+/** Verified token texts kept (Tokens.verifiedSignatures): a few MiB at most. */
+const VERIFIED_SIGNATURES_KEPT = 2048;
 
 /** The `iss` a JWT claims, before anything is verified (it names the tenant whose keys must verify it). */
 function unverifiedIssuerOf(token: string): string | undefined {
