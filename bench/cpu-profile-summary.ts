@@ -1,107 +1,150 @@
-// `node --import tsx bench/cpu-profile-summary.ts <file.cpuprofile> [top]`: where a process spent
-// its CPU, from a V8 profile (`node --cpu-prof`, e.g. `BENCH_SCIM_CPU_PROF=dir npm run bench:scim`).
-// Prints self time by area (a package under node_modules, a directory of src/, node's internals,
-// the garbage collector, idle) and by function, in % of the busy (non-idle) samples. Self time is
-// the time a function ran its own code, not its callees'. Then the inclusive time (with callees)
-// of the project's own functions (src/), to see which step of a request costs what.
-// When a `window.json` (`{"from": µs, "to": µs}` of the monotonic clock, as bench/scim-bench.ts
-// writes it for its measured requests) lies beside the profile or one directory up, only the
-// samples in that window count: not the start-up, the seeding or the warm-up.
+// Summarises a V8 CPU profile (`node --cpu-prof`, e.g. `npm run bench:auth -- --cpu-prof DIR`):
+// where the samples of a time window went, by function (self time, and total time: the function
+// and everything it called) and by where the code lives (our src/ and gen/ directories, each
+// dependency, Node's internals, garbage collection, idle). Times are per request when
+// `--requests N` says how many requests the window served.
+//
+//   node --import tsx bench/cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--top N] [--requests N] [--match TEXT]
+//
+// --last S      only the last S seconds of the profile (the measured window is at its end when
+//               the server was stopped right after it)
+// --skip S      leave out the first S seconds (start-up and set-up)
+// --to S        leave out what follows the first S seconds (with --skip: one window of a run)
+// --match TEXT  also list the callers' chain of the functions whose name or file contains TEXT
+//
+// Without --skip/--to/--last, a `window.json` beside the profile or one directory up
+// (`{"from": µs, "to": µs}` of the monotonic clock the profile's times use, as bench/scim-bench.ts
+// writes it for its measured requests) sets the window: not the start-up, seeding or warm-up.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+}
 
 interface ProfileNode {
   readonly id: number;
+  readonly callFrame: CallFrame;
   readonly children?: readonly number[];
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
 interface Profile {
-  readonly startTime: number;
   readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly endTime: number;
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    last: { type: "string" },
+    skip: { type: "string" },
+    to: { type: "string" },
+    top: { type: "string" },
+    requests: { type: "string" },
+    match: { type: "string" },
+  },
+});
+const file = positionals[0];
 if (!file) {
-  process.stderr.write("usage: node --import tsx bench/cpu-profile-summary.ts <file.cpuprofile> [top]\n");
+  process.stderr.write("usage: cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--top N] [--requests N] [--match TEXT]\n");
   process.exit(2);
 }
-const top = Number(topArg ?? 40);
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
-const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-const windowFile = [join(dirname(file), "window.json"), join(dirname(file), "..", "window.json")].find((path) => existsSync(path));
-const window = windowFile ? (JSON.parse(readFileSync(windowFile, "utf8")) as { from: number; to: number }) : undefined;
+const top = Number(args.top ?? 40);
+const requests = args.requests ? Number(args.requests) : undefined;
 
-/** Where a frame's code lives: a package, a directory of the project, or what V8 and node call it. */
-function areaOf({ functionName, url }: ProfileNode["callFrame"]): string {
-  if (url === "") return functionName.startsWith("(") ? functionName : "(native)";
-  if (url.startsWith("node:")) return "node:internals";
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules) return modules[1] as string;
-  const source = /\/(src|gen|bench)\/(.*)\/[^/]+$/.exec(url);
-  if (source) return `${source[1]}/${source[2]}`;
-  return url.replace(/^file:\/\//, "");
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+
+/** Where a frame's code lives: src/…, gen/, a package, node internals, or a V8 pseudo-frame. */
+function placeOf(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (url === "") return `(${functionName || "anonymous"})`;
+  if (url.startsWith("node:")) return "node:internal";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1] as string;
+  const ours = /\/(src\/[^/]+(?:\/[^/]+)?|gen|bench)\//.exec(url);
+  if (ours) return ours[1] as string;
+  return url;
 }
 
-function functionOf({ functionName, url, lineNumber }: ProfileNode["callFrame"]): string {
-  const where = url === "" ? "" : ` ${url.replace(/^file:\/\/.*?\/(node_modules|src|gen|bench)\//, "$1/")}:${lineNumber + 1}`;
-  return `${functionName || "(anonymous)"}${where}`;
+function keyOf(frame: CallFrame): string {
+  const where =
+    frame.url === "" ? "" : ` ${frame.url.replace(/^.*?(node_modules\/|\/src\/|\/gen\/|\/bench\/)/, "$1")}:${frame.lineNumber + 1}`;
+  return `${frame.functionName || "(anonymous)"}${where}`;
 }
 
-const parents = new Map<number, number>();
-for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+// The window: sample times are the start time plus the running sum of the deltas.
+const times: number[] = [];
+let t = profile.startTime;
+for (const delta of profile.timeDeltas) {
+  t += delta;
+  times.push(t);
+}
+const windowFile =
+  args.skip || args.to || args.last
+    ? undefined
+    : [join(dirname(file), "window.json"), join(dirname(file), "..", "window.json")].find((path) => existsSync(path));
+const measured = windowFile ? (JSON.parse(readFileSync(windowFile, "utf8")) as { from: number; to: number }) : undefined;
+const from = measured?.from ?? profile.startTime + Number(args.skip ?? 0) * 1e6;
+const lastFrom = args.last ? profile.endTime - Number(args.last) * 1e6 : Number.NEGATIVE_INFINITY;
+const windowStart = Math.max(from, lastFrom);
+const windowEnd = measured?.to ?? (args.to ? profile.startTime + Number(args.to) * 1e6 : Number.POSITIVE_INFINITY);
 
-const byArea = new Map<string, number>();
-const inclusive = new Map<string, number>();
-const byFunction = new Map<string, number>();
-let total = 0;
-let idle = 0;
-let at = profile.startTime;
+const self = new Map<string, number>();
+const total = new Map<string, number>();
+const places = new Map<string, number>();
+const chains = new Map<string, number>();
+let windowUs = 0;
 for (let i = 0; i < profile.samples.length; i++) {
-  const node = nodes.get(profile.samples[i] as number);
-  const micros = profile.timeDeltas[i] ?? 0;
-  at += micros;
-  if (!node || (window && (at < window.from || at > window.to))) continue;
-  total += micros;
-  if (node.callFrame.functionName === "(idle)") {
-    idle += micros;
-    continue;
-  }
-  const area = areaOf(node.callFrame);
-  byArea.set(area, (byArea.get(area) ?? 0) + micros);
-  const fn = functionOf(node.callFrame);
-  byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+  const at = times[i] as number;
+  if (at < windowStart || at > windowEnd) continue;
+  // A sample's time is the delta to the next sample (the last one gets the mean).
+  const next = times[i + 1];
+  const us = next === undefined ? 0 : next - at;
+  windowUs += us;
+  const leaf = byId.get(profile.samples[i] as number) as ProfileNode;
+  self.set(keyOf(leaf.callFrame), (self.get(keyOf(leaf.callFrame)) ?? 0) + us);
+  places.set(placeOf(leaf.callFrame), (places.get(placeOf(leaf.callFrame)) ?? 0) + us);
   const seen = new Set<string>();
-  for (let id: number | undefined = node.id; id !== undefined; id = parents.get(id)) {
-    const frame = nodes.get(id)?.callFrame;
-    if (!frame || !/\/src\//.test(frame.url) || /node_modules/.test(frame.url)) continue;
-    const key = functionOf(frame);
+  const stack: string[] = [];
+  for (let id: number | undefined = leaf.id; id !== undefined; id = parentOf.get(id)) {
+    const key = keyOf((byId.get(id) as ProfileNode).callFrame);
+    stack.push(key);
     if (seen.has(key)) continue;
     seen.add(key);
-    inclusive.set(key, (inclusive.get(key) ?? 0) + micros);
+    total.set(key, (total.get(key) ?? 0) + us);
+  }
+  if (args.match && stack.some((key) => key.includes(args.match as string))) {
+    const index = stack.findIndex((key) => key.includes(args.match as string));
+    const chain = stack
+      .slice(index, index + 6)
+      .map((key) => key.split(" ")[0])
+      .join(" ← ");
+    chains.set(chain, (chains.get(chain) ?? 0) + us);
   }
 }
-const busy = total - idle;
-const pct = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)} %`;
-const lines = [
-  ...(window ? [`samples of ${windowFile} only`] : []),
-  `${file}: ${(total / 1e6).toFixed(2)} s profiled, ${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / total).toFixed(1)} %)`,
-  "",
-  "self time by area (% of busy):",
-  ...[...byArea].sort((a, b) => b[1] - a[1]).map(([area, micros]) => `  ${pct(micros)}  ${area}`),
-  "",
-  `self time by function, top ${top} (% of busy):`,
-  ...[...byFunction]
+
+const busyUs = windowUs - (self.get("(idle)") ?? 0) - (self.get("(program)") ?? 0) * 0;
+const share = (us: number) => `${((us / busyUs) * 100).toFixed(1).padStart(5)} %`;
+const perRequest = (us: number) => (requests ? `${(us / requests).toFixed(1).padStart(7)} µs/req` : "");
+const lines = (map: Map<string, number>, n: number) =>
+  [...map.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
-  "",
-  `inclusive time of src/ functions, top ${top} (% of busy):`,
-  ...[...inclusive]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, top)
-    .map(([fn, micros]) => `  ${pct(micros)}  ${fn}`),
-];
-process.stdout.write(`${lines.join("\n")}\n`);
+    .slice(0, n)
+    .map(([key, us]) => `  ${share(us)} ${perRequest(us)}  ${key}`)
+    .join("\n");
+
+process.stdout.write(
+  `${windowFile ? `samples of ${windowFile} only: ` : ""}window ${(windowUs / 1e6).toFixed(2)} s, not idle ${(busyUs / 1e6).toFixed(2)} s${requests ? `, ${requests} requests: ${(busyUs / requests).toFixed(0)} µs/req` : ""} (shares of the time not idle)\n\n` +
+    `by place (self time)\n${lines(places, 30)}\n\nby function, self time\n${lines(self, top)}\n\n` +
+    `by function, total time (with callees)\n${lines(total, top)}\n` +
+    (args.match ? `\nchains through "${args.match}" (innermost first)\n${lines(chains, top)}\n` : ""),
+);

@@ -26,6 +26,7 @@ import { authorization } from "./rpc/interceptors/authorization.js";
 import { database as databaseInterceptor } from "./rpc/interceptors/database.js";
 import { errorBoundary } from "./rpc/interceptors/error-boundary.js";
 import { validation } from "./rpc/interceptors/validation.js";
+import { keptBinaryAnswers } from "./rpc/kept-answers.js";
 import { answeringRefusals, httpRequestKey, RefusedStreams } from "./rpc/refused-requests.js";
 import { connectRoutes, type ServiceRegistration } from "./rpc/registry.js";
 import { renderDetailError } from "./transcoding/error-renderers.js";
@@ -109,6 +110,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     databaseInterceptor(database.orm),
     authorization(deps.authenticator, registrations),
     validation,
+    // Innermost: it swaps a kept answer for its written-once binary encoding (kept-answers.ts).
+    keptBinaryAnswers,
   ];
   const routes = answeringRefusals(connectRoutes(registrations));
   const everyAnswer = securityHeaders(config.publicUrl);

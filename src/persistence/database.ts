@@ -13,6 +13,7 @@ import { migrations } from "./migrations/index.js";
 import { PlainSql, poolRunner, type StatementRunner } from "./plain-sql.js";
 import { StatementPipelines } from "./statement-pipelines.js";
 import { tracedRunner } from "./traced-runner.js";
+import { runPreparedStatementsOn } from "./unit-of-work.js";
 
 const tracedIf = (tracing: boolean, runner: StatementRunner) => (tracing ? tracedRunner(runner) : runner);
 
@@ -215,9 +216,12 @@ function clientConfigOf(connection: DatabaseConnection, timeouts: DatabaseTimeou
 }
 
 export function databaseOf(orm: MikroORM, runner: StatementRunner, changes: ChangeFeed, embedded?: EmbeddedPostgres): Database {
+  const sql = new PlainSql(runner);
+  // The repositories' hot-path statements run on it too (unit-of-work.ts, preparedRows).
+  runPreparedStatementsOn(orm.em, sql);
   return {
     orm,
-    sql: new PlainSql(runner),
+    sql,
     changes,
     async ping(timeoutMs = 2_000) {
       let timer: NodeJS.Timeout | undefined;

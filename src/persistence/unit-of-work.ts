@@ -9,10 +9,26 @@
 // caller wrote (MikroORM's platform escapes them into the statement it sends), and fragments
 // compose. This is the one place where rows are given their TypeScript type: each repository
 // declares the row type next to the statement that produces it.
+//
+// A hot-path statement (`preparedRows`) whose values are all plain parameters — no list spliced
+// into `in (…)`, which only MikroORM's formatting expands — runs, outside a transaction, as a
+// prepared statement on the pipelined connections of src/persistence/plain-sql.ts: MikroORM's
+// formatting and knex's query runner cost more CPU than the round trip, and Postgres parses and
+// plans it once per connection instead of per call. It commits on its own, as any statement run
+// outside a transaction does here; inside one it joins the transaction like any other.
 import type { QueryResult } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { announceChange, type CachedTable } from "./change-feed.js";
+import type { PlainSql } from "./plain-sql.js";
 import type { SqlFragment } from "./sql-fragment.js";
+
+/** The prepared statements' runner of each database, by its ORM connection (one per process and database). */
+const preparedRunners = new WeakMap<object, PlainSql>();
+
+/** Lets units of work on `em`'s database run hot-path statements as prepared ones on `sql` (database.ts). */
+export function runPreparedStatementsOn(em: EntityManager, sql: PlainSql): void {
+  preparedRunners.set(em.getConnection(), sql);
+}
 
 /**
  * Statement texts by fragment shape (sql-fragment.ts): a shape names one text, so a statement run
@@ -30,11 +46,29 @@ function textOf(statement: SqlFragment): string {
   return text;
 }
 
+/**
+ * A request's EntityManager, forked on first use (src/rpc/interceptors/database.ts): a unit of work
+ * whose statements all run prepared outside a transaction never forks one.
+ */
+export interface EntityManagerOnDemand {
+  /** The fork, made now if it was not yet. */
+  get(): EntityManager;
+  /** The fork if it was made. */
+  peek(): EntityManager | undefined;
+  /** The EntityManager it forks from (its connection is the fork's). */
+  readonly root: EntityManager;
+}
+
 export class UnitOfWork {
   constructor(
-    /** For the repositories' ORM work; domain code never reaches it. */
-    readonly em: EntityManager,
+    /** Its EntityManager, or how to fork it on first use. */
+    private readonly source: EntityManager | EntityManagerOnDemand,
   ) {}
+
+  /** For the repositories' ORM work; domain code never reaches it. */
+  get em(): EntityManager {
+    return "peek" in this.source ? this.source.get() : this.source;
+  }
 
   /** The rows a statement returns, typed by the repository that wrote the statement. */
   async rows<Row>(statement: SqlFragment): Promise<Row[]> {
@@ -44,6 +78,23 @@ export class UnitOfWork {
   /** The first row a statement returns, if any. */
   async first<Row>(statement: SqlFragment): Promise<Row | undefined> {
     return (await this.rows<Row>(statement))[0];
+  }
+
+  /**
+   * The rows of a hot-path statement, prepared and pipelined outside a transaction (see above).
+   * Its values must be plain parameters: no array spliced into `in (…)`, and a value whose type
+   * Postgres cannot infer from where it stands (a bare `select ${x}`) cast in the text.
+   */
+  async preparedRows<Row>(statement: SqlFragment): Promise<Row[]> {
+    // Without a fork yet there is no transaction either: no need to make one to know.
+    const em = "peek" in this.source ? (this.source.peek() ?? this.source.root) : this.source;
+    const prepared = em.getTransactionContext() === undefined ? preparedRunners.get(em.getConnection()) : undefined;
+    return prepared ? prepared.rows<Row>(statement) : this.rows<Row>(statement);
+  }
+
+  /** The first row of a hot-path statement (preparedRows), if any. */
+  async preparedFirst<Row>(statement: SqlFragment): Promise<Row | undefined> {
+    return (await this.preparedRows<Row>(statement))[0];
   }
 
   /** Runs a statement for its effect; returns the number of rows it changed. */

@@ -4,15 +4,15 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Principal } from "../domain/auth/permissions.js";
 import type { Logger } from "../logging/logger.js";
 import { TenantRepositories } from "../persistence/repositories/tenant-repositories.js";
-import { UnitOfWork } from "../persistence/unit-of-work.js";
+import { type EntityManagerOnDemand, UnitOfWork } from "../persistence/unit-of-work.js";
 
 export const requestIdKey = createContextKey<string>("", { description: "request id" });
 export const clientAddressKey = createContextKey<string>("", { description: "client IP address" });
+/** Set on calls made through the REST gateway (src/transcoding), which writes its own answers. */
+export const restCallKey = createContextKey<boolean>(false, { description: "call made through the REST gateway" });
 export const loggerKey = createContextKey<Logger | undefined>(undefined, { description: "request logger" });
 /** Forks the request's EntityManager the first time a handler asks for it. */
-export interface LazyEntityManager {
-  get(): EntityManager;
-}
+export type LazyEntityManager = EntityManagerOnDemand;
 
 export const entityManagerKey = createContextKey<LazyEntityManager | undefined>(undefined, {
   description: "EntityManager fork of this request",
@@ -44,9 +44,14 @@ export function repositories(ctx: HandlerContext, tenantId: string): TenantRepos
   return new TenantRepositories(unitOfWork(ctx), tenantId);
 }
 
-/** The request's unit of work, for a use case that learns its tenant on the way (a token names it). */
+/**
+ * The request's unit of work, for a use case that learns its tenant on the way (a token names it).
+ * It forks the request's EntityManager only when its work needs one (unit-of-work.ts).
+ */
 export function unitOfWork(ctx: HandlerContext): UnitOfWork {
-  return new UnitOfWork(entityManager(ctx));
+  const em = ctx.values.get(entityManagerKey);
+  if (!em) throw new Error("no EntityManager in context: is the database interceptor installed?");
+  return new UnitOfWork(em);
 }
 
 /** The request's logger (it names the request id); every protocol's adapter sets it. */

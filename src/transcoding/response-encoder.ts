@@ -11,13 +11,15 @@
 // JWKS) carries an ETag, and a request whose If-None-Match names it gets 304 without a body
 // (RFC 9110 §13.1.2). Its JSON text and ETag are kept with the message object: a handler that
 // answers with a message it keeps in memory (a document that changes only with its tenant) pays
-// for the conversion once, not per request.
+// for the conversion once, not per request (src/rpc/kept-answers.ts does the same for binary
+// Connect and gRPC answers).
 import { createHash } from "node:crypto";
 import { getOption, hasOption, toJson, type DescMessage, type DescService, type Message } from "@bufbuild/protobuf";
 import type { FastifyReply } from "fastify";
 import type { HttpBody } from "../../gen/google/api/httpbody_pb.js";
 import { ErrorFormat, error_format as errorFormatExtension, method as methodExtension } from "../../gen/svault/api/v1/options_pb.js";
 import { HTTP_STATUS_HEADER } from "../rpc/http-response.js";
+import { isKeptAnswer } from "../rpc/kept-answers.js";
 import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "./binding.js";
 import { type UnsetOptional, withUnsetOptionalsAsNull } from "./unset-optional.js";
 
@@ -72,7 +74,7 @@ export function sendResponse(
     return reply.type(body.contentType || "application/octet-stream").send(Buffer.from(body.data));
   }
   if (sendsNoBody(status)) return reply.send();
-  if (status === 200 && reply.request.method === "GET" && /\bpublic\b/.test(header.get("cache-control") ?? "")) {
+  if (status === 200 && reply.request.method === "GET" && isKeptAnswer(header)) {
     const { text, etag } = cachedEncoding(binding, success, format, output);
     reply.header("etag", etag);
     if (matchesEtag(reply.request.headers["if-none-match"], etag)) return reply.code(304).send();

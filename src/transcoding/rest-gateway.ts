@@ -11,7 +11,7 @@ import { http } from "../../gen/google/api/annotations_pb.js";
 import type { HttpRule } from "../../gen/google/api/http_pb.js";
 import { error_format as errorFormatExtension } from "../../gen/svault/api/v1/options_pb.js";
 import type { FieldViolation } from "../errors/domain-error.js";
-import { requestContextValues } from "../rpc/context.js";
+import { requestContextValues, restCallKey } from "../rpc/context.js";
 import { asDomainError } from "../rpc/interceptors/error-boundary.js";
 import type { ServiceRegistration } from "../rpc/registry.js";
 import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
@@ -95,7 +95,10 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
       url: binding.route,
       config,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const values = requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log });
+        const values = requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }).set(
+          restCallKey,
+          true,
+        );
         const ctx = restCallContext(service, binding.method, request, values, options.shutdownSignal);
         try {
           const input = decodeRequest(binding, {

@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { toJson } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import * as oidc from "openid-client";
+import { GetJwksResponseSchema, GetOpenidConfigurationResponseSchema, OidcService } from "../../gen/svault/oidc/v1/oidc_service_pb.js";
 import { ADMIN_API_SCOPES } from "../../src/domain/auth/permissions.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { assertOAuthError, REDIRECT_URI, send, setUpTenant } from "./support.js";
@@ -226,6 +230,36 @@ describe("discovery across families and tenants", () => {
       "/oidc/no-such-tenant/.well-known/jwks.json",
     ]) {
       assertOAuthError(await send(`${server.baseUrl}${path}`), 404, "invalid_request", path);
+    }
+  });
+});
+
+describe("discovery and JWKS over Connect, gRPC-Web and gRPC", () => {
+  // The documents are kept in memory and their binary encoding written once (src/rpc/kept-answers.ts):
+  // every protocol and format must still see the whole document, the same as REST, every time.
+  const transports = () => ({
+    "gRPC (binary)": createGrpcTransport({ baseUrl: server.grpcUrl }),
+    "gRPC-Web (binary)": createGrpcWebTransport({ baseUrl: server.baseUrl, httpVersion: "1.1", useBinaryFormat: true }),
+    "Connect (binary)": createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1", useBinaryFormat: true }),
+    "Connect (JSON)": createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }),
+  });
+
+  it("answers the same documents as REST, on every call", async () => {
+    const jwks = (await send(`${server.config.publicUrl}/${TENANT}/.well-known/jwks.json`)).body as { keys: Jwk[] };
+    const configuration = (await send(`${server.config.publicUrl}/${TENANT}/.well-known/openid-configuration`)).body;
+    assert.ok(jwks.keys.length >= 3);
+    for (const [name, transport] of Object.entries(transports())) {
+      const client = createClient(OidcService, transport);
+      for (let call = 1; call <= 2; call++) {
+        const keys = await client.getJwks({ tenantId: TENANT });
+        assert.deepEqual(toJson(GetJwksResponseSchema, keys, { useProtoFieldName: true }), jwks, `${name}, call ${call}: JWKS`);
+        const discovered = await client.getOpenidConfiguration({ tenantId: TENANT });
+        assert.deepEqual(
+          toJson(GetOpenidConfigurationResponseSchema, discovered, { useProtoFieldName: true, alwaysEmitImplicit: true }),
+          configuration,
+          `${name}, call ${call}: discovery`,
+        );
+      }
     }
   });
 });

@@ -126,6 +126,9 @@ for (const alg of ["EdDSA", "RS256"] as const) {
         "it knows the new key before it signs",
       );
       const lastOldIdToken = refreshed.id_token as string;
+      const lastOldAccessToken = refreshed.access_token;
+      const userinfoWith = async (token: string) =>
+        (await send(`${issuer()}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).status;
 
       // From activate_at on the new key signs; openid-client verifies it from the JWKS it has.
       clockAt = activateAt;
@@ -140,7 +143,12 @@ for (const alg of ["EdDSA", "RS256"] as const) {
       clockAt = new Date(retireAt.getTime() - 1);
       assert.ok((await kids()).includes(oldKid));
       await jwtVerify(lastOldIdToken, createLocalJWKSet({ keys: await jwks() }), { issuer: issuer(), audience: "app" });
+      // The service too: its access tokens are accepted (again: a verified signature is remembered)…
+      assert.equal(await userinfoWith(lastOldAccessToken), 200);
+      assert.equal(await userinfoWith(lastOldAccessToken), 200);
       clockAt = retireAt;
+      // …until the grace ends: a remembered signature does not outlive its key.
+      assert.equal(await userinfoWith(lastOldAccessToken), 401, "a retired key's access token is refused");
       assert.deepEqual(
         (await jwks()).filter((k) => k.alg === alg).map((k) => k.kid),
         [newKid],

@@ -1,15 +1,26 @@
 // Minting and verifying the tokens of the OIDC provider: ID tokens (signed per the client's
 // `sing_alg`), JWT access tokens (RFC 9068, `typ: at+jwt`) and opaque refresh tokens (random,
-// stored as SHA-256, rotated on every use).
+// stored as SHA-256, rotated on every use). The JWTs are signed and verified with node:crypto
+// (compact-jws.ts), not jose's WebCrypto.
 import { createHash } from "node:crypto";
 import { randomToken } from "../../crypto/random-token.js";
-import { decodeJwt, type JWTPayload, type JWTVerifyOptions, jwtVerify, SignJWT } from "jose";
+import type { JWTPayload } from "jose";
 import { hashSecret } from "../../crypto/secret-hash.js";
 import type { TenantKeyAlg } from "../../crypto/tenant-keys.js";
 import type { Client } from "../../persistence/entities/client.js";
 import { isAdminApiScope } from "../auth/permissions.js";
 import { acrOf } from "../login/factors.js";
-import type { TenantKeyStore } from "../tenants/tenant-key-store.js";
+import type { PublishedKeys, TenantKeyStore } from "../tenants/tenant-key-store.js";
+import {
+  type JwsAlg,
+  type JwtExpectations,
+  meetsExpectations,
+  type SignedJwt,
+  signJwt,
+  type VerificationKey,
+  verificationKeysOf,
+  verifySignature,
+} from "./compact-jws.js";
 import type { Issuers, TenantIssuer } from "./issuers.js";
 
 export interface MintInput {
@@ -61,6 +72,7 @@ export interface AccessTokenClaims extends JWTPayload {
 }
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 /** OIDC Core §3.1.3.6: the left half of the hash of the access token, with the JWS alg's hash. */
 export function atHash(accessToken: string, alg: TenantKeyAlg): string {
@@ -70,7 +82,7 @@ export function atHash(accessToken: string, alg: TenantKeyAlg): string {
   return digest.subarray(0, digest.length / 2).toString("base64url");
 }
 
-export function signingAlgOf(client: Client): TenantKeyAlg {
+export function signingAlgOf(client: Client): JwsAlg {
   return client.singAlg === "RS256" ? "RS256" : "EdDSA";
 }
 
@@ -90,43 +102,47 @@ export class Tokens {
     // The issuer stays an audience of every token: the provider's own endpoints (userinfo,
     // revocation) accept it. Granted admin scopes make the token one for the admin API too.
     const audience = input.userId && input.scope.split(" ").some(isAdminApiScope) ? [issuer.issuer, this.issuers.adminApi] : issuer.issuer;
-    const accessToken = await new SignJWT({
-      client_id: client.clientId,
-      scope: input.scope,
-      ...(input.familyId !== null ? { fid: input.familyId } : {}),
-      ...(input.sessionId ? { sid: input.sessionId } : {}),
-      ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
-      ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
-    })
-      .setProtectedHeader({ alg, kid: key.kid, typ: "at+jwt" })
-      .setIssuer(issuer.issuer)
-      .setSubject(subject)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setExpirationTime(now + accessTtl)
-      .setJti(randomToken(16))
-      .sign(key.privateKey);
+    const accessToken = signJwt(
+      { alg, kid: key.kid, typ: "at+jwt" },
+      {
+        client_id: client.clientId,
+        scope: input.scope,
+        ...(input.familyId !== null ? { fid: input.familyId } : {}),
+        ...(input.sessionId ? { sid: input.sessionId } : {}),
+        ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
+        ...(input.dpopJkt ? { cnf: { jkt: input.dpopJkt } } : {}),
+        iss: issuer.issuer,
+        sub: subject,
+        aud: audience,
+        iat: now,
+        exp: now + accessTtl,
+        jti: randomToken(16),
+      },
+      key.privateKey,
+    );
 
     let idToken: string | undefined;
     if (input.withIdToken && input.userId) {
-      idToken = await new SignJWT({
-        ...(input.nonce ? { nonce: input.nonce } : {}),
-        ...(input.sessionId ? { sid: input.sessionId } : {}),
-        ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
-        amr: [...(input.amr ?? [])],
-        // The level is what the amr reached (factors.ts), so codes and refresh tokens need only carry the amr.
-        acr: acrOf(input.amr ?? []),
-        at_hash: atHash(accessToken, alg),
-        azp: client.clientId,
-        ...(input.groups ? { groups: [...input.groups] } : {}),
-      })
-        .setProtectedHeader({ alg, kid: key.kid, typ: "JWT" })
-        .setIssuer(issuer.issuer)
-        .setSubject(input.userId)
-        .setAudience(client.clientId)
-        .setIssuedAt(now)
-        .setExpirationTime(now + client.flow.id_token_ttl_seconds)
-        .sign(key.privateKey);
+      idToken = signJwt(
+        { alg, kid: key.kid, typ: "JWT" },
+        {
+          ...(input.nonce ? { nonce: input.nonce } : {}),
+          ...(input.sessionId ? { sid: input.sessionId } : {}),
+          ...(input.authTime ? { auth_time: seconds(input.authTime) } : {}),
+          amr: [...(input.amr ?? [])],
+          // The level is what the amr reached (factors.ts), so codes and refresh tokens need only carry the amr.
+          acr: acrOf(input.amr ?? []),
+          at_hash: atHash(accessToken, alg),
+          azp: client.clientId,
+          ...(input.groups ? { groups: [...input.groups] } : {}),
+          iss: issuer.issuer,
+          sub: input.userId,
+          aud: client.clientId,
+          iat: now,
+          exp: now + client.flow.id_token_ttl_seconds,
+        },
+        key.privateKey,
+      );
     }
 
     let refreshToken: TokenSet["refreshToken"];
@@ -149,7 +165,7 @@ export class Tokens {
    * database checks (session ended, token or family revoked) are the caller's.
    */
   async verifyAccessToken(token: string): Promise<{ claims: AccessTokenClaims; issuer: TenantIssuer } | undefined> {
-    const verified = await this.verifyOurs(token, (issuer) => ({ audience: issuer.issuer, typ: "at+jwt" }));
+    const verified = await this.verifyOurs(token, (issuer) => ({ audience: issuer.issuer, typ: "at+jwt", now: epochSeconds() }));
     if (!verified) return undefined;
     const claims = verified.claims as AccessTokenClaims;
     if (typeof claims.jti !== "string" || typeof claims.client_id !== "string") return undefined;
@@ -167,29 +183,74 @@ export class Tokens {
   /** Verifies an ID token we issued, accepting an expired one (an `id_token_hint`). */
   async verifyIdTokenHint(token: string): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
     // The hint may have expired: logout must still work with it (RP-Initiated Logout §2).
-    return this.verifyOurs(token, () => ({ currentDate: new Date(0) }));
+    return this.verifyOurs(token, () => ({ now: 0 }));
   }
+
+  /** The signing keys of a published set, imported once per set (it is the same object until the keys change). */
+  private readonly verificationKeys = new WeakMap<PublishedKeys, ReadonlyMap<string, VerificationKey>>();
+
+  /**
+   * Tokens whose signature verified, by their text, with the key set that verified them: a
+   * resource server presents one access token many times (userinfo, introspection, the admin
+   * API), and verifying an Ed25519 signature costs more than the rest of such a request. Whether
+   * a text's signature verifies under a key set never changes, so an entry is reused only with
+   * that same set (a rotation or a retirement publishes another) and its claims (expiry, issuer,
+   * audience, type) are judged on every use; the database checks are the caller's, every time.
+   * Bounded: the oldest entry goes first.
+   */
+  private readonly verifiedSignatures = new Map<
+    string,
+    { readonly keys: ReadonlyMap<string, VerificationKey>; readonly signed: SignedJwt }
+  >();
 
   /** A JWT of one of our tenants: its `iss` picks the tenant, whose published keys must verify it. */
   private async verifyOurs(
     token: string,
-    options: (issuer: TenantIssuer) => JWTVerifyOptions,
+    expectations: (issuer: TenantIssuer) => Omit<JwtExpectations, "issuer">,
   ): Promise<{ claims: JWTPayload; issuer: TenantIssuer } | undefined> {
-    let unverified: JWTPayload;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      return undefined;
-    }
-    const issuer = typeof unverified.iss === "string" ? this.issuers.parse(unverified.iss) : undefined;
+    const remembered = this.verifiedSignatures.get(token);
+    const issuer = this.issuers.parse((remembered ? remembered.signed.claims.iss : unverifiedIssuerOf(token)) ?? "");
     if (!issuer) return undefined;
-    try {
-      // The key set imported once per published set (tenant-key-store.ts), not per token.
-      const { keySet } = await this.keys.publishedAt(issuer.tenantId);
-      const { payload } = await jwtVerify(token, keySet, { issuer: issuer.issuer, algorithms: ["EdDSA", "RS256"], ...options(issuer) });
-      return { claims: payload, issuer };
-    } catch {
-      return undefined;
+    const published = await this.keys.publishedAt(issuer.tenantId).catch(() => undefined);
+    if (!published) return undefined;
+    let keys = this.verificationKeys.get(published);
+    if (!keys) {
+      keys = verificationKeysOf(published.jwks as Record<string, unknown>[]);
+      this.verificationKeys.set(published, keys);
     }
+    let signed = remembered?.keys === keys ? remembered.signed : undefined;
+    if (!signed) {
+      signed = verifySignature(token, keys);
+      if (!signed) return undefined;
+      this.rememberSignature(token, keys, signed);
+    }
+    if (!meetsExpectations(signed, { issuer: issuer.issuer, ...expectations(issuer) })) return undefined;
+    return { claims: signed.claims as JWTPayload, issuer };
+  }
+
+  private rememberSignature(token: string, keys: ReadonlyMap<string, VerificationKey>, signed: SignedJwt): void {
+    this.verifiedSignatures.delete(token);
+    if (this.verifiedSignatures.size >= VERIFIED_SIGNATURES_KEPT) {
+      const oldest = this.verifiedSignatures.keys().next().value;
+      if (oldest !== undefined) this.verifiedSignatures.delete(oldest);
+    }
+    this.verifiedSignatures.set(token, { keys, signed });
+  }
+}
+
+/** Verified token texts kept (Tokens.verifiedSignatures): a few MiB at most. */
+const VERIFIED_SIGNATURES_KEPT = 2048;
+
+/** The `iss` a JWT claims, before anything is verified (it names the tenant whose keys must verify it). */
+function unverifiedIssuerOf(token: string): string | undefined {
+  const start = token.indexOf(".");
+  const end = token.indexOf(".", start + 1);
+  if (start < 0 || end < 0) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(token.slice(start + 1, end), "base64url").toString("utf8"));
+    const iss = (claims as { iss?: unknown } | null)?.iss;
+    return typeof iss === "string" ? iss : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -14,12 +14,5 @@ export class DpopBindingRepository {
     await this.uow.execute(sql`update token_family set dpop_jkt = ${jkt}
       where tenant_id = ${this.tenantId} and id = ${familyId} and dpop_jkt is null`);
   }
-
-  /** The key thumbprint the family of a client's refresh token is bound to (null: unbound); undefined for an unknown token. */
-  async keyOfRefreshToken(hash: Buffer, clientId: string): Promise<string | null | undefined> {
-    const row = await this.uow.first<{ dpop_jkt: string | null }>(sql`select f.dpop_jkt from refresh_token r
-      join token_family f on f.id = r.family_id and f.tenant_id = r.tenant_id
-      where r.tenant_id = ${this.tenantId} and r.hash = ${hash} and r.client_id = ${clientId}`);
-    return row ? row.dpop_jkt : undefined;
-  }
+  // A refresh token's binding is read with the token itself (GrantRepository.findRefreshToken).
 }

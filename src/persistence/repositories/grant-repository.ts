@@ -41,6 +41,8 @@ export interface StoredRefreshToken {
   /** Rotated within the reuse grace, to a successor that has not been used. */
   readonly reissuable: boolean;
   readonly successorHash: Buffer | null;
+  /** The DPoP key the token's family is bound to (RFC 9449 §5; dpop-binding-repository.ts), or null. */
+  readonly dpopJkt: string | null;
 }
 
 /** A refresh token to store: its hash and expiry (the rest is copied from the grant it continues). */
@@ -107,6 +109,7 @@ interface RefreshRow {
   live: boolean;
   reissuable: boolean | null;
   successor_hash: Buffer | null;
+  dpop_jkt: string | null;
 }
 
 interface LiveRow {
@@ -206,11 +209,12 @@ export class GrantRepository {
   /**
    * A refresh token of the calling client by hash (another client learns nothing and burns
    * nothing), whether it was rotated, whether its successor is still unused within the reuse
-   * grace, and the cheap half of its liveness.
+   * grace, the cheap half of its liveness, and the DPoP key its family is bound to (so that the
+   * token endpoint's refresh needs no statement of its own for the binding).
    */
   async findRefreshToken(hash: Buffer, clientId: string, reuseGraceSeconds: number): Promise<StoredRefreshToken | undefined> {
-    const row = await this.uow.first<RefreshRow>(sql`select r.family_id, r.user_id, r.session_id, r.scope, r.issuer, r.auth_time,
-        r.amr, r.successor_hash, r.rotated_at is not null as rotated, (r.expires_at > now() and f.revoked_at is null) as live,
+    const row = await this.uow.preparedFirst<RefreshRow>(sql`select r.family_id, r.user_id, r.session_id, r.scope, r.issuer, r.auth_time,
+        r.amr, r.successor_hash, f.dpop_jkt, r.rotated_at is not null as rotated, (r.expires_at > now() and f.revoked_at is null) as live,
         (r.rotated_at > now() - make_interval(secs => ${reuseGraceSeconds}) and successor.hash is not null
           and successor.rotated_at is null) as reissuable
       from refresh_token r join token_family f on f.tenant_id = r.tenant_id and f.id = r.family_id
@@ -229,6 +233,7 @@ export class GrantRepository {
         live: row.live,
         reissuable: row.reissuable === true,
         successorHash: row.successor_hash,
+        dpopJkt: row.dpop_jkt,
       }
     );
   }
@@ -238,7 +243,7 @@ export class GrantRepository {
    * and neither for a dead token. Of two concurrent uses of one token only one finds it unrotated.
    */
   async rotate(hash: Buffer, successor: NewRefreshToken): Promise<boolean> {
-    const rows = await this.uow.rows(sql`with retired as (
+    const rows = await this.uow.preparedRows(sql`with retired as (
         update refresh_token r set rotated_at = now(), successor_hash = ${successor.hash}
         where r.tenant_id = ${this.tenantId} and r.hash = ${hash} and r.rotated_at is null and ${this.liveRefresh()}
         returning r.*)
@@ -251,7 +256,7 @@ export class GrantRepository {
    * its place, in one statement. Of two concurrent re-presentations only one finds it unused.
    */
   async reissue(hash: Buffer, unusedSuccessor: Buffer, successor: NewRefreshToken): Promise<boolean> {
-    const rows = await this.uow.rows(sql`with superseded as (
+    const rows = await this.uow.preparedRows(sql`with superseded as (
         update refresh_token s set rotated_at = now()
         where s.tenant_id = ${this.tenantId} and s.hash = ${unusedSuccessor} and s.rotated_at is null returning s.hash),
       retired as (
@@ -302,12 +307,12 @@ export class GrantRepository {
     clientId: string,
   ): Promise<{ readonly user: LiveTokenUser | undefined } | undefined> {
     if (familyId === undefined) {
-      const client = await this.uow.first(sql`select 1 from client c
+      const client = await this.uow.preparedFirst(sql`select 1 from client c
         where c.tenant_id = ${this.tenantId} and c.client_id = ${clientId}
           and not exists (select 1 from revoked_access_token r where r.tenant_id = c.tenant_id and r.jti = ${jti})`);
       return client ? { user: undefined } : undefined;
     }
-    const row = await this.uow.first<LiveRow>(sql`select u.id, u.tenant_id, u.username, u.email, u.is_verified, u.locale, u.roles,
+    const row = await this.uow.preparedFirst<LiveRow>(sql`select u.id, u.tenant_id, u.username, u.email, u.is_verified, u.locale, u.roles,
         u.created_at, u.updated_at
       from token_family f
         left join app_user u on u.tenant_id = f.tenant_id and u.id = f.user_id
@@ -339,7 +344,7 @@ export class GrantRepository {
    * Undefined when the tenant has no such token.
    */
   async introspectRefreshToken(hash: Buffer): Promise<IntrospectedRefreshToken | undefined> {
-    const row = await this.uow.first<IntrospectRow>(sql`select r.client_id, r.user_id, r.session_id, r.scope, r.issuer,
+    const row = await this.uow.preparedFirst<IntrospectRow>(sql`select r.client_id, r.user_id, r.session_id, r.scope, r.issuer,
         r.expires_at, r.created_at, u.username, (r.rotated_at is null and ${this.liveRefresh()}) as active
       from refresh_token r left join app_user u on u.tenant_id = r.tenant_id and u.id = r.user_id
       where r.tenant_id = ${this.tenantId} and r.hash = ${hash}`);
@@ -370,8 +375,8 @@ export class GrantRepository {
   private storeSuccessor(successor: NewRefreshToken) {
     return sql`insert into refresh_token (hash, tenant_id, family_id, client_id, user_id, session_id, scope, issuer,
         auth_time, amr, expires_at, created_at)
-      select ${successor.hash}, tenant_id, family_id, client_id, user_id, session_id, scope, issuer, auth_time, amr,
-        ${successor.expiresAt}, now() from retired
+      select ${successor.hash}::bytea, tenant_id, family_id, client_id, user_id, session_id, scope, issuer, auth_time, amr,
+        ${successor.expiresAt}::timestamptz, now() from retired
       returning hash`;
   }
 }

@@ -41,6 +41,11 @@ export async function refreshTokenGrant(
   const { grants } = repos;
   const row = await grants.findRefreshToken(hash, client.clientId, deps.reuseGraceSeconds);
   if (!row) throw invalidGrant();
+  // RFC 9449 §5: a token whose family is bound to a DPoP key only with a proof of that key —
+  // checked before anything else, so that a replay without the key revokes nothing.
+  if (row.dpopJkt && row.dpopJkt !== input.dpopJkt) {
+    throw oauthError("invalid_grant", "The refresh token is bound to another DPoP key; send a proof of that key");
+  }
   if (row.rotated && !row.reissuable) return revokeReusedFamily(grants, row.familyId, hash);
   if (!row.live) throw invalidGrant();
   const granted = row.scope.split(" ");
