@@ -245,6 +245,16 @@ async function health(): Promise<{ status: number; body: unknown }> {
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * Once the proxy lets bytes through again, /health (a statement of its own) says so by itself.
+ * After a freeze the statements held back during it reach Postgres first; on a loaded machine the
+ * first request after the thaw could still queue behind them past the 300 ms statement timeout,
+ * so the surfaces are probed once the service has seen the database answer again.
+ */
+async function databaseReachableAgain(): Promise<void> {
+  await until(async () => (await health()).status === 200, { what: "/health answers 200 again" });
+}
+
 describe("a database that is down or hung", () => {
   it("before the outage, every surface answers", async () => {
     await probeAll("expectAvailable", ANSWER_TIMEOUT_MS + SLACK_MS);
@@ -259,8 +269,8 @@ describe("a database that is down or hung", () => {
 
   it("back: every surface answers again, without a restart", async () => {
     await proxy.restore();
+    await databaseReachableAgain();
     await probeAll("expectAvailable", ANSWER_TIMEOUT_MS + SLACK_MS);
-    assert.equal((await health()).status, 200);
   });
 
   it("hung (nothing goes through): 503 with Retry-After everywhere within the statement timeout and its grace", async () => {
@@ -271,8 +281,8 @@ describe("a database that is down or hung", () => {
 
   it("thawed: every surface answers again, without a restart", async () => {
     await proxy.restore();
+    await databaseReachableAgain();
     await probeAll("expectAvailable", ANSWER_TIMEOUT_MS + SLACK_MS);
-    assert.equal((await health()).status, 200);
   });
 });
 

@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { HEARTBEAT_STATEMENT_TEXT } from "../../src/persistence/database.js";
 import { PipelinedConnection } from "../../src/persistence/pipelined-connection.js";
 import type { Statement } from "../../src/persistence/plain-sql.js";
 
@@ -70,19 +71,25 @@ export interface StatementLog {
   stop(): void;
 }
 
-/** Records every statement the process sends from now until `stop`. */
+/**
+ * Records every statement the process sends from now until `stop`, except the change feed's
+ * heartbeat: a timer's, not a request's, it would land in any window by chance.
+ */
 export function recordStatements(): StatementLog {
   const statements: string[] = [];
+  const record = (text: string) => {
+    if (text !== HEARTBEAT_STATEMENT_TEXT) statements.push(normalized(text));
+  };
   const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const [config] = args;
     const text = typeof config === "string" ? config : (config as { text?: unknown } | null)?.text;
-    if (typeof text === "string") statements.push(normalized(text));
+    if (typeof text === "string") record(text);
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
   const run = PipelinedConnection.prototype.run;
   PipelinedConnection.prototype.run = function (this: PipelinedConnection, statement: Statement) {
-    statements.push(normalized(statement.text));
+    record(statement.text);
     return run.call(this, statement);
   };
   return {
