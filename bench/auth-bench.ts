@@ -69,6 +69,7 @@ import {
   stopChild,
 } from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
+import { seedSvaultTokenHistory } from "./token-history.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -675,6 +676,11 @@ async function main(): Promise<number> {
     // One more login through the API, so that the tenant's setup and keys are warm before probing.
     await loginUser(target.baseUrl, target.issuer, TENANT, users[0] as BenchUser);
     const probeFlow = chains.pop() as FlowTokens;
+    if (needsFlows) {
+      const seeded = await seedSvaultTokenHistory(database.url, TENANT);
+      log(`${seeded} retired refresh tokens of earlier grants seeded (bench/token-history.ts)`);
+    }
+    await database.analyze();
     const found = await probes(server, target, client, users, probeFlow ?? { accessToken: "", refreshToken: "" });
     for (const p of found) log(`probe ${p.label}: ${p.statements.length} statements`);
 

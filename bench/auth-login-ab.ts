@@ -123,6 +123,7 @@ try {
     await createTenantAndClient(side.target as Target, adminKey);
     await registerUsers(side.target as Target, users);
     log(`${side.label} (${side.dir}) pid ${side.pid}: ${users.length} users registered`);
+    await side.database.analyze();
   }
   const loops = new LoginLoops(
     users,

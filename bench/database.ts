@@ -8,6 +8,15 @@ export interface BenchDatabase {
   readonly name: string;
   /** The server's `select version()`, for the report. */
   readonly serverVersion: string;
+  /**
+   * ANALYZE every table, as a production server's autovacuum does on its own. This machine's
+   * Postgres runs with autovacuum off (/etc/postgresql/15/main/conf.d/90-ci.conf), so without it a
+   * table that starts empty never gets statistics: the planner then takes `tenant_id = $1` for a
+   * selective predicate, and a prepared statement's generic plan, made while the table was tiny,
+   * can keep scanning a tenant-leading index instead of the primary key as the table grows
+   * (docs/performance.md, "The refresh grant's frozen plan"). Call it once the fixtures exist.
+   */
+  analyze(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -15,11 +24,20 @@ const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? process.env.TEST_PG_ADMIN_UR
 
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const database = await createScratchDatabase("svault_bench", ADMIN_URL);
-  const client = new pg.Client({ connectionString: database.url });
+  const { rows } = await withClient(database.url, (client) => client.query<{ version: string }>("select version() as version"));
+  return {
+    ...database,
+    serverVersion: rows[0]?.version ?? "unknown",
+    analyze: () => withClient(database.url, async (client) => void (await client.query("analyze"))),
+  };
+}
+
+/** `work` on a connection of its own to the database at `url`, closed afterwards. */
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ version: string }>("select version() as version");
-    return { ...database, serverVersion: rows[0]?.version ?? "unknown" };
+    return await work(client);
   } finally {
     await client.end();
   }

@@ -45,6 +45,7 @@ import {
   stopChild,
 } from "../bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "../database.js";
+import { seedPeerTokenHistory, seedSvaultTokenHistory } from "../token-history.js";
 import { type LoadResult, median } from "../stats.js";
 import type { Expectation } from "./load.js";
 import { ed25519KeyPair, dpopProofs, okpThumbprint } from "./proofs.js";
@@ -187,12 +188,17 @@ interface Fixtures {
   /** svault: `/{tenant}`; the peer: `` (its issuer is its root). */
   readonly prefix: string;
   /** An access token userinfo accepts (svault: its JWT; the peer: its opaque token for userinfo). */
-  readonly userinfoToken: string;
+  userinfoToken: string;
   /** The token to introspect (svault: a user's JWT access token; the peer: its opaque one, see below). */
-  readonly introspectToken: string;
+  introspectToken: string;
   /** An access token bound to `userDpopKey` (`cnf.jkt`) that userinfo accepts with a proof of that key. */
-  readonly dpopUserinfoToken: string;
+  dpopUserinfoToken: string;
   chains: string[];
+  /**
+   * svault's access tokens live 10 minutes, less than a default run: they are taken afresh before
+   * every window from these grants' refresh tokens (renewSvaultTokens). The peer's are seeded per window.
+   */
+  grants?: { plain: string; dpop: string };
   /** svault's generated client secret, which the peers are configured with. */
   readonly clientSecret?: string;
 }
@@ -276,7 +282,7 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
   // The peer's tokens are seeded afresh for every window, in a grant of their own: its in-memory
   // adapter is a bounded LRU cache, so a busy window evicts the grant and tokens seeded earlier
   // (their next use is invalid_grant / invalid_token). svault's chains carry on across windows.
-  const fixtures = server.name === "svault" ? carried : await peerFixtures(server, carried.basic);
+  const fixtures = server.name === "svault" ? await renewSvaultTokens(server, carried) : await peerFixtures(server, carried.basic);
   const request = requestOf(server.name, endpoint, fixtures);
   const options = {
     target: `${server.baseUrl}${request.path}`,
@@ -371,23 +377,49 @@ async function svaultFixtures(server: Server, adminKey: string): Promise<Fixture
   );
   const [first, second, ...rest] = flows;
   if (!first || !second) throw new Error("no code flow");
-  return {
+  const fixtures: Fixtures = {
     basic: client.basic,
     prefix: "/bench",
-    userinfoToken: first.accessToken,
-    introspectToken: first.accessToken,
-    dpopUserinfoToken: await dpopBoundAccessToken(`${target.issuer}/token`, client.basic, second.refreshToken),
+    userinfoToken: "",
+    introspectToken: "",
+    dpopUserinfoToken: "",
     chains: rest.map((flow) => flow.refreshToken),
     clientSecret: client.clientSecret,
+    grants: { plain: first.refreshToken, dpop: second.refreshToken },
   };
+  return renewSvaultTokens(server, fixtures);
+}
+
+/** svault's user access tokens taken afresh (Fixtures.grants), the plain one by a refresh, the bound one by a DPoP refresh. */
+async function renewSvaultTokens(server: Server, fixtures: Fixtures): Promise<Fixtures> {
+  if (!fixtures.grants) return fixtures;
+  const tokenUrl = `${server.baseUrl}${fixtures.prefix}/token`;
+  const res = await fetch(tokenUrl, {
+    method: "POST",
+    headers: { ...FORM, authorization: fixtures.basic },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: fixtures.grants.plain }).toString(),
+  });
+  const plain = (await res.json()) as { access_token?: string; refresh_token?: string };
+  if (res.status !== 200 || !plain.access_token || !plain.refresh_token)
+    throw new Error(`svault: the refresh for a user access token answered ${res.status}: ${JSON.stringify(plain)}`);
+  const bound = await dpopBoundAccessToken(tokenUrl, fixtures.basic, fixtures.grants.dpop);
+  fixtures.grants = { plain: plain.refresh_token, dpop: bound.refreshToken };
+  fixtures.userinfoToken = plain.access_token;
+  fixtures.introspectToken = plain.access_token;
+  fixtures.dpopUserinfoToken = bound.accessToken;
+  return fixtures;
 }
 
 /**
- * A user's access token bound to `userDpopKey`: svault binds the tokens of a grant made with a
+ * A user's access token bound to `userDpopKey`, and its grant's next refresh token: svault binds the tokens of a grant made with a
  * DPoP proof (RFC 9449 §5), here a refresh of a code flow's token, with the nonce its first
  * answer names (§8). Checked: the token's `cnf.jkt` is the key's thumbprint.
  */
-async function dpopBoundAccessToken(tokenUrl: string, basic: string, refreshToken: string): Promise<string> {
+async function dpopBoundAccessToken(
+  tokenUrl: string,
+  basic: string,
+  refreshToken: string,
+): Promise<{ accessToken: string; refreshToken: string }> {
   const proof = dpopProofs(userDpopKey.privateJwk);
   const body = new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken }).toString();
   let nonce: string | undefined;
@@ -397,10 +429,10 @@ async function dpopBoundAccessToken(tokenUrl: string, basic: string, refreshToke
       headers: { ...FORM, authorization: basic, dpop: proof("POST", tokenUrl, nonce) },
       body,
     });
-    const answer = (await res.json()) as { access_token?: string; token_type?: string; error?: string };
+    const answer = (await res.json()) as { access_token?: string; refresh_token?: string; token_type?: string; error?: string };
     nonce = res.headers.get("dpop-nonce") ?? nonce;
     if (res.status === 400 && answer.error === "use_dpop_nonce" && attempt === 0) continue;
-    if (res.status !== 200 || answer.token_type !== "DPoP" || !answer.access_token) {
+    if (res.status !== 200 || answer.token_type !== "DPoP" || !answer.access_token || !answer.refresh_token) {
       throw new Error(`the DPoP refresh answered ${res.status}: ${JSON.stringify(answer)}`);
     }
     const payload = JSON.parse(Buffer.from(answer.access_token.split(".")[1] ?? "", "base64url").toString("utf8")) as {
@@ -408,7 +440,7 @@ async function dpopBoundAccessToken(tokenUrl: string, basic: string, refreshToke
     };
     if (payload.cnf?.jkt !== okpThumbprint(userDpopKey.publicJwk))
       throw new Error("the DPoP refresh's access token is not bound to the key");
-    return answer.access_token;
+    return { accessToken: answer.access_token, refreshToken: answer.refresh_token };
   }
   throw new Error("the DPoP refresh was refused twice");
 }
@@ -580,6 +612,12 @@ async function main(): Promise<void> {
     }
     const fixtures = new Map<SystemName, Fixtures>([["svault", svaultSetup]]);
     for (const peer of peers) fixtures.set(peer.name, await peerFixtures(peer, svaultSetup.basic));
+    // Both databases hold the history of a running deployment, then are analyzed (bench/token-history.ts says why).
+    if (endpoints.includes("refresh_token")) {
+      const seeded = [await seedSvaultTokenHistory(svaultDb.url, "bench"), await seedPeerTokenHistory(peerDb.url)];
+      log(`retired refresh tokens of earlier grants seeded: svault ${seeded[0]}, peer (Postgres) ${seeded[1]}`);
+    }
+    await Promise.all([svaultDb.analyze(), peerDb.analyze()]);
     const servers = new Map<SystemName, Server>([[svault.name, svault], ...peers.map((p) => [p.name, p] as const)]);
 
     const rss = Object.fromEntries([...servers.keys()].map((name) => [name, { idle: 0, load: 0 }])) as Record<

@@ -180,6 +180,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
         ? new StatementPipelines(clientConfigOf(target.connection, timeouts), config.databasePipelines, answerTimeoutMs(timeouts), logger)
         : undefined;
     const runner = pipelines ? tracedIf(config.tracing, pipelines) : poolRunner(orm);
+    if ("connection" in target) await warnIfAutovacuumIsOff(orm, logger);
     const changes = new ChangeFeed(orm.em.getMetadata());
     // The heartbeat goes untraced: a span twice a second would bury the requests' own.
     if ("connection" in target)
@@ -190,6 +191,21 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
     await embedded?.stop();
     throw error;
   }
+}
+
+/**
+ * The hot statements are prepared once per connection, and Postgres keeps a prepared statement's
+ * generic plan until the statistics of its tables change — which, in a server with autovacuum
+ * off, happens only when someone runs ANALYZE. A plan made while a table was small then outlives
+ * the table's growth (a refresh token looked up through a tenant-wide scan: docs/operations.md,
+ * "Table statistics"). Operators get told once, at start-up.
+ */
+async function warnIfAutovacuumIsOff(orm: MikroORM, logger: Logger): Promise<void> {
+  const [row] = await orm.em.getConnection().execute<{ autovacuum: string }[]>("select current_setting('autovacuum') as autovacuum");
+  if (row?.autovacuum === "off")
+    logger.warn(
+      'autovacuum is off on this Postgres server: run ANALYZE on the service\'s database regularly, or its prepared statements keep plans made for tables much smaller than they have grown (docs/operations.md, "Table statistics")',
+    );
 }
 
 /**
