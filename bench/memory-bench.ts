@@ -10,7 +10,8 @@
 // `--variant "built --max-semi-space-size=4"`). With several variants and
 // `--rounds N` the variants alternate within each round, so that the machine's drift hits all.
 // The load cycles discovery, JWKS, client_credentials tokens and userinfo with N connections
-// (autocannon, in this process). The embedded database is measured on its first start (which
+// (autocannon, in this process), with `--logins` loops of OPAQUE logins beside it (2 by default;
+// each login counts as its two requests). The embedded database is measured on its first start (which
 // creates it) and on a restart. RSS is /proc/<pid>/status VmRSS, sampled every 250 ms; the heap
 // figures come from the service's own /metrics (prom-client's process and Node.js metrics).
 // docs/performance.md, "Memory", has the figures.
@@ -22,6 +23,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
+import { loginUser } from "./auth-opaque-client.js";
 import { benchUsers, codeFlow, createTenantAndClient, registerUsers } from "./auth-setup.js";
 import { freePort, processCpuSeconds, stopChild } from "./bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
@@ -35,11 +37,13 @@ const { values: args } = parseArgs({
     idle: { type: "string", default: "10" },
     load: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    logins: { type: "string", default: "2" },
   },
 });
 const IDLE_MS = Number(args.idle) * 1000;
 const LOAD_S = Number(args.load);
 const CONNECTIONS = Number(args.connections);
+const LOGIN_LOOPS = Number(args.logins);
 const ROUNDS = Number(args.rounds);
 const METRICS_TOKEN = "memory-bench-metrics-token";
 
@@ -198,14 +202,27 @@ async function measure(variant: Variant, database: "postgres" | "embedded", rest
       ],
     });
     const cpuBefore = processCpuSeconds(pid);
-    const finished = Promise.resolve(run);
+    // Beside it, LOGIN_LOOPS sequential logins (Get Challenge + Authenticate, OPAQUE) until it ends:
+    // the login's working memory is part of the load.
+    let loading = true;
+    let logins = 0;
+    const loginLoops = Array.from({ length: LOGIN_LOOPS }, async () => {
+      while (loading) {
+        await loginUser(baseUrl, target.issuer, tenantId, user as NonNullable<typeof user>);
+        logins++;
+      }
+    });
+    const finished = Promise.resolve(run).finally(() => {
+      loading = false;
+    });
     const load = await sampled(pid, finished);
     const result = await finished;
+    await Promise.all(loginLoops);
     const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
     if (result.non2xx + result.errors > 0) process.stderr.write(`load: ${result.non2xx} non-2xx, ${result.errors} errors\n`);
     const afterLoad = await sampled(pid, sleep(IDLE_MS));
     const heapAfterLoad = await heapOf(baseUrl);
-    const requests = result["2xx"] + result.non2xx;
+    const requests = result["2xx"] + result.non2xx + 2 * logins;
     return {
       variant: variant.name,
       database: restart ? `${database}, restarted` : database,
@@ -243,7 +260,7 @@ const load = os
   .map((n) => n.toFixed(2))
   .join(" ");
 console.log(
-  `tsx = node --import tsx src/main.ts, built = node dist/app/src/main.js; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; ${ROUNDS} round(s); load ${LOAD_S} s × ${CONNECTIONS} connections; load average at the end ${load}`,
+  `tsx = node --import tsx src/main.ts, built = node dist/app/src/main.js; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; ${ROUNDS} round(s); load ${LOAD_S} s × ${CONNECTIONS} connections + ${LOGIN_LOOPS} login loops; load average at the end ${load}`,
 );
 console.log(
   "| variant | database | idle RSS MiB (heap used / total, external) | after one sign-in (its ms) | under load, max RSS | idle after load (heap used / total) | requests | server CPU µs/request |",
