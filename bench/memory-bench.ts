@@ -1,22 +1,30 @@
 // `npm run bench:memory`: the service's resident memory (RSS) as production starts it — idle after
-// the start, under a short load, and idle again after it — on Postgres (DATABASE_URL, a fresh
-// database) and on the embedded default (PGlite under a fresh DATA_DIR). The server is
-// `node --import tsx src/main.ts` (what `npm start` runs), or with `--built` the production build's
-// `node dist/app/src/main.js` (scripts/build-app.mjs; run `npm run build` first), as the container
-// runs it. The load cycles discovery, JWKS and client_credentials tokens with N connections
-// (autocannon, in this process). The embedded database is measured on its first start (which
+// the start, idle after one sign-in (registration, login and code flow: the login's libraries and
+// working memory are then loaded), under a short load, and idle again after it — on Postgres
+// (DATABASE_URL, a fresh database) and on the embedded default (PGlite under a fresh DATA_DIR).
+// Each `--variant` is an entry and the node flags to start it with:
+//   tsx [flags]    `node [flags] --import tsx src/main.ts` (the service's sources through tsx)
+//   built [flags]  `node [flags] dist/app/src/main.js`, the production build (scripts/build-app.mjs;
+//                  run `npm run build` first), as the container and `npm start` run it
+// (`--built` alone = `--variant built`; default: what `npm start` and the container run,
+// `--variant "built --max-semi-space-size=4"`). With several variants and
+// `--rounds N` the variants alternate within each round, so that the machine's drift hits all.
+// The load cycles discovery, JWKS, client_credentials tokens and userinfo with N connections
+// (autocannon, in this process), with `--logins` loops of OPAQUE logins beside it (2 by default;
+// each login counts as its two requests). The embedded database is measured on its first start (which
 // creates it) and on a restart. RSS is /proc/<pid>/status VmRSS, sampled every 250 ms; the heap
 // figures come from the service's own /metrics (prom-client's process and Node.js metrics).
 // docs/performance.md, "Memory", has the figures.
 import autocannon from "autocannon";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
-import { createTenantAndClient } from "./auth-setup.js";
+import { loginUser } from "./auth-opaque-client.js";
+import { benchUsers, codeFlow, createTenantAndClient, registerUsers } from "./auth-setup.js";
 import { freePort, processCpuSeconds, stopChild } from "./bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 
@@ -24,16 +32,38 @@ const { values: args } = parseArgs({
   options: {
     database: { type: "string", default: "both" },
     built: { type: "boolean", default: false },
+    variant: { type: "string", multiple: true },
+    rounds: { type: "string", default: "1" },
     idle: { type: "string", default: "10" },
     load: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    logins: { type: "string", default: "2" },
   },
 });
 const IDLE_MS = Number(args.idle) * 1000;
 const LOAD_S = Number(args.load);
 const CONNECTIONS = Number(args.connections);
+const LOGIN_LOOPS = Number(args.logins);
+const ROUNDS = Number(args.rounds);
 const METRICS_TOKEN = "memory-bench-metrics-token";
+
+/** How a server is started: `tsx` or `built`, and the node flags before the entry. */
+interface Variant {
+  readonly name: string;
+  readonly entry: "tsx" | "built";
+  readonly flags: readonly string[];
+}
+
+function variantOf(text: string): Variant {
+  const [entry, ...flags] = text.trim().split(/\s+/);
+  if (entry !== "tsx" && entry !== "built") throw new Error(`--variant must start with tsx or built, got "${text}"`);
+  return { name: text.trim(), entry, flags };
+}
+const variants = (args.variant ?? [args.built ? "built" : "built --max-semi-space-size=4"]).map(variantOf);
 const projectDir = new URL("..", import.meta.url).pathname;
+if (variants.some((v) => v.entry === "built") && !existsSync(join(projectDir, "dist", "app", "src", "main.js"))) {
+  throw new Error("no production build in dist/app: run npm run build first");
+}
 
 function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
@@ -80,8 +110,13 @@ async function ready(baseUrl: string, child: ChildProcess): Promise<void> {
 }
 
 interface Figures {
+  readonly variant: string;
   readonly database: string;
   readonly idle: number;
+  /** Idle again after one registration and one sign-in (authorize, login, code exchange). */
+  readonly afterLogin: number;
+  /** The wall time of that first sign-in (the login's modules load on it). */
+  readonly firstSignInMs: number;
   readonly load: { last: number; max: number };
   readonly afterLoad: number;
   readonly requests: number;
@@ -93,6 +128,7 @@ interface Figures {
 
 /** Starts the server on `dataDir` (and `db`); a process that answers /health/ready. */
 async function startServer(
+  variant: Variant,
   dataDir: string,
   adminKey: string,
   db: BenchDatabase | undefined,
@@ -100,7 +136,10 @@ async function startServer(
   const port = await freePort();
   const grpcPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const entry = args.built ? [join("dist", "app", "src", "main.js")] : ["--import", "tsx", join("src", "main.ts")];
+  const entry = [
+    ...variant.flags,
+    ...(variant.entry === "built" ? [join("dist", "app", "src", "main.js")] : ["--import", "tsx", join("src", "main.ts")]),
+  ];
   const { DATABASE_URL: _ignored, ...environment } = process.env;
   const child = spawn(process.execPath, entry, {
     cwd: projectDir,
@@ -127,18 +166,25 @@ async function startServer(
  * database) of a first one — the case of every start but the very first (the embedded database's
  * first start creates it).
  */
-async function measure(database: "postgres" | "embedded", restart: boolean): Promise<Figures> {
+async function measure(variant: Variant, database: "postgres" | "embedded", restart: boolean): Promise<Figures> {
   const db = database === "postgres" ? await createBenchDatabase() : undefined;
   const dataDir = mkdtempSync(join(os.tmpdir(), "svault-memory-"));
   const adminKey = issueApiKey().key;
-  if (restart) await stopChild((await startServer(dataDir, adminKey, db)).child);
-  const { child, baseUrl } = await startServer(dataDir, adminKey, db);
+  if (restart) await stopChild((await startServer(variant, dataDir, adminKey, db)).child);
+  const { child, baseUrl } = await startServer(variant, dataDir, adminKey, db);
   try {
     const pid = child.pid as number;
     const idle = await sampled(pid, sleep(IDLE_MS));
     const heapIdle = await heapOf(baseUrl);
     const tenantId = "memory";
-    const client = await createTenantAndClient({ baseUrl, issuer: `${baseUrl}/${tenantId}`, tenantId }, adminKey);
+    const target = { baseUrl, issuer: `${baseUrl}/${tenantId}`, tenantId };
+    const client = await createTenantAndClient(target, adminKey);
+    const signInStarted = performance.now();
+    const [user] = benchUsers(1);
+    await registerUsers(target, [user as NonNullable<typeof user>]);
+    const { accessToken } = await codeFlow(target, client, user as NonNullable<typeof user>);
+    const firstSignInMs = performance.now() - signInStarted;
+    const afterLogin = await sampled(pid, sleep(IDLE_MS));
     const run = autocannon({
       url: baseUrl,
       connections: CONNECTIONS,
@@ -152,20 +198,37 @@ async function measure(database: "postgres" | "embedded", restart: boolean): Pro
           headers: { authorization: client.basic, "content-type": "application/x-www-form-urlencoded" },
           body: "grant_type=client_credentials",
         },
+        { method: "GET", path: `/${tenantId}/userinfo`, headers: { authorization: `Bearer ${accessToken}` } },
       ],
     });
     const cpuBefore = processCpuSeconds(pid);
-    const finished = Promise.resolve(run);
+    // Beside it, LOGIN_LOOPS sequential logins (Get Challenge + Authenticate, OPAQUE) until it ends:
+    // the login's working memory is part of the load.
+    let loading = true;
+    let logins = 0;
+    const loginLoops = Array.from({ length: LOGIN_LOOPS }, async () => {
+      while (loading) {
+        await loginUser(baseUrl, target.issuer, tenantId, user as NonNullable<typeof user>);
+        logins++;
+      }
+    });
+    const finished = Promise.resolve(run).finally(() => {
+      loading = false;
+    });
     const load = await sampled(pid, finished);
     const result = await finished;
+    await Promise.all(loginLoops);
     const cpuSeconds = processCpuSeconds(pid) - cpuBefore;
     if (result.non2xx + result.errors > 0) process.stderr.write(`load: ${result.non2xx} non-2xx, ${result.errors} errors\n`);
     const afterLoad = await sampled(pid, sleep(IDLE_MS));
     const heapAfterLoad = await heapOf(baseUrl);
-    const requests = result["2xx"] + result.non2xx;
+    const requests = result["2xx"] + result.non2xx + 2 * logins;
     return {
+      variant: variant.name,
       database: restart ? `${database}, restarted` : database,
       idle: idle.last,
+      afterLogin: afterLogin.last,
+      firstSignInMs,
       load,
       afterLoad: afterLoad.last,
       requests,
@@ -182,26 +245,30 @@ async function measure(database: "postgres" | "embedded", restart: boolean): Pro
 
 const databases = args.database === "both" ? (["postgres", "embedded"] as const) : [args.database as "postgres" | "embedded"];
 const rows: Figures[] = [];
-for (const database of databases) {
-  rows.push(await measure(database, false));
-  if (database === "embedded") rows.push(await measure(database, true));
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const variant of variants) {
+    for (const database of databases) {
+      rows.push(await measure(variant, database, false));
+      if (database === "embedded") rows.push(await measure(variant, database, true));
+      process.stderr.write(`round ${round}: ${variant.name}, ${database} done\n`);
+    }
+  }
 }
 const fixed = (n: number) => n.toFixed(0);
 const load = os
   .loadavg()
   .map((n) => n.toFixed(2))
   .join(" ");
-const entryText = args.built ? "node dist/app/src/main.js" : "node --import tsx src/main.ts";
 console.log(
-  `entry: ${entryText}; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; load ${LOAD_S} s × ${CONNECTIONS} connections; load average ${load}`,
+  `tsx = node --import tsx src/main.ts, built = node dist/app/src/main.js; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; ${ROUNDS} round(s); load ${LOAD_S} s × ${CONNECTIONS} connections + ${LOGIN_LOOPS} login loops; load average at the end ${load}`,
 );
 console.log(
-  "| database | idle RSS MiB (heap used / total, external) | under load, max RSS | idle after load (heap used / total) | requests | server CPU µs/request |",
+  "| variant | database | idle RSS MiB (heap used / total, external) | after one sign-in (its ms) | under load, max RSS | idle after load (heap used / total) | requests | server CPU µs/request |",
 );
-console.log("|---|---:|---:|---:|---:|---:|");
+console.log("|---|---|---:|---:|---:|---:|---:|---:|");
 for (const row of rows) {
   const { heapIdle: idle, heapAfterLoad: after } = row;
   console.log(
-    `| ${row.database} | ${fixed(row.idle)} (${fixed(idle.heapUsed as number)} / ${fixed(idle.heapTotal as number)}, ${fixed(idle.external as number)}) | ${fixed(row.load.max)} | ${fixed(row.afterLoad)} (${fixed(after.heapUsed as number)} / ${fixed(after.heapTotal as number)}) | ${row.requests} | ${fixed(row.cpuPerRequestUs)} |`,
+    `| ${row.variant} | ${row.database} | ${fixed(row.idle)} (${fixed(idle.heapUsed as number)} / ${fixed(idle.heapTotal as number)}, ${fixed(idle.external as number)}) | ${fixed(row.afterLogin)} (${fixed(row.firstSignInMs)}) | ${fixed(row.load.max)} | ${fixed(row.afterLoad)} (${fixed(after.heapUsed as number)} / ${fixed(after.heapTotal as number)}) | ${row.requests} | ${fixed(row.cpuPerRequestUs)} |`,
   );
 }

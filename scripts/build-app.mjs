@@ -9,10 +9,14 @@
 //   <outdir>/src/**, gen/**      every other file there (the docs page's assets, openapi.json)
 //   <outdir>/dist/ui             the hosted pages' assets (scripts/build-ui.mjs)
 //
-// The Dockerfile and scripts/container-smoke.mjs run it. Usage: node scripts/build-app.mjs
+// The Dockerfile, scripts/container-smoke.mjs and `npm start` (before running dist/app: the
+// compiled service needs ≈ 50–70 MiB less memory than the sources through tsx, docs/operations.md,
+// "Memory") run it. A rebuild keeps <outdir>/dist/ui, which build-ui.mjs rebuilds only when its
+// inputs changed, and <outdir>/node_modules (the embedded database's initdb template is cached
+// there, embedded-template.ts); everything else is made anew. Usage: node scripts/build-app.mjs
 // [--outdir <path>]   (default dist/app)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -33,7 +37,22 @@ function filesOf(tree) {
     .filter((path) => !path.startsWith(`${BROWSER_ONLY}/`));
 }
 
-rmSync(outdir, { recursive: true, force: true });
+/** What a rebuild keeps: caches that are costly to make again and that no source change makes stale by itself. */
+const KEPT = [join("dist", "ui"), "node_modules"];
+
+/** Empties `directory` but for the KEPT paths under `outdir` (and the directories that lead to them). */
+function clear(directory) {
+  if (!existsSync(directory)) return;
+  for (const entry of readdirSync(directory)) {
+    const path = join(directory, entry);
+    const inOutdir = relative(outdir, path);
+    if (KEPT.includes(inOutdir)) continue;
+    if (KEPT.some((kept) => kept.startsWith(`${inOutdir}/`))) clear(path);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
+clear(outdir);
 mkdirSync(outdir, { recursive: true });
 
 const files = TREES.flatMap(filesOf);
@@ -54,15 +73,23 @@ for (const path of files.filter((path) => !path.endsWith(".ts"))) {
   copyFileSync(join(root, path), join(outdir, path));
 }
 
-// Scripts that run a TypeScript entry point through tsx run its compiled twin; the others
-// (build, test, generate, ...) need the repository and its dev dependencies, so they are left out.
+// Scripts that run a TypeScript entry point through tsx run its compiled twin, and those that run
+// a compiled entry point of this build (`npm start`: node flags, then dist/app/src/main.js) run it
+// from here, with the same flags; the others (build, test, generate, ...) need the repository and
+// its dev dependencies, so they are left out.
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const TSX_ENTRY = /^node --import tsx (src\/\S+)\.ts$/;
+const BUILT_ENTRY = /^node ((?:--\S+ )*)dist\/app\/(src\/\S+\.js)$/;
+function compiledCommand(command) {
+  const tsx = TSX_ENTRY.exec(command);
+  if (tsx) return `node ${tsx[1]}.js`;
+  const built = BUILT_ENTRY.exec(command);
+  return built ? `node ${built[1]}${built[2]}` : undefined;
+}
 pkg.scripts = Object.fromEntries(
   Object.entries(pkg.scripts)
-    .map(([name, command]) => [name, TSX_ENTRY.exec(command)])
-    .filter(([, match]) => match)
-    .map(([name, match]) => [name, `node ${match[1]}.js`]),
+    .map(([name, command]) => [name, compiledCommand(command)])
+    .filter(([, command]) => command),
 );
 writeFileSync(join(outdir, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
 copyFileSync(join(root, "package-lock.json"), join(outdir, "package-lock.json"));

@@ -1,5 +1,6 @@
-// Runs the real service as a child process (`node --import tsx src/main.ts`), the way an operator
-// starts it, and reads its JSON log lines.
+// Runs the real service as a child process, the way an operator starts it, and reads its JSON log
+// lines. From the sources through tsx (`node --import tsx src/main.ts`): `npm start` runs the same
+// code compiled into dist/app, which parallel test files would rebuild under each other.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
