@@ -12,6 +12,9 @@ if [ -z "${TEST_PG_ADMIN_URL:-}" ] && command -v pg_isready >/dev/null && ! pg_i
 fi
 # The hosted pages are served from dist/ui (browser tests need them current).
 node scripts/build-ui.mjs >/dev/null
+# The tests that run the service's programs as child processes run its production build, made
+# here once for the test files that share it (test/support/app-build.ts).
+node --import tsx test/support/app-build.ts >/dev/null
 # The OpenAPI tests run buf, which needs the third-party protos (never committed).
 node scripts/proto-deps.mjs
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi

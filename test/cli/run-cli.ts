@@ -1,8 +1,10 @@
-// Runs the `svault` CLI as a child process, the way an operator does (`node --import tsx
-// src/cli/svault.ts …`, what the bin runs), with a private config directory and no SVAULT_*
-// variables but the ones a test passes.
+// Runs the `svault` CLI as a child process, the way an operator does — its production build
+// (`node <build>/src/cli/svault.js …`, app-build.ts), which starts for half the CPU that tsx
+// takes — with a private config directory and no SVAULT_* variables but the ones a test passes.
+// (`src/cli/bin.mjs`, the TypeScript run through tsx, is test/cli/bin.test.ts's.)
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { compiledEntry } from "../support/app-build.js";
 import { tempDir } from "../support/temp-dir.js";
 import type { TestServer } from "../support/test-server.js";
 
@@ -18,7 +20,10 @@ export interface CliOptions {
   readonly input?: string;
 }
 
-const SCRIPT = new URL("../../src/cli/svault.ts", import.meta.url).pathname;
+/** The command line that starts the CLI (before its arguments). */
+export function cliCommand(): string[] {
+  return [compiledEntry("src/cli/svault.ts")];
+}
 
 /** A config directory of its own (XDG_CONFIG_HOME), so that no test reads another's profiles. */
 export function configHome(): string {
@@ -27,7 +32,7 @@ export function configHome(): string {
 
 export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("SVAULT_")));
-  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], {
+  const child = spawn(process.execPath, [...cliCommand(), ...args], {
     env: { ...inherited, XDG_CONFIG_HOME: configHome(), ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });

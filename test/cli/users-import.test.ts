@@ -12,7 +12,7 @@ import { identify, saveState } from "../../src/cli/svault/import-state.js";
 import { createTenant } from "../support/fixtures.js";
 import { tempDir } from "../support/temp-dir.js";
 import { freePort, startTestServer, type TestServer } from "../support/test-server.js";
-import { configHome, runCli, serverEnv } from "./run-cli.js";
+import { cliCommand, configHome, runCli, serverEnv } from "./run-cli.js";
 
 let server: TestServer;
 let db: pg.Client;
@@ -242,7 +242,7 @@ describe("svault users import", () => {
     // Kill the CLI as soon as its first batch is committed (the state file appears).
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/svault.ts", "users", "import", file, "--tenant-id", "imp-kill", "--batch-size", "100"],
+      [...cliCommand(), "users", "import", file, "--tenant-id", "imp-kill", "--batch-size", "100"],
       { env: { ...process.env, ...serverEnv(server), XDG_CONFIG_HOME: configHome() }, stdio: "ignore" },
     );
     const watcher = watch(dir, (_event, name) => {

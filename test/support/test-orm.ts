@@ -1,9 +1,9 @@
-// A migrated ORM on a fresh test database, for persistence-level tests.
+// An ORM on a fresh, migrated test database (test-database.ts), for persistence-level tests.
 import type { MikroORM } from "@mikro-orm/postgresql";
-import { type Database, migrate, openDatabase } from "../../src/persistence/database.js";
+import { type Database, openDatabase } from "../../src/persistence/database.js";
 import { captureLogs } from "./log-capture.js";
 import { testConfig } from "./test-config.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createMigratedTestDatabase, type TestDatabase } from "./test-database.js";
 
 export interface TestOrm {
   readonly orm: MikroORM;
@@ -13,10 +13,8 @@ export interface TestOrm {
 }
 
 export async function openTestOrm(): Promise<TestOrm> {
-  const db = await createTestDatabase();
-  const logs = captureLogs("warn");
-  const database = await openDatabase(testConfig({ DATABASE_URL: db.url }), logs.logger);
-  await migrate(database.orm, logs.logger);
+  const db = await createMigratedTestDatabase();
+  const database = await openDatabase(testConfig({ DATABASE_URL: db.url }), captureLogs("warn").logger);
   return {
     orm: database.orm,
     database,

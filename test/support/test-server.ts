@@ -9,7 +9,7 @@ import { type RunningServer, type ServerOptions, startServer } from "../../src/s
 import { type CapturedLogs, captureLogs } from "./log-capture.js";
 import { tempDir } from "./temp-dir.js";
 import { testConfig } from "./test-config.js";
-import { createTestDatabase, type TestDatabase } from "./test-database.js";
+import { createMigratedTestDatabase, type TestDatabase } from "./test-database.js";
 
 export interface TestServer {
   readonly config: Config;
@@ -68,7 +68,7 @@ export interface TestServerOptions extends ServerOptions {
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const first = options.instanceOf;
-  const db = first ? first.db : options.embedded ? undefined : await createTestDatabase();
+  const db = first ? first.db : options.embedded ? undefined : await createMigratedTestDatabase();
   const adminKey = first ? first.adminKey : issueApiKey().key;
   const dataDir = tempDir("test");
   const start = async () => {
