@@ -240,11 +240,10 @@ describe("svault users import", () => {
     writeFileSync(file, `username\n${Array.from({ length: 5000 }, (_, i) => `k${i}`).join("\n")}\n`);
 
     // Kill the CLI as soon as its first batch is committed (the state file appears).
-    const child = spawn(
-      process.execPath,
-      [...cliCommand(), "users", "import", file, "--tenant-id", "imp-kill", "--batch-size", "100"],
-      { env: { ...process.env, ...serverEnv(server), XDG_CONFIG_HOME: configHome() }, stdio: "ignore" },
-    );
+    const child = spawn(process.execPath, [...cliCommand(), "users", "import", file, "--tenant-id", "imp-kill", "--batch-size", "100"], {
+      env: { ...process.env, ...serverEnv(server), XDG_CONFIG_HOME: configHome() },
+      stdio: "ignore",
+    });
     const watcher = watch(dir, (_event, name) => {
       if (name === "kill.csv.import-state.json") child.kill("SIGKILL");
     });

@@ -79,7 +79,11 @@ function migrationsHash(): string {
   const migrations = join("persistence", "migrations");
   const sources = [...readdirSync(join(SRC, migrations)).map((name) => join(migrations, name)), join("persistence", "database.ts")];
   const hash = createHash("sha256");
-  for (const path of sources.sort()) hash.update(path).update("\0").update(readFileSync(join(SRC, path)));
+  for (const path of sources.sort())
+    hash
+      .update(path)
+      .update("\0")
+      .update(readFileSync(join(SRC, path)));
   return hash.digest("hex").slice(0, 16);
 }
 
