@@ -195,7 +195,9 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
       response.addTrailers(nodeHeaders(ctx.responseTrailer));
       response.end();
     } catch (error) {
-      if (!response.stream.destroyed) throw error;
+      // As connect-node's adapter: a write that fails on a live stream is logged, never thrown
+      // (nobody awaits this call).
+      if (!response.stream.destroyed) console.error(`writing the answer of rpc ${method.spec.method.name} failed`, error);
     }
   }
 }
