@@ -10,14 +10,15 @@
 // one side.
 //
 //   BENCH_AB_ROUNDS (default 12), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
-//   BENCH_AB_USERS (default 50)
+//   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
+//   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
-import { LoginLoops, restLogin } from "./auth-login-loops.js";
+import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
 import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
@@ -40,6 +41,8 @@ const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 12);
 const SLICE_MS = Number(process.env.BENCH_AB_SLICE_MS ?? 1500);
 const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
 const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
+const TRANSPORT = process.env.BENCH_AB_TRANSPORT ?? "rest";
+if (TRANSPORT !== "rest" && TRANSPORT !== "grpc") throw new Error(`BENCH_AB_TRANSPORT must be rest or grpc, got "${TRANSPORT}"`);
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
 const thisDir = new URL("..", import.meta.url).pathname;
@@ -53,6 +56,7 @@ interface Side {
   child?: ChildProcess;
   pid?: number;
   target?: Target;
+  grpcPort?: number;
   totals: { logins: number; ms: number; main: number; others: number; system: number; postgres: number; failures: number };
 }
 
@@ -81,7 +85,7 @@ async function start(side: Side, kek: string, adminKey: string): Promise<void> {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (l) => resolve([l]));
     child.once("exit", (code) => reject(new Error(`${side.label}: server exited (${code})`)));
   });
-  JSON.parse(line as string);
+  side.grpcPort = (JSON.parse(line as string) as { grpcPort: number }).grpcPort;
   side.pid = child.pid as number;
   side.target = { baseUrl: `http://127.0.0.1:${port}`, issuer: `http://127.0.0.1:${port}/${TENANT}`, tenantId: TENANT };
 }
@@ -113,6 +117,9 @@ const sides: Side[] = [
   { label: "this", dir: thisDir.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() },
   { label: "other", dir: other.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() },
 ];
+// BENCH_AB_OTHER_FIRST=1: the other checkout's server starts first and leads the first round, to
+// tell a difference between the versions from one between the first and the second server.
+if (process.env.BENCH_AB_OTHER_FIRST === "1") sides.reverse();
 function zero(): Side["totals"] {
   return { logins: 0, ms: 0, main: 0, others: 0, system: 0, postgres: 0, failures: 0 };
 }
@@ -129,7 +136,8 @@ try {
     users,
     LOOPS,
     TENANT,
-    (side: Side) => restLogin((side.target as Target).baseUrl, TENANT),
+    (side: Side) =>
+      TRANSPORT === "grpc" ? grpcLogin(`127.0.0.1:${side.grpcPort}`, TENANT, LOOPS) : restLogin((side.target as Target).baseUrl, TENANT),
     (side: Side) => (side.target as Target).issuer,
   );
   await loops.ready();

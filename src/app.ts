@@ -6,7 +6,6 @@
 // two listeners keep each stack standard.)
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import type { Interceptor } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import fastify, { LogController, type FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -26,6 +25,7 @@ import { authorization } from "./rpc/interceptors/authorization.js";
 import { database as databaseInterceptor } from "./rpc/interceptors/database.js";
 import { errorBoundary } from "./rpc/interceptors/error-boundary.js";
 import { validation } from "./rpc/interceptors/validation.js";
+import { grpcListener } from "./rpc/grpc-listener.js";
 import { keptBinaryAnswers } from "./rpc/kept-answers.js";
 import { answeringRefusals, httpRequestKey, RefusedStreams } from "./rpc/refused-requests.js";
 import { connectRoutes, type ServiceRegistration } from "./rpc/registry.js";
@@ -161,8 +161,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
 
-  const grpcHandler = connectNodeAdapter({
+  const grpcHandler = grpcListener({
     routes,
+    registrations,
     interceptors,
     readMaxBytes: MAX_REQUEST_BYTES,
     shutdownSignal: shutdown.signal,
