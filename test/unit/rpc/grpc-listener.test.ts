@@ -106,10 +106,9 @@ describe("the gRPC listener", () => {
       let trailers: http2.IncomingHttpHeaders = {};
       stream.on("data", (part: Buffer) => parts.push(part));
       stream.on("trailers", (t) => (trailers = t));
-      stream.write(envelope.subarray(0, 3));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      stream.write(envelope.subarray(3, 9));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Each write handed to the socket before the next: three DATA frames, three chunks at the server.
+      await new Promise((resolve) => stream.write(envelope.subarray(0, 3), resolve));
+      await new Promise((resolve) => stream.write(envelope.subarray(3, 9), resolve));
       stream.end(envelope.subarray(9));
       await new Promise((resolve) => stream.on("close", resolve));
       assert.equal(trailers["grpc-status"], "0");
