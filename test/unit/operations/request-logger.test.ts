@@ -50,7 +50,7 @@ describe("RequestLogger", () => {
     assert.deepEqual(warn?.form, { token: "[redacted]" });
     assert.equal(warn?.msg, "the database is unavailable");
     assert.equal(error?.reqId, "r-2");
-    assert.equal((error?.err as { message?: string }).message, "boom");
+    assert.equal((error?.err as { message?: string } | undefined)?.message, "boom");
   });
 
   it("follows a level of its own (a route's logLevel), and its children carry its bindings", async () => {
