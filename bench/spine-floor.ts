@@ -13,6 +13,8 @@
 //   svault             svault's REST JWKS route: transcoding, Connect, interceptors, the handler
 //   peer               oidc-provider 9.13 (in-memory adapter, bench/peer/peer-server.ts) answering
 //                      its own JWKS: the reference of bench:peer
+//   svault@baseline    with --baseline DIR: svault's REST JWKS served by another checkout (with its
+//                      node_modules, e.g. a worktree of main), for a before/after in the same run
 //
 // Each window: one probe, warm-up, then the measured window, 16 connections closed loop
 // (bench/peer/load.ts); rounds alternate the rungs (the order reverses every other round). The
@@ -47,7 +49,17 @@ import {
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 import { type LoadResult, median } from "./stats.js";
 
-const RUNGS = ["node-http", "fastify", "fastify+headers", "fastify+accounting", "fastify+cors", "svault-plain", "svault", "peer"] as const;
+const RUNGS = [
+  "node-http",
+  "fastify",
+  "fastify+headers",
+  "fastify+accounting",
+  "fastify+cors",
+  "svault-plain",
+  "svault",
+  "peer",
+  "svault@baseline",
+] as const;
 type Rung = (typeof RUNGS)[number];
 const WHAT: Record<Rung, string> = {
   "node-http": "node:http alone, the same answer",
@@ -58,6 +70,7 @@ const WHAT: Record<Rung, string> = {
   "svault-plain": "svault's whole app, a plain route (no RPC spine)",
   svault: "svault's REST JWKS (transcoding, Connect, interceptors, handler)",
   peer: "oidc-provider 9.13, in-memory adapter, its JWKS",
+  "svault@baseline": "svault's REST JWKS, the --baseline checkout",
 };
 
 const { values: args } = parseArgs({
@@ -68,6 +81,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     rungs: { type: "string" },
     "cpu-prof": { type: "string" },
+    baseline: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -78,6 +92,7 @@ const USAGE = `usage: npm run bench:spine-floor -- [options]
   --rounds N        rounds, alternating the rungs (default 3)
   --rungs LIST      a subset of ${RUNGS.join(",")}
   --cpu-prof DIR    run every server under --cpu-prof into DIR/<rung>/ (window.json: its last window)
+  --baseline DIR    add the rung svault@baseline: the checkout in DIR (with node_modules)
 `;
 if (args.help) {
   process.stdout.write(USAGE);
@@ -87,8 +102,10 @@ const durationSeconds = positive("--duration", args.duration, 4);
 const warmupSeconds = positive("--warmup", args.warmup, 1);
 const connections = Math.round(positive("--connections", args.connections, 16));
 const rounds = Math.round(positive("--rounds", args.rounds, 3));
-const rungs = (args.rungs?.split(",").map((r) => r.trim()) ?? [...RUNGS]) as Rung[];
+const baselineDir = args.baseline ? resolve(args.baseline) : undefined;
+const rungs = (args.rungs?.split(",").map((r) => r.trim()) ?? RUNGS.filter((r) => r !== "svault@baseline" || baselineDir)) as Rung[];
 for (const rung of rungs) if (!RUNGS.includes(rung)) throw new Error(`unknown rung ${rung}`);
+if (rungs.includes("svault@baseline") && !baselineDir) throw new Error("the rung svault@baseline needs --baseline DIR");
 const cpuProfileDir = args["cpu-prof"] ? resolve(args["cpu-prof"]) : undefined;
 const benchDir = new URL(".", import.meta.url).pathname;
 const TENANT = "bench";
@@ -120,6 +137,22 @@ async function start(rung: string, nodeArgs: string[], env: NodeJS.ProcessEnv = 
   });
   lines.on("line", (line) => log(`${rung}: ${line}`));
   return { child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** svault (the auth benchmark's server `script`) on a fresh database, with the tenant TENANT. */
+async function startSvault(script: string, rung: string, adminKey: string, databases: BenchDatabase[]): Promise<Server> {
+  const database = await createBenchDatabase();
+  databases.push(database);
+  const port = await freePort();
+  const svault = await start(rung, [script], {
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SVAULT_KEK: randomBytes(32).toString("base64"),
+    SVAULT_BOOTSTRAP_API_KEY: adminKey,
+  });
+  await callJson(`${svault.baseUrl}/api/v1/tenants`, { body: { tenant_id: TENANT }, headers: { "x-api-key": adminKey } });
+  return svault;
 }
 
 /** svault's answer to GET JWKS_PATH, without what the transport and the per-answer hook write. */
@@ -206,13 +239,14 @@ function report(all: Measurement[], context: { startedAt: Date; load: number[]; 
     const rps = runs.map((m) => m.result.requestsPerSecond);
     const cpu = runs.map((m) => m.cpuUsPerRequest);
     const cpuMedian = median(cpu);
-    const delta =
-      previous === undefined || rung === "peer" ? "" : `${cpuMedian - previous >= 0 ? "+" : ""}${(cpuMedian - previous).toFixed(1)}`;
+    // The references (the peer, the baseline) are no step of the ladder.
+    const onLadder = rung !== "peer" && rung !== "svault@baseline";
+    const delta = previous === undefined || !onLadder ? "" : `${cpuMedian - previous >= 0 ? "+" : ""}${(cpuMedian - previous).toFixed(1)}`;
     out.push(
       `| ${rung} | ${WHAT[rung]} | ${integer(median(rps))} (${integer(Math.min(...rps))}–${integer(Math.max(...rps))}) ` +
         `| ${cpuMedian.toFixed(1)} (${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}) | ${delta} |`,
     );
-    if (rung !== "peer") previous = cpuMedian;
+    if (onLadder) previous = cpuMedian;
   }
   return `${out.join("\n")}\n`;
 }
@@ -221,30 +255,24 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const load = os.loadavg();
   const adminKey = issueApiKey().key;
-  let database: BenchDatabase | undefined;
+  const databases: BenchDatabase[] = [];
   const stopAll = async () => {
     await Promise.all([...children].map((child) => stopChild(child)));
-    await database?.drop();
+    await Promise.all(databases.splice(0).map((db) => db.drop()));
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   try {
-    database = await createBenchDatabase();
-    const port = await freePort();
-    const svault = await start("svault", [`${benchDir}auth-bench-server.ts`], {
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      SVAULT_KEK: randomBytes(32).toString("base64"),
-      SVAULT_BOOTSTRAP_API_KEY: adminKey,
-    });
-    await callJson(`${svault.baseUrl}/api/v1/tenants`, { body: { tenant_id: TENANT }, headers: { "x-api-key": adminKey } });
+    const svault = await startSvault(`${benchDir}auth-bench-server.ts`, "svault", adminKey, databases);
     const answer = await svaultAnswer(svault.baseUrl);
     log(`svault pid ${svault.pid}: JWKS ${answer.body.length} bytes, headers ${Object.keys(answer.headers).join(", ")}`);
 
     const servers = new Map<Rung, { server: Server; path: string }>();
     for (const rung of rungs) {
       if (rung === "svault") servers.set(rung, { server: svault, path: JWKS_PATH });
-      else if (rung === "svault-plain") servers.set(rung, { server: svault, path: `/__bench/copy${JWKS_PATH}` });
+      else if (rung === "svault@baseline") {
+        const baseline = await startSvault(join(baselineDir as string, "bench/auth-bench-server.ts"), rung, adminKey, databases);
+        servers.set(rung, { server: baseline, path: JWKS_PATH });
+      } else if (rung === "svault-plain") servers.set(rung, { server: svault, path: `/__bench/copy${JWKS_PATH}` });
       else if (rung === "peer") {
         const peerPort = await freePort();
         const peer = await start(rung, [`${benchDir}peer/peer-server.ts`], {
