@@ -78,7 +78,35 @@ async function queryCounter(app: FastifyInstance): Promise<void> {
     }
     return { queries, statements };
   });
+  const copies = new Map<string, { headers: Record<string, string>; body: Buffer }>();
+  app.get<{ Params: { "*": string } }>("/__bench/copy/*", (request, reply) => {
+    const path = `/${request.params["*"]}`;
+    const copy = copies.get(path);
+    if (copy) {
+      reply.headers(copy.headers).send(copy.body);
+      return;
+    }
+    void app.inject({ method: "GET", url: path }).then((answer) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        // Those of the transport, and those the app's own hooks write on every answer.
+        if (typeof value === "string" && !COPY_SKIPS.has(name)) headers[name] = value;
+      }
+      copies.set(path, { headers, body: answer.rawPayload });
+      reply.headers(headers).send(answer.rawPayload);
+    });
+  });
 }
+
+const COPY_SKIPS = new Set([
+  "date",
+  "connection",
+  "keep-alive",
+  "content-length",
+  "transfer-encoding",
+  "x-request-id",
+  "x-content-type-options",
+]);
 
 const server = await startServer(config, logger, {
   registrations: createServices,

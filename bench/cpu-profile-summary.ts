@@ -4,13 +4,15 @@
 // dependency, Node's internals, garbage collection, idle). Times are per request when
 // `--requests N` says how many requests the window served.
 //
-//   node --import tsx bench/cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--top N] [--requests N] [--match TEXT]
+//   node --import tsx bench/cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--window FILE] [--top N] [--requests N] [--match TEXT]
 //
 // --last S      only the last S seconds of the profile (the measured window is at its end when
 //               the server was stopped right after it)
 // --skip S      leave out the first S seconds (start-up and set-up)
 // --to S        leave out what follows the first S seconds (with --skip: one window of a run)
 // --match TEXT  also list the callers' chain of the functions whose name or file contains TEXT
+// --window FILE the window.json to use (one process served several windows, e.g. bench/spine-floor.ts);
+//               with its `requests`, --requests is not needed
 //
 // Without --skip/--to/--last, a `window.json` beside the profile or one directory up
 // (`{"from": µs, "to": µs}` of the monotonic clock the profile's times use, as bench/scim-bench.ts
@@ -48,16 +50,18 @@ const { values: args, positionals } = parseArgs({
     top: { type: "string" },
     requests: { type: "string" },
     match: { type: "string" },
+    window: { type: "string" },
   },
 });
 const file = positionals[0];
 if (!file) {
-  process.stderr.write("usage: cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--top N] [--requests N] [--match TEXT]\n");
+  process.stderr.write(
+    "usage: cpu-profile-summary.ts PROFILE [--last S] [--skip S] [--to S] [--window FILE] [--top N] [--requests N] [--match TEXT]\n",
+  );
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const top = Number(args.top ?? 40);
-const requests = args.requests ? Number(args.requests) : undefined;
 
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
@@ -89,10 +93,12 @@ for (const delta of profile.timeDeltas) {
   times.push(t);
 }
 const windowFile =
-  args.skip || args.to || args.last
+  args.window ??
+  (args.skip || args.to || args.last
     ? undefined
-    : [join(dirname(file), "window.json"), join(dirname(file), "..", "window.json")].find((path) => existsSync(path));
-const measured = windowFile ? (JSON.parse(readFileSync(windowFile, "utf8")) as { from: number; to: number }) : undefined;
+    : [join(dirname(file), "window.json"), join(dirname(file), "..", "window.json")].find((path) => existsSync(path)));
+const measured = windowFile ? (JSON.parse(readFileSync(windowFile, "utf8")) as { from: number; to: number; requests?: number }) : undefined;
+const requests = args.requests ? Number(args.requests) : measured?.requests;
 const from = measured?.from ?? profile.startTime + Number(args.skip ?? 0) * 1e6;
 const lastFrom = args.last ? profile.endTime - Number(args.last) * 1e6 : Number.NEGATIVE_INFINITY;
 const windowStart = Math.max(from, lastFrom);

@@ -6,15 +6,13 @@
 // two listeners keep each stack standard.)
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import type { Interceptor } from "@connectrpc/connect";
-import fastify, { LogController, type FastifyInstance } from "fastify";
-import { randomUUID } from "node:crypto";
+import fastify, { type FastifyInstance } from "fastify";
 import { setMaxListeners } from "node:events";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config/config.js";
 import type { Logger } from "./logging/logger.js";
-import { logRequest } from "./logging/request-log.js";
 import type { Database } from "./persistence/database.js";
 import { oidcCorsPolicies } from "./api/oidc/oidc-cors.js";
 import type { ClientOrigins } from "./domain/clients/client-origins.js";
@@ -30,10 +28,18 @@ import { keptBinaryAnswers } from "./rpc/kept-answers.js";
 import { answeringRefusals, httpRequestKey, RefusedStreams } from "./rpc/refused-requests.js";
 import { connectRoutes, type ServiceRegistration } from "./rpc/registry.js";
 import { renderDetailError } from "./transcoding/error-renderers.js";
-import { answerNotFound, clientErrorHandler, fastifyErrorHandler, frameworkErrors } from "./transcoding/framework-errors.js";
+import { answerNotFound, fastifyErrorHandler } from "./transcoding/framework-errors.js";
 import { restGateway } from "./transcoding/rest-gateway.js";
 import type { ServiceMetrics } from "./operations/metrics.js";
 import { nameHttpSpan, rpcSpans } from "./operations/trace-spans.js";
+import {
+  accounting,
+  answerHeaders,
+  httpListenerOptions,
+  MAX_REQUEST_BYTES,
+  requestIdOf,
+  securityHeaders,
+} from "./operations/http-listener.js";
 
 export interface AppDeps {
   readonly config: Config;
@@ -58,16 +64,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * The largest request any surface reads: a REST body, a Connect or gRPC message (after
- * decompression). The largest legitimate request, a Batch Create User of 1000 users, is a few
- * hundred kilobytes. A larger one is refused before it is buffered: REST 413, Connect, gRPC-Web and
- * gRPC `resource_exhausted`; when it declares its size (Content-Length, or the length prefix of a
- * gRPC message) without reading it at all.
- */
-export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Where the tests look for it (its home is operations/http-listener.ts). */
+export { MAX_REQUEST_BYTES };
 
 /**
  * HTTP/2 limits of the gRPC listener. Every stream may hold up to MAX_REQUEST_BYTES while its
@@ -78,22 +76,6 @@ const HTTP2_OPTIONS = {
   settings: { maxConcurrentStreams: 100, maxHeaderListSize: 16 * 1024 },
   maxSessionMemory: 10,
 } satisfies http2.ServerOptions;
-
-/**
- * Headers of every answer on both listeners: browsers must not guess a type other than the one
- * declared (an API answer rendered as HTML), and under an https PUBLIC_URL must keep to https for
- * a year (not under http, where the header would be ignored and only confuse a development setup).
- */
-export function securityHeaders(publicUrl: string): Readonly<Record<string, string>> {
-  return {
-    "x-content-type-options": "nosniff",
-    ...(publicUrl.startsWith("https:") ? { "strict-transport-security": "max-age=31536000" } : {}),
-  };
-}
-
-function requestIdOf(header: string | string[] | undefined): string {
-  return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
-}
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const { config, logger, database, registrations } = deps;
@@ -116,34 +98,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routes = answeringRefusals(connectRoutes(registrations));
   const everyAnswer = securityHeaders(config.publicUrl);
 
-  const app = fastify({
-    loggerInstance: logger,
-    genReqId: (req) => requestIdOf(req.headers["x-request-id"]),
-    trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
-    // Fastify's own request logs include the query string, which may carry codes and tokens:
-    // the onResponse hook below logs the path only.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: MAX_REQUEST_BYTES,
-    // Path variables may be as long as their fields allow (a client_id of 128 characters, a
-    // percent-encoded username of 128 characters); the router's default of 100 answered 414.
-    routerOptions: { maxParamLength: 2048 },
-    // Fastify's own refusals in the API's error shape (framework-errors.ts).
-    frameworkErrors: frameworkErrors(everyAnswer),
-    clientErrorHandler: clientErrorHandler(everyAnswer),
-  });
-  app.addHook("onRequest", async (request, reply) => {
-    reply.header("x-request-id", request.id).headers(everyAnswer);
-  });
+  const app = fastify(httpListenerOptions(config, logger, everyAnswer));
+  app.addHook("onRequest", answerHeaders(everyAnswer));
   if (config.tracing) app.addHook("onRequest", nameHttpSpan);
   app.setNotFoundHandler(answerNotFound);
   // Routes outside the REST gateway (pages, documents) and hooks; the gateway has its own.
   app.setErrorHandler(fastifyErrorHandler(() => renderDetailError));
-  // One hook, not async, for both: each hook is a step of Fastify's per request, and an async one a promise.
-  app.addHook("onResponse", (request, reply, done) => {
-    deps.metrics.observeHttp(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
-    logRequest(request, reply);
-    done();
-  });
+  app.addHook("onResponse", accounting(deps.metrics));
 
   await app.register(fastifyConnectPlugin, {
     routes,

@@ -2,6 +2,7 @@
 // Every label takes its values from a small set the code fixes — route templates, RPC names, codes,
 // enumerations — never from a user, a tenant or an address, so that the number of series stays
 // bounded whatever clients send. What varies per tenant is summed over tenants.
+import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import client from "prom-client";
 import type { Database } from "../persistence/database.js";
@@ -154,7 +155,7 @@ export class ServiceMetrics {
   observeHttp(method: string, route: string | undefined, status: number, seconds: number): void {
     const knownMethod = HTTP_METHODS.has(method) ? method : "OTHER";
     const template = route ?? "unmatched";
-    this.httpRequests.add([knownMethod, template, String(status)]);
+    this.httpRequests.add([knownMethod, template, status]);
     this.httpDuration.add([knownMethod, template], seconds);
   }
 
@@ -162,28 +163,51 @@ export class ServiceMetrics {
     this.authEvents.add([event.kind, event.outcome]);
   }
 
-  /** An RPC interceptor: every call's procedure, outcome, duration, and throttle refusals. */
-  readonly interceptor: Interceptor = (next) => async (req) => {
+  /** `service/method` of each RPC, made once (not a new string per call). */
+  private readonly procedures = new WeakMap<DescMethod, string>();
+
+  private procedureOf(method: DescMethod): string {
+    let procedure = this.procedures.get(method);
+    if (procedure === undefined) {
+      procedure = `${method.parent.typeName}/${method.name}`;
+      this.procedures.set(method, procedure);
+    }
+    return procedure;
+  }
+
+  /**
+   * An RPC interceptor: every call's procedure, outcome, duration, and throttle refusals. Not
+   * async: one promise per call (the `then`) rather than an async function's and its await's —
+   * every promise pays the async hooks MikroORM's AsyncLocalStorage keeps on (docs/performance.md).
+   */
+  readonly interceptor: Interceptor = (next) => (req) => {
     // The procedure is one of the registered services' methods: the router answers anything else.
-    const procedure = `${req.service.typeName}/${req.method.name}`;
+    const procedure = this.procedureOf(req.method);
     const started = performance.now();
-    let code = "ok";
+    const ended = (code: string) => {
+      this.rpcRequests.add([procedure, code]);
+      this.rpcDuration.add([procedure], (performance.now() - started) / 1000);
+    };
+    const failed = (error: unknown): never => {
+      const domain = asDomainError(error);
+      if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.add([domain.reason]);
+      ended(snakeCase(Code[domain?.code ?? ConnectError.from(error).code] ?? "Unknown"));
+      throw error;
+    };
+    let answer: ReturnType<typeof next>;
     try {
-      const response = await next(req);
+      answer = next(req);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    return answer.then((response) => {
       if (procedure === TOKEN_PROCEDURE && !req.stream) {
         const grant = (req.message as { grantType?: string }).grantType ?? "";
         if (TOKEN_GRANTS.has(grant)) this.tokensIssued.add([grant]);
       }
+      ended("ok");
       return response;
-    } catch (error) {
-      const domain = asDomainError(error);
-      if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.add([domain.reason]);
-      code = snakeCase(Code[domain?.code ?? ConnectError.from(error).code] ?? "Unknown");
-      throw error;
-    } finally {
-      this.rpcRequests.add([procedure, code]);
-      this.rpcDuration.add([procedure], (performance.now() - started) / 1000);
-    }
+    }, failed);
   };
 }
 

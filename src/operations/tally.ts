@@ -8,6 +8,12 @@
 // MetricObjectWithValues is the shape).
 import type client from "prom-client";
 
+/**
+ * A label's value: a number (a status code) is written as its decimal text. A label takes either
+ * kind, never both: "200" and 200 would be two series of the same labels.
+ */
+export type LabelValue = string | number;
+
 interface Series {
   readonly labels: Readonly<Record<string, string>>;
   count: number;
@@ -39,7 +45,12 @@ export class Tally<L extends string> {
   readonly aggregator = "sum";
   private readonly labelNames: readonly L[];
   private readonly bounds: readonly number[];
-  private readonly series = new Map<string, Series>();
+  /**
+   * The series, found level by level by their label values (a Map per label, the series at the
+   * last): finding one joins no strings. `series` keeps them in the order they first counted.
+   */
+  private readonly index = new Map<LabelValue, unknown>();
+  private readonly series: Series[] = [];
 
   constructor(options: TallyOptions<L>) {
     this.name = options.name;
@@ -50,18 +61,12 @@ export class Tally<L extends string> {
     options.registry.registerMetric(this as unknown as client.Metric);
   }
 
-  /** One event with these label values, in `labelNames` order; `value` is what a histogram observes. */
-  add(values: readonly string[], value = 0): void {
-    const key = values.length === 1 ? (values[0] as string) : values.join("\u0000");
-    let series = this.series.get(key);
-    if (series === undefined) {
-      const labels: Record<string, string> = {};
-      this.labelNames.forEach((name, i) => {
-        labels[name] = values[i] ?? "";
-      });
-      series = { labels, count: 0, sum: 0, buckets: new Array(this.bounds.length + 1).fill(0) };
-      this.series.set(key, series);
-    }
+  /**
+   * One event with these label values, in `labelNames` order (a number is written as its decimal
+   * text: a status code); `value` is what a histogram observes.
+   */
+  add(values: readonly LabelValue[], value = 0): void {
+    const series = this.seriesOf(values);
     series.count++;
     if (this.type === "counter") return;
     series.sum += value;
@@ -70,10 +75,36 @@ export class Tally<L extends string> {
     (series.buckets[bucket] as number)++;
   }
 
+  private seriesOf(values: readonly LabelValue[]): Series {
+    let level = this.index;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i++) {
+      const key = values[i] ?? "";
+      let next = level.get(key) as Map<LabelValue, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    const key = values[last] ?? "";
+    let series = level.get(key) as Series | undefined;
+    if (series === undefined) {
+      const labels: Record<string, string> = {};
+      this.labelNames.forEach((name, i) => {
+        labels[name] = String(values[i] ?? "");
+      });
+      series = { labels, count: 0, sum: 0, buckets: new Array(this.bounds.length + 1).fill(0) };
+      level.set(key, series);
+      this.series.push(series);
+    }
+    return series;
+  }
+
   /** What the registry renders (prom-client's Counter and Histogram `get()` shapes). */
   async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Sample[] }> {
     const values: Sample[] = [];
-    for (const { labels, count, sum, buckets } of this.series.values()) {
+    for (const { labels, count, sum, buckets } of this.series) {
       if (this.type === "counter") {
         values.push({ value: count, labels });
         continue;
@@ -92,6 +123,7 @@ export class Tally<L extends string> {
   }
 
   reset(): void {
-    this.series.clear();
+    this.index.clear();
+    this.series.length = 0;
   }
 }

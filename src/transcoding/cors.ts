@@ -1,12 +1,19 @@
-// CORS on the REST routes of the RPCs a browser app on another origin may call, with @fastify/cors.
-// The caller gives each such RPC a policy (app.ts); every other route — the admin API above all —
-// has none: no CORS headers, and a preflight to it is 404, so a browser never lets another
-// origin's page read it. Credentials (cookies) are never allowed cross-origin.
+// CORS on the REST routes of the RPCs a browser app on another origin may call. The caller gives
+// each such RPC a policy (app.ts); every other route — the admin API above all — has none: no CORS
+// headers, and a preflight to it is 404, so a browser never lets another origin's page read it.
+// Credentials (cookies) are never allowed cross-origin.
 //
-// The routes with a policy are registered in a scope of their own, with the CORS hook and one
-// OPTIONS route per path for preflights, so that no other route pays for the hook.
-import fastifyCors, { type FastifyCorsOptions } from "@fastify/cors";
-import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+// Each route with a policy gets an onRequest hook of its own, made once with everything its
+// answers need (the policy, the path's methods, the headers' values), and one OPTIONS route per
+// path for preflights. The headers are those @fastify/cors wrote (this module used it until its
+// per-request work showed in the token path's profiles, docs/performance.md): every answer
+// `Vary: Origin`; a request from an allowed origin `Access-Control-Allow-Origin` (`*` for the public
+// documents, else the origin) and `Access-Control-Expose-Headers`; a preflight from one also
+// `Access-Control-Allow-Methods`, `-Allow-Headers` (the policy's, or those asked for, with
+// `Vary: Access-Control-Request-Headers`) and `-Max-Age`, answered 204 by the hook. A request
+// without `Origin` is no browser's cross-origin request: it pays for one header.
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, RouteOptions } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { HttpBinding } from "./binding.js";
 import { readPathVariables } from "./path-template.js";
 
@@ -32,79 +39,106 @@ export interface CorsRoute {
 }
 
 /** How long a browser may reuse a preflight's answer, in seconds. */
-const PREFLIGHT_MAX_AGE = 600;
+const PREFLIGHT_MAX_AGE = "600";
 
-/** The route's CORS, in its config (not `cors`: @fastify/cors would take that for its own options). */
-interface CorsTarget {
+/** What one route's answers need, made once. */
+interface RouteCors {
   readonly policy: CorsPolicy;
   readonly binding: HttpBinding;
-  /** The answer's options but the origin, made once per path. */
-  readonly options: FastifyCorsOptions;
+  /** `Access-Control-Allow-Methods` of a preflight: the methods of the route's path. */
+  readonly methods: string;
+  readonly allowedHeaders: string | undefined;
+  readonly exposedHeaders: string | undefined;
 }
-
-interface CorsRouteConfig {
-  readonly corsTarget?: CorsTarget;
-}
-
-const NO_CORS: FastifyCorsOptions = { origin: false };
 
 /** A plugin registering `routes` with CORS as their policies say. */
 export function corsRoutes(routes: readonly CorsRoute[]): (scope: FastifyInstance) => Promise<void> {
   return async (scope) => {
-    await scope.register(fastifyCors, { hook: "onRequest", delegator: corsOptionsOf });
     const paths = new Map<string, CorsRoute[]>();
     for (const corsRoute of routes) paths.set(corsRoute.route.url, [...(paths.get(corsRoute.route.url) ?? []), corsRoute]);
     for (const [url, sameUrl] of paths) {
       const methods = [
         ...new Set(sameUrl.flatMap(({ binding }) => (binding.httpMethod === "GET" ? ["GET", "HEAD"] : [binding.httpMethod]))),
       ];
-      const targetOf = ({ policy, binding }: CorsRoute): CorsTarget => ({ policy, binding, options: optionsOf(policy, methods) });
-      for (const corsRoute of sameUrl)
-        scope.route({ ...corsRoute.route, config: { ...corsRoute.route.config, corsTarget: targetOf(corsRoute) } });
-      const config: CorsRouteConfig = { corsTarget: targetOf(sameUrl[0] as CorsRoute) };
-      // Reached when the CORS hook did not answer (no Origin, or one not allowed): what the path allows.
-      scope.options(url, { config }, (_request, reply) => reply.code(204).header("allow", methods.join(", ")).send());
+      const corsOf = ({ policy, binding }: CorsRoute): RouteCors => ({
+        policy,
+        binding,
+        methods: methods.join(", "),
+        allowedHeaders: policy.allowedHeaders?.join(", "),
+        exposedHeaders: policy.exposedHeaders?.join(", "),
+      });
+      for (const corsRoute of sameUrl) {
+        scope.route({ ...corsRoute.route, onRequest: withHook(corsRoute.route.onRequest, corsHook(corsOf(corsRoute))) });
+      }
+      // Reached when the hook did not answer (no Origin, or one not allowed): what the path allows.
+      scope.options(url, { onRequest: corsHook(corsOf(sameUrl[0] as CorsRoute)) }, (_request, reply) =>
+        reply.code(204).header("allow", methods.join(", ")).send(),
+      );
     }
   };
 }
 
-function optionsOf(policy: CorsPolicy, methods: readonly string[]): FastifyCorsOptions {
-  return {
-    ...(policy.origins === "*" ? { origin: "*" } : {}),
-    methods: [...methods],
-    maxAge: PREFLIGHT_MAX_AGE,
-    credentials: false,
-    // A preflight without Access-Control-Request-Method is answered as one (not 400 in text/plain).
-    strictPreflight: false,
-    ...(policy.allowedHeaders ? { allowedHeaders: [...policy.allowedHeaders] } : {}),
-    ...(policy.exposedHeaders ? { exposedHeaders: [...policy.exposedHeaders] } : {}),
+function withHook(hooks: RouteOptions["onRequest"], hook: onRequestHookHandler): onRequestHookHandler[] {
+  return [...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]), hook] as onRequestHookHandler[];
+}
+
+/** The route's onRequest hook: synchronous unless a policy's origin check must run. */
+function corsHook(cors: RouteCors): onRequestHookHandler {
+  return (request, reply, done) => {
+    addVary(reply, "Origin");
+    const origin = request.headers.origin;
+    const { policy } = cors;
+    if (origin === undefined) done();
+    else if (policy.origins === "*") answer(request, reply, done, cors, "*");
+    else checkOrigin(request, reply, done, cors, policy.origins, origin);
   };
 }
 
-/** @fastify/cors's delegator: the CORS of this request's route, for this request's origin. */
-function corsOptionsOf(request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void): void {
-  const options = corsOptionsFor(request);
-  if (options instanceof Promise)
-    options.then(
-      (resolved) => callback(null, resolved),
-      (error: Error) => callback(error, NO_CORS),
-    );
-  else callback(null, options);
+/** A policy's origin check (a promise: the tenant's client origins may have to be read). */
+function checkOrigin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+  cors: RouteCors,
+  origins: (origin: string, path: PathFields) => Promise<boolean>,
+  origin: string,
+): void {
+  const variables = readPathVariables(cors.binding.variables, request.params as Record<string, string>);
+  const path: PathFields = new Map(variables.map(({ fieldPath, value }) => [fieldPath.join("."), value]));
+  origins(origin, path).then(
+    (allowed) => (allowed ? answer(request, reply, done, cors, origin) : done()),
+    (error: Error) => done(error),
+  );
 }
 
-/**
- * Synchronous unless an origin check must run (a policy's `origins` function). A request without
- * `Origin` is no browser's cross-origin request: it gets no CORS headers (`Vary: Origin` keeps
- * caches from serving that answer to one).
- */
-function corsOptionsFor(request: FastifyRequest): FastifyCorsOptions | Promise<FastifyCorsOptions> {
-  const target = (request.routeOptions.config as CorsRouteConfig).corsTarget;
-  const origin = request.headers.origin;
-  // Routes without a policy here are only the wildcard OPTIONS route of @fastify/cors: 404.
-  if (target === undefined || origin === undefined) return NO_CORS;
-  const { policy, binding, options } = target;
-  if (policy.origins === "*") return options;
-  const variables = readPathVariables(binding.variables, request.params as Record<string, string>);
-  const path: PathFields = new Map(variables.map(({ fieldPath, value }) => [fieldPath.join("."), value]));
-  return policy.origins(origin, path).then((allowed) => (allowed ? { ...options, origin } : NO_CORS));
+/** The headers of an allowed origin's request; a preflight is answered here. */
+function answer(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void, cors: RouteCors, allowOrigin: string): void {
+  reply.header("access-control-allow-origin", allowOrigin);
+  if (cors.exposedHeaders !== undefined) reply.header("access-control-expose-headers", cors.exposedHeaders);
+  if (request.method !== "OPTIONS") {
+    done();
+    return;
+  }
+  reply.header("access-control-allow-methods", cors.methods);
+  if (cors.allowedHeaders !== undefined) reply.header("access-control-allow-headers", cors.allowedHeaders);
+  else {
+    addVary(reply, "Access-Control-Request-Headers");
+    const asked = request.headers["access-control-request-headers"];
+    if (asked !== undefined) reply.header("access-control-allow-headers", asked);
+  }
+  reply.header("access-control-max-age", PREFLIGHT_MAX_AGE);
+  // Safari waits for a body without an explicit length.
+  reply.code(204).header("content-length", "0").send();
+}
+
+/** Adds `name` to the answer's Vary header, unless it is there already (or `*`). */
+function addVary(reply: FastifyReply, name: string): void {
+  const current = reply.getHeader("vary");
+  if (current === undefined) {
+    reply.header("vary", name);
+    return;
+  }
+  const value = Array.isArray(current) ? current.join(", ") : String(current);
+  const names = value.split(",").map((part) => part.trim().toLowerCase());
+  if (!names.includes("*") && !names.includes(name.toLowerCase())) reply.header("vary", `${value}, ${name}`);
 }

@@ -105,8 +105,27 @@ describe("discovery and JWKS: any origin, no credentials", () => {
       const pre = await preflight(`${issuer}${path}`, STRANGER, "GET", "x-requested-with");
       assert.equal(pre.status, 204);
       assert.equal(pre.headers.get("access-control-allow-origin"), "*");
-      assert.match(pre.headers.get("access-control-allow-methods") ?? "", /\bGET\b/);
+      assert.equal(pre.headers.get("access-control-allow-methods"), "GET, HEAD");
       assert.equal(pre.headers.get("access-control-allow-headers"), "x-requested-with");
+      assert.equal(pre.headers.get("access-control-max-age"), "600");
+      assert.equal(pre.headers.get("content-length"), "0");
+      // The answer echoes the headers asked for: caches must key it by them too.
+      assert.equal(pre.headers.get("vary"), "Origin, Access-Control-Request-Headers");
+    });
+
+    it(`GET and HEAD ${path} without Origin (no browser's cross-origin request): no CORS headers, Vary: Origin`, async () => {
+      for (const method of ["GET", "HEAD"]) {
+        const res = await fetch(`${issuer}${path}`, { method });
+        assert.equal(res.status, 200, method);
+        assert.equal(res.headers.get("vary"), "Origin", method);
+        assert.equal(res.headers.get("access-control-allow-origin"), null, method);
+        assert.equal(res.headers.get("access-control-expose-headers"), null, method);
+      }
+      // A preflight without Origin is no preflight: what the path allows.
+      const options = await fetch(`${issuer}${path}`, { method: "OPTIONS" });
+      assert.equal(options.status, 204);
+      assert.equal(options.headers.get("allow"), "GET, HEAD");
+      assert.equal(options.headers.get("access-control-allow-origin"), null);
     });
   }
 });
@@ -128,7 +147,9 @@ describe("token, userinfo, revocation: the origins of the tenant's clients", () 
         assert.equal(res.headers.get("access-control-allow-headers"), "authorization, content-type, dpop");
         assert.equal(res.headers.get("access-control-allow-credentials"), null);
         assert.equal(res.headers.get("access-control-max-age"), "600");
-        assert.match(res.headers.get("vary") ?? "", /Origin/);
+        assert.match(res.headers.get("access-control-expose-headers") ?? "", /www-authenticate/);
+        // The policy names its headers: the answer does not depend on those asked for.
+        assert.equal(res.headers.get("vary"), "Origin");
       }
     });
 
