@@ -13,6 +13,7 @@
 //                                  kept), to show which statements one request sends
 //
 // Prints `{"port":…,"grpcPort":…}` on stdout once listening (logs go to stderr); SIGTERM closes it.
+import { UNCOPIED_HEADERS } from "./copied-headers.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,23 +91,13 @@ async function queryCounter(app: FastifyInstance): Promise<void> {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(answer.headers)) {
         // Those of the transport, and those the app's own hooks write on every answer.
-        if (typeof value === "string" && !COPY_SKIPS.has(name)) headers[name] = value;
+        if (typeof value === "string" && !UNCOPIED_HEADERS.has(name)) headers[name] = value;
       }
       copies.set(path, { headers, body: answer.rawPayload });
       reply.headers(headers).send(answer.rawPayload);
     });
   });
 }
-
-const COPY_SKIPS = new Set([
-  "date",
-  "connection",
-  "keep-alive",
-  "content-length",
-  "transfer-encoding",
-  "x-request-id",
-  "x-content-type-options",
-]);
 
 const server = await startServer(config, logger, {
   registrations: createServices,

@@ -23,6 +23,7 @@
 //
 // With --cpu-prof DIR every server runs under `node --cpu-prof` into DIR/<rung>/, and
 // DIR/<rung>/window.json names its last measured window, which bench/cpu-profile-summary.ts reads.
+import { UNCOPIED_HEADERS } from "./copied-headers.js";
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -159,18 +160,9 @@ async function startSvault(script: string, rung: string, adminKey: string, datab
 async function svaultAnswer(baseUrl: string): Promise<{ body: string; headers: Record<string, string> }> {
   const res = await fetch(`${baseUrl}${JWKS_PATH}`);
   if (res.status !== 200) throw new Error(`svault's JWKS answered ${res.status}`);
-  const skip = new Set([
-    "date",
-    "connection",
-    "keep-alive",
-    "content-length",
-    "transfer-encoding",
-    "x-request-id",
-    "x-content-type-options",
-  ]);
   const headers: Record<string, string> = {};
   res.headers.forEach((value, name) => {
-    if (!skip.has(name)) headers[name] = value;
+    if (!UNCOPIED_HEADERS.has(name)) headers[name] = value;
   });
   return { body: await res.text(), headers };
 }
