@@ -91,11 +91,13 @@ const projectDir = new URL("..", import.meta.url).pathname;
  * container's CMD repeats (test/deploy/dockerfile.test.ts holds the two equal). Benchmarks start
  * svault, and the OPAQUE ceiling it is compared with, with them, so that they measure the service
  * as it ships: the young generation's cap (docs/operations.md, "Memory") changes the garbage
- * collector's share of every request.
+ * collector's share of every request. BENCH_SERVICE_NODE_FLAGS replaces them for an experiment
+ * (`BENCH_SERVICE_NODE_FLAGS= npm run bench:auth`: V8's defaults).
  */
 export const SERVICE_NODE_FLAGS: readonly string[] = (
-  JSON.parse(readFileSync(`${projectDir}package.json`, "utf8")) as { scripts: { start: string } }
-).scripts.start
+  process.env.BENCH_SERVICE_NODE_FLAGS ??
+  (JSON.parse(readFileSync(`${projectDir}package.json`, "utf8")) as { scripts: { start: string } }).scripts.start
+)
   .split(/\s+/)
   .filter((word) => word.startsWith("--"));
 
