@@ -22,13 +22,22 @@ export interface IdleCollectorOptions {
   readonly served: () => number;
   /** Runs a full collection. */
   readonly collect: () => void;
-  /** A whole period without a request counts as idle. */
+  /** A whole period with at most `quietRequests` requests counts as idle. */
   readonly idleMs?: number;
+  /** Requests a quiet period may still see: health checks and metrics scrapes. */
+  readonly quietRequests?: number;
   readonly every?: Every;
 }
 
-/** How long without a request makes the instance idle: long enough that a pause in traffic does not cost a collection each time. */
+/** How long a quiet spell makes the instance idle: long enough that a pause in traffic does not cost a collection each time. */
 export const IDLE_MS = 10_000;
+
+/**
+ * What a quiet period may still see: a load balancer's health checks (HAProxy's default is one
+ * every 2 s, Kubernetes' probes one every 10 s each) and metrics scrapes, which would otherwise
+ * keep an instance that serves nobody from ever counting as idle.
+ */
+export const QUIET_REQUESTS = 10;
 
 const unrefInterval: Every = (ms, tick) => {
   const timer = setInterval(tick, ms);
@@ -37,19 +46,20 @@ const unrefInterval: Every = (ms, tick) => {
 };
 
 /**
- * Starts watching for idleness: once a period (`idleMs`) it compares `served()` with what it saw
- * at the previous tick; after a period without a request it collects, once per busy spell (the
- * start counts as one). Returns a function that stops it.
+ * Starts watching for idleness: once a period (`idleMs`) it counts the requests served since the
+ * previous tick; after a quiet period (at most `quietRequests`) that follows a busy one it collects,
+ * once per busy spell (the start counts as one). Returns a function that stops it.
  */
 export function startIdleCollector(options: IdleCollectorOptions): () => void {
+  const quietRequests = options.quietRequests ?? QUIET_REQUESTS;
   let seen = options.served();
   let busySinceCollection = true;
   return (options.every ?? unrefInterval)(options.idleMs ?? IDLE_MS, () => {
     const served = options.served();
-    if (served !== seen) {
-      seen = served;
-      busySinceCollection = true;
-    } else if (busySinceCollection) {
+    const requests = served - seen;
+    seen = served;
+    if (requests > quietRequests) busySinceCollection = true;
+    else if (busySinceCollection) {
       busySinceCollection = false;
       options.collect();
     }

@@ -18,7 +18,7 @@ function watched() {
       stopped = true;
     };
   };
-  const stop = startIdleCollector({ served: () => served, collect: () => collections++, idleMs: 10_000, every });
+  const stop = startIdleCollector({ served: () => served, collect: () => collections++, idleMs: 10_000, quietRequests: 3, every });
   return {
     request: (count = 1) => {
       served += count;
@@ -41,22 +41,34 @@ describe("idle collector", () => {
     assert.equal(collector.collections(), 1, "nothing new to give back");
   });
 
-  it("waits while requests come, then collects once a whole period passed without one", () => {
+  it("waits while requests come, then collects once a whole period passed quietly", () => {
     const collector = watched();
-    collector.request();
+    collector.request(4);
     collector.period();
-    collector.request(5);
+    collector.request(50);
     collector.period();
     assert.equal(collector.collections(), 0, "busy periods");
     collector.period();
     assert.equal(collector.collections(), 1);
     collector.period();
     assert.equal(collector.collections(), 1);
-    collector.request();
+    collector.request(4);
     collector.period();
-    assert.equal(collector.collections(), 1, "the period with a request is not idle");
+    assert.equal(collector.collections(), 1, "a busy period is not idle");
     collector.period();
     assert.equal(collector.collections(), 2, "a new busy spell, a new collection");
+  });
+
+  it("counts a period with only health checks and scrapes (at most quietRequests) as quiet", () => {
+    const collector = watched();
+    collector.request(100);
+    collector.period();
+    collector.request(3);
+    collector.period();
+    assert.equal(collector.collections(), 1, "three probes do not keep it busy");
+    collector.request(3);
+    collector.period();
+    assert.equal(collector.collections(), 1, "and do not start a busy spell either");
   });
 
   it("stops when told (the service's shutdown)", () => {
