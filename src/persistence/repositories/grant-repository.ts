@@ -3,7 +3,9 @@
 // Every statement names this repository's tenant in each table it reads or writes. The writes of
 // the token endpoint are single statements (data-modifying CTEs) so that a grant is redeemed or
 // rotated and its successor stored together or not at all, and the endpoint keeps its round trips
-// (docs/performance.md: code and refresh grants three statements each, with the client's).
+// (docs/performance.md: code and refresh grants three statements each, with the client's). A write
+// that can end an access token's life (a family revoked, a jti denied) is announced to this
+// instance's verdicts of live tokens (access-token-check.ts) as soon as it returns.
 import { sql } from "../sql-fragment.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 
@@ -202,6 +204,7 @@ export class GrantRepository {
     await this.uow.execute(sql`update token_family set revoked_at = now()
       where tenant_id = ${this.tenantId} and id = ${familyId} and revoked_at is null
         and exists (select 1 from authorization_code c where c.tenant_id = ${this.tenantId} and c.hash = ${hash} and c.used_at is not null)`);
+    this.uow.announce("token_family", this.tenantId);
   }
 
   // --- refresh tokens --------------------------------------------------------------------------
@@ -273,6 +276,7 @@ export class GrantRepository {
     await this.uow.execute(sql`update token_family set revoked_at = now()
       where tenant_id = ${this.tenantId} and id = ${familyId} and revoked_at is null
         and exists (select 1 from refresh_token r where r.tenant_id = ${this.tenantId} and r.hash = ${hash} and r.rotated_at is not null)`);
+    this.uow.announce("token_family", this.tenantId);
   }
 
   // --- revocation and access tokens ------------------------------------------------------------
@@ -284,6 +288,7 @@ export class GrantRepository {
       where tenant_id = ${this.tenantId} and revoked_at is null and ${ownedBy}
         and id = (select family_id from refresh_token where tenant_id = ${this.tenantId} and hash = ${hash})
       returning id`);
+    if (rows.length > 0) this.uow.announce("token_family", this.tenantId);
     return rows.length > 0;
   }
 
@@ -291,6 +296,7 @@ export class GrantRepository {
   async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
     await this.uow.execute(sql`insert into revoked_access_token (jti, tenant_id, expires_at)
       values (${jti}, ${this.tenantId}, to_timestamp(${expiresAt})) on conflict (jti) do nothing`);
+    this.uow.announce("revoked_access_token", this.tenantId);
   }
 
   /**
