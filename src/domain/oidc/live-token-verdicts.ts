@@ -18,7 +18,7 @@
 // that turns a refusal into a pass (a user enabled again, a revoked jti's row swept after expiry)
 // needs to be heard. The token's expiry is not part of the verdict: the claims are judged on every
 // use (tokens.ts).
-import type { ChangeFeed } from "../../persistence/change-feed.js";
+import type { CachedTable, ChangeFeed } from "../../persistence/change-feed.js";
 import { type CacheBounds, DEFAULT_CACHE_BOUNDS, InvalidatedCache } from "../../persistence/invalidated-cache.js";
 import type { LiveTokenUser } from "../../persistence/repositories/grant-repository.js";
 import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
@@ -32,16 +32,21 @@ export interface LiveVerdict {
 /** The claims a verdict is about. */
 export type VerdictClaims = Pick<AccessTokenClaims, "fid" | "jti" | "client_id">;
 
+/** The tables whose rows decide a verdict (GrantRepository.liveAccessToken reads them; a tenant's deletion takes them all). */
+export const VERDICT_TABLES: readonly CachedTable[] = [
+  "token_family",
+  "user_session",
+  "app_user",
+  "revoked_access_token",
+  "client",
+  "tenant",
+];
+
 export class LiveTokenVerdicts {
   private readonly verdicts: InvalidatedCache<LiveVerdict | undefined>;
 
   constructor(changes: ChangeFeed, bounds: CacheBounds = DEFAULT_CACHE_BOUNDS, clock: () => number = Date.now) {
-    this.verdicts = new InvalidatedCache(
-      changes,
-      ["token_family", "user_session", "app_user", "revoked_access_token", "client", "tenant"],
-      bounds,
-      clock,
-    );
+    this.verdicts = new InvalidatedCache(changes, VERDICT_TABLES, bounds, clock);
   }
 
   /** The verdict on verified `claims` of `repos`' tenant: from memory while nothing that decides it may have changed. */

@@ -301,11 +301,13 @@ export class GrantRepository {
 
   /**
    * The database side of an access token's validity, in one statement: its family is not
-   * revoked, its session (if any) has not ended, its jti was not revoked and its user is not
-   * disabled. Undefined when it is not valid; `{ user: undefined }` for a token without a user
+   * revoked, its session (if any) exists and has not ended, its jti was not revoked and its user
+   * (if any) exists and is not disabled (a row deleted by hand must not leave its tokens live).
+   * Undefined when it is not valid; `{ user: undefined }` for a token without a user
    * (client_credentials). A client's own token has no family (`familyId` undefined): it is live
    * while its client exists and its jti is not revoked. (Tokens of that kind issued before they
-   * went without a family carry one, and are checked by it.)
+   * went without a family carry one, and are checked by it.) Its "live" verdicts are kept in
+   * memory (live-token-verdicts.ts): every write that can change one is announced.
    */
   async liveAccessToken(
     familyId: string | undefined,
@@ -324,8 +326,8 @@ export class GrantRepository {
         left join app_user u on u.tenant_id = f.tenant_id and u.id = f.user_id
         left join user_session s on s.tenant_id = f.tenant_id and s.id = f.session_id
       where f.tenant_id = ${this.tenantId} and f.id = ${familyId} and f.revoked_at is null
-        and (f.session_id is null or s.ended_at is null)
-        and (u.id is null or not u.is_disabled)
+        and (f.session_id is null or (s.id is not null and s.ended_at is null))
+        and (f.user_id is null or (u.id is not null and not u.is_disabled))
         and not exists (select 1 from revoked_access_token r where r.tenant_id = f.tenant_id and r.jti = ${jti})`);
     if (!row) return undefined;
     if (row.id === null) return { user: undefined };
