@@ -171,6 +171,16 @@ describe("this instance's writes: the very next check refuses, without waiting f
     });
   }
 
+  it("a write inside a transaction: a check that read the state before the commit is not kept beyond it", async () => {
+    const claims = await grant();
+    await repos().transactional(async (tx) => {
+      await tx.users.revokeTokenFamilies(claims.userId);
+      // Another request's check, on another connection, while the revocation is not committed yet.
+      assert.ok(await ownVerdicts.live(repos(), claims), "the old state, as committed so far");
+    });
+    assert.equal(await ownVerdicts.live(repos(), claims), undefined);
+  });
+
   it("a refresh token presented again after rotation revokes its family (reuse detection)", async () => {
     const claims = await grant();
     const hash = Buffer.from(`rt-${claims.fid}`);
