@@ -115,7 +115,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       mailLocaleOf((tenantId) => new TenantRepositories(detachedUnitOfWork(), tenantId)),
       (work) => background.track(work),
     );
-    const oidc = createOidcComponents(config, keys, keyring, options.clock);
+    const oidc = createOidcComponents(config, keys, keyring, database.changes, options.clock);
     const limits = new RateLimiter(new RateLimitCounters(database.sql), config.rateLimits, options.clock);
     const ownFaceVerifier = options.faceVerifier ? undefined : new LazyFaceVerifier();
     const clientOrigins = clientOriginsOf(database);
@@ -151,7 +151,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         new ApiKeyLookup(database.sql),
         logger,
         limits,
-        accessTokenPrincipals(detachedUnitOfWork, oidc.tokens, { proofs: oidc.dpop, publicUrl: config.publicUrl }),
+        accessTokenPrincipals(detachedUnitOfWork, oidc.accessTokens, { proofs: oidc.dpop, publicUrl: config.publicUrl }),
         (work) => background.track(work),
       ),
       registrations: (options.registrations ?? createServices)(deps),

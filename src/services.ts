@@ -61,6 +61,9 @@ import { RelyingParty } from "./domain/passkeys/relying-party.js";
 import { Issuers } from "./domain/oidc/issuers.js";
 import { Logout } from "./domain/oidc/logout.js";
 import { Tokens } from "./domain/oidc/tokens.js";
+import { AccessTokenChecks } from "./domain/oidc/access-token-check.js";
+import { LiveTokenVerdicts } from "./domain/oidc/live-token-verdicts.js";
+import type { ChangeFeed } from "./persistence/change-feed.js";
 import type { RateLimiter } from "./domain/ratelimit/rate-limiter.js";
 import type { Logger } from "./logging/logger.js";
 import type { TenantKeyStore } from "./domain/tenants/tenant-key-store.js";
@@ -116,6 +119,8 @@ export interface ServiceDeps {
 export interface OidcComponents {
   readonly issuers: Issuers;
   readonly tokens: Tokens;
+  /** Access tokens' signature and liveness, the verdicts kept until what decides them changes (access-token-check.ts). */
+  readonly accessTokens: AccessTokenChecks;
   /** Clients' registered keys (request objects, private_key_jwt). */
   readonly clientKeys: ClientKeys;
   /** DPoP proofs and nonces, for the token endpoint, userinfo and the admin API. */
@@ -127,12 +132,15 @@ export function createOidcComponents(
   config: Config,
   keys: TenantKeyStore,
   keyring: Keyring,
+  changes: ChangeFeed,
   clock: () => number = Date.now,
 ): OidcComponents {
   const issuers = new Issuers(config.publicUrl);
+  const tokens = new Tokens(keys, issuers);
   return {
     issuers,
-    tokens: new Tokens(keys, issuers),
+    tokens,
+    accessTokens: new AccessTokenChecks(tokens, new LiveTokenVerdicts(changes)),
     clientKeys: new ClientKeys(clock),
     dpop: new DpopProofs(keyring.current.key, clock),
     clock,
@@ -253,6 +261,7 @@ export function createServices({
         authenticationClients,
         issuers,
         tokens,
+        accessTokens: oidc.accessTokens,
         authorization,
         publicUrl,
         refreshTokenReuseGraceSeconds: config.refreshTokenReuseGraceSeconds,

@@ -30,8 +30,13 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../logging/logger.js";
 
-/** The tables whose rows are cached; `*` means anything (a missed notification). */
-export type CachedTable = "tenant" | "tenant_key" | "client";
+/**
+ * The tables whose rows are cached, or decide what is: a tenant, its keys and clients (migration
+ * `cache_change_notify`), and what decides whether an access token is live — its family, session,
+ * user and revoked jtis (migration `access_token_liveness_notify`, only for the rare writes that
+ * can change a verdict). `*` means anything (a missed notification).
+ */
+export type CachedTable = "tenant" | "tenant_key" | "client" | "token_family" | "user_session" | "app_user" | "revoked_access_token";
 
 export interface Change {
   readonly table: CachedTable | "*";
@@ -69,7 +74,15 @@ export interface ChangeFeedOptions {
 
 const CHANNEL = "svault_changes";
 const EVERYTHING: Change = { table: "*", tenantId: "*" };
-const TABLES: ReadonlySet<string> = new Set<CachedTable>(["tenant", "tenant_key", "client"]);
+const TABLES: ReadonlySet<string> = new Set<CachedTable>([
+  "tenant",
+  "tenant_key",
+  "client",
+  "token_family",
+  "user_session",
+  "app_user",
+  "revoked_access_token",
+]);
 /** How long after a lost listening connection the feed connects again. */
 const RECONNECT_MS = 1_000;
 

@@ -1,5 +1,5 @@
-// Rows read on every request of the token path (a tenant, its keys, a client) kept in memory, and
-// dropped when they change (change-feed.ts): at once for this instance's own writes, when the
+// Rows read on every request of the token path (a tenant, its keys, a client, the verdict that an
+// access token is live: live-token-verdicts.ts) kept in memory, and dropped when they change (change-feed.ts): at once for this instance's own writes, when the
 // commit's notification arrives for everybody else's (the embedded database has no one else: there
 // the feed counts as heard). While the feed does not hear (it reconnects, or its connection fell
 // silent and its heartbeat is late: change-feed.ts) an entry is reused for at most `unheardMs`
@@ -44,8 +44,11 @@ export class InvalidatedCache<V> {
     });
   }
 
-  /** The value of `key` in `tenantId`, from memory while fresh, else from `load` (one load per key at a time). */
-  get(tenantId: string, key: string, load: () => Promise<V>): Promise<V> {
+  /**
+   * The value of `key` in `tenantId`, from memory while fresh, else from `load` (one load per key
+   * at a time). A loaded value is kept only if `keeps` says so (all are, without it).
+   */
+  get(tenantId: string, key: string, load: () => Promise<V>, keeps?: (value: V) => boolean): Promise<V> {
     const id = `${tenantId}\u0000${key}`;
     const entry = this.entries.get(id);
     if (entry && this.clock() - entry.at < (this.feed.listening ? this.bounds.heardMs : this.bounds.unheardMs)) {
@@ -59,7 +62,7 @@ export class InvalidatedCache<V> {
       (value) => {
         if (this.loading.get(id) === loaded) this.loading.delete(id);
         // A change heard while the load ran may postdate what it read: not kept.
-        if (this.changes === changesBefore) this.keep(id, { value, tenantId, at });
+        if (this.changes === changesBefore && (keeps === undefined || keeps(value))) this.keep(id, { value, tenantId, at });
         return value;
       },
       (error: unknown) => {

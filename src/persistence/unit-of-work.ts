@@ -59,10 +59,15 @@ export interface EntityManagerOnDemand {
   readonly root: EntityManager;
 }
 
+/** A change announced inside a transaction, announced again once the transaction has committed. */
+type Announced = readonly [CachedTable, string];
+
 export class UnitOfWork {
   constructor(
     /** Its EntityManager, or how to fork it on first use. */
     private readonly source: EntityManager | EntityManagerOnDemand,
+    /** Inside `transactional`: the changes to announce again after the commit. */
+    private readonly announcedInTransaction?: Announced[],
   ) {}
 
   /** For the repositories' ORM work; domain code never reaches it. */
@@ -117,17 +122,21 @@ export class UnitOfWork {
    * Runs `work` in one transaction (joining the current one, if any): everything it writes commits
    * together, or nothing does. The ORM's pending changes are flushed before the commit.
    */
-  transactional<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
-    return this.em.transactional((em) => work(new UnitOfWork(em)));
+  async transactional<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
+    const announced: Announced[] = [];
+    const result = await this.em.transactional((em) => work(new UnitOfWork(em, announced)));
+    for (const [table, tenantId] of announced) this.announce(table, tenantId);
+    return result;
   }
 
   /**
    * Tells this instance's caches that a tenant's cached rows were written (change-feed.ts), after
-   * the write returned. Inside a transaction the caches hear of it again at the commit, through
-   * the database's notification, or drop it within their short bound on the embedded database.
+   * the write returned. Inside a transaction it is told again once the transaction committed: a
+   * cache that reloaded in between read the rows as they were before the commit.
    */
   announce(table: CachedTable, tenantId: string): void {
     announceChange(this.em.getMetadata(), table, tenantId);
+    this.announcedInTransaction?.push([table, tenantId]);
   }
 
   /** Whether this unit of work is inside a transaction. */

@@ -65,7 +65,8 @@ describe("InvalidatedCache", () => {
   it("reads a notification's payload, and ignores what it does not know", () => {
     assert.deepEqual(parseChange("client:acme"), { table: "client", tenantId: "acme" });
     assert.deepEqual(parseChange("tenant_key:a-b"), { table: "tenant_key", tenantId: "a-b" });
-    assert.equal(parseChange("app_user:acme"), undefined);
+    assert.deepEqual(parseChange("app_user:acme"), { table: "app_user", tenantId: "acme" });
+    assert.equal(parseChange("api_key:acme"), undefined);
     assert.equal(parseChange("client"), undefined);
     assert.equal(parseChange(undefined), undefined);
   });

@@ -3,7 +3,7 @@ import { fromJson, type JsonObject } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { OidcService } from "../../../gen/svault/oidc/v1/oidc_service_pb.js";
-import { type CheckedAccessToken, checkAccessToken } from "../../domain/oidc/access-token-check.js";
+import type { AccessTokenChecks, CheckedAccessToken } from "../../domain/oidc/access-token-check.js";
 import type { ClientKeys } from "../../domain/clients/client-keys.js";
 import type { Authorization } from "../../domain/oidc/authorization.js";
 import type { AuthorizationRequests } from "../../domain/oidc/authorization-request.js";
@@ -34,6 +34,8 @@ export interface OidcServiceDeps {
   readonly authenticationClients: (tenantId: string) => ClientLookup;
   readonly issuers: Issuers;
   readonly tokens: Tokens;
+  /** Access tokens' signature and liveness (userinfo, introspection). */
+  readonly accessTokens: AccessTokenChecks;
   readonly authorization: Authorization;
   readonly publicUrl: string;
   /** REFRESH_TOKEN_REUSE_GRACE_SECONDS. */
@@ -252,7 +254,7 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
       const addressFailures = limits.bucket("addressFailures", ctx.values.get(clientAddressKey));
       limits.refuseKnown([addressFailures]);
       const presented = accessTokenOf(ctx, request.accessToken);
-      const checked: CheckedAccessToken | undefined = await checkAccessToken(unitOfWork(ctx), tokens, presented.token);
+      const checked: CheckedAccessToken | undefined = await deps.accessTokens.check(unitOfWork(ctx), presented.token);
       if (!checked || (request.tenantId && checked.issuer.tenantId !== request.tenantId)) {
         await limits.count([addressFailures]);
         throw oauthError("invalid_token", "The access token is invalid, expired or revoked");
@@ -299,7 +301,7 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
       const client = await clientOf(ctx, request);
       const { aud, ...answer } = await introspectToken(
         repositories(ctx, request.tenantId),
-        tokens,
+        deps.accessTokens,
         client,
         request.token,
         request.tokenTypeHint,

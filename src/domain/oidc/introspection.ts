@@ -1,7 +1,8 @@
 // Token introspection (RFC 7662) for resource servers. The caller is an authenticated
 // confidential client of the tenant (the token endpoint's client authentication). An access token
-// (a JWT of ours) is active while its signature verifies, it is unexpired and the database finds
-// it live (access-token-check.ts: family, session, jti and user, one statement); a refresh token
+// (a JWT of ours) is active while its signature verifies, it is unexpired and it is live
+// (access-token-check.ts: family, session, jti and user, one statement or its verdict kept in
+// memory until one of them changes); a refresh token
 // while it is unexpired, unrotated and live, and only to the client it was issued to (it is that
 // client's credential, RFC 7662 §4). A token of another tenant, or anything unknown, answers only
 // `active: false`, so that the endpoint reveals nothing about it.
@@ -9,7 +10,7 @@ import { hashSecret } from "../../crypto/secret-hash.js";
 import type { Client } from "../../persistence/entities/client.js";
 import type { TenantRepositories } from "../../persistence/repositories/tenant-repositories.js";
 import { oauthError } from "./oauth-error.js";
-import type { Tokens } from "./tokens.js";
+import type { AccessTokenChecks } from "./access-token-check.js";
 
 /** The answer of RFC 7662 §2.2; an inactive token has nothing but `active: false`. */
 export interface Introspection {
@@ -33,7 +34,7 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export async function introspectToken(
   repos: TenantRepositories,
-  tokens: Tokens,
+  accessTokens: AccessTokenChecks,
   client: Client,
   token: string,
   hint: string,
@@ -43,7 +44,7 @@ export async function introspectToken(
     throw oauthError("invalid_client", "Only confidential clients may introspect tokens");
   }
   if (!token) throw oauthError("invalid_request", "token is required");
-  const asAccess = () => introspectAccessToken(repos, tokens, token);
+  const asAccess = () => introspectAccessToken(repos, accessTokens, token);
   const asRefresh = () => introspectRefreshToken(repos, client, token);
   // The hint only orders the attempts (RFC 7662 §2.1). A JWT is never a refresh token of ours
   // (those are random strings without dots), so the order costs at most one lookup.
@@ -56,12 +57,16 @@ export async function introspectToken(
 }
 
 /** The access token's answer, or undefined when it is not an access token of this tenant's that is live. */
-async function introspectAccessToken(repos: TenantRepositories, tokens: Tokens, token: string): Promise<Introspection | undefined> {
+async function introspectAccessToken(
+  repos: TenantRepositories,
+  accessTokens: AccessTokenChecks,
+  token: string,
+): Promise<Introspection | undefined> {
   if (token.split(".").length !== 3) return undefined;
-  const verified = await tokens.verifyAccessToken(token);
+  const verified = await accessTokens.tokens.verifyAccessToken(token);
   if (!verified || verified.issuer.tenantId !== repos.tenantId) return undefined;
   const { claims } = verified;
-  const live = await repos.grants.liveAccessToken(claims.fid, claims.jti, claims.client_id);
+  const live = await accessTokens.verdicts.live(repos, claims);
   if (!live) return undefined;
   const jkt = claims.cnf?.jkt;
   return {

@@ -21,6 +21,7 @@ import { Migration20261206013000_cache_change_notify } from "./Migration20261206
 import { Migration20261206020000_code_dpop_jkt } from "./Migration20261206020000_code_dpop_jkt.js";
 import { Migration20261206020000_face } from "./Migration20261206020000_face.js";
 import { Migration20261206050000_face_result } from "./Migration20261206050000_face_result.js";
+import { Migration20261206110000_access_token_liveness_notify } from "./Migration20261206110000_access_token_liveness_notify.js";
 
 export const migrations: MigrationObject[] = [
   { name: "Migration20261128225202_initial", class: Migration20261128225202_initial },
@@ -43,4 +44,5 @@ export const migrations: MigrationObject[] = [
   { name: "Migration20261206020000_code_dpop_jkt", class: Migration20261206020000_code_dpop_jkt },
   { name: "Migration20261206020000_face", class: Migration20261206020000_face },
   { name: "Migration20261206050000_face_result", class: Migration20261206050000_face_result },
+  { name: "Migration20261206110000_access_token_liveness_notify", class: Migration20261206110000_access_token_liveness_notify },
 ];

@@ -90,6 +90,8 @@ export class AccountRepository {
               unblocked as (delete from blocked_user where tenant_id = ${this.tenantId} and username = ${usernameNormalized})
          delete from login_throttle where tenant_id = ${this.tenantId} and kind = 'user' and subject = ${usernameNormalized}`,
     );
+    // This instance's verdicts of live access tokens carry is_verified (access-token-check.ts).
+    this.uow.announce("app_user", this.tenantId);
   }
 }
 
@@ -117,6 +119,7 @@ export class CodeLookup {
          where u.id = t.user_id and u.tenant_id = t.tenant_id and u.email_normalized = t.email)
        select tenant_id, user_id from taken`,
     );
+    if (row) this.uow.announce("app_user", row.tenant_id);
     return row && { tenantId: row.tenant_id, userId: row.user_id };
   }
 

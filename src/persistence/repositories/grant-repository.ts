@@ -3,7 +3,9 @@
 // Every statement names this repository's tenant in each table it reads or writes. The writes of
 // the token endpoint are single statements (data-modifying CTEs) so that a grant is redeemed or
 // rotated and its successor stored together or not at all, and the endpoint keeps its round trips
-// (docs/performance.md: code and refresh grants three statements each, with the client's).
+// (docs/performance.md: code and refresh grants three statements each, with the client's). A write
+// that can end an access token's life (a family revoked, a jti denied) is announced to this
+// instance's verdicts of live tokens (access-token-check.ts) as soon as it returns.
 import { sql } from "../sql-fragment.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 
@@ -202,6 +204,7 @@ export class GrantRepository {
     await this.uow.execute(sql`update token_family set revoked_at = now()
       where tenant_id = ${this.tenantId} and id = ${familyId} and revoked_at is null
         and exists (select 1 from authorization_code c where c.tenant_id = ${this.tenantId} and c.hash = ${hash} and c.used_at is not null)`);
+    this.uow.announce("token_family", this.tenantId);
   }
 
   // --- refresh tokens --------------------------------------------------------------------------
@@ -273,6 +276,7 @@ export class GrantRepository {
     await this.uow.execute(sql`update token_family set revoked_at = now()
       where tenant_id = ${this.tenantId} and id = ${familyId} and revoked_at is null
         and exists (select 1 from refresh_token r where r.tenant_id = ${this.tenantId} and r.hash = ${hash} and r.rotated_at is not null)`);
+    this.uow.announce("token_family", this.tenantId);
   }
 
   // --- revocation and access tokens ------------------------------------------------------------
@@ -284,6 +288,7 @@ export class GrantRepository {
       where tenant_id = ${this.tenantId} and revoked_at is null and ${ownedBy}
         and id = (select family_id from refresh_token where tenant_id = ${this.tenantId} and hash = ${hash})
       returning id`);
+    if (rows.length > 0) this.uow.announce("token_family", this.tenantId);
     return rows.length > 0;
   }
 
@@ -291,15 +296,18 @@ export class GrantRepository {
   async denyAccessToken(jti: string, expiresAt: number): Promise<void> {
     await this.uow.execute(sql`insert into revoked_access_token (jti, tenant_id, expires_at)
       values (${jti}, ${this.tenantId}, to_timestamp(${expiresAt})) on conflict (jti) do nothing`);
+    this.uow.announce("revoked_access_token", this.tenantId);
   }
 
   /**
    * The database side of an access token's validity, in one statement: its family is not
-   * revoked, its session (if any) has not ended, its jti was not revoked and its user is not
-   * disabled. Undefined when it is not valid; `{ user: undefined }` for a token without a user
+   * revoked, its session (if any) exists and has not ended, its jti was not revoked and its user
+   * (if any) exists and is not disabled (a row deleted by hand must not leave its tokens live).
+   * Undefined when it is not valid; `{ user: undefined }` for a token without a user
    * (client_credentials). A client's own token has no family (`familyId` undefined): it is live
    * while its client exists and its jti is not revoked. (Tokens of that kind issued before they
-   * went without a family carry one, and are checked by it.)
+   * went without a family carry one, and are checked by it.) Its "live" verdicts are kept in
+   * memory (live-token-verdicts.ts): every write that can change one is announced.
    */
   async liveAccessToken(
     familyId: string | undefined,
@@ -318,8 +326,8 @@ export class GrantRepository {
         left join app_user u on u.tenant_id = f.tenant_id and u.id = f.user_id
         left join user_session s on s.tenant_id = f.tenant_id and s.id = f.session_id
       where f.tenant_id = ${this.tenantId} and f.id = ${familyId} and f.revoked_at is null
-        and (f.session_id is null or s.ended_at is null)
-        and (u.id is null or not u.is_disabled)
+        and (f.session_id is null or (s.id is not null and s.ended_at is null))
+        and (f.user_id is null or (u.id is not null and not u.is_disabled))
         and not exists (select 1 from revoked_access_token r where r.tenant_id = f.tenant_id and r.jti = ${jti})`);
     if (!row) return undefined;
     if (row.id === null) return { user: undefined };

@@ -177,6 +177,8 @@ export class ScimUserRepository {
          where tenant_id = ${this.tenantId} and id = ${userId} and xmin = ${rowVersion}::xid
          returning ${columnsOf({ groups: true })}`,
     );
+    // This instance's verdicts of live access tokens carry the user's fields (access-token-check.ts).
+    if (row) this.uow.announce("app_user", this.tenantId);
     return row && scimRecordOf(row);
   }
 

@@ -82,6 +82,8 @@ export class SessionRepository {
         update user_session set ended_at = now() where tenant_id = ${this.tenantId} and id in (${ids}) and ended_at is null)
       update token_family set revoked_at = now()
       where tenant_id = ${this.tenantId} and session_id in (${ids}) and revoked_at is null`);
+    // This instance's verdicts of live access tokens (access-token-check.ts) drop them at once.
+    this.uow.announce("user_session", this.tenantId);
     return sessions;
   }
 }

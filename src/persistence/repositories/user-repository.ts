@@ -112,6 +112,7 @@ export class UserRepository {
            external_id = ${fields.externalId}, updated_at = now()
          where tenant_id = ${this.tenantId} and id = ${userId} returning ${USER_COLUMNS}`,
     );
+    if (row) this.uow.announce("app_user", this.tenantId);
     return row && recordOf(row);
   }
 
@@ -121,6 +122,7 @@ export class UserRepository {
       sql`update app_user set email = ${email}, email_normalized = ${emailNormalized}, is_verified = false, updated_at = now()
          where tenant_id = ${this.tenantId} and id = ${userId}`,
     );
+    this.uow.announce("app_user", this.tenantId);
   }
 
   /**
@@ -180,6 +182,7 @@ export class UserRepository {
          returning id, user_id, clients, client_issuers, ended_at`,
     );
     await this.uow.execute(sql`delete from app_user where tenant_id = ${this.tenantId} and id in (${userIds})`);
+    this.uow.announce("app_user", this.tenantId);
     return sessions
       .filter((row) => row.ended_at === null)
       .map((row) => ({ id: row.id, user: row.user_id, clients: jsonColumn(row.clients), clientIssuers: jsonColumn(row.client_issuers) }));
@@ -190,6 +193,7 @@ export class UserRepository {
     await this.uow.execute(
       sql`update token_family set revoked_at = now() where tenant_id = ${this.tenantId} and user_id = ${userId} and revoked_at is null`,
     );
+    this.uow.announce("token_family", this.tenantId);
   }
 
   /**
