@@ -24,5 +24,5 @@ if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name 
 # opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2 connections, a file at most two servers
 # (docs/operations.md, "Tests").
 # The timeout (per test) only ends one that hangs.
-exec node --import tsx --test --test-reporter=spec \
+exec node --import ./test/support/ts-loader.mjs --test --test-reporter=spec \
   --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout="${TEST_TIMEOUT_MS:-600000}" "${files[@]}"
