@@ -2,8 +2,8 @@
 // loads this into every test process, and each appends one JSON line to <path> as it exits — the
 // file, its process's wall time, its CPU time (its own, and that of the child processes it waited
 // for: the CLI, Chromium), and how long it took to exit after its last test ended (teardown, and
-// any handle left open that keeps the process alive). docs/performance.md, "The test suite's
-// time", says how the figures were read.
+// any handle left open that keeps the process alive). docs/performance.md, "Where issue 22
+// stands", has the figures of whole runs.
 import { appendFileSync, readFileSync } from "node:fs";
 
 const out = process.env.TEST_FILE_TIMINGS;

@@ -66,22 +66,10 @@ export function createTestDatabase(): Promise<TestDatabase> {
  * and more of Postgres's; a copy is a file copy. The template's name carries a hash of the
  * migrations, so a changed migration makes a new template; the first test process that needs it
  * makes it (under an advisory lock: files run side by side) and the others wait for it.
- *
- * Its commits do not wait for the WAL to reach the disk (`synchronous_commit = off` for this
- * database; a setting of the database is not copied from its template, hence set on each copy).
- * What a test sees is the same: a committed change is visible to every connection at once; only a
- * crash of Postgres itself could lose the last commits, and no test crashes it. Waiting for the
- * flush (≈ 2 ms per commit on this machine's disk, more while other files' checkpoints write)
- * left the CPU idle for much of a file's time: three files at a time kept the two cores only
- * about half busy (docs/performance.md, "The test suite's time"). The empty databases keep
- * Postgres's default: the tests of the service's own asynchronous commits
- * (persistence/async-commit, statement-pipelines) read that setting.
  */
 export async function createMigratedTestDatabase(): Promise<TestDatabase> {
   const template = await migratedTemplate();
-  const db = await createScratchDatabase("svault_test", ADMIN_URL, template);
-  await admin(ADMIN_URL, (client) => client.query(`ALTER DATABASE "${db.name}" SET synchronous_commit = off`));
-  return db;
+  return createScratchDatabase("svault_test", ADMIN_URL, template);
 }
 
 const SRC = join(import.meta.dirname, "..", "..", "src");
