@@ -23,6 +23,10 @@ if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name 
 # on Postgres or Chromium, and stays within Postgres's default max_connections = 100: a test server
 # opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2 connections, a file at most two servers
 # (docs/operations.md, "Tests").
-# The timeout (per test) only ends one that hangs.
-exec node --import tsx --test --test-reporter=spec \
+# TypeScript through test/support/ts-loader.mjs (not tsx: its resolver cost each file ≈ 0.6 s of
+# CPU). TEST_FILE_TIMINGS=<path>: one line per file with its wall and CPU time
+# (test/support/file-timing.mjs). The timeout (per test) only ends one that hangs.
+preload=(--import ./test/support/ts-loader.mjs)
+if [ -n "${TEST_FILE_TIMINGS:-}" ]; then preload+=(--import ./test/support/file-timing.mjs); fi
+exec node "${preload[@]}" --test --test-reporter=spec \
   --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout="${TEST_TIMEOUT_MS:-600000}" "${files[@]}"

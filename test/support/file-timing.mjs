@@ -1,0 +1,32 @@
+// Where a test run's time goes, file by file: with TEST_FILE_TIMINGS=<path>, scripts/test.sh
+// loads this into every test process, and each appends one JSON line to <path> as it exits — the
+// file, its process's wall time, its CPU time (its own, and that of the child processes it waited
+// for: the CLI, Chromium), and how long it took to exit after its last test ended (teardown, and
+// any handle left open that keeps the process alive). docs/performance.md, "Where issue 22
+// stands", has the figures of whole runs.
+import { appendFileSync, readFileSync } from "node:fs";
+
+const out = process.env.TEST_FILE_TIMINGS;
+// NODE_TEST_CONTEXT is set in the runner's child processes (one per test file), not in the runner.
+if (out && process.env.NODE_TEST_CONTEXT) {
+  const { after } = await import("node:test");
+  let testsEndedAt = Number.NaN;
+  after(() => {
+    testsEndedAt = performance.now();
+  });
+  process.on("exit", () => {
+    const wallMs = performance.now();
+    const own = process.cpuUsage();
+    // /proc/self/stat: utime, stime, cutime, cstime (clock ticks of 10 ms) are fields 14–17.
+    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
+    const childrenMs = (Number(fields[13]) + Number(fields[14])) * 10;
+    const line = {
+      file: process.argv[1],
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round((own.user + own.system) / 1000),
+      childrenCpuMs: childrenMs,
+      exitAfterTestsMs: Math.round(wallMs - testsEndedAt),
+    };
+    appendFileSync(out, `${JSON.stringify(line)}\n`);
+  });
+}
