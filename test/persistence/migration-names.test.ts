@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import { migrate, openDatabase } from "../../src/persistence/database.js";
 import { missingMigrations } from "../../src/persistence/migration-state.js";
 import { migrations } from "../../src/persistence/migrations/index.js";
+import { migratorOf } from "../../src/persistence/migrations/migrator.js";
 import { migrationNames } from "../../src/persistence/migrations/names.js";
 import { captureLogs } from "../support/log-capture.js";
 import { testConfig } from "../support/test-config.js";
@@ -35,7 +36,7 @@ describe("the migrations' names", () => {
     for (const migration of migrations) assert.equal(migration.class.name, migration.name, "each name has its own class");
   });
 
-  it("are what the migrator records: all missing on an empty database, none after migrate, which then finds nothing to do", async () => {
+  it("are what the migrator records: all missing on an empty database, none after migrate, which then finds nothing to do, one after it is taken back", async () => {
     const db = await createTestDatabase();
     const logs = captureLogs("info");
     const database = await openDatabase(testConfig({ DATABASE_URL: db.url }), logs.logger);
@@ -53,6 +54,13 @@ describe("the migrations' names", () => {
       const last = JSON.parse(logs.lines.at(-1) as string) as Record<string, unknown>;
       assert.equal(last.msg, "database schema up to date");
       assert.equal(last.applied, 0);
+
+      // The latest one taken back (its down): the names find it missing, and migrate applies it alone.
+      const latest = migrationNames.at(-1) as string;
+      await migratorOf(database.orm).down();
+      assert.deepEqual(await missingMigrations(database.orm), [latest]);
+      assert.deepEqual(await migrate(database.orm, logs.logger), [latest]);
+      assert.deepEqual(await missingMigrations(database.orm), []);
     } finally {
       await database.close();
       await db.drop();
