@@ -44,6 +44,7 @@ USER 10001:10001
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/ready`, { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-# The young generation's semi-spaces capped at 4 MiB (V8's default grows them to 16): ≈ 20 MiB less
-# resident memory, idle and under load (docs/operations.md, "Memory"); the same flags as `npm start`.
-CMD ["node", "--max-semi-space-size=4", "src/main.js"]
+# --expose-gc: the service runs one full collection when it falls idle, which gives back the memory
+# V8 keeps after a busy spell (src/operations/idle-collector.ts; docs/operations.md, "Memory");
+# the same flags as `npm start`.
+CMD ["node", "--expose-gc", "src/main.js"]

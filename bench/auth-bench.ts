@@ -66,6 +66,7 @@ import {
   positive,
   processCpuSeconds,
   spawnNode,
+  spawnService,
   stopChild,
 } from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
@@ -168,7 +169,7 @@ interface ServerProcess {
 async function startServer(databaseUrl: string, database: string, kek: string, adminKey: string): Promise<ServerProcess> {
   const port = await freePort();
   const nodeArgs = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [];
-  const child = spawnNode(SERVER_CPU, [...nodeArgs, `${benchDir}auth-bench-server.ts`], {
+  const child = spawnService([...nodeArgs, `${benchDir}auth-bench-server.ts`], {
     ...process.env,
     DATABASE_URL: databaseUrl,
     PORT: String(port),
@@ -307,7 +308,7 @@ async function runLoader(server: ServerProcess, name: ScenarioName, options: Aut
  */
 async function runCore(database: string, options: CoreLoginOptions): Promise<CoreLoginResult> {
   const nodeArgs = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [];
-  const child = spawnNode(SERVER_CPU, [...nodeArgs, `${benchDir}auth-login-core.ts`, JSON.stringify(options)], process.env, "pipe");
+  const child = spawnService([...nodeArgs, `${benchDir}auth-login-core.ts`, JSON.stringify(options)], process.env, "pipe");
   let result: CoreLoginResult | undefined;
   for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
     const message = JSON.parse(line) as { event?: string } & CoreLoginResult;
@@ -323,7 +324,7 @@ async function runCore(database: string, options: CoreLoginOptions): Promise<Cor
 }
 
 async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
-  const child = spawnNode(SERVER_CPU, [`${benchDir}auth-ceiling.ts`, JSON.stringify(options)]);
+  const child = spawnService([`${benchDir}auth-ceiling.ts`, JSON.stringify(options)]);
   let result: CeilingResult | undefined;
   for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) result = JSON.parse(line) as CeilingResult;
   const code = await exited(child);

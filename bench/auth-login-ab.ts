@@ -19,7 +19,7 @@ import { createInterface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
-import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, stopChild } from "./bench-machine.js";
+import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
 function servingBackends(database: string): Map<number, number> {
@@ -63,23 +63,27 @@ interface Side {
 async function start(side: Side, kek: string, adminKey: string): Promise<void> {
   const port = await freePort();
   const profile = process.env.BENCH_AB_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_AB_CPU_PROF}/${side.label}`] : [];
-  const child = spawn("taskset", ["-c", "0", process.execPath, ...profile, "--import", "tsx", `${side.dir}/bench/auth-bench-server.ts`], {
-    cwd: side.dir,
-    env: {
-      ...process.env,
-      DATABASE_URL: side.database.url,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      SVAULT_KEK: kek,
-      SVAULT_BOOTSTRAP_API_KEY: adminKey,
-      TRUST_PROXY_HOPS: "1",
-      RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
-      LOG_LEVEL: "warn",
-      // Extra settings of one side, for experiments (BENCH_AB_ENV_THIS / BENCH_AB_ENV_OTHER, JSON).
-      ...(JSON.parse(process.env[`BENCH_AB_ENV_${side.label.toUpperCase()}`] ?? "{}") as Record<string, string>),
+  const child = spawn(
+    "taskset",
+    ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, ...profile, "--import", "tsx", `${side.dir}/bench/auth-bench-server.ts`],
+    {
+      cwd: side.dir,
+      env: {
+        ...process.env,
+        DATABASE_URL: side.database.url,
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        SVAULT_KEK: kek,
+        SVAULT_BOOTSTRAP_API_KEY: adminKey,
+        TRUST_PROXY_HOPS: "1",
+        RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
+        LOG_LEVEL: "warn",
+        // Extra settings of one side, for experiments (BENCH_AB_ENV_THIS / BENCH_AB_ENV_OTHER, JSON).
+        ...(JSON.parse(process.env[`BENCH_AB_ENV_${side.label.toUpperCase()}`] ?? "{}") as Record<string, string>),
+      },
+      stdio: ["ignore", "pipe", "inherit"],
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  );
   side.child = child;
   const [line] = await new Promise<string[]>((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (l) => resolve([l]));

@@ -86,6 +86,26 @@ export function machineBusySeconds(): number {
 
 const projectDir = new URL("..", import.meta.url).pathname;
 
+/**
+ * The node flags svault runs with in production: those of package.json's `start` script, which the
+ * container's CMD repeats (test/deploy/dockerfile.test.ts holds the two equal). Benchmarks start
+ * svault, and the OPAQUE ceiling it is compared with, with them, so that they measure the service
+ * as it ships: the young generation's cap (docs/operations.md, "Memory") changes the garbage
+ * collector's share of every request. BENCH_SERVICE_NODE_FLAGS replaces them for an experiment
+ * (`BENCH_SERVICE_NODE_FLAGS= npm run bench:auth`: V8's defaults).
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = (
+  process.env.BENCH_SERVICE_NODE_FLAGS ??
+  (JSON.parse(readFileSync(`${projectDir}package.json`, "utf8")) as { scripts: { start: string } }).scripts.start
+)
+  .split(/\s+/)
+  .filter((word) => word.startsWith("--"));
+
+/** svault (or what a benchmark compares it with on its core), pinned to the server's CPU, with SERVICE_NODE_FLAGS. */
+export function spawnService(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {
+  return spawnNode(SERVER_CPU, [...SERVICE_NODE_FLAGS, ...nodeArgs], env, stdin);
+}
+
 /** Every child still running, so that a launcher can stop them all on exit. */
 export const children = new Set<ChildProcess>();
 

@@ -10,7 +10,7 @@
 //                  (`node scripts/build-app.mjs --outdir dist/base` on it; inside this checkout, so
 //                  that it finds node_modules), to alternate with this one
 // (`--built` alone = `--variant built`; default: what `npm start` and the container run,
-// `--variant "built --max-semi-space-size=4"`). With several variants and
+// `built` with the node flags of package.json's start script, bench-machine.ts SERVICE_NODE_FLAGS). With several variants and
 // `--rounds N` the variants alternate within each round, so that the machine's drift hits all.
 // The load cycles discovery, JWKS, client_credentials tokens and userinfo with N connections
 // (autocannon, in this process), with `--logins` loops of OPAQUE logins beside it (2 by default;
@@ -29,7 +29,7 @@ import { parseArgs } from "node:util";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { loginUser } from "./auth-opaque-client.js";
 import { benchUsers, codeFlow, createTenantAndClient, registerUsers } from "./auth-setup.js";
-import { freePort, processCpuSeconds, stopChild } from "./bench-machine.js";
+import { freePort, processCpuSeconds, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 
 const { values: args } = parseArgs({
@@ -72,7 +72,7 @@ function variantOf(text: string): Variant {
   }
   return { name: text.trim(), entry, buildDir, flags };
 }
-const variants = (args.variant ?? [args.built ? "built" : "built --max-semi-space-size=4"]).map(variantOf);
+const variants = (args.variant ?? [args.built ? "built" : ["built", ...SERVICE_NODE_FLAGS].join(" ")]).map(variantOf);
 if (!["first", "restart", "both"].includes(args.starts)) throw new Error(`--starts must be first, restart or both, got "${args.starts}"`);
 const starts = args.starts === "both" ? [false, true] : [args.starts === "restart"];
 

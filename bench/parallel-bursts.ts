@@ -9,7 +9,7 @@ import { createInterface } from "node:readline";
 import * as opaque from "@serenity-kit/opaque";
 import { issueApiKey, parseApiKey } from "../src/domain/auth/api-key-secret.js";
 import { loginCipherKey, registerCipherKey } from "../src/sdk/challenge-data.js";
-import { children, freePort, SERVER_CPU, spawnNode, stopChild } from "./bench-machine.js";
+import { children, freePort, spawnService, stopChild } from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
 
 const USER_TENANT = "burst-users";
@@ -21,7 +21,7 @@ interface Instance {
 
 async function startInstance(env: NodeJS.ProcessEnv): Promise<Instance> {
   const port = await freePort();
-  const child = spawnNode(SERVER_CPU, ["bench/auth-bench-server.ts"], {
+  const child = spawnService(["bench/auth-bench-server.ts"], {
     ...process.env,
     ...env,
     PORT: String(port),

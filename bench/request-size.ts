@@ -8,7 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { children, exited, positive, SERVER_CPU, spawnNode, stopChild } from "./bench-machine.js";
+import { children, exited, positive, spawnService, stopChild } from "./bench-machine.js";
 import { jsonStringBody, protobufStringBody, type UploadAnswer, uploadHttp1, uploadHttp2 } from "../test/support/raw-upload.js";
 import { createBenchDatabase } from "./database.js";
 
@@ -87,7 +87,7 @@ function rssMiB(pid: number): number {
 }
 
 async function startBenchServer(databaseUrl: string): Promise<{ child: ChildProcess; ports: Ports }> {
-  const child = spawnNode(SERVER_CPU, [`${benchDir}bench-server.ts`], { ...process.env, DATABASE_URL: databaseUrl });
+  const child = spawnService([`${benchDir}bench-server.ts`], { ...process.env, DATABASE_URL: databaseUrl });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   for await (const line of lines) {
     const ports = JSON.parse(line) as Ports;

@@ -23,6 +23,7 @@ import {
   positive,
   processCpuSeconds,
   spawnNode,
+  spawnService,
   stopChild,
 } from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
@@ -119,7 +120,7 @@ interface ServerProcess {
 
 async function startBenchServer(databaseUrl: string, database: string): Promise<ServerProcess> {
   const nodeArgs = args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${args["cpu-prof"]}`] : [];
-  const child = spawnNode(SERVER_CPU, [...nodeArgs, `${benchDir}bench-server.ts`], {
+  const child = spawnService([...nodeArgs, `${benchDir}bench-server.ts`], {
     ...process.env,
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: "warn",

@@ -44,6 +44,7 @@ import {
   positive,
   processCpuSeconds,
   SERVER_CPU,
+  SERVICE_NODE_FLAGS,
   spawnNode,
   stopChild,
 } from "./bench-machine.js";
@@ -145,7 +146,7 @@ async function startSvault(script: string, rung: string, adminKey: string, datab
   const database = await createBenchDatabase();
   databases.push(database);
   const port = await freePort();
-  const svault = await start(rung, [script], {
+  const svault = await start(rung, [...SERVICE_NODE_FLAGS, script], {
     DATABASE_URL: database.url,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -276,7 +277,7 @@ async function main(): Promise<void> {
         servers.set(rung, { server: peer, path: "/jwks" });
       } else {
         servers.set(rung, {
-          server: await start(rung, [`${benchDir}spine-floor-server.ts`, rung, JSON.stringify(answer)]),
+          server: await start(rung, [...SERVICE_NODE_FLAGS, `${benchDir}spine-floor-server.ts`, rung, JSON.stringify(answer)]),
           path: JWKS_PATH,
         });
       }

@@ -36,6 +36,7 @@ import { clientOriginsOf, createOidcComponents, createServices, relyingPartyOf, 
 import { healthRoutes } from "./operations/health-routes.js";
 import { keysOpen, Readiness } from "./operations/readiness.js";
 import { holdingStartupLock } from "./persistence/startup-lock.js";
+import { exposedCollection, startIdleCollector } from "./operations/idle-collector.js";
 import { ServiceMetrics } from "./operations/metrics.js";
 import { BackgroundWork } from "./operations/background-work.js";
 import { type MetricsListener, metricsRoute, startMetricsListener } from "./operations/metrics-routes.js";
@@ -181,10 +182,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         ? undefined
         : await startMetricsListener(metrics, config.host, config.metricsPort, config.metricsToken);
     const stopHousekeeping = startHousekeeping(() => deleteExpiredRows(detachedUnitOfWork()), logger);
+    const collect = exposedCollection();
+    const stopIdleCollector = collect ? startIdleCollector({ served: () => metrics.requestsServed(), collect }) : () => {};
     const close = async () => {
       readiness.startShutdown();
       if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
       stopHousekeeping();
+      stopIdleCollector();
       await app.close();
       await metricsListener?.close();
       // Back-channel logouts, e-mails and API key uses the answered requests started still need the database.

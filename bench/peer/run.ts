@@ -41,6 +41,7 @@ import {
   positive,
   processCpuSeconds,
   SERVER_CPU,
+  SERVICE_NODE_FLAGS,
   spawnNode,
   stopChild,
 } from "../bench-machine.js";
@@ -582,7 +583,7 @@ async function main(): Promise<void> {
         RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
       },
       svaultDb.name,
-      cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [],
+      [...SERVICE_NODE_FLAGS, ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [])],
     );
     log(`svault pid ${svault.pid} at ${svault.baseUrl}; setting up the tenant, client, users and ${chainsNeeded()} code flows`);
     const svaultSetup = await svaultFixtures(svault, adminKey);

@@ -151,6 +151,11 @@ export class ServiceMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
+  /** HTTP/1.1 answers and RPCs (over any protocol) so far: a count that grows with every request. */
+  requestsServed(): number {
+    return this.httpRequests.total() + this.rpcRequests.total();
+  }
+
   /** One HTTP/1.1 answer; `route` is the route's template (undefined: no route matched). */
   observeHttp(method: string, route: string | undefined, status: number, seconds: number): void {
     const knownMethod = HTTP_METHODS.has(method) ? method : "OTHER";

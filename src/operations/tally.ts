@@ -122,6 +122,13 @@ export class Tally<L extends string> {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
+  /** Events counted over every series. */
+  total(): number {
+    let total = 0;
+    for (const series of this.series) total += series.count;
+    return total;
+  }
+
   reset(): void {
     this.index.clear();
     this.series.length = 0;

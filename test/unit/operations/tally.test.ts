@@ -65,4 +65,14 @@ describe("Tally", () => {
     assert.equal(await tallied.metrics(), await reference.metrics());
     assert.doesNotMatch(await tallied.metrics(), /x_requests_total\{/);
   });
+
+  it("totals its events over every series (what the idle collector watches)", () => {
+    const registry = new client.Registry();
+    const counted = new Tally({ name: "y_total", help: "h", labelNames: ["route"], registry });
+    assert.equal(counted.total(), 0);
+    for (const [, route] of EVENTS) counted.add([route]);
+    assert.equal(counted.total(), EVENTS.length);
+    counted.reset();
+    assert.equal(counted.total(), 0);
+  });
 });
