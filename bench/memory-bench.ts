@@ -6,13 +6,17 @@
 //   tsx [flags]    `node [flags] --import tsx src/main.ts` (the service's sources through tsx)
 //   built [flags]  `node [flags] dist/app/src/main.js`, the production build (scripts/build-app.mjs;
 //                  run `npm run build` first), as the container and `npm start` run it
+//   built@<dir> [flags]  `node [flags] <dir>/src/main.js`: another build, e.g. of a baseline commit
+//                  (`node scripts/build-app.mjs --outdir dist/base` on it; inside this checkout, so
+//                  that it finds node_modules), to alternate with this one
 // (`--built` alone = `--variant built`; default: what `npm start` and the container run,
-// `--variant "built --max-semi-space-size=4"`). With several variants and
+// `built` with the node flags of package.json's start script, bench-machine.ts SERVICE_NODE_FLAGS). With several variants and
 // `--rounds N` the variants alternate within each round, so that the machine's drift hits all.
 // The load cycles discovery, JWKS, client_credentials tokens and userinfo with N connections
 // (autocannon, in this process), with `--logins` loops of OPAQUE logins beside it (2 by default;
-// each login counts as its two requests). The embedded database is measured on its first start (which
-// creates it) and on a restart. RSS is /proc/<pid>/status VmRSS, sampled every 250 ms; the heap
+// each login counts as its two requests). Each database is measured on a first start (which
+// migrates it, and creates it when embedded) and on a restart on what the first left (`--starts
+// first|restart|both`, default both): every start but the very first is a restart. RSS is /proc/<pid>/status VmRSS, sampled every 250 ms; the heap
 // figures come from the service's own /metrics (prom-client's process and Node.js metrics).
 // docs/performance.md, "Memory", has the figures.
 import autocannon from "autocannon";
@@ -25,7 +29,7 @@ import { parseArgs } from "node:util";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { loginUser } from "./auth-opaque-client.js";
 import { benchUsers, codeFlow, createTenantAndClient, registerUsers } from "./auth-setup.js";
-import { freePort, processCpuSeconds, stopChild } from "./bench-machine.js";
+import { freePort, processCpuSeconds, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 
 const { values: args } = parseArgs({
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     load: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
     logins: { type: "string", default: "2" },
+    starts: { type: "string", default: "both" },
   },
 });
 const IDLE_MS = Number(args.idle) * 1000;
@@ -47,23 +52,29 @@ const LOGIN_LOOPS = Number(args.logins);
 const ROUNDS = Number(args.rounds);
 const METRICS_TOKEN = "memory-bench-metrics-token";
 
-/** How a server is started: `tsx` or `built`, and the node flags before the entry. */
+/** How a server is started: `tsx` or a build (its directory), and the node flags before the entry. */
 interface Variant {
   readonly name: string;
   readonly entry: "tsx" | "built";
+  /** The build's directory, relative to the project's. */
+  readonly buildDir: string;
   readonly flags: readonly string[];
 }
 
-function variantOf(text: string): Variant {
-  const [entry, ...flags] = text.trim().split(/\s+/);
-  if (entry !== "tsx" && entry !== "built") throw new Error(`--variant must start with tsx or built, got "${text}"`);
-  return { name: text.trim(), entry, flags };
-}
-const variants = (args.variant ?? [args.built ? "built" : "built --max-semi-space-size=4"]).map(variantOf);
 const projectDir = new URL("..", import.meta.url).pathname;
-if (variants.some((v) => v.entry === "built") && !existsSync(join(projectDir, "dist", "app", "src", "main.js"))) {
-  throw new Error("no production build in dist/app: run npm run build first");
+
+function variantOf(text: string): Variant {
+  const [entryText = "", ...flags] = text.trim().split(/\s+/);
+  const [entry, buildDir = join("dist", "app")] = entryText.split("@");
+  if (entry !== "tsx" && entry !== "built") throw new Error(`--variant must start with tsx, built or built@<dir>, got "${text}"`);
+  if (entry === "built" && !existsSync(join(projectDir, buildDir, "src", "main.js"))) {
+    throw new Error(`no production build in ${buildDir}: run npm run build (or scripts/build-app.mjs --outdir ${buildDir}) first`);
+  }
+  return { name: text.trim(), entry, buildDir, flags };
 }
+const variants = (args.variant ?? [args.built ? "built" : ["built", ...SERVICE_NODE_FLAGS].join(" ")]).map(variantOf);
+if (!["first", "restart", "both"].includes(args.starts)) throw new Error(`--starts must be first, restart or both, got "${args.starts}"`);
+const starts = args.starts === "both" ? [false, true] : [args.starts === "restart"];
 
 function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
@@ -138,7 +149,7 @@ async function startServer(
   const baseUrl = `http://127.0.0.1:${port}`;
   const entry = [
     ...variant.flags,
-    ...(variant.entry === "built" ? [join("dist", "app", "src", "main.js")] : ["--import", "tsx", join("src", "main.ts")]),
+    ...(variant.entry === "built" ? [join(variant.buildDir, "src", "main.js")] : ["--import", "tsx", join("src", "main.ts")]),
   ];
   const { DATABASE_URL: _ignored, ...environment } = process.env;
   const child = spawn(process.execPath, entry, {
@@ -248,8 +259,7 @@ const rows: Figures[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   for (const variant of variants) {
     for (const database of databases) {
-      rows.push(await measure(variant, database, false));
-      if (database === "embedded") rows.push(await measure(variant, database, true));
+      for (const restart of starts) rows.push(await measure(variant, database, restart));
       process.stderr.write(`round ${round}: ${variant.name}, ${database} done\n`);
     }
   }
@@ -260,7 +270,7 @@ const load = os
   .map((n) => n.toFixed(2))
   .join(" ");
 console.log(
-  `tsx = node --import tsx src/main.ts, built = node dist/app/src/main.js; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; ${ROUNDS} round(s); load ${LOAD_S} s × ${CONNECTIONS} connections + ${LOGIN_LOOPS} login loops; load average at the end ${load}`,
+  `tsx = node --import tsx src/main.ts, built = node dist/app/src/main.js, built@<dir> = node <dir>/src/main.js; NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ""}; ${ROUNDS} round(s); load ${LOAD_S} s × ${CONNECTIONS} connections + ${LOGIN_LOOPS} login loops; load average at the end ${load}`,
 );
 console.log(
   "| variant | database | idle RSS MiB (heap used / total, external) | after one sign-in (its ms) | under load, max RSS | idle after load (heap used / total) | requests | server CPU µs/request |",

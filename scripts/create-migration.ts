@@ -1,7 +1,7 @@
 // Writes a new migration with the SQL that brings the committed schema (all existing migrations,
 // applied to a scratch database on the local Postgres) up to the current entity definitions.
-// Usage: npm run migration:create -- <name>. Review the SQL, then add the class to
-// src/persistence/migrations/index.ts.
+// Usage: npm run migration:create -- <name>. Review the SQL, then add its name to
+// src/persistence/migrations/names.ts and its class to src/persistence/migrations/index.ts.
 import { randomBytes } from "node:crypto";
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
@@ -9,6 +9,7 @@ import pg from "pg";
 import { createLogger } from "../src/logging/logger.js";
 import { ormOptions } from "../src/persistence/database.js";
 import { parseDatabaseUrl } from "../src/persistence/database-url.js";
+import { migrations } from "../src/persistence/migrations/index.js";
 
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const name = process.argv[2] ?? "change";
@@ -32,13 +33,16 @@ try {
   const orm = await MikroORM.init({
     ...base,
     extensions: [Migrator],
-    migrations: { ...base.migrations, path: "src/persistence/migrations", emit: "ts", snapshot: false },
+    migrations: { ...base.migrations, migrationsList: migrations, path: "src/persistence/migrations", emit: "ts", snapshot: false },
   });
   await orm.getMigrator().up();
   const result = await orm.getMigrator().createMigration("src/persistence/migrations", false, false, name);
   await orm.close();
   if (result.diff.up.length === 0) console.log("no schema changes");
-  else console.log(`wrote src/persistence/migrations/${result.fileName} — review it and add it to migrations/index.ts`);
+  else
+    console.log(
+      `wrote src/persistence/migrations/${result.fileName} — review it and add it to migrations/names.ts and migrations/index.ts`,
+    );
 } finally {
   await admin(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
 }

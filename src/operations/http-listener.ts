@@ -11,6 +11,7 @@ import { logRequest } from "../logging/request-log.js";
 import { clientErrorHandler, frameworkErrors } from "../transcoding/framework-errors.js";
 import type { ServiceMetrics } from "./metrics.js";
 import { lazyRequestLoggers } from "./request-logger.js";
+import { schemaCompilersOnDemand } from "./schema-compilers-on-demand.js";
 
 /**
  * The largest request any surface reads: a REST body, a Connect or gRPC message (after
@@ -61,6 +62,8 @@ export function httpListenerOptions(config: Config, logger: Logger, everyAnswer:
     // Fastify's own refusals in the API's error shape (framework-errors.ts).
     frameworkErrors: frameworkErrors(everyAnswer),
     clientErrorHandler: clientErrorHandler(everyAnswer),
+    // Loaded for the first route with a schema, not at start (schema-compilers-on-demand.ts).
+    schemaController: { compilersFactory: schemaCompilersOnDemand },
   };
 }
 

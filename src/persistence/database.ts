@@ -1,6 +1,5 @@
 // Opens the database the configuration names — an external Postgres (DATABASE_URL) or the
 // embedded one under DATA_DIR — and brings its schema up to date with the committed migrations.
-import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM, type Options, type PoolConfig, PostgreSqlDriver } from "@mikro-orm/postgresql";
 import type pg from "pg";
 import type { Config } from "../config/config.js";
@@ -9,7 +8,7 @@ import type { DatabaseConnection } from "./database-url.js";
 import { ChangeFeed, type Notify } from "./change-feed.js";
 import type { EmbeddedPostgres } from "./embedded-postgres.js";
 import { entities } from "./entities.js";
-import { migrations } from "./migrations/index.js";
+import { missingMigrations } from "./migration-state.js";
 import { PlainSql, poolRunner, type StatementRunner } from "./plain-sql.js";
 import { StatementPipelines } from "./statement-pipelines.js";
 import { tracedRunner } from "./traced-runner.js";
@@ -98,8 +97,9 @@ export function ormOptions(target: Target, logger: Logger, timeouts?: DatabaseTi
     driver: PostgreSqlDriver,
     ...connection,
     entities,
-    extensions: [Migrator],
-    migrations: { migrationsList: migrations, tableName: "schema_migrations", transactional: true, allOrNothing: true },
+    // The migrator's settings; the migrator itself, and the migrations' classes, are loaded only
+    // when one is pending (migrate, below; migrations/migrator.ts).
+    migrations: { tableName: "schema_migrations", transactional: true, allOrNothing: true },
     discovery: { warnWhenNoEntities: false },
     pool: "connection" in target ? externalPool(target.poolMax) : embeddedPool(target),
     // knex options: fail fast instead of queueing for a minute when the database is gone.
@@ -283,20 +283,32 @@ export function databaseOf(orm: MikroORM, runner: StatementRunner, changes: Chan
 }
 
 /**
- * Applies pending migrations; returns the names applied. A migration may run longer than any
- * request's statement may (an index built on a big table), so the migrations run on connections
- * without the statement bounds, and the pool then connects anew with them.
+ * Applies pending migrations; returns the names applied. Whether one is pending is decided from
+ * the migrations' names (migration-state.ts), so that a start on a current schema — every start
+ * but the first of a version — never loads the migration library and classes (≈ 4 MiB of the
+ * resident memory for the process's lifetime, docs/performance.md, "Memory: the migration library
+ * on demand"). A migration may run longer than any request's statement may (an index built on a
+ * big table), so the migrations run on connections without the statement bounds, and the pool then
+ * connects anew with them.
  */
 export async function migrate(orm: MikroORM, logger: Logger): Promise<string[]> {
+  const started = Date.now();
+  // Any doubt (the check failed: the table locked by a migration in progress elsewhere, say) goes
+  // to the migrator, which waits without the bounds as it always did.
+  const pending = await missingMigrations(orm).catch(() => undefined);
+  if (pending?.length === 0) {
+    logger.info({ applied: 0, migrations: [], ms: Date.now() - started }, "database schema up to date");
+    return [];
+  }
+  const { migratorOf } = await import("./migrations/migrator.js");
   const bounded = orm.config.get("driverOptions") as { connection?: pg.ClientConfig };
   const { statement_timeout, query_timeout, ...unbounded } = bounded.connection ?? {};
   const hasBounds = statement_timeout !== undefined || query_timeout !== undefined;
   if (hasBounds) await orm.reconnect({ driverOptions: { ...bounded, connection: unbounded } });
-  const migrator = orm.getMigrator();
+  const migrator = migratorOf(orm);
   const progress = ({ name }: { name: string }) => logger.info({ migration: name }, "applying a migration");
   migrator.on("migrating", progress);
   try {
-    const started = Date.now();
     const applied = await migrator.up();
     const names = applied.map((m) => m.name);
     const ms = Date.now() - started;

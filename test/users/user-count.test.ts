@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { openDatabase } from "../../src/persistence/database.js";
 import { executeSql } from "../../src/persistence/execute-sql.js";
+import { migratorOf } from "../../src/persistence/migrations/migrator.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { createTenant, rest } from "../support/fixtures.js";
 import { captureLogs } from "../support/log-capture.js";
@@ -226,7 +227,7 @@ describe("the migration", () => {
     const db = await createTestDatabase();
     const database = await openDatabase(testConfig({ DATABASE_URL: db.url }), captureLogs("warn").logger);
     try {
-      const migrator = database.orm.getMigrator();
+      const migrator = migratorOf(database.orm);
       await migrator.up({ to: "Migration20261129001900_users_admin" });
       const em = database.orm.em.fork();
       const seed = async (tenant: string, users: number) => {
