@@ -28,13 +28,16 @@ function basicCredentials(authorization: string | null): { id: string; secret: s
   const colon = decoded.indexOf(":");
   if (colon === -1) return undefined;
   try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " ")),
-    };
+    return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
   } catch {
     return undefined;
   }
+}
+
+/** A form-urlencoded part (RFC 6749 §2.3.1); generated ids and secrets have nothing to decode, and are returned as they are. */
+function formDecoded(part: string): string {
+  if (!part.includes("%") && !part.includes("+")) return part;
+  return decodeURIComponent(part.replace(/\+/g, " "));
 }
 
 /** Who attempts a client authentication, for the rate limits (domain/ratelimit/). */
