@@ -44,8 +44,11 @@ function formDecoded(part: string): string {
 export interface ClientAuthenticationAttempt {
   readonly limits: RateLimiter;
   readonly address: string;
-  /** What verifies a `private_key_jwt` assertion; without it assertions are refused. */
-  readonly assertions?: ClientAssertionContext;
+  /**
+   * What verifies a `private_key_jwt` assertion, made only when one is presented (its audiences
+   * and repositories cost more than a secret's whole check); without it assertions are refused.
+   */
+  readonly assertions?: () => ClientAssertionContext;
 }
 
 /**
@@ -71,7 +74,7 @@ export async function authenticateClient(
   }
   const client = await clients.findForAuthentication(credentials.id);
   const refused = credentials.assertion
-    ? await assertionRefusal(client, credentials.assertion, attempt.assertions)
+    ? await assertionRefusal(client, credentials.assertion, attempt.assertions?.())
     : refusal(client, credentials.secret);
   if (refused || !client) {
     await limits.count([addressFailures, client ? limits.bucket("clientFailures", client.clientId, tenantId) : undefined]);
