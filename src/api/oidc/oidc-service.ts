@@ -98,7 +98,6 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
     request: { tenantId: string; clientId: string; clientSecret: string; clientAssertionType: string; clientAssertion: string },
   ) => {
     if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
-    const issuer = issuers.of(request.tenantId, issuers.familyOfRequest(ctx.url, request.tenantId));
     // No separate tenant lookup: an unknown tenant has no clients, so authentication fails
     // (invalid_client) — one round trip fewer on the hot path.
     return authenticateClient(
@@ -114,11 +113,14 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
       {
         limits,
         address: ctx.values.get(clientAddressKey),
-        assertions: {
-          keys: deps.clientKeys,
-          usedJtis: repositories(ctx, request.tenantId).usedJtis,
-          clock: deps.clock,
-          audiences: [issuer.issuer, issuers.endpoints(issuer).token, requestUrlOf(deps.publicUrl, ctx)],
+        assertions: () => {
+          const issuer = issuers.of(request.tenantId, issuers.familyOfRequest(ctx.url, request.tenantId));
+          return {
+            keys: deps.clientKeys,
+            usedJtis: repositories(ctx, request.tenantId).usedJtis,
+            clock: deps.clock,
+            audiences: [issuer.issuer, issuers.endpoints(issuer).token, requestUrlOf(deps.publicUrl, ctx)],
+          };
         },
       },
     );
@@ -127,8 +129,9 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
    * The DPoP key of a token request's proof (RFC 9449 §5), or undefined without a proof. Every
    * answer carries a fresh nonce, which the next proof must name.
    */
-  const dpopKeyOf = async (ctx: HandlerContext, tenantId: string): Promise<string | undefined> => {
+  const dpopKeyOf = (ctx: HandlerContext, tenantId: string): Promise<string | undefined> | undefined => {
     const proof = ctx.requestHeader.get("dpop");
+    // Most token requests carry no proof: no promise to wait for then.
     if (proof === null) return undefined;
     ctx.responseHeader.set("dpop-nonce", dpop.nonce());
     return dpop.verify(repositories(ctx, tenantId).usedJtis, proof, {
@@ -181,7 +184,8 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
       if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
       // RFC 9449 §10.1: a DPoP proof here binds the code to its key, as `dpop_jkt` does. The
       // proof first, as at the token endpoint: a refused proof spends no client assertion.
-      const dpopJkt = await dpopKeyOf(ctx, request.tenantId);
+      const pendingKey = dpopKeyOf(ctx, request.tenantId);
+      const dpopJkt = pendingKey === undefined ? undefined : await pendingKey;
       const client = await clientOf(ctx, request);
       const pushed = await deps.authorizationRequests.push(repositories(ctx, request.tenantId).pushedRequests, client, {
         tenantId: request.tenantId,
@@ -199,7 +203,8 @@ export function oidcService(deps: OidcServiceDeps): ServiceImpl<typeof OidcServi
       if (!request.tenantId) throw oauthError("invalid_request", "tenant_id is required");
       const repos = repositories(ctx, request.tenantId);
       // The proof first: a refused proof spends no client assertion.
-      const dpopJkt = await dpopKeyOf(ctx, request.tenantId);
+      const pendingKey = dpopKeyOf(ctx, request.tenantId);
+      const dpopJkt = pendingKey === undefined ? undefined : await pendingKey;
       const client = await clientOf(ctx, request);
       if (!["authorization_code", "refresh_token", "client_credentials"].includes(request.grantType)) {
         throw oauthError("unsupported_grant_type", `Unsupported grant_type: ${request.grantType || "(none)"}`);

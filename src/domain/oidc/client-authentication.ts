@@ -28,21 +28,27 @@ function basicCredentials(authorization: string | null): { id: string; secret: s
   const colon = decoded.indexOf(":");
   if (colon === -1) return undefined;
   try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, " ")),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, " ")),
-    };
+    return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
   } catch {
     return undefined;
   }
+}
+
+/** A form-urlencoded part (RFC 6749 §2.3.1); generated ids and secrets have nothing to decode, and are returned as they are. */
+function formDecoded(part: string): string {
+  if (!part.includes("%") && !part.includes("+")) return part;
+  return decodeURIComponent(part.replace(/\+/g, " "));
 }
 
 /** Who attempts a client authentication, for the rate limits (domain/ratelimit/). */
 export interface ClientAuthenticationAttempt {
   readonly limits: RateLimiter;
   readonly address: string;
-  /** What verifies a `private_key_jwt` assertion; without it assertions are refused. */
-  readonly assertions?: ClientAssertionContext;
+  /**
+   * What verifies a `private_key_jwt` assertion, made only when one is presented (its audiences
+   * and repositories cost more than a secret's whole check); without it assertions are refused.
+   */
+  readonly assertions?: () => ClientAssertionContext;
 }
 
 /**
@@ -68,7 +74,7 @@ export async function authenticateClient(
   }
   const client = await clients.findForAuthentication(credentials.id);
   const refused = credentials.assertion
-    ? await assertionRefusal(client, credentials.assertion, attempt.assertions)
+    ? await assertionRefusal(client, credentials.assertion, attempt.assertions?.())
     : refusal(client, credentials.secret);
   if (refused || !client) {
     await limits.count([addressFailures, client ? limits.bucket("clientFailures", client.clientId, tenantId) : undefined]);

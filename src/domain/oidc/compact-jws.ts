@@ -27,7 +27,8 @@ const encodeJson = (value: unknown) => Buffer.from(JSON.stringify(value)).toStri
 /** `header.payload.signature`: the header names `alg` (and the caller's `kid`, `typ`). */
 export function signJwt(header: { readonly alg: JwsAlg; readonly [name: string]: unknown }, claims: object, key: KeyObject): string {
   const input = `${encodeJson(header)}.${encodeJson(claims)}`;
-  return `${input}.${sign(digestOf(header.alg), Buffer.from(input), key).toString("base64url")}`;
+  // The input is base64url text: ASCII, so latin1 is its UTF-8, without the UTF-8 encoder.
+  return `${input}.${sign(digestOf(header.alg), Buffer.from(input, "latin1"), key).toString("base64url")}`;
 }
 
 /** A public key that verifies: its algorithm and key object. */

@@ -8,7 +8,9 @@ import type { Tokens, TokenSet } from "../tokens.js";
 /** Scopes that only make sense for a user. */
 const USER_SCOPES = new Set(["openid", "profile", "email", "address", "phone", "offline_access", "groups"]);
 
-export async function clientCredentialsGrant(
+// Not async: the token comes from `mint`'s own promise, without another one wrapped around it
+// (a refusal still throws before anything is minted, and the caller awaits either way).
+export function clientCredentialsGrant(
   tokens: Tokens,
   issuer: TenantIssuer,
   client: Client,
