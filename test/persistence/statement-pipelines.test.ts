@@ -162,11 +162,14 @@ describe("pipelined statements", () => {
         ).rows.length > 0,
       { what: "the pipelined connection runs the statement" },
     );
-    await reference.query("select pg_terminate_backend($1)", [first?.pid]);
-    await assert.rejects(
+    // Expected before the termination: the loss can reach this process before the answer to
+    // pg_terminate_backend does, and a rejection nobody awaits yet would count as unhandled.
+    const failed = assert.rejects(
       sleeping,
       (error: unknown) => error instanceof ConnectionLostError && /database connection was lost/.test(error.message),
     );
+    await reference.query("select pg_terminate_backend($1)", [first?.pid]);
+    await failed;
     const [second] = (await runner.run(statement(backendPid))) as { pid: number }[];
     assert.ok(second && second.pid !== first?.pid, "a new backend answers");
   });
