@@ -8,8 +8,8 @@
 // migrated database (docs/performance.md, "The young generation: V8's defaults, and a collection
 // when idle"). Capping the semi-spaces at 4 MiB (`--max-semi-space-size=4`, how the service ran
 // before) kept an idle instance small too, but made every request pay for four times as many
-// scavenges: 10–20 % more CPU per request. Now requests run with V8's defaults, and the instance
-// collects once when they stop.
+// scavenges: up to 8 % more CPU per request on a quiet machine, 10–27 % on a loaded one. Now
+// requests run with V8's defaults, and the instance collects once when they stop.
 //
 // It needs node's `--expose-gc` (package.json's start script and the container's CMD pass it);
 // without it (the tests, `tsx`), `globalThis.gc` is absent and nothing is collected.
