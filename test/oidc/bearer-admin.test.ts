@@ -16,12 +16,14 @@ import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { rest } from "../support/fixtures.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
+import { until } from "../support/until.js";
 import {
   assertOAuthError,
   authClient,
   Browser,
   browserLogin,
   discover,
+  heardChange,
   pkcePair,
   REDIRECT_URI,
   type RawAnswer,
@@ -42,7 +44,14 @@ let webappAlias: RelyingParty;
 /** An administration console: it may also ask for some of the admin API's scopes. */
 let adminConsole: RelyingParty;
 
+/**
+ * The user's roles changed by hand in the database, as an operator or another instance would:
+ * resolved once this instance heard of it (a write behind its back reaches the access tokens'
+ * verdicts it keeps then; docs/operations.md, "Caches").
+ */
 async function setRoles(tenantId: string, username: string, roles: string[]): Promise<void> {
+  await until(() => server.running.database.changes.listening, { what: "the change feed hears its heartbeat" });
+  const heard = heardChange(server, "app_user", tenantId);
   const updated = (await server.running.database.orm.em
     .getConnection()
     .execute("update app_user set roles = ?::jsonb where tenant_id = ? and username = ? returning id", [
@@ -51,6 +60,7 @@ async function setRoles(tenantId: string, username: string, roles: string[]): Pr
       username,
     ])) as unknown[];
   assert.equal(updated.length, 1, `user ${username} of ${tenantId}`);
+  await heard;
 }
 
 before(async () => {

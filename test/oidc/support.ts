@@ -6,6 +6,7 @@ import { RestTransport } from "../../src/sdk/rest-transport.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 import { SvaultAuthClient } from "../../src/sdk/svault-auth-client.js";
 import { createTenant, rest } from "../support/fixtures.js";
+import type { Change } from "../../src/persistence/change-feed.js";
 import type { TestServer } from "../support/test-server.js";
 
 export const SECRET = "pinpat/v1|PIN:482913";
@@ -191,4 +192,18 @@ export function assertOAuthError(res: RawAnswer, status: number, error: string, 
     const scheme = error === "invalid_client" ? /^Basic\b/ : /^Bearer\b/;
     assert.match(challenge, scheme, `${what}: WWW-Authenticate ${challenge}`);
   }
+}
+
+/**
+ * The next change of `table` in `tenantId` that `server`'s change feed hears: a write made behind
+ * the instance's back (SQL by hand, another instance) reaches its caches then, not before.
+ */
+export function heardChange(server: TestServer, table: Change["table"], tenantId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = server.running.database.changes.onChange((change) => {
+      if (change.table !== table || change.tenantId !== tenantId) return;
+      stop();
+      resolve();
+    });
+  });
 }

@@ -23,6 +23,7 @@ import {
   SECRET,
   send,
   setUpTenant,
+  heardChange,
 } from "./support.js";
 import { PROTO_VERSION_LIGHT } from "../../src/sdk/proto-version.js";
 
@@ -50,15 +51,7 @@ after(async () => {
 const issuerAt = (server: TestServer, tenantId = T) => `${server.config.publicUrl}/${tenantId}`;
 
 /** The next change `server` hears of `table` in `tenantId`. */
-function heard(server: TestServer, table: Change["table"], tenantId = T): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = server.running.database.changes.onChange((change) => {
-      if (change.table !== table || change.tenantId !== tenantId) return;
-      stop();
-      resolve();
-    });
-  });
-}
+const heard = (server: TestServer, table: Change["table"], tenantId = T) => heardChange(server, table, tenantId);
 
 interface Session {
   readonly access_token: string;
