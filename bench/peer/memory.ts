@@ -83,16 +83,20 @@ export interface HeapFigures {
   readonly codeAndLargeObjectsUsed: number;
   /** What V8 has mapped in all (total_physical_size). */
   readonly v8Physical: number;
+  /** The highest V8 heap (total_physical_size, and used) sampled since the probe's previous answer. */
+  readonly peakSincePrevious: { readonly physical: number; readonly used: number };
 }
 
 const MiB = 2 ** 20;
 
-export async function heapFigures(probePort: number): Promise<HeapFigures> {
-  const res = await fetch(`http://127.0.0.1:${probePort}/memory`);
+/** The heap of the process behind `probePort`; with `collect`, after a full collection. */
+export async function heapFigures(probePort: number, collect = false): Promise<HeapFigures> {
+  const res = await fetch(`http://127.0.0.1:${probePort}/memory${collect ? "?gc=1" : ""}`);
   if (!res.ok) throw new Error(`memory probe: ${res.status}`);
   const answer = (await res.json()) as {
     memoryUsage: NodeJS.MemoryUsage;
     heap: { total_physical_size: number };
+    peakSincePrevious: { physical: number; used: number };
     spaces: Record<string, { used: number; committed: number }>;
   };
   const space = (name: string) => answer.spaces[name] ?? { used: 0, committed: 0 };
@@ -112,6 +116,7 @@ export async function heapFigures(probePort: number): Promise<HeapFigures> {
         space("new_large_object_space").used) /
       MiB,
     v8Physical: answer.heap.total_physical_size / MiB,
+    peakSincePrevious: { physical: answer.peakSincePrevious.physical / MiB, used: answer.peakSincePrevious.used / MiB },
   };
 }
 

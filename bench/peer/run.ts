@@ -90,11 +90,12 @@ const USAGE = `usage: npm run bench:peer -- [options]
   --endpoints LIST  a subset of client_credentials,refresh_token,userinfo,jwks,discovery,introspection,par,
                     dpop_client_credentials,private_key_jwt_client_credentials,dpop_userinfo
   --cpu-prof DIR    write a V8 CPU profile of the svault server (whole run, set-up included) into DIR
-  --idle S          seconds without requests before each idle RSS sample (default 12: svault's
-                    collection when idle runs after 10)
+  --idle S          seconds without requests before each idle RSS sample (default 22: svault's
+                    collection when idle runs after a whole quiet 10 s period of its timer, 10–20 s)
   --tsx             run svault and the peer from their TypeScript sources through tsx (default: compiled,
                     as production runs them: svault's build of \`npm start\` with its node flags)
   --heap-snapshot DIR  write svault's heap snapshots into DIR, idle after the set-up and after the last round
+                    (the snapshot writer's native memory stays in its RSS: not for RSS figures)
   --out NAME        write bench/results/NAME.md and NAME.json (default peer)
 `;
 if (args.help) {
@@ -105,7 +106,7 @@ const durationSeconds = positive("--duration", args.duration, 5);
 const warmupSeconds = positive("--warmup", args.warmup, 2);
 const connections = Math.round(positive("--connections", args.connections, 16));
 const rounds = Math.round(positive("--rounds", args.rounds, 3));
-const idleSeconds = positive("--idle", args.idle, 12);
+const idleSeconds = positive("--idle", args.idle, 22);
 const fromSources = args.tsx === true;
 const heapSnapshotDir = args["heap-snapshot"];
 const resultsName = args.out ?? "peer";
@@ -567,6 +568,8 @@ interface SystemMemory {
   readonly idleAfterSetup: HeapFigures;
   /** RSS over each round (all its windows: this server's and the others'), and its heap right after it. */
   readonly rounds: { readonly round: number; readonly rss: RssSpan; readonly heap: HeapFigures }[];
+  /** After the last round, right after a full collection (the probe's): what is live, not garbage waiting. */
+  collected?: HeapFigures;
 }
 
 const SYSTEMS: SystemName[] = ["peer-postgres", "peer-memory", "svault"];
@@ -579,34 +582,37 @@ function memoryReport(all: Measurement[], memory: Record<SystemName, SystemMemor
   out.push("");
   const roundHeads = Array.from({ length: rounds }, (_, i) => `round ${i + 1} peak / end`);
   out.push(
-    `| RSS MiB (VmRSS) | idle after start | idle after set-up | ${roundHeads.join(" | ")} | highest of its own windows (endpoint) |`,
+    `| RSS MiB (VmRSS) | idle after start | idle after set-up | ${roundHeads.join(" | ")} | highest of its own windows (endpoint) | after the rounds and a full collection |`,
   );
-  out.push(`|---|---:|---:|${roundHeads.map(() => "---:|").join("")}---:|`);
+  out.push(`|---|---:|---:|${roundHeads.map(() => "---:|").join("")}---:|---:|`);
   for (const system of SYSTEMS) {
     const m = memory[system];
     const own = all.filter((x) => x.system === system);
     const highest = own.reduce<Measurement | undefined>((top, x) => (!top || x.rss.peak > top.rss.peak ? x : top), undefined);
     out.push(
       `| ${SYSTEM_LABEL[system]} | ${mib(m.idleAfterStart.rss)} | ${mib(m.idleAfterSetup.rss)} | ` +
-        `${m.rounds.map((r) => `${mib(r.rss.peak)} / ${mib(r.rss.end)}`).join(" | ")} | ${highest ? `${mib(highest.rss.peak)} (${highest.endpoint}, round ${highest.round})` : "n/a"} |`,
+        `${m.rounds.map((r) => `${mib(r.rss.peak)} / ${mib(r.rss.end)}`).join(" | ")} | ${highest ? `${mib(highest.rss.peak)} (${highest.endpoint}, round ${highest.round})` : "n/a"} ` +
+        `| ${m.collected ? mib(m.collected.rss) : "n/a"} |`,
     );
   }
   out.push("");
   out.push(
-    "| heap MiB (in the process: process.memoryUsage, v8 heap spaces) | when | RSS | heap used / total | young generation committed | old space used / committed | code + large objects used | external (array buffers) |",
+    "| heap MiB (in the process: process.memoryUsage, v8 heap spaces) | when | RSS | heap used / total | young generation committed | old space used / committed | code + large objects used | external (array buffers) | V8 heap's highest since the row before: mapped (used) |",
   );
-  out.push("|---|---|---:|---:|---:|---:|---:|---:|");
+  out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const system of SYSTEMS) {
     const m = memory[system];
     const rows: [string, HeapFigures][] = [
       ["idle after start", m.idleAfterStart],
       ["idle after set-up", m.idleAfterSetup],
       ...m.rounds.map((r): [string, HeapFigures] => [`end of round ${r.round}`, r.heap]),
+      ...(m.collected ? [["after the rounds, a full collection", m.collected] as [string, HeapFigures]] : []),
     ];
     for (const [when, h] of rows) {
       out.push(
         `| ${SYSTEM_LABEL[system]} | ${when} | ${mib(h.rss)} | ${mib(h.heapUsed)} / ${mib(h.heapTotal)} | ${mib(h.newSpaceCommitted)} | ` +
-          `${mib(h.oldSpaceUsed)} / ${mib(h.oldSpaceCommitted)} | ${mib(h.codeAndLargeObjectsUsed)} | ${mib(h.external)} (${mib(h.arrayBuffers)}) |`,
+          `${mib(h.oldSpaceUsed)} / ${mib(h.oldSpaceCommitted)} | ${mib(h.codeAndLargeObjectsUsed)} | ${mib(h.external)} (${mib(h.arrayBuffers)}) ` +
+          `| ${mib(h.peakSincePrevious.physical)} (${mib(h.peakSincePrevious.used)}) |`,
       );
     }
   }
@@ -643,6 +649,11 @@ function report(
     `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); ` +
       `load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start, ${context.loadAtEnd.map((l) => l.toFixed(2)).join(" / ")} at the end`,
   );
+  if (heapSnapshotDir) {
+    out.push(
+      "- **svault's heap snapshots (`--heap-snapshot`) were written after the set-up:** its RSS from then on holds the snapshot writer's native memory, which it keeps (+≈ 250 MiB in a run of 2026-12-06): its RSS figures are not comparable, its heap figures are",
+    );
+  }
   out.push(...MODERN_PROFILE_NOTES.filter(([endpoint]) => endpoints.includes(endpoint)).map(([, note]) => note));
   out.push("");
   out.push(
@@ -708,11 +719,14 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   /** A server's heap, and its RSS as /proc/<pid>/status has it (the figure every other RSS here is). */
-  const memoryOf = async (server: Server): Promise<HeapFigures> => ({ ...(await heapFigures(server.probePort)), rss: rssMiB(server.pid) });
+  const memoryOf = async (server: Server, collect = false): Promise<HeapFigures> => ({
+    ...(await heapFigures(server.probePort, collect)),
+    rss: rssMiB(server.pid),
+  });
   /** Each server's memory after `--idle` seconds without a request. */
   const idleFigures = async (servers: Server[]) => {
     await sleep(idleSeconds * 1000);
-    return Promise.all(servers.map(memoryOf));
+    return Promise.all(servers.map((server) => memoryOf(server)));
   };
   const snapshot = async (server: Server, when: string) => {
     if (!heapSnapshotDir) return;
@@ -839,6 +853,7 @@ async function main(): Promise<void> {
       );
     }
     sampler.stop();
+    for (const [name, server] of servers) memory[name].collected = await memoryOf(server, true);
     const busy = ((machineBusySeconds() - busyBefore) / ((performance.now() - runStarted) / 1000)) * 100;
     await snapshot(svault, "after-rounds");
     const markdown = report(all, { startedAt, busy, load, loadAtEnd: os.loadavg(), memory, postgres: svaultDb.serverVersion });
