@@ -174,23 +174,38 @@ interface Launch {
 const launchText = (launch: Launch) =>
   `\`node ${[...(launch.tsx ? ["--import tsx"] : []), ...launch.nodeArgs].join(" ")}${launch.nodeArgs.length || launch.tsx ? " " : ""}${launch.script.replace(/^.*\/(dist\/|bench\/)/, "$1")}\``;
 
+/** The port a server's `{"port":…}` line names, else undefined. */
+function portOf(line: string): number | undefined {
+  try {
+    const port = (JSON.parse(line) as { port?: unknown } | null)?.port;
+    return typeof port === "number" ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function start(name: SystemName, launch: Launch, env: NodeJS.ProcessEnv, database: string | undefined): Promise<Server> {
   const probePort = await freePort();
   const nodeArgs = [...launch.nodeArgs, "--import", launch.memoryProbe, launch.script];
   const environment = { ...process.env, LOG_LEVEL: "warn", BENCH_MEMORY_PROBE_PORT: String(probePort), ...env };
   const child = launch.tsx ? spawnNode(SERVER_CPU, nodeArgs, environment) : spawnPlainNode(SERVER_CPU, nodeArgs, environment);
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  // Its first JSON line names the port; lines before it (V8's --trace-gc, with BENCH_*_NODE_FLAGS) are passed on.
+  let listening = false;
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    lines.once("line", (line) => {
-      try {
-        resolve(JSON.parse(line) as { port: number });
-      } catch {
-        reject(new Error(`${name}: unexpected output ${JSON.stringify(line)}`));
-      }
+    lines.on("line", (line) => {
+      if (listening) return;
+      const port = portOf(line);
+      if (port !== undefined) {
+        listening = true;
+        resolve({ port });
+      } else log(`${name}: ${line}`);
     });
     child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before listening`)));
   });
-  lines.on("line", (line) => log(`${name}: ${line}`));
+  lines.on("line", (line) => {
+    if (listening) log(`${name}: ${line}`);
+  });
   return { name, child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}`, database, probePort };
 }
 
@@ -746,10 +761,11 @@ async function main(): Promise<void> {
           memoryProbe: `${benchDir}peer/memory-probe.ts`,
           tsx: true,
         };
-    // The peer with V8's defaults, as oidc-provider's own deployment would run it.
+    // The peer with V8's defaults, as oidc-provider's own deployment would run it (BENCH_PEER_NODE_FLAGS: others, for an experiment).
+    const peerFlags = process.env.BENCH_PEER_NODE_FLAGS?.split(/\s+/).filter((word) => word.startsWith("--")) ?? [];
     const peerLaunch: Launch = compiled
-      ? { script: compiled.peer, nodeArgs: [], memoryProbe: compiled.memoryProbe, tsx: false }
-      : { script: `${benchDir}peer/peer-server.ts`, nodeArgs: [], memoryProbe: `${benchDir}peer/memory-probe.ts`, tsx: true };
+      ? { script: compiled.peer, nodeArgs: peerFlags, memoryProbe: compiled.memoryProbe, tsx: false }
+      : { script: `${benchDir}peer/peer-server.ts`, nodeArgs: peerFlags, memoryProbe: `${benchDir}peer/memory-probe.ts`, tsx: true };
     const svaultDb = await createBenchDatabase();
     const peerDb = await createBenchDatabase();
     databases.push(svaultDb, peerDb);
