@@ -9,7 +9,8 @@
 // build — what `npm start` runs — with the node flags of package.json's start script
 // (SERVICE_NODE_FLAGS), the peer plain `node` with V8's defaults; neither through a loader.
 // `--tsx` runs both from their TypeScript sources through tsx instead, as this bench did until
-// 2026-12-06 (its svault then held ≈ 70 MiB more: docs/performance.md, "Memory under bench:peer's load").
+// 2026-12-06 (each then held ≈ 35–40 MiB more idle, svault ≈ 75 more at its peak: docs/performance.md,
+// "Memory under bench:peer's load").
 // All three have the same confidential client (id and secret, client_secret_basic) and sign with
 // EdDSA; and the same private_key_jwt client `bench-jwt` (one Ed25519 key made here, EdDSA
 // assertions, client_credentials only) for the private_key_jwt_client_credentials row; the
@@ -22,7 +23,7 @@
 // statements it sends: svault every pg query and pipelined statement incl. BEGIN/COMMIT, the peer
 // every adapter call — one statement each). Memory (memory.ts): each server's RSS idle after its
 // start and after the set-up (each after `--idle` seconds without requests: svault collects
-// garbage after 10 such seconds, src/operations/idle-collector.ts), the highest and the last
+// garbage after a whole quiet period of its 10 s timer, src/operations/idle-collector.ts), the highest and the last
 // sample of every window and every round (/proc/<pid>/status VmRSS, every 250 ms), and its heap
 // at those points (a preload in each server, memory-probe.ts); with `--heap-snapshot DIR`,
 // svault's heap snapshots idle after the set-up and after the last round. The report says which
