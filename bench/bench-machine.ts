@@ -116,7 +116,20 @@ export function spawnNode(
   env: NodeJS.ProcessEnv = process.env,
   stdin: "ignore" | "pipe" = "ignore",
 ): ChildProcess {
-  const command = [process.execPath, "--import", "tsx", ...nodeArgs];
+  return spawnPlainNode(cpu, ["--import", "tsx", ...nodeArgs], env, stdin);
+}
+
+/**
+ * `node …` with no loader, pinned to `cpu` when taskset is available: for compiled JavaScript, as
+ * production runs it (tsx's loader costs ≈ 50–75 MiB of RSS, docs/performance.md, "Memory").
+ */
+export function spawnPlainNode(
+  cpu: string,
+  nodeArgs: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  stdin: "ignore" | "pipe" = "ignore",
+): ChildProcess {
+  const command = [process.execPath, ...nodeArgs];
   const [file, fileArgs] = pinned ? ["taskset", ["-c", cpu, ...command]] : [command[0] as string, command.slice(1)];
   const child = spawn(file, fileArgs, { cwd: projectDir, env, stdio: [stdin, "pipe", "inherit"] });
   children.add(child);

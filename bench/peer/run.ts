@@ -5,6 +5,12 @@
 //   - oidc-provider with its Postgres adapter (bench/peer/peer-server.ts, pg-adapter.ts) on
 //     another fresh database — "peer (Postgres)";
 //   - oidc-provider with its in-memory adapter — "peer (memory)".
+// Each runs compiled, as in production (bench/peer/build.ts): svault is scripts/build-app.mjs's
+// build — what `npm start` runs — with the node flags of package.json's start script
+// (SERVICE_NODE_FLAGS), the peer plain `node` with V8's defaults; neither through a loader.
+// `--tsx` runs both from their TypeScript sources through tsx instead, as this bench did until
+// 2026-12-06 (each then held ≈ 35–40 MiB more idle, svault ≈ 75 more at its peak: docs/performance.md,
+// "Memory under bench:peer's load").
 // All three have the same confidential client (id and secret, client_secret_basic) and sign with
 // EdDSA; and the same private_key_jwt client `bench-jwt` (one Ed25519 key made here, EdDSA
 // assertions, client_credentials only) for the private_key_jwt_client_credentials row; the
@@ -15,15 +21,23 @@
 // spread: req/s, p99, svault ÷ peer, server CPU per request (/proc/<pid>/stat utime+stime), the
 // Postgres backends' CPU per request, and database statements per request (each server counts the
 // statements it sends: svault every pg query and pipelined statement incl. BEGIN/COMMIT, the peer
-// every adapter call — one statement each). RSS of each server idle (after setup) and under load
-// (the highest sample taken every 250 ms during the rounds).
+// every adapter call — one statement each). Memory (memory.ts): each server's RSS idle after its
+// start and after the set-up (each after `--idle` seconds without requests: svault collects
+// garbage after a whole quiet period of its 10 s timer, src/operations/idle-collector.ts), the highest and the last
+// sample of every window and every round (/proc/<pid>/status VmRSS, every 250 ms), and its heap
+// at those points (a preload in each server, memory-probe.ts); with `--heap-snapshot DIR`,
+// svault's heap snapshots idle after the set-up and after the last round. The report says which
+// fixtures each server holds.
 //
-// Writes bench/results/peer.json and bench/results/peer.md; the markdown goes to stdout too.
+// Writes bench/results/peer.json and bench/results/peer.md (`--out NAME`: NAME.json, NAME.md);
+// the markdown goes to stdout too.
 import { type JsonWebKey, randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "../../src/domain/auth/api-key-secret.js";
 import { callJson } from "../auth-opaque-client.js";
@@ -43,12 +57,15 @@ import {
   SERVER_CPU,
   SERVICE_NODE_FLAGS,
   spawnNode,
+  spawnPlainNode,
   stopChild,
 } from "../bench-machine.js";
 import { type BenchDatabase, createBenchDatabase } from "../database.js";
-import { seedPeerTokenHistory, seedSvaultTokenHistory } from "../token-history.js";
+import { HISTORY_REFRESH_TOKENS, seedPeerTokenHistory, seedSvaultTokenHistory } from "../token-history.js";
 import { type LoadResult, median } from "../stats.js";
+import { buildServers } from "./build.js";
 import type { Expectation } from "./load.js";
+import { type HeapFigures, heapFigures, heapSnapshot, type RssSpan, RssSampler, rssMiB } from "./memory.js";
 import { ed25519KeyPair, dpopProofs, okpThumbprint } from "./proofs.js";
 
 const { values: args } = parseArgs({
@@ -59,6 +76,10 @@ const { values: args } = parseArgs({
     rounds: { type: "string" },
     endpoints: { type: "string" },
     "cpu-prof": { type: "string" },
+    idle: { type: "string" },
+    tsx: { type: "boolean" },
+    "heap-snapshot": { type: "string" },
+    out: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -70,6 +91,13 @@ const USAGE = `usage: npm run bench:peer -- [options]
   --endpoints LIST  a subset of client_credentials,refresh_token,userinfo,jwks,discovery,introspection,par,
                     dpop_client_credentials,private_key_jwt_client_credentials,dpop_userinfo
   --cpu-prof DIR    write a V8 CPU profile of the svault server (whole run, set-up included) into DIR
+  --idle S          seconds without requests before each idle RSS sample (default 22: svault's
+                    collection when idle runs after a whole quiet 10 s period of its timer, 10–20 s)
+  --tsx             run svault and the peer from their TypeScript sources through tsx (default: compiled,
+                    as production runs them: svault's build of \`npm start\` with its node flags)
+  --heap-snapshot DIR  write svault's heap snapshots into DIR, idle after the set-up and after the last round
+                    (the snapshot writer's native memory stays in its RSS: not for RSS figures)
+  --out NAME        write bench/results/NAME.md and NAME.json (default peer)
 `;
 if (args.help) {
   process.stdout.write(USAGE);
@@ -79,6 +107,11 @@ const durationSeconds = positive("--duration", args.duration, 5);
 const warmupSeconds = positive("--warmup", args.warmup, 2);
 const connections = Math.round(positive("--connections", args.connections, 16));
 const rounds = Math.round(positive("--rounds", args.rounds, 3));
+const idleSeconds = positive("--idle", args.idle, 22);
+const fromSources = args.tsx === true;
+const heapSnapshotDir = args["heap-snapshot"];
+const resultsName = args.out ?? "peer";
+if (!/^[\w.-]+$/.test(resultsName)) throw new Error(`--out must be a file name, got "${resultsName}"`);
 const benchDir = new URL("..", import.meta.url).pathname;
 const cpuProfileDir = args["cpu-prof"];
 /** The private_key_jwt client of every system, and the key its assertions are signed with. */
@@ -124,38 +157,57 @@ interface Server {
   readonly baseUrl: string;
   /** The database whose Postgres backends serve it (none for the in-memory peer). */
   readonly database: string | undefined;
+  /** Its memory probe's port (memory-probe.ts). */
+  readonly probePort: number;
 }
 
-async function start(
-  name: SystemName,
-  script: string,
-  env: NodeJS.ProcessEnv,
-  database: string | undefined,
-  nodeArgs: string[] = [],
-): Promise<Server> {
-  const child = spawnNode(SERVER_CPU, [...nodeArgs, script], { ...process.env, LOG_LEVEL: "warn", ...env });
+/** How a server's process is started: its entry point (compiled or TypeScript) and node flags. */
+interface Launch {
+  readonly script: string;
+  readonly nodeArgs: readonly string[];
+  /** The memory probe, preloaded. */
+  readonly memoryProbe: string;
+  /** Through tsx's loader (`--tsx`), or plain `node` (compiled). */
+  readonly tsx: boolean;
+}
+
+/** How each server ran, for the report. */
+const launchText = (launch: Launch) =>
+  `\`node ${[...(launch.tsx ? ["--import tsx"] : []), ...launch.nodeArgs].join(" ")}${launch.nodeArgs.length || launch.tsx ? " " : ""}${launch.script.replace(/^.*\/(dist\/|bench\/)/, "$1")}\``;
+
+/** The port a server's `{"port":…}` line names, else undefined. */
+function portOf(line: string): number | undefined {
+  try {
+    const port = (JSON.parse(line) as { port?: unknown } | null)?.port;
+    return typeof port === "number" ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function start(name: SystemName, launch: Launch, env: NodeJS.ProcessEnv, database: string | undefined): Promise<Server> {
+  const probePort = await freePort();
+  const nodeArgs = [...launch.nodeArgs, "--import", launch.memoryProbe, launch.script];
+  const environment = { ...process.env, LOG_LEVEL: "warn", BENCH_MEMORY_PROBE_PORT: String(probePort), ...env };
+  const child = launch.tsx ? spawnNode(SERVER_CPU, nodeArgs, environment) : spawnPlainNode(SERVER_CPU, nodeArgs, environment);
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  // Its first JSON line names the port; lines before it (V8's --trace-gc, with BENCH_*_NODE_FLAGS) are passed on.
+  let listening = false;
   const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    lines.once("line", (line) => {
-      try {
-        resolve(JSON.parse(line) as { port: number });
-      } catch {
-        reject(new Error(`${name}: unexpected output ${JSON.stringify(line)}`));
-      }
+    lines.on("line", (line) => {
+      if (listening) return;
+      const port = portOf(line);
+      if (port !== undefined) {
+        listening = true;
+        resolve({ port });
+      } else log(`${name}: ${line}`);
     });
     child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before listening`)));
   });
-  lines.on("line", (line) => log(`${name}: ${line}`));
-  return { name, child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}`, database };
-}
-
-/** Resident set size in MiB; 0 once the process has ended. */
-function rssMiB(pid: number): number {
-  try {
-    return Number(/^VmRSS:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
+  lines.on("line", (line) => {
+    if (listening) log(`${name}: ${line}`);
+  });
+  return { name, child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}`, database, probePort };
 }
 
 async function statements(server: Server): Promise<number> {
@@ -277,9 +329,17 @@ interface Measurement {
   readonly serverCpuUsPerRequest: number;
   readonly postgresCpuUsPerRequest: number;
   readonly statementsPerRequest: number;
+  /** The measured server's RSS over its window (probe, warm-up and measured seconds), MiB. */
+  readonly rss: RssSpan;
 }
 
-async function measure(server: Server, endpoint: Endpoint, round: number, carried: Fixtures): Promise<Measurement> {
+async function measure(
+  server: Server,
+  endpoint: Endpoint,
+  round: number,
+  carried: Fixtures,
+  sampler: RssSampler<SystemName>,
+): Promise<Measurement> {
   // The peer's tokens are seeded afresh for every window, in a grant of their own: its in-memory
   // adapter is a bounded LRU cache, so a busy window evicts the grant and tokens seeded earlier
   // (their next use is invalid_grant / invalid_token). svault's chains carry on across windows.
@@ -300,6 +360,7 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
     ...(request.replayRefused ? { replayRefused: true } : {}),
     expect: request.expect,
   };
+  const window = sampler.open();
   const child = spawnNode(LOADER_CPU, [`${benchDir}peer/load.ts`, JSON.stringify(options)]);
   let startedAt: { cpu: number; backends: Map<number, number>; statements: number } | undefined;
   let ended: { cpu: number; postgres: number; statements: number } | undefined;
@@ -327,6 +388,7 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
       fixtures.chains = event.chains;
     }
   }
+  const rss = sampler.close(window).get(server.name) as RssSpan;
   if (!result || !ended) throw new Error(`${server.name} ${endpoint}: the load generator gave no result`);
   if (result.errors + result.non2xx + result.warmupFailures > 0) {
     throw new Error(
@@ -342,6 +404,7 @@ async function measure(server: Server, endpoint: Endpoint, round: number, carrie
     serverCpuUsPerRequest: (ended.cpu / requests) * 1e6,
     postgresCpuUsPerRequest: (ended.postgres / requests) * 1e6,
     statementsPerRequest: ended.statements / requests,
+    rss,
   };
 }
 
@@ -475,6 +538,8 @@ interface Cell {
   readonly cpuUs: number;
   readonly postgresUs: number;
   readonly statements: number;
+  /** The highest RSS sample in its window, MiB. */
+  readonly rssPeak: number;
 }
 
 function cellOf(all: Measurement[], system: SystemName, endpoint: Endpoint): Cell | undefined {
@@ -487,6 +552,7 @@ function cellOf(all: Measurement[], system: SystemName, endpoint: Endpoint): Cel
     cpuUs: median(runs.map((m) => m.serverCpuUsPerRequest)),
     postgresUs: median(runs.map((m) => m.postgresCpuUsPerRequest)),
     statements: median(runs.map((m) => m.statementsPerRequest)),
+    rssPeak: median(runs.map((m) => m.rss.peak)),
   };
 }
 
@@ -508,9 +574,77 @@ const MODERN_PROFILE_NOTES: [Endpoint, string][] = [
   ],
 ];
 
+/** One server's memory over the run (memory.ts), and what it runs as and holds, for the report. */
+interface SystemMemory {
+  readonly launch: string;
+  readonly fixtures: string;
+  /** `--idle` seconds after it listened, before any set-up. */
+  readonly idleAfterStart: HeapFigures;
+  /** `--idle` seconds after the whole set-up, before the first round. */
+  readonly idleAfterSetup: HeapFigures;
+  /** RSS over each round (all its windows: this server's and the others'), and its heap right after it. */
+  readonly rounds: { readonly round: number; readonly rss: RssSpan; readonly heap: HeapFigures }[];
+  /** After the last round, right after a full collection (the probe's): what is live, not garbage waiting. */
+  collected?: HeapFigures;
+}
+
+const SYSTEMS: SystemName[] = ["peer-postgres", "peer-memory", "svault"];
+const mib = (value: number) => fixed(value, 0);
+
+function memoryReport(all: Measurement[], memory: Record<SystemName, SystemMemory>): string[] {
+  const out: string[] = [];
+  out.push("How each server ran and what it holds:", "");
+  for (const system of SYSTEMS) out.push(`- ${SYSTEM_LABEL[system]}: ${memory[system].launch}; ${memory[system].fixtures}`);
+  out.push("");
+  const roundHeads = Array.from({ length: rounds }, (_, i) => `round ${i + 1} peak / end`);
+  out.push(
+    `| RSS MiB (VmRSS) | idle after start | idle after set-up | ${roundHeads.join(" | ")} | highest of its own windows (endpoint) | after the rounds and a full collection |`,
+  );
+  out.push(`|---|---:|---:|${roundHeads.map(() => "---:|").join("")}---:|---:|`);
+  for (const system of SYSTEMS) {
+    const m = memory[system];
+    const own = all.filter((x) => x.system === system);
+    const highest = own.reduce<Measurement | undefined>((top, x) => (!top || x.rss.peak > top.rss.peak ? x : top), undefined);
+    out.push(
+      `| ${SYSTEM_LABEL[system]} | ${mib(m.idleAfterStart.rss)} | ${mib(m.idleAfterSetup.rss)} | ` +
+        `${m.rounds.map((r) => `${mib(r.rss.peak)} / ${mib(r.rss.end)}`).join(" | ")} | ${highest ? `${mib(highest.rss.peak)} (${highest.endpoint}, round ${highest.round})` : "n/a"} ` +
+        `| ${m.collected ? mib(m.collected.rss) : "n/a"} |`,
+    );
+  }
+  out.push("");
+  out.push(
+    "| heap MiB (in the process: process.memoryUsage, v8 heap spaces) | when | RSS | heap used / total | young generation committed | old space used / committed | code + large objects used | external (array buffers) | V8 heap's highest since the row before: mapped (used) |",
+  );
+  out.push("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+  for (const system of SYSTEMS) {
+    const m = memory[system];
+    const rows: [string, HeapFigures][] = [
+      ["idle after start", m.idleAfterStart],
+      ["idle after set-up", m.idleAfterSetup],
+      ...m.rounds.map((r): [string, HeapFigures] => [`end of round ${r.round}`, r.heap]),
+      ...(m.collected ? [["after the rounds, a full collection", m.collected] as [string, HeapFigures]] : []),
+    ];
+    for (const [when, h] of rows) {
+      out.push(
+        `| ${SYSTEM_LABEL[system]} | ${when} | ${mib(h.rss)} | ${mib(h.heapUsed)} / ${mib(h.heapTotal)} | ${mib(h.newSpaceCommitted)} | ` +
+          `${mib(h.oldSpaceUsed)} / ${mib(h.oldSpaceCommitted)} | ${mib(h.codeAndLargeObjectsUsed)} | ${mib(h.external)} (${mib(h.arrayBuffers)}) ` +
+          `| ${mib(h.peakSincePrevious.physical)} (${mib(h.peakSincePrevious.used)}) |`,
+      );
+    }
+  }
+  return out;
+}
+
 function report(
   all: Measurement[],
-  context: { startedAt: Date; busy: number; load: number[]; rss: Record<SystemName, { idle: number; load: number }>; postgres: string },
+  context: {
+    startedAt: Date;
+    busy: number;
+    load: number[];
+    loadAtEnd: number[];
+    memory: Record<SystemName, SystemMemory>;
+    postgres: string;
+  },
 ): string {
   const out: string[] = [];
   out.push(`### Side by side with oidc-provider — ${context.startedAt.toISOString()}`, "");
@@ -521,18 +655,27 @@ function report(
     `- Pinning: ${pinned ? `each server on CPU ${SERVER_CPU}, the load generator on CPU ${LOADER_CPU} (taskset); Postgres not pinned` : "none (taskset missing or one CPU)"}`,
   );
   out.push(
+    `- Servers: ${fromSources ? "from their TypeScript sources through tsx (`--tsx`)" : "compiled, as production runs them (svault: the build `npm start` runs, with its node flags)"}; how and on what fixtures: below the table`,
+  );
+  out.push(
     `- Load: ${connections} connections closed loop (HTTP/1.1 keep-alive, autocannon), ${warmupSeconds} s warm-up + ${durationSeconds} s measured per window; ` +
       `${rounds} rounds, systems alternating within each round; medians over rounds, req/s spread min–max`,
   );
   out.push(
-    `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start`,
+    `- Machine load during the run: ${fixed(context.busy, 0)} % of one core busy on average over all cores' time (everything: servers, loaders, Postgres, other work); ` +
+      `load average ${context.load.map((l) => l.toFixed(2)).join(" / ")} at the start, ${context.loadAtEnd.map((l) => l.toFixed(2)).join(" / ")} at the end`,
   );
+  if (heapSnapshotDir) {
+    out.push(
+      "- **svault's heap snapshots (`--heap-snapshot`) were written after the set-up:** its RSS from then on holds the snapshot writer's native memory, which it keeps (+≈ 250 MiB in a run of 2026-12-06): its RSS figures are not comparable, its heap figures are",
+    );
+  }
   out.push(...MODERN_PROFILE_NOTES.filter(([endpoint]) => endpoints.includes(endpoint)).map(([, note]) => note));
   out.push("");
   out.push(
-    "| endpoint | oidc-provider (Postgres) req/s | oidc-provider (memory) req/s | svault req/s | svault ÷ peer (Postgres) | svault ÷ peer (memory) | p99 ms peer-pg / peer-mem / svault | server CPU µs/request peer-pg / peer-mem / svault | Postgres CPU µs/request peer-pg / svault | DB statements/request peer-pg / svault |",
+    "| endpoint | oidc-provider (Postgres) req/s | oidc-provider (memory) req/s | svault req/s | svault ÷ peer (Postgres) | svault ÷ peer (memory) | RSS MiB, highest in its window peer-pg / peer-mem / svault | p99 ms peer-pg / peer-mem / svault | server CPU µs/request peer-pg / peer-mem / svault | Postgres CPU µs/request peer-pg / svault | DB statements/request peer-pg / svault |",
   );
-  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const endpoint of endpoints) {
     const pg = cellOf(all, "peer-postgres", endpoint);
     const mem = cellOf(all, "peer-memory", endpoint);
@@ -540,18 +683,43 @@ function report(
     if (!pg || !mem || !sv) continue;
     out.push(
       `| ${endpoint} | ${integer(pg.rps)} (${spread(pg)}) | ${integer(mem.rps)} (${spread(mem)}) | ${integer(sv.rps)} (${spread(sv)}) ` +
-        `| ${fixed(sv.rps / pg.rps)} | ${fixed(sv.rps / mem.rps)} | ${fixed(pg.p99, 1)} / ${fixed(mem.p99, 1)} / ${fixed(sv.p99, 1)} ` +
+        `| ${fixed(sv.rps / pg.rps)} | ${fixed(sv.rps / mem.rps)} | ${mib(pg.rssPeak)} / ${mib(mem.rssPeak)} / ${mib(sv.rssPeak)} ` +
+        `| ${fixed(pg.p99, 1)} / ${fixed(mem.p99, 1)} / ${fixed(sv.p99, 1)} ` +
         `| ${integer(pg.cpuUs)} / ${integer(mem.cpuUs)} / ${integer(sv.cpuUs)} | ${integer(pg.postgresUs)} / ${integer(sv.postgresUs)} ` +
         `| ${fixed(pg.statements, 1)} / ${fixed(sv.statements, 1)} |`,
     );
   }
-  out.push("");
-  out.push("| RSS MiB | idle (after setup) | under load (max) |");
-  out.push("|---|---:|---:|");
-  for (const system of ["peer-postgres", "peer-memory", "svault"] as SystemName[]) {
-    out.push(`| ${SYSTEM_LABEL[system]} | ${fixed(context.rss[system].idle, 0)} | ${fixed(context.rss[system].load, 0)} |`);
-  }
+  out.push(
+    "",
+    "(RSS in its window: the highest VmRSS sample of the server while its own window ran, probe and warm-up included; median over rounds.)",
+    "",
+  );
+  out.push(...memoryReport(all, context.memory));
   return `${out.join("\n")}\n`;
+}
+
+/** What each server holds when the rounds start (and what the load adds), for the report. */
+function fixturesText(system: SystemName): string {
+  const history = endpoints.includes("refresh_token");
+  if (system === "svault") {
+    return (
+      `tenant \`bench\` with clients \`bench-app\` (client_secret_basic) and \`${ASSERTION_CLIENT_ID}\` (private_key_jwt), 4 users (OPAQUE registrations), ` +
+      `${chainsNeeded() + 2} code flows' grants (token families) and their refresh tokens` +
+      (history
+        ? `, ${HISTORY_REFRESH_TOKENS.toLocaleString("en-US")} retired refresh tokens in ${(HISTORY_REFRESH_TOKENS / 4).toLocaleString("en-US")} revoked families`
+        : "") +
+      "; all in Postgres (in the process: what its caches keep); the load's tokens are rows too"
+    );
+  }
+  const where =
+    system === "peer-postgres" ? "rows in Postgres" : "in its adapter's in-process LRU (oidc-provider's MemoryAdapter, 1,000 entries)";
+  return (
+    `clients \`bench-app\` and \`${ASSERTION_CLIENT_ID}\` and one account in its configuration; before each of its windows one grant with ${PEER_CHAINS_PER_WINDOW()} refresh tokens and 2 access tokens, seeded through its models (${where})` +
+    (history && system === "peer-postgres"
+      ? `, and ${HISTORY_REFRESH_TOKENS.toLocaleString("en-US")} consumed refresh-token payloads`
+      : "") +
+    `; the load's tokens ${system === "peer-postgres" ? "are rows too" : "go into that LRU"}`
+  );
 }
 
 // --- main ---------------------------------------------------------------------------------------------
@@ -566,14 +734,46 @@ async function main(): Promise<void> {
     await Promise.all(databases.splice(0).map((db) => db.drop()));
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
+  /** A server's heap, and its RSS as /proc/<pid>/status has it (the figure every other RSS here is). */
+  const memoryOf = async (server: Server, collect = false): Promise<HeapFigures> => ({
+    ...(await heapFigures(server.probePort, collect)),
+    rss: rssMiB(server.pid),
+  });
+  /** Each server's memory after `--idle` seconds without a request. */
+  const idleFigures = async (servers: Server[]) => {
+    await sleep(idleSeconds * 1000);
+    return Promise.all(servers.map((server) => memoryOf(server)));
+  };
+  const snapshot = async (server: Server, when: string) => {
+    if (!heapSnapshotDir) return;
+    mkdirSync(heapSnapshotDir, { recursive: true });
+    log(
+      `heap snapshot of ${server.name} ${when}: ${await heapSnapshot(server.probePort, join(heapSnapshotDir, `${server.name}-${when}.heapsnapshot`))}`,
+    );
+  };
   try {
+    const compiled = fromSources ? undefined : await buildServers(log);
+    const cpuProfile = cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [];
+    const svaultLaunch: Launch = compiled
+      ? { script: compiled.svault, nodeArgs: [...SERVICE_NODE_FLAGS, ...cpuProfile], memoryProbe: compiled.memoryProbe, tsx: false }
+      : {
+          script: `${benchDir}auth-bench-server.ts`,
+          nodeArgs: [...SERVICE_NODE_FLAGS, ...cpuProfile],
+          memoryProbe: `${benchDir}peer/memory-probe.ts`,
+          tsx: true,
+        };
+    // The peer with V8's defaults, as oidc-provider's own deployment would run it (BENCH_PEER_NODE_FLAGS: others, for an experiment).
+    const peerFlags = process.env.BENCH_PEER_NODE_FLAGS?.split(/\s+/).filter((word) => word.startsWith("--")) ?? [];
+    const peerLaunch: Launch = compiled
+      ? { script: compiled.peer, nodeArgs: peerFlags, memoryProbe: compiled.memoryProbe, tsx: false }
+      : { script: `${benchDir}peer/peer-server.ts`, nodeArgs: peerFlags, memoryProbe: `${benchDir}peer/memory-probe.ts`, tsx: true };
     const svaultDb = await createBenchDatabase();
     const peerDb = await createBenchDatabase();
     databases.push(svaultDb, peerDb);
     const svaultPort = await freePort();
     const svault = await start(
       "svault",
-      `${benchDir}auth-bench-server.ts`,
+      svaultLaunch,
       {
         DATABASE_URL: svaultDb.url,
         PORT: String(svaultPort),
@@ -583,9 +783,10 @@ async function main(): Promise<void> {
         RATE_LIMIT_REGISTRATION_CHALLENGES: "off",
       },
       svaultDb.name,
-      [...SERVICE_NODE_FLAGS, ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [])],
     );
-    log(`svault pid ${svault.pid} at ${svault.baseUrl}; setting up the tenant, client, users and ${chainsNeeded()} code flows`);
+    log(`svault pid ${svault.pid} at ${svault.baseUrl} (${launchText(svaultLaunch)}); ${idleSeconds} s idle`);
+    const [svaultIdle] = (await idleFigures([svault])) as [HeapFigures];
+    log(`svault idle after start: ${mib(svaultIdle.rss)} MiB; setting up the tenant, client, users and ${chainsNeeded()} code flows`);
     const svaultSetup = await svaultFixtures(svault, adminKey);
     const peers: Server[] = [];
     for (const [name, adapter, db] of [
@@ -596,7 +797,7 @@ async function main(): Promise<void> {
       peers.push(
         await start(
           name,
-          `${benchDir}peer/peer-server.ts`,
+          peerLaunch,
           {
             PORT: String(port),
             PEER_ISSUER: `http://127.0.0.1:${port}`,
@@ -611,6 +812,8 @@ async function main(): Promise<void> {
         ),
       );
     }
+    log(`peers started (${launchText(peerLaunch)}); ${idleSeconds} s idle`);
+    const peersIdle = await idleFigures(peers);
     const fixtures = new Map<SystemName, Fixtures>([["svault", svaultSetup]]);
     for (const peer of peers) fixtures.set(peer.name, await peerFixtures(peer, svaultSetup.basic));
     // Both databases hold the history of a running deployment, then are analyzed (bench/token-history.ts says why).
@@ -620,16 +823,24 @@ async function main(): Promise<void> {
     }
     await Promise.all([svaultDb.analyze(), peerDb.analyze()]);
     const servers = new Map<SystemName, Server>([[svault.name, svault], ...peers.map((p) => [p.name, p] as const)]);
+    log(`set up; ${idleSeconds} s idle`);
+    const afterSetup = await idleFigures([...servers.values()]);
+    await snapshot(svault, "after-setup");
+    const memory = Object.fromEntries(
+      [...servers.values()].map((server, i) => [
+        server.name,
+        {
+          launch: launchText(server.name === "svault" ? svaultLaunch : peerLaunch),
+          fixtures: fixturesText(server.name),
+          idleAfterStart: server.name === "svault" ? svaultIdle : (peersIdle[peers.indexOf(server)] as HeapFigures),
+          idleAfterSetup: afterSetup[i] as HeapFigures,
+          rounds: [],
+        } satisfies SystemMemory,
+      ]),
+    ) as unknown as Record<SystemName, SystemMemory>;
+    for (const system of SYSTEMS) log(`${system} idle after set-up: ${mib(memory[system].idleAfterSetup.rss)} MiB`);
 
-    const rss = Object.fromEntries([...servers.keys()].map((name) => [name, { idle: 0, load: 0 }])) as Record<
-      SystemName,
-      { idle: number; load: number }
-    >;
-    for (const [name, server] of servers) rss[name].idle = rssMiB(server.pid);
-    const sampler = setInterval(() => {
-      for (const [name, server] of servers) rss[name].load = Math.max(rss[name].load, rssMiB(server.pid));
-    }, 250);
-
+    const sampler = new RssSampler(new Map([...servers].map(([name, server]) => [name, server.pid])));
     const busyBefore = machineBusySeconds();
     const runStarted = performance.now();
     const all: Measurement[] = [];
@@ -638,25 +849,36 @@ async function main(): Promise<void> {
       ["peer-memory", "svault", "peer-postgres"],
     ];
     for (let round = 1; round <= rounds; round++) {
+      const roundSpan = sampler.open();
       for (const endpoint of endpoints) {
         for (const name of orders[round % 2] as SystemName[]) {
-          const m = await measure(servers.get(name) as Server, endpoint, round, fixtures.get(name) as Fixtures);
+          const m = await measure(servers.get(name) as Server, endpoint, round, fixtures.get(name) as Fixtures, sampler);
           log(
             `round ${round} ${endpoint} ${name}: ${integer(m.result.requestsPerSecond)} req/s, p99 ${fixed(m.result.p99Ms)} ms, ` +
-              `CPU ${integer(m.serverCpuUsPerRequest)} µs/req, Postgres ${integer(m.postgresCpuUsPerRequest)} µs/req, ${fixed(m.statementsPerRequest, 2)} statements/req`,
+              `CPU ${integer(m.serverCpuUsPerRequest)} µs/req, Postgres ${integer(m.postgresCpuUsPerRequest)} µs/req, ${fixed(m.statementsPerRequest, 2)} statements/req, ` +
+              `RSS ${mib(m.rss.peak)} MiB at most`,
           );
           all.push(m);
         }
       }
+      sampler.close(roundSpan);
+      for (const [name, server] of servers) {
+        memory[name].rounds.push({ round, rss: roundSpan.get(name) as RssSpan, heap: await memoryOf(server) });
+      }
+      log(
+        `round ${round} RSS peak / end: ${SYSTEMS.map((name) => `${name} ${mib(roundSpan.get(name)?.peak ?? 0)} / ${mib(roundSpan.get(name)?.end ?? 0)}`).join(", ")} MiB`,
+      );
     }
-    clearInterval(sampler);
+    sampler.stop();
+    for (const [name, server] of servers) memory[name].collected = await memoryOf(server, true);
     const busy = ((machineBusySeconds() - busyBefore) / ((performance.now() - runStarted) / 1000)) * 100;
-    const markdown = report(all, { startedAt, busy, load, rss, postgres: svaultDb.serverVersion });
+    await snapshot(svault, "after-rounds");
+    const markdown = report(all, { startedAt, busy, load, loadAtEnd: os.loadavg(), memory, postgres: svaultDb.serverVersion });
     process.stdout.write(markdown);
-    writeFileSync(`${resultsDir}peer.md`, markdown);
+    writeFileSync(`${resultsDir}${resultsName}.md`, markdown);
     writeFileSync(
-      `${resultsDir}peer.json`,
-      `${JSON.stringify({ startedAt, machine: { cpuModel, cores, load, busyPercentOfOneCore: busy }, connections, warmupSeconds, durationSeconds, rounds, rss, measurements: all }, null, 2)}\n`,
+      `${resultsDir}${resultsName}.json`,
+      `${JSON.stringify({ startedAt, machine: { cpuModel, cores, load, busyPercentOfOneCore: busy }, connections, warmupSeconds, durationSeconds, rounds, idleSeconds, fromSources, memory, measurements: all }, null, 2)}\n`,
     );
   } finally {
     await stopAll();
