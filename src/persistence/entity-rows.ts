@@ -28,12 +28,12 @@ function isColumn(prop: EntityProperty): boolean {
 }
 
 /** A quoted identifier; the names come from metadata (see above). */
-function identifier(name: string): string {
+function quotedName(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** The statement value of a property's value, as the flush converts it. */
-function valueOf(prop: EntityProperty, value: unknown): unknown {
+function statementValue(prop: EntityProperty, value: unknown): unknown {
   const columnType = prop.columnTypes?.[0];
   if (columnType === "jsonb" || columnType === "json") {
     // JsonType: a null value is the SQL NULL; any other value its JSON text.
@@ -65,10 +65,10 @@ export async function insertEntity<T extends object>(
     if (!isColumn(prop)) continue;
     if (values[prop.name] === undefined && prop.onCreate) values[prop.name] = prop.onCreate(values, em);
     if (values[prop.name] === undefined) continue;
-    columns.push(identifier(prop.fieldNames[0] as string));
-    args.push(valueOf(prop, values[prop.name]));
+    columns.push(quotedName(prop.fieldNames[0] as string));
+    args.push(statementValue(prop, values[prop.name]));
   }
-  const parts = [`insert into ${identifier(meta.tableName)} (${columns.join(", ")}) values (`];
+  const parts = [`insert into ${quotedName(meta.tableName)} (${columns.join(", ")}) values (`];
   for (let i = 1; i < args.length; i++) parts.push(", ");
   parts.push(") returning *");
   const row = await uow.first<Record<string, unknown>>(fragment(parts, args));
@@ -106,21 +106,21 @@ export async function updateEntity<T extends object>(
   // update t set c1 = v1, …, <stamps> where k1 = w1 and … and (c1, …) is distinct from (v1, …)
   const parts: string[] = [];
   const args: unknown[] = [];
-  let text = `update ${identifier(meta.tableName)} set `;
+  let text = `update ${quotedName(meta.tableName)} set `;
   for (const [i, [name, value]] of [...changed, ...stamped].entries()) {
     const prop = column(name);
-    parts.push(`${text}${i === 0 ? "" : ", "}${identifier(prop.fieldNames[0] as string)} = `);
-    args.push(valueOf(prop, value));
+    parts.push(`${text}${i === 0 ? "" : ", "}${quotedName(prop.fieldNames[0] as string)} = `);
+    args.push(statementValue(prop, value));
     text = "";
   }
   for (const [i, [name, value]] of Object.entries(keys).entries()) {
-    parts.push(`${i === 0 ? " where " : " and "}${identifier(column(name).fieldNames[0] as string)} = `);
+    parts.push(`${i === 0 ? " where " : " and "}${quotedName(column(name).fieldNames[0] as string)} = `);
     args.push(value);
   }
-  const names = changed.map(([name]) => identifier(column(name).fieldNames[0] as string));
+  const names = changed.map(([name]) => quotedName(column(name).fieldNames[0] as string));
   parts.push(` and (${names.join(", ")}) is distinct from (`);
   for (const [i, [name, value]] of changed.entries()) {
-    args.push(valueOf(column(name), value));
+    args.push(statementValue(column(name), value));
     if (i > 0) parts.push(", ");
   }
   parts.push(")");

@@ -60,11 +60,18 @@ describe("no AsyncLocalStorage.run / enterWith in the service", () => {
 
   it("none in the administrators' writes: tenant, client, API key, key rotation, blocker list", async () => {
     const admin = (method: string, path: string, body?: unknown) => rest(server, server.adminKey, method, path, body);
-    const ok = (answer: { status: number; body: unknown }, status: number) => assert.equal(answer.status, status, JSON.stringify(answer.body));
+    const ok = (answer: { status: number; body: unknown }, status: number) =>
+      assert.equal(answer.status, status, JSON.stringify(answer.body));
     ok(await admin("POST", "/api/v1/tenants", { tenant_id: `${T}-2`, display_name: "Second" }), 201);
     ok(await admin("PUT", `/api/v1/tenants/${T}`, { tenant_id: T, display_name: "Renamed" }), 200);
     ok(
-      await admin("POST", "/api/v1/clients", { tenant_id: T, client_id: "svc", name: "svc", redirect_uris: [REDIRECT_URI], client_type: "confidential" }),
+      await admin("POST", "/api/v1/clients", {
+        tenant_id: T,
+        client_id: "svc",
+        name: "svc",
+        redirect_uris: [REDIRECT_URI],
+        client_type: "confidential",
+      }),
       201,
     );
     ok(await admin("PUT", "/api/v1/clients/svc", { client_id: "svc", tenant_id: T, name: "Service", redirect_uris: [REDIRECT_URI] }), 200);
