@@ -151,7 +151,10 @@ describe("entity-rows: the rows the ORM's flush wrote", () => {
   });
 
   it("an update writes what the flush wrote, and leaves a row that holds the values already alone (updated_at too)", async () => {
-    const { viaFlush, viaStatement } = await bothWays(TenantEntity, (id) => ({ id, ...resolveTenantSettings({ loginOrder: ["PIN", "PATTERN"] }) }));
+    const { viaFlush, viaStatement } = await bothWays(TenantEntity, (id) => ({
+      id,
+      ...resolveTenantSettings({ loginOrder: ["PIN", "PATTERN"] }),
+    }));
     const blockConfig = { user_free_attempts: 1, user_block_after: 9, ip_block_after: 20, window_seconds: 60, block_seconds: 0 };
     const changes = { displayName: "Changed", pinSize: 8, blockConfig, livenessConfig: null };
     const em = t.orm.em.fork();
