@@ -1,6 +1,6 @@
 // Opens the database the configuration names — an external Postgres (DATABASE_URL) or the
 // embedded one under DATA_DIR — and brings its schema up to date with the committed migrations.
-import { MikroORM, type Options, type PoolConfig, PostgreSqlDriver } from "@mikro-orm/postgresql";
+import { FlushMode, MikroORM, type Options, type PoolConfig, PostgreSqlDriver } from "@mikro-orm/postgresql";
 import type pg from "pg";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
@@ -123,6 +123,11 @@ export function ormOptions(target: Target, logger: Logger, timeouts?: DatabaseTi
     },
     forceUtcTimezone: true,
     allowGlobalContext: false,
+    // Writes are statements (entity-rows.ts, the repositories), never the ORM's flush, which runs
+    // inside an AsyncLocalStorage (unit-of-work.ts, `transactional`). A query must not flush
+    // either: an entity changed in memory is written by its repository, so "auto" would only
+    // turn a forgotten write into an ALS run.
+    flushMode: FlushMode.COMMIT,
     logger: (message) => logger.debug({ orm: message }, "orm"),
   };
 }

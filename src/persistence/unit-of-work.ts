@@ -113,18 +113,39 @@ export class UnitOfWork {
     return result.affectedRows;
   }
 
-  /** Writes the ORM's pending changes. */
-  flush(): Promise<void> {
-    return this.em.flush();
-  }
-
   /**
-   * Runs `work` in one transaction (joining the current one, if any): everything it writes commits
-   * together, or nothing does. The ORM's pending changes are flushed before the commit.
+   * Runs `work` in one transaction: everything it writes commits together, or nothing does. Inside
+   * another transaction it runs in a savepoint of it: its failure undoes its own writes only, and
+   * they commit with the outer transaction.
+   *
+   * Begun, committed and rolled back on the connection by hand rather than by `em.transactional`:
+   * that one runs `work` inside an AsyncLocalStorage (MikroORM's TransactionContext), and on Node 20
+   * the first AsyncLocalStorage.run turns on async_hooks' promise hooks for the whole process for
+   * good — every promise of every request then pays a hook (docs/performance.md, "Promise hooks
+   * off"). Nothing here needs that storage: `work` gets its own EntityManager, whose transaction
+   * context every statement of the repositories names explicitly (see the header). For the same
+   * reason the repositories write with statements, never with the ORM's flush (its UnitOfWork.commit
+   * runs inside an AsyncLocalStorage too), so there is nothing to flush before the commit.
    */
   async transactional<T>(work: (tx: UnitOfWork) => Promise<T>): Promise<T> {
+    const em = this.em;
+    const outer = em.getTransactionContext();
+    const connection = em.getConnection("write");
+    const trx = await connection.begin(outer === undefined ? {} : { ctx: outer });
+    // The transaction's own EntityManager: reads inside it see its writes and the identity map of
+    // the unit of work it belongs to, and it leaves `em` outside the transaction when it ends.
+    const fork = em.fork({ clear: false });
+    fork.setTransactionContext(trx);
     const announced: Announced[] = [];
-    const result = await this.em.transactional((em) => work(new UnitOfWork(em, announced)));
+    let result: T;
+    try {
+      result = await work(new UnitOfWork(fork, announced));
+      await connection.commit(trx);
+    } catch (error) {
+      // As MikroORM's Connection.transactional does (a failed commit is rolled back too).
+      await connection.rollback(trx);
+      throw error;
+    }
     for (const [table, tenantId] of announced) this.announce(table, tenantId);
     return result;
   }

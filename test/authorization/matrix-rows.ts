@@ -97,7 +97,7 @@ export function matrixRows(fx: () => MatrixFixture): Row[] {
   /** A session of the acme admin (as Sign In makes one), for Revoke Session to end. */
   async function acmeAdminSession(): Promise<string> {
     const em = fx().server.running.database.orm.em.fork();
-    const { session } = createSession(new TenantRepositories(new UnitOfWork(em), "acme").sessions, {
+    const { session } = await createSession(new TenantRepositories(new UnitOfWork(em), "acme").sessions, {
       userId: fx().acmeAdmin.userId,
       amr: ["pin"],
       clientId: "app",
@@ -105,7 +105,6 @@ export function matrixRows(fx: () => MatrixFixture): Row[] {
       ip: "127.0.0.1",
       userAgent: "matrix",
     });
-    await em.flush();
     return session.id;
   }
 
@@ -120,7 +119,6 @@ export function matrixRows(fx: () => MatrixFixture): Row[] {
       ip: "127.0.0.1",
       userAgent: "matrix",
     });
-    await em.flush();
     return session.id;
   }
 

@@ -136,7 +136,6 @@ async function sessionOf(userId: string): Promise<string> {
     ip: "127.0.0.1",
     userAgent: "test",
   });
-  await em.flush();
   return session.id;
 }
 

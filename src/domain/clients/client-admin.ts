@@ -44,8 +44,7 @@ export async function createClient(
   const secret = settings.clientType === "confidential" ? (importedSecret ?? newClientSecret()) : undefined;
   if (importedSecret && !secret) throw publicClientSecret();
   if (await repos.clients.exists(clientId)) throw alreadyExists("CLIENT_EXISTS", `Client ${clientId} already exists`);
-  const client = repos.clients.add(clientId, { ...settings, secretHash: secret ? hashSecret(secret) : null });
-  await repos.clients.flush();
+  const client = await repos.clients.add(clientId, { ...settings, secretHash: secret ? hashSecret(secret) : null });
   return { client, ...(secret ? { secret } : {}) };
 }
 
@@ -59,8 +58,7 @@ export async function updateClient(
   const client = await getClient(repos, clientId);
   const settings = resolveClientSettings(input, client.clientType === "public" ? "public" : "confidential");
   if (newSecret !== undefined && settings.clientType !== "confidential") throw publicClientSecret();
-  Object.assign(client, settings, newSecret === undefined ? {} : { secretHash: hashSecret(newSecret) });
-  await repos.clients.flush();
+  await repos.clients.update(client, { ...settings, ...(newSecret === undefined ? {} : { secretHash: hashSecret(newSecret) }) });
   return client;
 }
 
@@ -74,7 +72,6 @@ export async function regenerateClientSecret(repos: TenantRepositories, clientId
     throw new DomainError(Code.FailedPrecondition, "PUBLIC_CLIENT", "Public clients have no secret");
   }
   const secret = newClientSecret();
-  client.secretHash = hashSecret(secret);
-  await repos.clients.flush();
+  await repos.clients.update(client, { secretHash: hashSecret(secret) });
   return { client, secret };
 }

@@ -280,18 +280,20 @@ export class Authorization {
           session = browser;
           session.amr = final.amr;
         } else {
-          ({ session, cookie } = createSession(tx.sessions, {
+          ({ session, cookie } = await createSession(tx.sessions, {
             userId,
             amr: final.amr,
             clientId: client.clientId,
             issuer: params.issuer,
             ip: input.ip,
             userAgent: input.userAgent,
+            authTime: now,
           }));
         }
         session.authTime = now;
         if (offer) {
           // The session is written with the transaction; the code only when the person goes on.
+          await tx.sessions.saveUse(session);
           const page = new URL(this.deps.issuers.endpoints(issuer).passkeyOfferPage);
           page.searchParams.set("auth_req_id", request.id);
           return { location: page.toString(), ...(cookie ? { cookie } : {}) };
@@ -393,7 +395,7 @@ export class Authorization {
     return redirectWith(params.redirect_uri, { error: UNMET, error_description: reason, state: params.state, iss: issuer.issuer });
   }
 
-  /** Stores a code for the session (and the session's changes) in one flush. */
+  /** Stores a code for the session, and the session's changes (its use now, a sign-in's authTime and amr). */
   private async issueCode(
     repos: TenantRepositories,
     client: Client,
@@ -402,6 +404,7 @@ export class Authorization {
     params: AuthRequestParams,
   ): Promise<Redirect> {
     touchSession(session, client.clientId, issuer.issuer);
+    await repos.sessions.saveUse(session);
     const code = issueSecret();
     await repos.authorization.storeCode({
       hash: code.hash,

@@ -23,18 +23,18 @@ export function cookieName(publicUrl: string): string {
   return publicUrl.startsWith("https:") ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
 }
 
-/** A new session, persisted with the caller's next flush (in the transaction that also issues its code). */
-export function createSession(
+/** A new session, stored now (in the caller's transaction, the one that also issues its code). */
+export async function createSession(
   sessions: SessionRepository,
-  input: { userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string },
-): NewSession {
+  input: { userId: string; amr: string[]; clientId: string; issuer: string; ip: string; userAgent: string; authTime?: Date },
+): Promise<NewSession> {
   const id = randomToken(18);
   const secret = randomToken(32);
-  const session = sessions.create({
+  const session = await sessions.create({
     id,
     userId: input.userId,
     secretHash: hashSecret(secret),
-    authTime: new Date(),
+    authTime: input.authTime ?? new Date(),
     amr: input.amr,
     clients: [input.clientId],
     clientIssuers: { [input.clientId]: input.issuer },
@@ -58,7 +58,7 @@ export async function sessionOfCookie(sessions: SessionRepository, cookie: strin
 
 /**
  * Records that the session signed in to a client (through an issuer), and that it was used now;
- * persisted with the caller's next flush.
+ * written with its other changes (its sign-in's authTime and amr) by `sessions.saveUse`.
  */
 export function touchSession(session: Session, clientId: string, issuer: string): void {
   if (!session.clients.includes(clientId)) session.clients = [...session.clients, clientId];

@@ -45,16 +45,16 @@ export async function createTenant(uow: UnitOfWork, keys: TenantKeyStore, tenant
 export async function updateTenant(repos: TenantRepositories, input: TenantSettingsInput): Promise<Tenant> {
   const tenant = await requireTenantRow(repos);
   const faceBefore = tenant.useFaceRecognition || tenant.useLiveness;
-  Object.assign(tenant, resolveTenantSettings(input, settingsOf(tenant)));
+  const settings = resolveTenantSettings(input, settingsOf(tenant));
   // Turning the face factor off deletes the enrolled faces: none is kept for a factor not in use.
-  const faceOff = faceBefore && !tenant.useFaceRecognition && !tenant.useLiveness;
+  const faceOff = faceBefore && !settings.useFaceRecognition && !settings.useLiveness;
   if (!faceOff) {
-    await repos.tenant.flush();
+    await repos.tenant.update(tenant, settings);
     return tenant;
   }
   return repos.transactional(async (tx) => {
     await tx.face.deleteAllTemplates();
-    await tx.tenant.flush();
+    await tx.tenant.update(tenant, settings);
     return tenant;
   });
 }

@@ -107,8 +107,7 @@ export class TenantKeyStore {
 
   /** Adds a new tenant's first keys (one per algorithm), active at once, in the caller's unit of work. */
   async createInitialKeys(repos: TenantRepositories, now = this.clock()): Promise<void> {
-    for (const key of await generateTenantKeys({ tenantId: repos.tenantId, now })) this.persist(repos.tenantKeys, key, now, now);
-    await repos.tenantKeys.flush();
+    for (const key of await generateTenantKeys({ tenantId: repos.tenantId, now })) await this.persist(repos.tenantKeys, key, now, now);
     this.forget(repos.tenantId);
   }
 
@@ -129,9 +128,8 @@ export class TenantKeyStore {
       if (!(await tx.tenantKeys.lockTenant())) throw tenantNotFound(tenantId);
       const existing = await tx.tenantKeys.list(alg);
       const plan = planRotation(existing.map(scheduleOf), alg, now ?? this.clock(), this.rotation);
-      this.persist(tx.tenantKeys, generated, plan.newKey.publishAt, plan.newKey.activateAt);
+      await this.persist(tx.tenantKeys, generated, plan.newKey.publishAt, plan.newKey.activateAt);
       for (const { kid, retireAt } of plan.retirements) await tx.tenantKeys.retire(kid, retireAt);
-      await tx.tenantKeys.flush();
       return { kid: generated.kid, replaced: plan.retirements.map((r) => r.kid) };
     });
     this.forget(tenantId);
@@ -217,8 +215,8 @@ export class TenantKeyStore {
     return privateKey;
   }
 
-  private persist(keys: TenantKeyRepository, key: GeneratedTenantKey, publishAt: Date, activateAt: Date): void {
-    keys.add({
+  private persist(keys: TenantKeyRepository, key: GeneratedTenantKey, publishAt: Date, activateAt: Date): Promise<void> {
+    return keys.add({
       kid: key.kid,
       alg: key.alg,
       use: key.use,

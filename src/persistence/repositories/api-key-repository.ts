@@ -4,6 +4,7 @@
 // whose filter would also apply to the auto-joined owner and hide such keys. Every statement
 // names the tenant.
 import { type ApiKey, ApiKeyEntity } from "../entities/api-key.js";
+import { insertEntity } from "../entity-rows.js";
 import { sql } from "../sql-fragment.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 import { jsonColumn } from "./user-rows.js";
@@ -28,8 +29,8 @@ export class ApiKeyRepository {
   ) {}
 
   /** Stores a key, written at once. */
-  async create(key: NewApiKey): Promise<ApiKey> {
-    const created = this.uow.em.create(ApiKeyEntity, {
+  create(key: NewApiKey): Promise<ApiKey> {
+    return insertEntity(this.uow, ApiKeyEntity, {
       id: key.id,
       tenant: this.tenantId,
       user: key.userId,
@@ -37,8 +38,6 @@ export class ApiKeyRepository {
       scopes: key.scopes,
       secretHash: key.secretHash,
     });
-    await this.uow.flush();
-    return created;
   }
 
   /** Every key acting in the tenant, newest first. */

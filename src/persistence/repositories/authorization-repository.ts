@@ -3,9 +3,7 @@
 // codes issued. Sign In reads the nonces first and writes only once the sign-in policy is
 // satisfied (domain/oidc/authorization.ts), so a sign-in that needs another factor leaves them
 // usable for the next step.
-import { AuthRequestEntity } from "../entities/auth-flow.js";
 import { type Client, ClientEntity } from "../entities/client.js";
-import { AuthorizationCodeEntity, TokenFamilyEntity } from "../entities/oidc.js";
 import { type Tenant, TenantEntity } from "../entities/tenant.js";
 import { type SqlFragment, sql } from "../sql-fragment.js";
 import { scopeToTenant } from "../tenant-scope.js";
@@ -65,10 +63,10 @@ export class AuthorizationRepository {
     return scopeToTenant(this.uow.em, this.tenantId).findOne(ClientEntity, { clientId });
   }
 
-  /** Stores a pending authorization request. */
+  /** Stores a pending authorization request (a statement, not the ORM's flush: see entity-rows.ts). */
   async createAuthRequest(request: NewAuthRequest): Promise<void> {
-    scopeToTenant(this.uow.em, this.tenantId).create(AuthRequestEntity, { ...request, tenant: this.tenantId });
-    await this.uow.flush();
+    await this.uow.execute(sql`insert into auth_request (id, tenant_id, client_id, params, expires_at, created_at)
+      values (${request.id}, ${this.tenantId}, ${request.clientId}, ${JSON.stringify(request.params)}::jsonb, ${request.expiresAt}, now())`);
   }
 
   /** Deletes the request; false when it was already gone (another Sign In or continuation took it). */
@@ -101,19 +99,17 @@ export class AuthorizationRepository {
     return rows.map(stepOf);
   }
 
-  /** Stores a code and its token family, with the unit of work's other pending changes (its session's). */
+  /** Stores a code and its token family, in one statement (the family's dpop_jkt keeps its default, null). */
   async storeCode(code: NewAuthorizationCode): Promise<void> {
-    const scoped = scopeToTenant(this.uow.em, this.tenantId);
-    scoped.create(TokenFamilyEntity, {
-      id: code.familyId,
-      tenant: this.tenantId,
-      clientId: code.clientId,
-      userId: code.userId,
-      sessionId: code.sessionId,
-      revokedAt: null,
-    });
-    scoped.create(AuthorizationCodeEntity, { ...code, tenant: this.tenantId, usedAt: null });
-    await this.uow.flush();
+    const tenant = this.tenantId;
+    await this.uow.execute(sql`with family as (
+        insert into token_family (id, tenant_id, client_id, user_id, session_id, revoked_at, created_at)
+        values (${code.familyId}, ${tenant}, ${code.clientId}, ${code.userId}, ${code.sessionId}, null, now()))
+      insert into authorization_code (hash, tenant_id, family_id, client_id, user_id, session_id, redirect_uri, code_challenge,
+        nonce, scope, issuer, auth_time, amr, dpop_jkt, expires_at, used_at)
+      values (${code.hash}, ${tenant}, ${code.familyId}, ${code.clientId}, ${code.userId}, ${code.sessionId}, ${code.redirectUri},
+        ${code.codeChallenge}, ${code.nonce}, ${code.scope}, ${code.issuer}, ${code.authTime}, ${JSON.stringify(code.amr)}::jsonb,
+        ${code.dpopJkt}, ${code.expiresAt}, null)`);
   }
 
   /** The live nonces of the request whose user is the presented nonce's (login_nonce_auth_request_index). */

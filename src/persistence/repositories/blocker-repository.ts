@@ -52,11 +52,11 @@ export class BlockerRepository {
     const direction = paging.sortDirection === 1 ? "asc" : "desc";
     // The key breaks ties, so that pages are stable when several blocks share a timestamp.
     const orderBy = { blockedAt: direction, [key]: "asc" } as QueryOrderMap<T>;
-    const [data, totalCount] = await scopeToTenant(this.uow.em, this.tenantId).findAndCount(
-      entity,
-      {},
-      { orderBy, offset: paging.page * paging.pageSize, limit: paging.pageSize },
-    );
+    // A find and a count rather than `findAndCount`, which runs them inside an AsyncLocalStorage
+    // (RawQueryFragment.run): promise hooks for the whole process on Node 20 (unit-of-work.ts).
+    const scoped = scopeToTenant(this.uow.em, this.tenantId);
+    const data = await scoped.find(entity, {}, { orderBy, offset: paging.page * paging.pageSize, limit: paging.pageSize });
+    const totalCount = await scoped.count(entity, {});
     return { data, hasNext: (paging.page + 1) * paging.pageSize < totalCount, totalCount };
   }
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequiredEntityData } from "@mikro-orm/core";
 import { type Client, ClientEntity } from "../entities/client.js";
+import { insertEntity, updateEntity } from "../entity-rows.js";
 import { sql } from "../sql-fragment.js";
 import { scopeToTenant } from "../tenant-scope.js";
 import type { UnitOfWork } from "../unit-of-work.js";
@@ -44,14 +45,16 @@ export class ClientRepository {
     return (await this.scoped().count(ClientEntity, { clientId })) > 0;
   }
 
-  /** Adds a client (written with `flush`); a taken client_id fails there with the unique violation. */
-  add(clientId: string, fields: NewClientFields): Client {
-    return this.scoped().create(ClientEntity, { ...fields, id: randomUUID(), tenant: this.tenantId, clientId });
+  /** Adds a client, written at once; a taken client_id fails with the unique violation. */
+  async add(clientId: string, fields: NewClientFields): Promise<Client> {
+    const client = await insertEntity(this.uow, ClientEntity, { ...fields, id: randomUUID(), tenant: this.tenantId, clientId });
+    this.uow.announce("client", this.tenantId);
+    return client;
   }
 
-  /** Writes the clients added and the changes made to clients read from this repository. */
-  async flush(): Promise<void> {
-    await this.uow.flush();
+  /** Writes `changes` to a client read from this repository, and sets them on it. */
+  async update(client: Client, changes: Partial<Client>): Promise<void> {
+    await updateEntity(this.uow, ClientEntity, client, { tenant: this.tenantId, id: client.id }, changes);
     this.uow.announce("client", this.tenantId);
   }
 

@@ -1,8 +1,8 @@
 // The browser sessions of one tenant (domain/oidc/sessions.ts holds the cookie's rules). Reads go
-// through the ORM on an EntityManager scoped to this tenant (the `tenant` filter); the writes that
-// end sessions are one statement that also revokes their token families, naming the tenant in
-// both. A session's use (its clients, last seen) is written by the ORM's change set, by the
-// primary key of a session read through this repository.
+// through the ORM on an EntityManager scoped to this tenant (the `tenant` filter); the writes are
+// statements naming the tenant (not the ORM's flush, see entity-rows.ts): a new session, a
+// session's use (its sign-in, clients, last seen), and the one that ends sessions and revokes
+// their token families.
 import { type Session, SessionEntity } from "../entities/oidc.js";
 import { sql } from "../sql-fragment.js";
 import { scopeToTenant } from "../tenant-scope.js";
@@ -37,22 +37,23 @@ export class SessionRepository {
     return scopeToTenant(this.uow.em, this.tenantId);
   }
 
-  /** A new session, written with the unit of work's next flush (with the code it issues). */
-  create(row: NewSessionRow): Session {
-    return this.scoped().create(SessionEntity, {
-      id: row.id,
-      tenant: this.tenantId,
-      user: row.userId,
-      secretHash: row.secretHash,
-      authTime: row.authTime,
-      amr: row.amr,
-      clients: row.clients,
-      clientIssuers: row.clientIssuers,
-      ip: row.ip,
-      userAgent: row.userAgent,
-      lastSeenAt: row.authTime,
-      endedAt: null,
-    });
+  /** Stores a new session, last seen at its sign-in. */
+  async create(row: NewSessionRow): Promise<Session> {
+    const stored = await this.uow.first<Record<string, unknown>>(sql`insert into user_session
+        (id, tenant_id, user_id, secret_hash, auth_time, amr, clients, client_issuers, ip, user_agent, created_at, last_seen_at, ended_at)
+      values (${row.id}, ${this.tenantId}, ${row.userId}, ${row.secretHash}, ${row.authTime}, ${JSON.stringify(row.amr)}::jsonb,
+        ${JSON.stringify(row.clients)}::jsonb, ${JSON.stringify(row.clientIssuers)}::jsonb, ${row.ip}, ${row.userAgent}, now(),
+        ${row.authTime}, null)
+      returning *`);
+    return this.uow.em.map(SessionEntity, stored as Record<string, unknown>);
+  }
+
+  /** Writes what a sign-in and a use change of a session read from this repository (domain/oidc/sessions.ts). */
+  async saveUse(session: Session): Promise<void> {
+    await this.uow.execute(sql`update user_session set auth_time = ${session.authTime}, amr = ${JSON.stringify(session.amr)}::jsonb,
+        clients = ${JSON.stringify(session.clients)}::jsonb, client_issuers = ${JSON.stringify(session.clientIssuers)}::jsonb,
+        last_seen_at = ${session.lastSeenAt}
+      where tenant_id = ${this.tenantId} and id = ${session.id}`);
   }
 
   /** A session that has not ended, by id. */

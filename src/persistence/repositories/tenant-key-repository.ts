@@ -1,8 +1,10 @@
 // The signing and encryption keys of one tenant (domain/tenants/tenant-key-store.ts holds the
-// schedule's rules and the cache). Through the ORM: key lists are small and written rarely. Every
-// query runs on an EntityManager scoped to this tenant (the `tenant` filter, tenant-scope.ts), and
-// the one plain statement, the lock that serializes a tenant's rotations, names it too.
+// schedule's rules and the cache). Read through the ORM: key lists are small and written rarely.
+// Every query runs on an EntityManager scoped to this tenant (the `tenant` filter, tenant-scope.ts);
+// the statements, the lock that serializes a tenant's rotations and the writes (a new key is
+// inserted by entity-rows.ts, not by the ORM's flush), name it too.
 import { type TenantKey, TenantKeyEntity } from "../entities/tenant-key.js";
+import { insertEntity } from "../entity-rows.js";
 import { sql } from "../sql-fragment.js";
 import { scopeToTenant } from "../tenant-scope.js";
 import type { UnitOfWork } from "../unit-of-work.js";
@@ -43,9 +45,9 @@ export class TenantKeyRepository {
     });
   }
 
-  /** Adds a key, written with the unit of work's next flush. */
-  add(key: NewTenantKey): void {
-    scopeToTenant(this.uow.em, this.tenantId).create(TenantKeyEntity, {
+  /** Adds a key, written at once. */
+  async add(key: NewTenantKey): Promise<void> {
+    await insertEntity(this.uow, TenantKeyEntity, {
       id: key.kid,
       tenant: this.tenantId,
       alg: key.alg,
@@ -61,10 +63,5 @@ export class TenantKeyRepository {
   /** Sets when a key leaves the JWKS (a statement of its own: the ORM would update it by id alone). */
   async retire(kid: string, retireAt: Date): Promise<void> {
     await this.uow.execute(sql`update tenant_key set retire_at = ${retireAt} where tenant_id = ${this.tenantId} and id = ${kid}`);
-  }
-
-  /** Writes the keys added. */
-  flush(): Promise<void> {
-    return this.uow.flush();
   }
 }

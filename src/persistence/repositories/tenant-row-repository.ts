@@ -3,6 +3,7 @@
 // Listing, creating and deleting tenants are the super administrator's (domain/tenants/tenant-admin.ts).
 import type { RequiredEntityData } from "@mikro-orm/core";
 import { type Tenant, TenantEntity } from "../entities/tenant.js";
+import { insertEntity, updateEntity } from "../entity-rows.js";
 import { sql } from "../sql-fragment.js";
 import type { UnitOfWork } from "../unit-of-work.js";
 
@@ -27,9 +28,9 @@ export class TenantRowRepository {
     return row && this.uow.em.map(TenantEntity, row);
   }
 
-  /** Writes the changes made to the row read from this repository. */
-  async flush(): Promise<void> {
-    await this.uow.flush();
+  /** Writes `changes` to the tenant's row (`tenant`, read from this repository), and sets them on it. */
+  async update(tenant: Tenant, changes: Partial<Tenant>): Promise<void> {
+    await updateEntity(this.uow, TenantEntity, tenant, { id: this.tenantId }, changes);
     this.uow.announce("tenant", this.tenantId);
   }
 
@@ -65,8 +66,7 @@ export class TenantDirectory {
 
   /** Adds a tenant, written at once; a taken id fails with the unique violation. */
   async create(id: string, settings: Omit<RequiredEntityData<Tenant>, "id">): Promise<Tenant> {
-    const tenant = this.uow.em.create(TenantEntity, { ...settings, id });
-    await this.uow.flush();
+    const tenant = await insertEntity(this.uow, TenantEntity, { ...settings, id });
     this.uow.announce("tenant", id);
     return tenant;
   }
