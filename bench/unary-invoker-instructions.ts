@@ -41,10 +41,11 @@ const spec = createServiceImplSpec(OidcService, impl as unknown as Parameters<ty
 if (spec?.kind !== "unary") throw new Error("no unary method");
 const withThen: Interceptor = (next) => (req) => next(req).then((res) => res);
 const asyncBoundary: Interceptor = (next) => async (req) => {
+  // The old error boundary's shape (an async try/catch); its translation never runs here.
   try {
     return await next(req);
   } catch (error) {
-    throw error;
+    throw error instanceof Error ? error : new Error(String(error));
   }
 };
 const thenBoundary: Interceptor = (next) => (req) => {

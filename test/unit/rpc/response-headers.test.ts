@@ -8,7 +8,9 @@ import { ResponseHeaders } from "../../../src/rpc/response-headers.js";
 const entriesOf = (headers: Headers) => [...headers];
 const forEachOf = (headers: Headers) => {
   const seen: [string, string, boolean][] = [];
-  headers.forEach((value, name, parent) => seen.push([name, value, parent === headers]));
+  headers.forEach((value, name, parent) => {
+    seen.push([name, value, parent === headers]);
+  });
   return seen;
 };
 const written = (headers: Headers) => (headers as unknown as ResponseHeaders).written;
