@@ -1,5 +1,5 @@
 // Per-request values every handler may read, whatever protocol carried the call.
-import { createContextKey, createContextValues, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { type ContextKey, createContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Principal } from "../domain/auth/permissions.js";
 import type { Logger } from "../logging/logger.js";
@@ -24,12 +24,32 @@ export interface RequestInfo {
   readonly logger: Logger;
 }
 
+/**
+ * A call's values as Connect's `createContextValues` keeps them (each under its key's symbol on the
+ * object itself), with the three methods on a prototype instead of three new closures per call.
+ */
+class CallValues implements ContextValues {
+  constructor(requestId: string, clientAddress: string, logger: Logger) {
+    this.set(requestIdKey, requestId).set(clientAddressKey, clientAddress).set(loggerKey, logger);
+  }
+
+  get<T>(key: ContextKey<T>): T {
+    return key.id in this ? ((this as unknown as Record<symbol, T>)[key.id] as T) : key.defaultValue;
+  }
+
+  set<T>(key: ContextKey<T>, value: T): this {
+    (this as unknown as Record<symbol, T>)[key.id] = value;
+    return this;
+  }
+
+  delete(key: ContextKey<unknown>): this {
+    delete (this as unknown as Record<symbol, unknown>)[key.id];
+    return this;
+  }
+}
+
 export function requestContextValues(info: RequestInfo): ContextValues {
-  const values = createContextValues();
-  values.set(requestIdKey, info.requestId);
-  values.set(clientAddressKey, info.clientAddress);
-  values.set(loggerKey, info.logger);
-  return values;
+  return new CallValues(info.requestId, info.clientAddress, info.logger);
 }
 
 /** The request's EntityManager; the database interceptor guarantees it for every RPC. */

@@ -13,8 +13,8 @@
 //
 // The direct path does the same work without it, as the REST gateway does (src/transcoding/
 // call-context.ts): it reads the one envelope, parses it with Connect's own serialization (the
-// same size limits), runs the implementation through Connect's `invokeUnaryImplementation` with
-// the same interceptors, and writes the answer and the trailers as Connect's gRPC protocol does,
+// same size limits), runs the implementation through the same interceptors as the REST gateway
+// does (unary-invoker.ts: the method's chain composed once), and writes the answer and the trailers as Connect's gRPC protocol does,
 // with the same compression negotiation (connect's functions). Any call that is not the plain case
 // — a deadline (`grpc-timeout`), a compressed request, a message flag, a message over the size
 // limit, more or less than one whole message, bytes that do not parse, JSON, gRPC-Web, Connect,
@@ -37,7 +37,6 @@ import {
   createMethodSerializationLookup,
   encodeEnvelope,
   envelopeCompress,
-  invokeUnaryImplementation,
   type MethodSerializationLookup,
   type UniversalHandler,
   validateReadWriteMaxBytes,
@@ -51,6 +50,8 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import type { ServiceRegistration } from "./registry.js";
+import { ResponseHeaders } from "./response-headers.js";
+import { outputOf, UnaryInvoker } from "./unary-invoker.js";
 
 export interface GrpcListenerOptions {
   /** The routes of every surface (registry.ts, wrapped by refused-requests.ts). */
@@ -63,12 +64,12 @@ export interface GrpcListenerOptions {
   readonly contextValues: (request: Http2ServerRequest) => ContextValues;
 }
 
-type UnarySpec = Parameters<typeof invokeUnaryImplementation>[0];
-type UnaryInput = Parameters<typeof invokeUnaryImplementation>[2];
+type UnaryInput = Parameters<UnaryInvoker["invoke"]>[1];
 
 /** What the direct path needs of one unary method. */
 interface DirectMethod {
-  readonly spec: UnarySpec;
+  readonly method: DescMethodUnary;
+  readonly invoker: UnaryInvoker;
   readonly serialization: MethodSerializationLookup<DescMethodUnary["input"], DescMethodUnary["output"]>;
 }
 
@@ -96,12 +97,12 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
       const spec = specs.methods[method.localName];
       if (method.methodKind !== "unary" || spec?.kind !== "unary") continue;
       direct.set(`/${service.typeName}/${method.name}`, {
-        spec,
+        method: spec.method,
+        invoker: new UnaryInvoker(spec, options.interceptors),
         serialization: createMethodSerializationLookup(method, undefined, undefined, limits),
       });
     }
   }
-  const interceptors = [...options.interceptors];
 
   /** Connect's answer to the call, reading the body from the request, or from `body` when it was read whole already. */
   const viaConnect = (
@@ -170,11 +171,11 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
     input: UnaryInput,
   ): Promise<void> {
     const compression = compressionNegotiate(acceptCompression, null, headerOf(request, "grpc-accept-encoding"), "grpc-accept-encoding");
-    const ctx = handlerContext(method.spec, request, values, options.shutdownSignal);
+    const ctx = handlerContext(method.method, request, values, options.shutdownSignal);
     if (compression.response) ctx.responseHeader.set("grpc-encoding", compression.response.name);
     let body: Uint8Array | undefined;
     try {
-      const output = await invokeUnaryImplementation(method.spec, ctx, input, interceptors);
+      const output = outputOf(await method.invoker.invoke(ctx, input), ctx);
       const data = method.serialization.getO(true).serialize(output);
       const envelope = compression.response
         ? await envelopeCompress({ flags: 0, data }, compression.response, limits.compressMinBytes)
@@ -197,7 +198,7 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
     } catch (error) {
       // As connect-node's adapter: a write that fails on a live stream is logged, never thrown
       // (nobody awaits this call).
-      if (!response.stream.destroyed) console.error(`writing the answer of rpc ${method.spec.method.name} failed`, error);
+      if (!response.stream.destroyed) console.error(`writing the answer of rpc ${method.method.name} failed`, error);
     }
   }
 }
@@ -274,7 +275,12 @@ async function* replay(read: readonly Buffer[]): AsyncIterable<Uint8Array> {
 }
 
 /** The handler context Connect's gRPC handler would build, without its abort signals (see above). */
-function handlerContext(spec: UnarySpec, request: Http2ServerRequest, values: ContextValues, shutdownSignal: AbortSignal): HandlerContext {
+function handlerContext(
+  method: DescMethodUnary,
+  request: Http2ServerRequest,
+  values: ContextValues,
+  shutdownSignal: AbortSignal,
+): HandlerContext {
   const requestHeader = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (name.startsWith(":") || value === undefined) continue;
@@ -283,8 +289,8 @@ function handlerContext(spec: UnarySpec, request: Http2ServerRequest, values: Co
   }
   const protocol = "encrypted" in request.socket && request.socket.encrypted ? "https" : "http";
   return {
-    service: spec.method.parent,
-    method: spec.method,
+    service: method.parent,
+    method,
     protocolName: "grpc",
     requestMethod: "POST",
     url: new URL(request.url ?? "", `${protocol}://${request.authority}`).toString(),
@@ -293,8 +299,9 @@ function handlerContext(spec: UnarySpec, request: Http2ServerRequest, values: Co
     signal: shutdownSignal,
     timeoutMs: noTimeout,
     requestHeader,
-    responseHeader: new Headers({ "content-type": contentTypeProto }),
-    responseTrailer: new Headers({ "grpc-status": grpcStatusOk }),
+    // Made when the call writes one (response-headers.ts): most calls write none.
+    responseHeader: ResponseHeaders.of([["content-type", contentTypeProto]]),
+    responseTrailer: ResponseHeaders.of([["grpc-status", grpcStatusOk]]),
     values,
   };
 }

@@ -6,10 +6,12 @@
 // Here: no signal of its own — the call's signal is the server's shutdown signal. REST calls are
 // unary and no handler uses its signal after returning, so aborting one per call when the answer
 // is written bought nothing but ≈ 25 µs per request. The request headers are read from Node's
-// parsed headers, not copied (request-headers.ts).
+// parsed headers, not copied (request-headers.ts); the response's headers and trailers are made
+// when a handler writes one (src/rpc/response-headers.ts).
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import type { FastifyRequest } from "fastify";
+import { ResponseHeaders } from "../rpc/response-headers.js";
 import { NodeRequestHeaders } from "./request-headers.js";
 
 /** The signal of calls on a server without a shutdown signal (tests): never aborted. */
@@ -33,8 +35,8 @@ export function restCallContext(
     signal: shutdownSignal ?? NEVER_ABORTED,
     timeoutMs: noTimeout,
     requestHeader: NodeRequestHeaders.of(request.headers),
-    responseHeader: new Headers(),
-    responseTrailer: new Headers(),
+    responseHeader: ResponseHeaders.of(),
+    responseTrailer: ResponseHeaders.of(),
     values,
   };
 }

@@ -4,7 +4,6 @@
 // error boundary) and writes the answer and errors in the route family's REST shape.
 import { getOption, hasOption, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
-import { invokeUnaryImplementation } from "@connectrpc/connect/protocol";
 import type { FastifyBodyParser, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { parse as parseQueryString } from "node:querystring";
 import { http } from "../../gen/google/api/annotations_pb.js";
@@ -14,6 +13,7 @@ import type { FieldViolation } from "../errors/domain-error.js";
 import { requestContextValues, restCallKey } from "../rpc/context.js";
 import { asDomainError } from "../rpc/interceptors/error-boundary.js";
 import type { ServiceRegistration } from "../rpc/registry.js";
+import { outputOf, UnaryInvoker } from "../rpc/unary-invoker.js";
 import { compileBinding, locationOf, type HttpBinding } from "./binding.js";
 import { restCallContext } from "./call-context.js";
 import { type CorsPolicy, type CorsRoute, corsRoutes } from "./cors.js";
@@ -78,8 +78,6 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   app.setErrorHandler(fastifyErrorHandler((request) => (request.routeOptions.config as Partial<RouteConfig>).renderer ?? rendererFor(0)));
 
   const specs = new Map(options.registrations.map((r) => [r.service, createServiceImplSpec(r.service, r.impl)]));
-  // Connect copies the list itself when it builds a call's interceptor chain.
-  const interceptors = [...options.interceptors];
   const withCors: CorsRoute[] = [];
   for (const binding of collectBindings(options.registrations)) {
     const service = binding.method.parent;
@@ -89,6 +87,8 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
     const success = successAnswerOfBinding(binding);
     const answerFormat = answerFormatOf(service);
     const config: RouteConfig = { renderer };
+    // The method's interceptor chain, composed once for all its calls (unary-invoker.ts).
+    const invoker = new UnaryInvoker(spec, options.interceptors);
 
     const route: RouteOptions = {
       method: binding.httpMethod,
@@ -107,7 +107,7 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             body: request.body ?? undefined,
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
-          const output = await invokeUnaryImplementation(spec, ctx, input, interceptors);
+          const output = outputOf(await invoker.invoke(ctx, input), ctx);
           return sendResponse(reply, binding, success, answerFormat, output, ctx.responseHeader);
         } catch (error) {
           copyResponseHeaders(ctx.responseHeader, reply);
@@ -152,5 +152,7 @@ function restErrorOf(code: Code, message: string, violations: FieldViolation[]):
 
 /** Headers a handler set before failing (e.g. `WWW-Authenticate`) still reach the client. */
 function copyResponseHeaders(header: Headers, reply: FastifyReply): void {
-  for (const [name, value] of header) if (name !== "x-http-code") reply.header(name, value);
+  header.forEach((value, name) => {
+    if (name !== "x-http-code") reply.header(name, value);
+  });
 }

@@ -86,11 +86,24 @@ function nextScheduleMoment(keys: readonly StoredTenantKey[], now: Date): number
   return next;
 }
 
+/** A key list's current key of one algorithm, valid from `from` until (excluded) `until`, epoch ms. */
+interface CurrentKey {
+  readonly key: SigningKey;
+  readonly from: number;
+  readonly until: number;
+}
+
 export class TenantKeyStore {
   private readonly privateKeys = new Map<string, KeyObject>();
   private readonly keyLists: InvalidatedCache<StoredTenantKey[]>;
   /** What each cached key list publishes, until its next moment: the list is replaced when the keys change. */
   private readonly published = new WeakMap<StoredTenantKey[], PublishedKeys & { readonly from: number }>();
+  /**
+   * Each cached key list's current key per algorithm, from the moment it was judged until the
+   * schedule's next moment: every token asks for it, and the answer only changes when a key is
+   * published, activated or retired (a new list when the keys change).
+   */
+  private readonly currentKeys = new WeakMap<StoredTenantKey[], Map<TenantKeyAlg, CurrentKey>>();
 
   constructor(
     /** The repositories of a tenant on a unit of work of their own: the cached key lists are read apart from any request. */
@@ -175,10 +188,22 @@ export class TenantKeyStore {
 
   /** The key that signs (or, for ECDH-ES, decrypts) now. */
   async currentKey(tenantId: string, alg: TenantKeyAlg, now = this.clock()): Promise<SigningKey> {
-    const keys = (await this.keysOf(tenantId)).filter((key) => key.alg === alg);
-    const current = signingKey(keys.map(scheduleOf), alg, now);
+    const keys = await this.keysOf(tenantId);
+    let byAlg = this.currentKeys.get(keys);
+    const at = now.getTime();
+    const kept = byAlg?.get(alg);
+    // As publishedAt: a time before the kept answer's own (a test walking back) is judged afresh.
+    if (kept && at < kept.until && at >= kept.from) return kept.key;
+    const ofAlg = keys.filter((key) => key.alg === alg);
+    const current = signingKey(ofAlg.map(scheduleOf), alg, now);
     if (!current) throw new DomainError(Code.FailedPrecondition, "NO_ACTIVE_KEY", `The tenant has no active ${alg} key`);
-    return { kid: current.id, alg, privateKey: this.privateKeyOf(current) };
+    const key: SigningKey = { kid: current.id, alg, privateKey: this.privateKeyOf(current) };
+    if (!byAlg) {
+      byAlg = new Map();
+      this.currentKeys.set(keys, byAlg);
+    }
+    byAlg.set(alg, { key, from: at, until: nextScheduleMoment(ofAlg, now) });
+    return key;
   }
 
   /**

@@ -12,13 +12,20 @@ import { isDatabaseUnavailable, isUniqueViolation } from "../../persistence/db-e
 import { loggerKey, requestIdKey } from "../context.js";
 
 export function errorBoundary(fallbackLogger: Logger): Interceptor {
-  return (next) => async (req) => {
-    try {
-      return await next(req);
-    } catch (error) {
+  // Not async: one promise per call (the `then`) instead of an async function's and its await's.
+  return (next) => (req) => {
+    const translated = (error: unknown): never => {
       const logger = req.contextValues.get(loggerKey) ?? fallbackLogger;
       throw toConnectError(error, logger, req.contextValues.get(requestIdKey), `${req.service.typeName}/${req.method.name}`);
+    };
+    let answer: ReturnType<typeof next>;
+    try {
+      answer = next(req);
+    } catch (error) {
+      // An interceptor inside that throws instead of rejecting (validation does).
+      return Promise.reject(error).catch(translated);
     }
+    return answer.then(undefined, translated);
   };
 }
 
