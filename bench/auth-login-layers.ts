@@ -10,22 +10,7 @@
 //   node --import tsx bench/auth-login-layers.ts PROFILE --from S --to S --requests N [--dump transport] [--top 40]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-
-interface CallFrame {
-  readonly functionName: string;
-  readonly url: string;
-}
-interface ProfileNode {
-  readonly id: number;
-  readonly callFrame: CallFrame;
-  readonly children?: readonly number[];
-}
-interface Profile {
-  readonly nodes: readonly ProfileNode[];
-  readonly startTime: number;
-  readonly samples: readonly number[];
-  readonly timeDeltas: readonly number[];
-}
+import type { CallFrame, Profile, ProfileNode } from "./cpu-profile.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
