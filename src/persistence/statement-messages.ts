@@ -100,6 +100,12 @@ export class StatementMessages {
   take(): Buffer {
     const taken = this.buffer.subarray(this.start, this.offset);
     this.start = this.offset;
+    // An arena grown for a large statement is not kept: it goes with the chunks taken from it.
+    if (this.buffer.length > ARENA_BYTES) {
+      this.buffer = allocate(ARENA_BYTES);
+      this.start = 0;
+      this.offset = 0;
+    }
     return taken;
   }
 
