@@ -1,9 +1,13 @@
 // One Postgres connection that runs independent statements pipelined: every statement asked for
 // while the process is busy goes out in one socket write at the next tick, each as its own
-// Bind/Execute/Sync (and Parse the first time its name is used on this connection), and the
-// answers come back in order. Each statement still runs on its own, committed as it completes:
-// the Sync after each one ends its implicit transaction, so an error fails that statement only
-// and Postgres carries on with the next.
+// Bind/Execute/Sync (and Parse and Describe the first time its name is used on this connection),
+// and the answers come back in order. Each statement still runs on its own, committed as it
+// completes: the Sync after each one ends its implicit transaction, so an error fails that
+// statement only and Postgres carries on with the next.
+//
+// The statement's messages are written when it is asked for, into the one buffer of the tick
+// (statement-messages.ts): the row description comes once per name, with its Parse, and is kept
+// here; executions carry only their values (docs/performance.md, "The login's database client").
 //
 // Why: node-pg's Client runs one statement at a time, and on a pooled connection every statement
 // costs its own socket write, its own wake-up of a Postgres backend and of this process, and its
@@ -11,8 +15,9 @@
 // what the database costs this process; here it is shared by the statements of a whole tick
 // (docs/performance.md, bench/results/auth.md).
 //
-// node-pg does the connecting (TLS, SCRAM, startup); this module then takes over the messages of
-// the extended query protocol on that connection and never calls `client.query`.
+// node-pg does the connecting (TLS, SCRAM, startup) and reads the answers (pg-protocol's parser);
+// this module then takes over the messages of the extended query protocol on that connection,
+// writes its own, and never calls `client.query`.
 //
 // Answers come in order, so a connection on which the oldest statement has waited longer than the
 // answer timeout is stuck as a whole (a frozen database, or one cut off without a reset): it is
@@ -20,32 +25,18 @@
 // timer per connection checks the oldest statement's age; statements only carry the time of the
 // write they went out in.
 import pg from "pg";
-import pgUtils from "pg/lib/utils.js";
 import type { Statement } from "./plain-sql.js";
-
-interface Waiting {
-  readonly statement: Statement;
-  /** The values as node-pg sends them (strings, Buffers, null). */
-  readonly values: (string | Buffer | null)[];
-  readonly resolve: (rows: unknown[]) => void;
-  readonly reject: (error: Error) => void;
-}
-
-interface Sent extends Waiting {
-  /** Whether this statement's message included the Parse of its name. */
-  readonly parsed: boolean;
-  /** performance.now() of the write that sent it. */
-  readonly sentAt: number;
-  readonly rows: RowReader;
-  error?: Error;
-}
+import { StatementMessages } from "./statement-messages.js";
 
 /**
- * Turns DataRow messages into row objects, each column parsed by node-pg's type parser for its
- * type (global: MikroORM installs its parsers there), as Client.query does.
+ * A statement name as prepared on this connection: whether its Parse went through, and the columns
+ * of its rows, from the Describe sent with the Parse. Its rows then come without a description of
+ * their own: each column is parsed by node-pg's type parser for its type (global: MikroORM installs
+ * its parsers there), as Client.query does.
  */
-class RowReader {
-  readonly rows: Record<string, unknown>[] = [];
+class PreparedStatement {
+  /** ParseComplete came: the statement exists on the connection, whatever its first run does. */
+  parsed = false;
   private names: string[] = [];
   private parsers: ((text: string) => unknown)[] = [];
 
@@ -54,14 +45,32 @@ class RowReader {
     this.parsers = fields.map((field) => pg.types.getTypeParser(field.dataTypeID, "text"));
   }
 
-  read(values: readonly (string | null)[]): void {
+  row(values: readonly (string | null)[]): Record<string, unknown> {
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < this.names.length; i++) {
+    const { names, parsers } = this;
+    for (let i = 0; i < names.length; i++) {
       const value = values[i];
-      row[this.names[i] as string] = value === null || value === undefined ? null : (this.parsers[i] as (text: string) => unknown)(value);
+      row[names[i] as string] = value === null || value === undefined ? null : (parsers[i] as (text: string) => unknown)(value);
     }
-    this.rows.push(row);
+    return row;
   }
+}
+
+/** A statement asked for: its messages are written (or about to be), its answer awaited. */
+class Pending {
+  /** performance.now() of the write that sent it. */
+  sentAt = 0;
+  error: Error | undefined;
+  readonly rows: Record<string, unknown>[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly prepared: PreparedStatement,
+    /** Whether this statement's messages included the Parse of its name. */
+    readonly parses: boolean,
+    readonly resolve: (rows: unknown[]) => void,
+    readonly reject: (error: Error) => void,
+  ) {}
 }
 
 /** The messages of the extended query protocol that this module handles instead of node-pg's Client. */
@@ -80,14 +89,9 @@ const QUERY_MESSAGES = [
 ] as const;
 
 interface ProtocolConnection {
-  readonly stream: NodeJS.WritableStream & { cork(): void; uncork(): void };
+  readonly stream: NodeJS.WritableStream;
   on(event: string, listener: (message: never) => void): void;
   removeAllListeners(event: string): void;
-  parse(query: { name: string; text: string; types: never[] }): void;
-  bind(config: { statement: string; values: (string | Buffer | null)[] }): void;
-  describe(message: { type: "P"; name: string }): void;
-  execute(config: { portal: string; rows: number }): void;
-  sync(): void;
 }
 
 export class ConnectionLostError extends Error {
@@ -98,13 +102,14 @@ export class ConnectionLostError extends Error {
 }
 
 export class PipelinedConnection {
-  /** Asked for, not yet written. */
-  private outbox: Waiting[] = [];
+  /** Asked for, not yet written: their messages wait in `messages`. */
+  private outbox: Pending[] = [];
+  private readonly messages = new StatementMessages();
   /** Written, in order, waiting for their ReadyForQuery. */
-  private readonly sent: Sent[] = [];
+  private readonly sent: Pending[] = [];
   private sentHead = 0;
   /** Statement names parsed (or being parsed) on this connection. */
-  private readonly prepared = new Set<string>();
+  private readonly prepared = new Map<string, PreparedStatement>();
   private flushScheduled = false;
   private lost: Error | undefined;
   private ended: Promise<void> | undefined;
@@ -117,8 +122,16 @@ export class PipelinedConnection {
   ) {
     this.connection = (client as unknown as { connection: ProtocolConnection }).connection;
     for (const event of QUERY_MESSAGES) this.connection.removeAllListeners(event);
-    this.connection.on("rowDescription", (message: { fields: pg.FieldDef[] }) => this.head()?.rows.describe(message.fields));
-    this.connection.on("dataRow", (message: { fields: (string | null)[] }) => this.head()?.rows.read(message.fields));
+    this.connection.on("parseComplete", () => {
+      const head = this.head();
+      if (head) head.prepared.parsed = true;
+    });
+    // Answers the Describe sent with a Parse (a statement without rows answers NoData: no columns).
+    this.connection.on("rowDescription", (message: { fields: pg.FieldDef[] }) => this.head()?.prepared.describe(message.fields));
+    this.connection.on("dataRow", (message: { fields: (string | null)[] }) => {
+      const head = this.head();
+      head?.rows.push(head.prepared.row(message.fields));
+    });
     this.connection.on("errorMessage", (error: Error) => {
       const head = this.head();
       if (head) head.error ??= error;
@@ -146,16 +159,23 @@ export class PipelinedConnection {
 
   run(statement: Statement): Promise<unknown[]> {
     if (this.lost) return Promise.reject(this.lost);
-    let values: (string | Buffer | null)[];
+    const { name } = statement;
+    let prepared = this.prepared.get(name);
+    const parses = prepared === undefined;
     try {
-      // Mapped now, so that a value node-pg cannot send fails this statement alone, before any
+      // Written now, so that a value node-pg cannot send fails this statement alone, before any
       // of its messages is written.
-      values = statement.values.map((value) => pgUtils.prepareValue(value));
+      this.messages.statement(name, parses ? statement.text : undefined, statement.values);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (prepared === undefined) {
+      prepared = new PreparedStatement();
+      this.prepared.set(name, prepared);
+    }
+    const described = prepared;
     return new Promise((resolve, reject) => {
-      this.outbox.push({ statement, values, resolve, reject });
+      this.outbox.push(new Pending(name, described, parses, resolve, reject));
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         process.nextTick(() => this.flush());
@@ -173,38 +193,25 @@ export class PipelinedConnection {
     return this.ended;
   }
 
+  /** Sends the statements asked for since the last flush: their messages in one write. */
   private flush(): void {
     this.flushScheduled = false;
     if (this.lost) return;
     const batch = this.outbox;
     this.outbox = [];
-    const { connection } = this;
+    const bytes = this.messages.take();
     const sentAt = performance.now();
-    connection.stream.cork();
-    let written = 0;
+    for (const pending of batch) {
+      pending.sentAt = sentAt;
+      this.sent.push(pending);
+    }
+    this.watch(this.answerTimeoutMs);
+    const { stream } = this.connection;
     try {
-      for (const waiting of batch) {
-        const { name, text } = waiting.statement;
-        const parsed = !this.prepared.has(name);
-        if (parsed) {
-          connection.parse({ name, text, types: [] });
-          this.prepared.add(name);
-        }
-        connection.bind({ statement: name, values: waiting.values });
-        connection.describe({ type: "P", name: "" });
-        connection.execute({ portal: "", rows: 0 });
-        connection.sync();
-        this.sent.push({ ...waiting, parsed, sentAt, rows: new RowReader() });
-        written++;
-      }
-      this.watch(this.answerTimeoutMs);
+      // As node-pg's own writes: nothing on a stream that is closing; its 'end' fails what it carried.
+      if (stream.writable) stream.write(bytes);
     } catch (error) {
-      // Not expected (the values were mapped in run), but the stream may now hold half a
-      // statement: nothing more can be trusted on this connection.
-      this.outbox = [...batch.slice(written), ...this.outbox];
       this.fail(error);
-    } finally {
-      connection.stream.uncork();
     }
   }
 
@@ -223,7 +230,7 @@ export class PipelinedConnection {
     this.watchdog.unref();
   }
 
-  private head(): Sent | undefined {
+  private head(): Pending | undefined {
     return this.sent[this.sentHead];
   }
 
@@ -237,10 +244,11 @@ export class PipelinedConnection {
       this.sentHead = 0;
     }
     if (head.error) {
-      // A Parse that failed left no statement behind: the next use of the name parses again.
-      if (head.parsed) this.prepared.delete(head.statement.name);
+      // A Parse that failed left no statement behind: the next use of the name parses again. (One
+      // that went through leaves it, whatever became of the statement's run.)
+      if (head.parses && !head.prepared.parsed && this.prepared.get(head.name) === head.prepared) this.prepared.delete(head.name);
       head.reject(head.error);
-    } else head.resolve(head.rows.rows);
+    } else head.resolve(head.rows);
   }
 
   /** Fails everything asked for and not answered, and every later call. */
@@ -252,7 +260,7 @@ export class PipelinedConnection {
     this.sent.length = 0;
     this.sentHead = 0;
     this.outbox = [];
-    for (const waiting of unanswered) waiting.reject(this.lost);
+    for (const pending of unanswered) pending.reject(this.lost);
     void this.end();
   }
 }

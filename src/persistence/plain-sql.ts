@@ -63,9 +63,14 @@ function preparedOf(statement: SqlFragment): Prepared {
 export class PlainSql {
   constructor(private readonly runner: StatementRunner) {}
 
-  async rows<T>(statement: SqlFragment): Promise<T[]> {
-    const { name, text } = preparedOf(statement);
-    return (await this.runner.run({ name, text, values: statement.values })) as T[];
+  /** The statement's rows (not an async function: the runner's promise is the answer, with no other around it). */
+  rows<T>(statement: SqlFragment): Promise<T[]> {
+    try {
+      const { name, text } = preparedOf(statement);
+      return this.runner.run({ name, text, values: statement.values }) as Promise<T[]>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }
 

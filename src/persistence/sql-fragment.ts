@@ -9,19 +9,51 @@
 // `shape` key made of call-site numbers, and a caller that runs the same statement many times
 // (src/persistence/plain-sql.ts) builds its text once per shape instead of per call.
 
-/** Call site (its template object, the same object on every evaluation) → a small number. */
-const callSites = new WeakMap<TemplateStringsArray, number>();
+/**
+ * A template's call site: a small number, and the last shape made there. A call site nearly always
+ * nests the same kinds of fragments in the same places, so its shape is worked out once and then
+ * only checked: no key is built, flattened and hashed on every call.
+ */
+class CallSite {
+  /** The shape of a fragment of this site with no fragment among its values. */
+  readonly plainShape: string;
+  /** The shapes of the last fragment's values (undefined where a value was not a fragment)… */
+  lastValueShapes: (string | undefined)[] | undefined;
+  /** …and the shape they made. */
+  lastShape = "";
+
+  constructor(readonly site: number) {
+    this.plainShape = internedShape(String(site));
+  }
+}
+
+const callSites = new WeakMap<TemplateStringsArray, CallSite>();
 let callSiteCount = 0;
 
-function callSiteOf(strings: TemplateStringsArray): number | undefined {
-  // Only a real tagged template's strings are frozen and reused; an array passed by hand is not.
-  if (!Object.isFrozen(strings)) return undefined;
+function callSiteOf(strings: TemplateStringsArray): CallSite | undefined {
   let site = callSites.get(strings);
-  if (site === undefined) {
-    site = ++callSiteCount;
+  // Only a real tagged template's strings are frozen and reused; an array passed by hand is not.
+  if (site === undefined && Object.isFrozen(strings)) {
+    site = new CallSite(++callSiteCount);
     callSites.set(strings, site);
   }
   return site;
+}
+
+/**
+ * One string per shape, so that the maps keyed by shape (plain-sql.ts, unit-of-work.ts) find it by
+ * its hash, computed once and kept in the string, and by identity. Shapes come from call sites:
+ * the map stays small.
+ */
+const shapes = new Map<string, string>();
+
+function internedShape(key: string): string {
+  let shape = shapes.get(key);
+  if (shape === undefined) {
+    shape = key;
+    shapes.set(key, shape);
+  }
+  return shape;
 }
 
 export class SqlFragment {
@@ -92,13 +124,29 @@ export class SqlFragment {
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): SqlFragment {
   const site = callSiteOf(strings);
   if (site === undefined) return new SqlFragment(strings, values);
-  // e.g. "7(2:3,5:4(0:1))": site 7 with the fragment of site 3 as its value 2, and so on.
-  let nested = "";
+  const last = site.lastValueShapes;
+  let nested = false;
+  let sameAsLast = last !== undefined;
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (!(value instanceof SqlFragment)) continue;
-    if (value.shape === undefined) return new SqlFragment(strings, values);
-    nested += `${nested === "" ? "" : ","}${i}:${value.shape}`;
+    let shape: string | undefined;
+    if (value instanceof SqlFragment) {
+      shape = value.shape;
+      if (shape === undefined) return new SqlFragment(strings, values);
+      nested = true;
+    }
+    if (sameAsLast && (last as (string | undefined)[])[i] !== shape) sameAsLast = false;
   }
-  return new SqlFragment(strings, values, nested === "" ? String(site) : `${site}(${nested})`);
+  if (!nested) return new SqlFragment(strings, values, site.plainShape);
+  if (!sameAsLast) {
+    // e.g. "7(2:3,5:4(0:1))": site 7 with the fragment of site 3 as its value 2, and so on.
+    const valueShapes = values.map((value) => (value instanceof SqlFragment ? value.shape : undefined));
+    let key = "";
+    valueShapes.forEach((shape, i) => {
+      if (shape !== undefined) key += `${key === "" ? "" : ","}${i}:${shape}`;
+    });
+    site.lastValueShapes = valueShapes;
+    site.lastShape = internedShape(`${site.site}(${key})`);
+  }
+  return new SqlFragment(strings, values, site.lastShape);
 }

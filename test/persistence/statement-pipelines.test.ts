@@ -108,6 +108,51 @@ describe("pipelined statements", () => {
     await reference.query("delete from note");
   });
 
+  it("keep a statement whose Parse went through though its first run failed: its next run does not parse it again", async () => {
+    const runner = pipelines(1);
+    await reference.query("insert into note (id, text) values (10, 'taken')");
+    const insert = statement(sql`insert into note (id, text) values (${0}, ${""}) returning id`);
+    await assert.rejects(runner.run({ ...insert, values: [10, "same key"] }), { code: "23505" });
+    // Parsing the name again would fail: "prepared statement … already exists" (42P05).
+    assert.deepEqual(await runner.run({ ...insert, values: [11, "next"] }), [{ id: 11 }]);
+    await reference.query("delete from note");
+  });
+
+  it("answer statements of other shapes under their own columns, however they interleave", async () => {
+    const runner = pipelines(1);
+    const shapes = [
+      statement(sql`select ${0}::int as n, ${"a"}::text as label`),
+      statement(sql`select ${"b"}::text as other, ${0}::int as m, null::jsonb as nothing`),
+      statement(sql`select 1 as one where ${0}::int < 0`),
+      statement(sql`insert into note (id, text) select ${0}, 'x' where false`),
+    ];
+    const runs = Array.from({ length: 40 }, (_, i) => {
+      const shape = shapes[i % shapes.length] as Statement;
+      return runner.run({ ...shape, values: shape.values.map((value) => (typeof value === "number" ? i : value)) });
+    });
+    const answers = await Promise.all(runs);
+    answers.forEach((rows, i) => {
+      const expected = [[{ n: i, label: "a" }], [{ other: "b", m: i, nothing: null }], [], []][i % 4];
+      assert.deepEqual(rows, expected, `run ${i}`);
+    });
+  });
+
+  it("send a tick's statements larger than the socket takes at once, and the ones asked for while it is written", async () => {
+    const runner = pipelines(1);
+    const length = sql`select length(${""}::text) as length, ${0}::int as n`;
+    const big = "✓".repeat(6 * 1024 * 1024);
+    const lengthOf = statement(length, "test_big");
+    const first = [runner.run({ ...lengthOf, values: [big, 0] }), runner.run({ ...lengthOf, values: ["small", 1] })];
+    // Asked for in the next tick, while the big one is still being written.
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [2, 3, 4].map((n) => runner.run({ ...lengthOf, values: [`n${n}`, n] }));
+    const answers = await Promise.all([...first, ...later]);
+    assert.deepEqual(
+      answers.map((rows) => rows[0]),
+      [{ length: big.length, n: 0 }, { length: 5, n: 1 }, ...[2, 3, 4].map((n) => ({ length: 2, n }))],
+    );
+  });
+
   it("keep a statement's transaction-local settings to that statement", async () => {
     const runner = pipelines(1);
     const [asyncCommit, after] = await Promise.all([
