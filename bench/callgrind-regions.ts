@@ -30,8 +30,9 @@ for (const file of positionals) {
       if (!m) continue;
       if (m[2]) names.set(m[1] as string, m[2]);
       if (line.startsWith("fn=")) group = groupOf(names.get(m[1] as string) ?? "?");
-    } else if (line.startsWith("calls=")) skipNext = true; // the next cost line is the call's inclusive cost
-    else if (/^[0-9+*-]/.test(line)) {
+    } else if (line.startsWith("calls=")) {
+      skipNext = true; // the next cost line is the call's inclusive cost, not this function's
+    } else if (/^[0-9+*-]/.test(line)) {
       if (skipNext) {
         skipNext = false;
         continue;
