@@ -57,6 +57,7 @@ const kek = randomBytes(32).toString("base64");
 const adminKey = issueApiKey().key;
 const outDir = `/tmp/cc/cgout-${Date.now()}`;
 execFileSync("mkdir", ["-p", outDir]);
+const PUBLIC_URL = "http://127.0.0.1:0";
 const nodeArgs = ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`];
 const cmd = args.valgrind ? "valgrind" : "taskset";
 const cmdArgs = args.valgrind
@@ -81,7 +82,7 @@ const child = spawn(cmd, cmdArgs, {
     ...process.env,
     DATABASE_URL: db.url,
     PORT: "0",
-    PUBLIC_URL: "http://127.0.0.1:0",
+    PUBLIC_URL,
     SVAULT_KEK: kek,
     SVAULT_BOOTSTRAP_API_KEY: adminKey,
     TRUST_PROXY_HOPS: "1",
@@ -94,7 +95,8 @@ const ready = await new Promise<{ port: number }>((resolve, reject) => {
 });
 const base = `http://127.0.0.1:${ready.port}`;
 const tenant = "bench";
-const target = { baseUrl: base, issuer: `${base}/${tenant}`, tenantId: tenant };
+// The issuer the server names (PUBLIC_URL above): the login's OPAQUE identifiers include it.
+const target = { baseUrl: base, issuer: `${PUBLIC_URL}/${tenant}`, tenantId: tenant };
 const client = await createTenantAndClient(target, adminKey);
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONC });
 

@@ -94,11 +94,11 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
       method: binding.httpMethod,
       url: binding.route,
       config,
-      // Not async, and resolving with nothing rather than the reply: an async handler's promise
-      // and its await are a microtask more per request, and resolving a promise with the reply (a
-      // thenable: Reply#then) one more again. Fastify only waits for the promise; the answer is
-      // written by `reply.send` in either case.
-      handler: (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
+      // Not async, and returning nothing: the answer is written with `reply.send` when the call
+      // settles (Fastify then waits for it, as for any handler that returns undefined). An async
+      // handler cost a promise and a microtask for its await, one more for resolving with the
+      // reply (a thenable: Reply#then), and Fastify's `then` on the handler's promise one more.
+      handler: (request: FastifyRequest, reply: FastifyReply): void => {
         const values = requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }).set(
           restCallKey,
           true,
@@ -115,9 +115,10 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
           answered = invoker.invoke(ctx, input);
         } catch (error) {
           sendFailure(binding, renderer, request, reply, ctx, error);
-          return undefined;
+          return;
         }
-        return answered.then(
+        // Neither callback throws (nobody waits for the promise `then` makes).
+        answered.then(
           (response) => {
             try {
               sendResponse(reply, binding, success, answerFormat, outputOf(response, ctx), ctx.responseHeader);
@@ -138,7 +139,11 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   if (withCors.length > 0) await app.register(corsRoutes(withCors));
 }
 
-/** A call's failure in the route family's error shape, with the headers its handler set. */
+/**
+ * A call's failure in the route family's error shape, with the headers its handler set. Never
+ * throws: should writing the failure fail, Fastify's error handling gets that error, as it got
+ * whatever an async handler's promise rejected with.
+ */
 function sendFailure(
   binding: HttpBinding,
   renderer: ErrorRenderer,
@@ -147,10 +152,15 @@ function sendFailure(
   ctx: HandlerContext,
   error: unknown,
 ): void {
-  copyResponseHeaders(ctx.responseHeader, reply);
-  const restError = toRestError(binding, error, request);
-  if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
-  sendRendered(reply, renderer(restError));
+  try {
+    copyResponseHeaders(ctx.responseHeader, reply);
+    const restError = toRestError(binding, error, request);
+    if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
+    sendRendered(reply, renderer(restError));
+  } catch (failure) {
+    if (reply.sent) request.log.error({ err: failure }, "REST error answer failed after it was sent");
+    else reply.send(failure instanceof Error ? failure : new Error(String(failure)));
+  }
 }
 
 function toRestError(binding: HttpBinding, error: unknown, request: FastifyRequest): RestError {
