@@ -4,10 +4,9 @@
 // bench/auth-bench-server.ts on a fresh database (bench/database.ts) under callgrind with
 // instrumentation off, makes the tenant and client of bench:auth (and, for the login, its users),
 // warms the server with --warm requests (--conc keep-alive connections, default 8), turns
-// instrumentation on, and counts --windows windows (default 1) of --n requests of one endpoint,
-// each after a full garbage collection (gc-on-signal.mjs: none is then due in the window, whose
-// scavenges remain): the main thread's instructions per request less the idle server's own work
-// (its timers, counted for 15 s after the windows), each window's and their median. Even so, runs
+// instrumentation on, zeroes the counters and counts --windows windows (default 1) of --n requests
+// of one endpoint each: the main thread's instructions per request less the idle server's own work
+// (its timers, counted for 15 s after the windows), each window's, their mean and their median. Even so, runs
 // of the same code differ by several per cent (docs/performance.md): alternate, and compare
 // several pairs.
 //
@@ -62,9 +61,7 @@ const adminKey = issueApiKey().key;
 const outDir = `/tmp/cc/cgout-${Date.now()}`;
 execFileSync("mkdir", ["-p", outDir]);
 const PUBLIC_URL = "http://127.0.0.1:0";
-// The collection on demand before each window (gc-on-signal.mjs), from this checkout: DIR's need not have it.
-const gcOnSignal = new URL("./gc-on-signal.mjs", import.meta.url).pathname;
-const nodeArgs = ["--expose-gc", "--import", gcOnSignal, "--import", "tsx", `${dir}/bench/auth-bench-server.ts`];
+const nodeArgs = ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`];
 const cmd = args.valgrind ? "valgrind" : "taskset";
 const cmdArgs = args.valgrind
   ? [
@@ -97,17 +94,10 @@ const child = spawn(cmd, cmdArgs, {
 });
 // A failing driver must not leave its valgrinded server behind.
 process.on("exit", () => child.kill("SIGKILL"));
-const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
 const ready = await new Promise<{ port: number }>((resolve, reject) => {
-  lines.once("line", (l) => resolve(JSON.parse(l)));
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (l) => resolve(JSON.parse(l)));
   child.once("exit", (c) => reject(new Error(`exit ${c}`)));
 });
-/** A full collection in the server, awaited (gc-on-signal.mjs). */
-function collected(): Promise<void> {
-  const done = new Promise<void>((resolve) => lines.once("line", () => resolve()));
-  child.kill("SIGUSR2");
-  return done;
-}
 const base = `http://127.0.0.1:${ready.port}`;
 const tenant = "bench";
 // The issuer the server names (PUBLIC_URL above): the login's OPAQUE identifiers include it.
@@ -182,20 +172,19 @@ let result: string;
 if (args.valgrind) {
   execFileSync("callgrind_control", ["-i", "on", String(pid)]);
   await run(50);
-  // WINDOWS windows of N requests, each after a full collection (a major collection lands in a
-  // window or not by chance: ±40 % on one window's count), counted and dumped apart; the median
-  // leaves out a window with another rare event (a function deoptimised and compiled again).
+  execFileSync("callgrind_control", ["-z", String(pid)]);
+  // WINDOWS windows of N requests one after the other, each dumped apart. A rare, large event (a
+  // major garbage collection, a function compiled again) lands in one window or another by chance:
+  // one window's count moved by ±40 % between windows of a run. The mean is the run's count per
+  // request (the garbage collections are part of a request's cost); the median leaves such
+  // events out.
   const windowMs: number[] = [];
   for (let w = 0; w < WINDOWS; w++) {
-    await collected();
-    execFileSync("callgrind_control", ["-z", String(pid)]);
     const started = performance.now();
     await run(N);
     windowMs.push(performance.now() - started);
     execFileSync("callgrind_control", ["-d", String(pid)]);
   }
-  await collected();
-  execFileSync("callgrind_control", ["-z", String(pid)]);
   // The idle server's own work (timers: heartbeats, the change feed) per second, to take out of the windows'.
   const idleStarted = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -210,7 +199,8 @@ if (args.valgrind) {
   const perRequest = windowMs.map((ms, w) => (mainThread(w + 1) - idlePerMs * ms) / N);
   const sorted = [...perRequest].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] as number;
-  result = `${endpoint}: main thread instructions/request without the idle work: median ${median.toFixed(0)} of ${WINDOWS} windows [${perRequest.map((v) => v.toFixed(0)).join(" ")}]; idle ${(idlePerMs * 1000).toFixed(0)}/s; windows ${windowMs.map((ms) => ms.toFixed(0)).join(" ")} ms`;
+  const mean = perRequest.reduce((sum, v) => sum + v, 0) / WINDOWS;
+  result = `${endpoint}: main thread instructions/request without the idle work: mean ${mean.toFixed(0)}, median ${median.toFixed(0)} of ${WINDOWS} windows [${perRequest.map((v) => v.toFixed(0)).join(" ")}]; idle ${(idlePerMs * 1000).toFixed(0)}/s; windows ${windowMs.map((ms) => ms.toFixed(0)).join(" ")} ms`;
 } else {
   const c0 = processCpuSeconds(pid);
   const t0 = Date.now();
