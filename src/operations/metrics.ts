@@ -184,36 +184,46 @@ export class ServiceMetrics {
    * An RPC interceptor: every call's procedure, outcome, duration, and throttle refusals. Not
    * async: one promise per call (the `then`) rather than an async function's and its await's —
    * every promise pays the async hooks MikroORM's AsyncLocalStorage keeps on (docs/performance.md).
+   * The only closures made per call are the `then`'s two callbacks: the counting is in methods.
    */
   readonly interceptor: Interceptor = (next) => (req) => {
     // The procedure is one of the registered services' methods: the router answers anything else.
     const procedure = this.procedureOf(req.method);
     const started = performance.now();
-    const ended = (code: string) => {
-      this.rpcRequests.add([procedure, code]);
-      this.rpcDuration.add([procedure], (performance.now() - started) / 1000);
-    };
-    const failed = (error: unknown): never => {
-      const domain = asDomainError(error);
-      if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.add([domain.reason]);
-      ended(snakeCase(Code[domain?.code ?? ConnectError.from(error).code] ?? "Unknown"));
-      throw error;
-    };
     let answer: ReturnType<typeof next>;
     try {
       answer = next(req);
     } catch (error) {
       answer = Promise.reject(error);
     }
-    return answer.then((response) => {
-      if (procedure === TOKEN_PROCEDURE && !req.stream) {
-        const grant = (req.message as { grantType?: string }).grantType ?? "";
-        if (TOKEN_GRANTS.has(grant)) this.tokensIssued.add([grant]);
-      }
-      ended("ok");
-      return response;
-    }, failed);
+    return answer.then(
+      (response) => {
+        if (procedure === TOKEN_PROCEDURE && !req.stream) this.countTokens(req.message as { grantType?: string });
+        this.ended(procedure, started, "ok");
+        return response;
+      },
+      (error: unknown) => {
+        this.failed(procedure, started, error);
+        throw error;
+      },
+    );
   };
+
+  private countTokens(request: { grantType?: string }): void {
+    const grant = request.grantType ?? "";
+    if (TOKEN_GRANTS.has(grant)) this.tokensIssued.add([grant]);
+  }
+
+  private failed(procedure: string, started: number, error: unknown): void {
+    const domain = asDomainError(error);
+    if (domain && THROTTLE_REASONS.has(domain.reason)) this.throttled.add([domain.reason]);
+    this.ended(procedure, started, snakeCase(Code[domain?.code ?? ConnectError.from(error).code] ?? "Unknown"));
+  }
+
+  private ended(procedure: string, started: number, code: string): void {
+    this.rpcRequests.add([procedure, code]);
+    this.rpcDuration.add([procedure], (performance.now() - started) / 1000);
+  }
 }
 
 /** `ResourceExhausted` → `resource_exhausted`, as Connect writes codes on the wire. */

@@ -4,107 +4,104 @@
 // read two or three headers by name (`authorization`, `dpop`, `x-api-key`, `cookie`). `get` and
 // `has` read Node's parsed headers (lower-case names, repeated headers already joined — or, for
 // `set-cookie`, an array) directly; anything else (iteration, a change) first makes the copy the
-// gateway used to make, so every other method answers exactly as a filled `Headers` does.
+// gateway used to make, and answers from it, so every other method answers exactly as a filled
+// `Headers` does.
 import type { IncomingHttpHeaders } from "node:http";
+import { inspect } from "node:util";
 
-/** The methods of `Headers` (node's types declare them as fields, which a subclass cannot call through `super`). */
-interface HeadersMethods {
-  get(name: string): string | null;
-  has(name: string): boolean;
-  set(name: string, value: string): void;
-  append(name: string, value: string): void;
-  delete(name: string): void;
-  getSetCookie(): string[];
-  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void;
-  entries(): IterableIterator<[string, string]>;
-  keys(): IterableIterator<string>;
-  values(): IterableIterator<string>;
-  [Symbol.iterator](): IterableIterator<[string, string]>;
-}
-
-const HeadersBase = Headers as unknown as new () => HeadersMethods;
-
-export class NodeRequestHeaders extends HeadersBase {
+export class NodeRequestHeaders {
   /** Node's headers until the first call that needs a real copy; then undefined. */
   #source: IncomingHttpHeaders | undefined;
+  /** The copy, once made. */
+  #copy: Headers | undefined;
 
-  /** Node's parsed headers of a request, as the `Headers` of its call (the instance is one). */
+  /**
+   * Node's parsed headers of a request, as the `Headers` of its call. `instanceof Headers` holds
+   * (the prototype chain includes Headers.prototype) without Headers' constructor having run per
+   * request (an undici header list, made for nothing when only `get` is called): every method
+   * Headers has is overridden here, none reaches undici's brand checks.
+   */
   static of(source: IncomingHttpHeaders): Headers {
     return new NodeRequestHeaders(source) as unknown as Headers;
   }
 
   private constructor(source: IncomingHttpHeaders) {
-    super();
     this.#source = source;
   }
 
-  override get(name: string): string | null {
+  get(name: string): string | null {
     const source = this.#source;
-    if (source === undefined) return super.get(name);
+    if (source === undefined) return (this.#copy as Headers).get(name);
     const value = source[name.toLowerCase()];
     // Strings and arrays are the object's own: what its prototype holds (`constructor`) is neither.
     return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : null;
   }
 
-  override has(name: string): boolean {
+  has(name: string): boolean {
     return this.get(name) !== null;
   }
 
-  override set(name: string, value: string): void {
-    this.#filled();
-    super.set(name, value);
+  set(name: string, value: string): void {
+    this.#filled().set(name, value);
   }
 
-  override append(name: string, value: string): void {
-    this.#filled();
-    super.append(name, value);
+  append(name: string, value: string): void {
+    this.#filled().append(name, value);
   }
 
-  override delete(name: string): void {
-    this.#filled();
-    super.delete(name);
+  delete(name: string): void {
+    this.#filled().delete(name);
   }
 
-  override getSetCookie(): string[] {
-    this.#filled();
-    return super.getSetCookie();
+  getSetCookie(): string[] {
+    return this.#filled().getSetCookie();
   }
 
-  override forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
-    this.#filled();
-    super.forEach(callback, thisArg);
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    this.#filled().forEach((value, key) => {
+      callback.call(thisArg, value, key, this as unknown as Headers);
+    });
   }
 
-  override entries(): IterableIterator<[string, string]> {
-    this.#filled();
-    return super.entries();
+  entries(): IterableIterator<[string, string]> {
+    return this.#filled().entries();
   }
 
-  override keys(): IterableIterator<string> {
-    this.#filled();
-    return super.keys();
+  keys(): IterableIterator<string> {
+    return this.#filled().keys();
   }
 
-  override values(): IterableIterator<string> {
-    this.#filled();
-    return super.values();
+  values(): IterableIterator<string> {
+    return this.#filled().values();
   }
 
-  override [Symbol.iterator](): IterableIterator<[string, string]> {
-    this.#filled();
-    return super[Symbol.iterator]();
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
   }
 
-  /** Copies Node's headers into this `Headers` once (what the gateway did for every call before). */
-  #filled(): this {
+  get [Symbol.toStringTag](): string {
+    return "Headers";
+  }
+
+  [inspect.custom](depth: number, options: object): string {
+    return `Headers ${inspect(Object.fromEntries(this.entries()), { ...options, depth })}`;
+  }
+
+  /** The copy of Node's headers as a `Headers`, made once (what the gateway did for every call before). */
+  #filled(): Headers {
     const source = this.#source;
-    if (source === undefined) return this;
-    this.#source = undefined;
+    if (source === undefined) return this.#copy as Headers;
+    const copy = new Headers();
     for (const [name, value] of Object.entries(source)) {
       if (value === undefined) continue;
-      if (Array.isArray(value)) for (const item of value) super.append(name, item);
-      else super.set(name, value);
+      if (Array.isArray(value)) for (const item of value) copy.append(name, item);
+      else copy.set(name, value);
     }
-    return this;
+    this.#copy = copy;
+    this.#source = undefined;
+    return copy;
   }
 }
+
+// Handlers and libraries may ask `instanceof Headers`: the view is one, without Headers' state.
+Object.setPrototypeOf(NodeRequestHeaders.prototype, Headers.prototype);

@@ -128,10 +128,12 @@ function matchesEtag(ifNoneMatch: string | string[] | undefined, etag: string): 
 }
 
 function copyHeaders(header: Headers, reply: FastifyReply): void {
-  for (const [name, value] of header) {
-    if (name === HTTP_STATUS_HEADER || name === "set-cookie") continue;
-    reply.header(name, value);
-  }
-  const cookies = header.getSetCookie();
-  if (cookies.length > 0) reply.header("set-cookie", cookies);
+  // `forEach` rather than an iterator: a call's unwritten response headers (ResponseHeaders) then
+  // make no array and no iterator, and Headers gives the same entries in the same order either way.
+  let cookies = false;
+  header.forEach((value, name) => {
+    if (name === "set-cookie") cookies = true;
+    else if (name !== HTTP_STATUS_HEADER) reply.header(name, value);
+  });
+  if (cookies) reply.header("set-cookie", header.getSetCookie());
 }

@@ -3,7 +3,7 @@
 // implementation through the same interceptors as Connect and gRPC (auth, validation, database,
 // error boundary) and writes the answer and errors in the route family's REST shape.
 import { getOption, hasOption, type DescMethodUnary, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createServiceImplSpec, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, createServiceImplSpec, type HandlerContext, type Interceptor, type UnaryResponse } from "@connectrpc/connect";
 import type { FastifyBodyParser, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { parse as parseQueryString } from "node:querystring";
 import { http } from "../../gen/google/api/annotations_pb.js";
@@ -94,12 +94,17 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
       method: binding.httpMethod,
       url: binding.route,
       config,
-      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      // Not async, and returning nothing: the answer is written with `reply.send` when the call
+      // settles (Fastify then waits for it, as for any handler that returns undefined). An async
+      // handler cost a promise and a microtask for its await, one more for resolving with the
+      // reply (a thenable: Reply#then), and Fastify's `then` on the handler's promise one more.
+      handler: (request: FastifyRequest, reply: FastifyReply): void => {
         const values = requestContextValues({ requestId: request.id, clientAddress: request.ip, logger: request.log }).set(
           restCallKey,
           true,
         );
         const ctx = restCallContext(service, binding.method, request, values, options.shutdownSignal);
+        let answered: Promise<UnaryResponse>;
         try {
           const input = decodeRequest(binding, {
             params: request.params as Record<string, string>,
@@ -107,14 +112,24 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
             body: request.body ?? undefined,
             isForm: (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"),
           });
-          const output = outputOf(await invoker.invoke(ctx, input), ctx);
-          return sendResponse(reply, binding, success, answerFormat, output, ctx.responseHeader);
+          answered = invoker.invoke(ctx, input);
         } catch (error) {
-          copyResponseHeaders(ctx.responseHeader, reply);
-          const restError = toRestError(binding, error, request);
-          if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
-          return sendRendered(reply, renderer(restError));
+          sendFailure(binding, renderer, request, reply, ctx, error);
+          return;
         }
+        // Neither callback throws (nobody waits for the promise `then` makes).
+        answered.then(
+          (response) => {
+            try {
+              sendResponse(reply, binding, success, answerFormat, outputOf(response, ctx), ctx.responseHeader);
+            } catch (error) {
+              sendFailure(binding, renderer, request, reply, ctx, error);
+            }
+          },
+          (error: unknown) => {
+            sendFailure(binding, renderer, request, reply, ctx, error);
+          },
+        );
       },
     };
     const policy = options.corsPolicyOf?.(binding.method);
@@ -122,6 +137,30 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
     else app.route(route);
   }
   if (withCors.length > 0) await app.register(corsRoutes(withCors));
+}
+
+/**
+ * A call's failure in the route family's error shape, with the headers its handler set. Never
+ * throws: should writing the failure fail, Fastify's error handling gets that error, as it got
+ * whatever an async handler's promise rejected with.
+ */
+function sendFailure(
+  binding: HttpBinding,
+  renderer: ErrorRenderer,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: HandlerContext,
+  error: unknown,
+): void {
+  try {
+    copyResponseHeaders(ctx.responseHeader, reply);
+    const restError = toRestError(binding, error, request);
+    if (restError.retryAfterSeconds) reply.header("retry-after", String(restError.retryAfterSeconds));
+    sendRendered(reply, renderer(restError));
+  } catch (failure) {
+    if (reply.sent) request.log.error({ err: failure }, "REST error answer failed after it was sent");
+    else reply.send(failure instanceof Error ? failure : new Error(String(failure)));
+  }
 }
 
 function toRestError(binding: HttpBinding, error: unknown, request: FastifyRequest): RestError {

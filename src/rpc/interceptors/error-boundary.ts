@@ -12,22 +12,28 @@ import { isDatabaseUnavailable, isUniqueViolation } from "../../persistence/db-e
 import { loggerKey, requestIdKey } from "../context.js";
 
 export function errorBoundary(fallbackLogger: Logger): Interceptor {
-  // Not async: one promise per call (the `then`) instead of an async function's and its await's.
+  /** The error the caller of `req` sees for `error`. */
+  const translated = (req: UnaryOrStreamRequest, error: unknown): ConnectError => {
+    const logger = req.contextValues.get(loggerKey) ?? fallbackLogger;
+    return toConnectError(error, logger, req.contextValues.get(requestIdKey), `${req.service.typeName}/${req.method.name}`);
+  };
+  // Not async: one promise per call (the `then`) instead of an async function's and its await's;
+  // and the one closure per call is the `then`'s (the translation is made once, above).
   return (next) => (req) => {
-    const translated = (error: unknown): never => {
-      const logger = req.contextValues.get(loggerKey) ?? fallbackLogger;
-      throw toConnectError(error, logger, req.contextValues.get(requestIdKey), `${req.service.typeName}/${req.method.name}`);
-    };
     let answer: ReturnType<typeof next>;
     try {
       answer = next(req);
     } catch (error) {
       // An interceptor inside that throws instead of rejecting (validation does).
-      return Promise.reject(error).catch(translated);
+      return Promise.reject(translated(req, error));
     }
-    return answer.then(undefined, translated);
+    return answer.then(undefined, (error: unknown) => {
+      throw translated(req, error);
+    });
   };
 }
+
+type UnaryOrStreamRequest = Parameters<Parameters<Interceptor>[0]>[0];
 
 export function toConnectError(error: unknown, logger: Logger, requestId: string, rpc: string): ConnectError {
   const domain = asDomainError(error);
