@@ -11,6 +11,10 @@
 // Authenticates (counted) — instrumentation is switched on and off around the counted parts by
 // the launcher (callgrind_control), between two lines on the child's stdin/stdout.
 //
+// The main thread's count still moves by up to ±5 % between runs of the same code, mostly with
+// TurboFan's compiles and the old generation's GC landing in a window or not: both are reported,
+// and the main thread's count without them is the one to compare (±1 % between runs).
+//
 // Node runs with --no-concurrent-recompilation, --single-threaded-gc and --no-liftoff: the
 // optimised tiers and the garbage collector's work land on the main thread, the same in every run,
 // and the wasm is optimised from the start. The result is all threads' instructions per login;
@@ -138,11 +142,16 @@ async function launcher(): Promise<void> {
       return;
     }
     const parts = readdirSync(outDir).filter((file) => /\.1-\d+$/.test(file));
-    const summary = (file: string) => Number(/totals: (\d+)/.exec(readFileSync(`${outDir}/${file}`, "utf8"))?.[1] ?? 0);
-    const all = parts.reduce((sum, file) => sum + summary(file), 0);
-    const main = summary(parts.find((file) => file.endsWith("-01")) as string);
+    const totalOf = (file: string) => Number(/totals: (\d+)/.exec(readFileSync(`${outDir}/${file}`, "utf8"))?.[1] ?? 0);
+    const all = parts.reduce((sum, file) => sum + totalOf(file), 0);
+    const mainFile = parts.find((file) => file.endsWith("-01")) as string;
+    const main = totalOf(mainFile);
+    const noise = runDependent(`${outDir}/${mainFile}`);
+    const perLogin = (instructions: number) => (instructions / logins).toFixed(0);
     console.log(
-      `${dir}: instructions/login ${(all / logins).toFixed(0)} (main thread ${(main / logins).toFixed(0)}) over ${logins} logins`,
+      `${dir}: instructions/login ${perLogin(all)} (main thread ${perLogin(main)}; of it optimising compiler ` +
+        `${perLogin(noise.compiler)}, major GC ${perLogin(noise.majorGc)}; main thread without them ` +
+        `${perLogin(main - noise.compiler - noise.majorGc)}) over ${logins} logins`,
     );
   } finally {
     await db.drop();
@@ -264,4 +273,36 @@ async function child(): Promise<void> {
     rmSync(dataDir, { recursive: true, force: true });
     process.stdin.destroy();
   }
+}
+
+/**
+ * The main thread's instructions that depend on the run more than on the code: TurboFan's compiles
+ * (when a function gets hot and deoptimises moves between runs) and the old generation's marking
+ * and sweeping (a major GC falls in a window or not). Inclusive costs of their entry points, from
+ * callgrind_annotate; the young generation's collections of the logins' garbage stay counted.
+ */
+function runDependent(file: string): { compiler: number; majorGc: number } {
+  const text = execFileSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", file], {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const inclusive = (entry: string) => {
+    let cost = 0;
+    for (const line of text.split("\n")) {
+      const match = /^\s*([\d,]+) \([ \d.]+%\)\s+\S*?:(.*)$/.exec(line);
+      // The outermost frame only (a recursive one is named with a ' suffix).
+      if (match?.[2]?.startsWith(`${entry}(`)) cost = Math.max(cost, Number((match[1] as string).replaceAll(",", "")));
+    }
+    return cost;
+  };
+  return {
+    compiler: inclusive("v8::internal::Runtime_CompileOptimized"),
+    majorGc: [
+      "v8::internal::IncrementalMarking::Step",
+      "v8::internal::MarkCompactCollector::CollectGarbage",
+      "v8::internal::Sweeper::RawSweep",
+    ]
+      .map(inclusive)
+      .reduce((sum, cost) => sum + cost, 0),
+  };
 }

@@ -65,10 +65,9 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
       noStore(ctx);
       const { username = "", cipherKey = "" } = request.challenge ?? {};
       // A malformed cipherKey is reported by the flow it names (or by the login flow).
-      const answer =
-        isRegisterKey(cipherKey)
-          ? await registerChallenge(ctx, request, username, cipherKey)
-          : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
+      const answer = isRegisterKey(cipherKey)
+        ? await registerChallenge(ctx, request, username, cipherKey)
+        : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
       return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
     },
     async authenticate(request, ctx) {
