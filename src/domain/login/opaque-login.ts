@@ -3,6 +3,7 @@
 import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
+import { poolWebCryptoRandom } from "../../crypto/pooled-web-random.js";
 import { open, seal } from "../../crypto/secret-box.js";
 import type { BlockConfig } from "../../persistence/entities/tenant.js";
 import type {
@@ -92,7 +93,10 @@ export type LoginSuccess = CompletedLoginWrite & { readonly tenantId: string };
 export class OpaqueLogin {
   private readonly pending = new PendingLogins();
 
-  constructor(private readonly deps: LoginDeps) {}
+  constructor(private readonly deps: LoginDeps) {
+    // The wasm's random bytes (KE2's nonces and keys) from the pool: no randomFillSync per draw.
+    poolWebCryptoRandom();
+  }
 
   private repositoryOf(tenantId: string): LoginRepository {
     return this.deps.logins.tenant(tenantId);
