@@ -11,18 +11,18 @@
 // Authenticates (counted) — instrumentation is switched on and off around the counted parts by
 // the launcher (callgrind_control), between two lines on the child's stdin/stdout.
 //
-// The main thread's count still moves by up to ±5 % between runs of the same code, mostly with
+// The main thread's count still moves by ±3 % between runs of the same code, mostly with
 // TurboFan's compiles and the old generation's GC landing in a window or not: both are reported,
-// and the main thread's count without them is the one to compare (±1 % between runs).
+// and the main thread's count without them is the one to compare (±0.6 % between runs).
 //
 // Node runs with --no-concurrent-recompilation, --single-threaded-gc and --no-liftoff: the
-// optimised tiers and the garbage collector's work land on the main thread, the same in every run,
-// and the wasm is optimised from the start. The result is all threads' instructions per login;
-// the OPAQUE wasm is most of it (the ceiling), so compare two checkouts as pairs run side by side
-// (their timers — the audit trail's 200 ms flush, the change feed's heartbeat — then fire about as
-// often in both) and look at the difference.
+// optimising compiler's and the garbage collector's work land on the main thread, where they can
+// be told apart, and the wasm is optimised from the start. The OPAQUE wasm is most of the count
+// (the ceiling), so compare two checkouts as pairs run side by side (their timers — the audit
+// trail's 200 ms flush, the change feed's heartbeat — then fire about as often in both) and look
+// at the difference. --plain runs the child without valgrind (to check that it works).
 //
-//   node --import tsx bench/login-instructions.ts DIR [--users 40] [--rounds 5] [--warm 10]
+//   node --import tsx bench/login-instructions.ts DIR [--users 20] [--rounds 3] [--warm 6] [--conc 4]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -62,7 +62,7 @@ async function launcher(): Promise<void> {
   const { benchUsers, createTenantAndClient, registerUsers } = await import("./auth-setup.js");
   const { issueApiKey } = await import("../src/domain/auth/api-key-secret.js");
   const dir = resolve(positionals[0] ?? ".");
-  const users = benchUsers(Number(args.users ?? 40));
+  const users = benchUsers(Number(args.users ?? 20));
   const db = await createBenchDatabase();
   const kek = randomBytes(32).toString("base64");
   const adminKey = issueApiKey().key;
@@ -95,8 +95,8 @@ async function launcher(): Promise<void> {
       publicUrl: baseUrl,
       tenantId,
       users,
-      rounds: Number(args.rounds ?? 5),
-      warm: Number(args.warm ?? 10),
+      rounds: Number(args.rounds ?? 3),
+      warm: Number(args.warm ?? 6),
       conc: Number(args.conc ?? 4),
     };
     const valgrind = args.plain
