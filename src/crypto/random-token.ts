@@ -38,3 +38,10 @@ export function randomBuffer(byteLength: number): Buffer {
   pool.fill(0, start, start + byteLength);
   return bytes;
 }
+
+/** Fills `target` with random bytes (e.g. an IV written straight into the buffer that holds it). */
+export function fillRandom(target: Uint8Array): void {
+  const start = take(target.length);
+  target.set(pool.subarray(start, start + target.length));
+  pool.fill(0, start, start + target.length);
+}

@@ -11,7 +11,7 @@
 // that row's neighbour's secret. The header (version and KEK id) is authenticated too.
 // Opening never returns unauthenticated bytes: any failure is a `SecretBoxError`.
 import { createCipheriv, createDecipheriv } from "node:crypto";
-import { randomBuffer } from "./random-token.js";
+import { fillRandom } from "./random-token.js";
 import type { KeyEncryptionKey, Keyring } from "./key-encryption-key.js";
 
 const VERSION = 1;
@@ -47,10 +47,19 @@ interface Parsed {
   readonly ciphertext: Buffer;
 }
 
+// The header of each KEK id, made once: every seal writes it and every open authenticates it (a
+// login seals one value and opens another). Never handed out, only copied from.
+const headers = new Map<string, Buffer>();
+
 function header(kekId: string): Buffer {
-  const id = Buffer.from(kekId, "ascii");
-  if (id.length === 0 || id.length > 255) throw new Error("a key-encryption key id must be 1 to 255 ASCII characters");
-  return Buffer.concat([Buffer.from([VERSION, id.length]), id]);
+  let head = headers.get(kekId);
+  if (head === undefined) {
+    const id = Buffer.from(kekId, "ascii");
+    if (id.length === 0 || id.length > 255) throw new Error("a key-encryption key id must be 1 to 255 ASCII characters");
+    head = Buffer.concat([Buffer.from([VERSION, id.length]), id]);
+    headers.set(kekId, head);
+  }
+  return head;
 }
 
 function parse(sealed: Uint8Array): Parsed {
@@ -72,9 +81,12 @@ function parse(sealed: Uint8Array): Parsed {
   };
 }
 
-function associatedData(header: Buffer, aad: string): Buffer {
+function associatedData(header: Uint8Array, aad: string): Buffer {
   if (typeof aad !== "string" || aad.length === 0) throw new TypeError("secret-box associated data must be a non-empty string");
-  return Buffer.concat([header, Buffer.from(aad, "utf8")]);
+  const additional = Buffer.allocUnsafe(header.length + Buffer.byteLength(aad, "utf8"));
+  additional.set(header, 0);
+  additional.write(aad, header.length, "utf8");
+  return additional;
 }
 
 function kekFor(keyring: Keyring, kekId: string): KeyEncryptionKey {
@@ -90,11 +102,21 @@ function kekFor(keyring: Keyring, kekId: string): KeyEncryptionKey {
 export function seal(keyring: Keyring, plaintext: Uint8Array, aad: string): Buffer {
   const head = header(keyring.current.id);
   const additional = associatedData(head, aad);
-  const iv = randomBuffer(IV_LENGTH);
-  const cipher = createCipheriv(CIPHER, keyring.current.key, iv, { authTagLength: TAG_LENGTH });
+  // The sealed value is laid out in one buffer: header, IV (drawn straight into it), tag, ciphertext.
+  const ivStart = head.length;
+  const tagStart = ivStart + IV_LENGTH;
+  const ciphertextStart = tagStart + TAG_LENGTH;
+  const sealed = Buffer.allocUnsafe(ciphertextStart + plaintext.length);
+  sealed.set(head, 0);
+  fillRandom(sealed.subarray(ivStart, tagStart));
+  const cipher = createCipheriv(CIPHER, keyring.current.key, sealed.subarray(ivStart, tagStart), { authTagLength: TAG_LENGTH });
   cipher.setAAD(additional);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([head, iv, cipher.getAuthTag(), ciphertext]);
+  const ciphertext = cipher.update(plaintext);
+  // GCM is a stream mode: `final` only computes the tag, it returns no more bytes.
+  cipher.final();
+  sealed.set(cipher.getAuthTag(), tagStart);
+  sealed.set(ciphertext, ciphertextStart);
+  return sealed;
 }
 
 /**
@@ -110,7 +132,9 @@ export function open(keyring: Keyring, sealed: Uint8Array, aad: string): Buffer 
   decipher.setAuthTag(parsed.tag);
   const plaintext = decipher.update(parsed.ciphertext);
   try {
-    return Buffer.concat([plaintext, decipher.final()]);
+    // GCM is a stream mode: `final` checks the tag and returns no more bytes.
+    const rest = decipher.final();
+    return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
   } catch {
     plaintext.fill(0);
     throw new SecretBoxError(

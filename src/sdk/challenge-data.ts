@@ -41,8 +41,11 @@ export function encodeChallengeData(data: ChallengeData): string {
     data.kind === "login"
       ? { v: CHALLENGE_DATA_VERSION, kind: data.kind, challenge_id: data.challenge_id, login_response: data.login_response }
       : { v: CHALLENGE_DATA_VERSION, kind: data.kind, challenge_id: data.challenge_id, registration_response: data.registration_response };
-  return bytesToBase64url(utf8Encode(JSON.stringify(json)));
+  return bytesToBase64url(UTF8.encode(JSON.stringify(json)));
 }
+
+// One encoder for every answer (Get Challenge encodes one per login).
+const UTF8 = new TextEncoder();
 
 /**
  * Decodes and checks `challenge_data`: `v` must be 1, `kind` known, `challenge_id` a non-empty
@@ -67,6 +70,12 @@ export function decodeChallengeData(encoded: string, expected?: ChallengeKind): 
 export const LOGIN_CIPHER_KEY_PREFIX = "login:";
 export const REGISTER_CIPHER_KEY_PREFIX = "register:";
 
+/** The kinds of `cipherKey`, by prefix (made once: both login steps parse one). */
+const CIPHER_KEY_PREFIXES = [
+  ["login", LOGIN_CIPHER_KEY_PREFIX],
+  ["register", REGISTER_CIPHER_KEY_PREFIX],
+] as const;
+
 /** `login:<KE1>`. */
 export function loginCipherKey(startLoginRequest: string): string {
   return LOGIN_CIPHER_KEY_PREFIX + startLoginRequest;
@@ -79,10 +88,7 @@ export function registerCipherKey(registrationRequest: string): string {
 
 /** Splits a `cipherKey` into its kind and OPAQUE message; throws WireFormatError otherwise. */
 export function parseCipherKey(cipherKey: string): { kind: ChallengeKind; message: string } {
-  for (const [kind, prefix] of [
-    ["login", LOGIN_CIPHER_KEY_PREFIX],
-    ["register", REGISTER_CIPHER_KEY_PREFIX],
-  ] as const) {
+  for (const [kind, prefix] of CIPHER_KEY_PREFIXES) {
     if (cipherKey.startsWith(prefix)) {
       const message = cipherKey.slice(prefix.length);
       if (!isBase64url(message)) throw new WireFormatError("cipherKey: the OPAQUE message is not base64url");

@@ -3,9 +3,17 @@
 // is kept for display.
 
 export function normalizeUsername(username: string): string {
-  return username.normalize("NFKC").trim().toLowerCase();
+  return nfkc(username).trim().toLowerCase();
 }
 
 export function normalizeEmail(email: string): string {
-  return email.normalize("NFKC").trim().toLowerCase();
+  return nfkc(email).trim().toLowerCase();
+}
+
+// Printable ASCII is its own NFKC form, and most names are printable ASCII: the check costs less
+// than the normalization (both login steps normalize the username).
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function nfkc(text: string): string {
+  return PRINTABLE_ASCII.test(text) ? text : text.normalize("NFKC");
 }

@@ -13,7 +13,7 @@ import type { TenantKeyStore } from "../../domain/tenants/tenant-key-store.js";
 import { getTenant } from "../../domain/tenants/tenant-admin.js";
 import { principal, repositories, unitOfWork } from "../../rpc/context.js";
 import { noStore } from "../../rpc/http-response.js";
-import { parseCipherKey } from "../../sdk/challenge-data.js";
+import { parseCipherKey, REGISTER_CIPHER_KEY_PREFIX } from "../../sdk/challenge-data.js";
 import { restJson } from "../../transcoding/response-encoder.js";
 import { callerInfo } from "./caller-info.js";
 import { publicClientMessage, publicTenantMessage } from "./public-info-converters.js";
@@ -65,10 +65,9 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
       noStore(ctx);
       const { username = "", cipherKey = "" } = request.challenge ?? {};
       // A malformed cipherKey is reported by the flow it names (or by the login flow).
-      const answer =
-        safeKind(cipherKey) === "register"
-          ? await registerChallenge(ctx, request, username, cipherKey)
-          : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
+      const answer = isRegisterKey(cipherKey)
+        ? await registerChallenge(ctx, request, username, cipherKey)
+        : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
       return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
     },
     async authenticate(request, ctx) {
@@ -168,10 +167,13 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
   };
 }
 
-function safeKind(cipherKey: string): "login" | "register" | undefined {
+/** A well-formed `register:` cipherKey (anything else goes to the login, which reports what is wrong). */
+function isRegisterKey(cipherKey: string): boolean {
+  // Only a register key changes the flow: a login's KE1 is checked once, by the login itself.
+  if (!cipherKey.startsWith(REGISTER_CIPHER_KEY_PREFIX)) return false;
   try {
-    return parseCipherKey(cipherKey).kind;
+    return parseCipherKey(cipherKey).kind === "register";
   } catch {
-    return undefined;
+    return false;
   }
 }

@@ -24,8 +24,14 @@ const MAX_BATCH = 500;
 const FLUSH_MS = 200;
 const MAX_LOG_DATA_BYTES = 4096;
 
+/** An event as buffered: the caller's (never changed: its fields are read-only) and when. */
+interface Buffered {
+  readonly event: AuthEventInput;
+  readonly at: number;
+}
+
 export class AuthEventRecorder {
-  private buffer: (AuthEventInput & { at: Date })[] = [];
+  private buffer: Buffered[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   constructor(
@@ -37,7 +43,8 @@ export class AuthEventRecorder {
 
   record(event: AuthEventInput): void {
     this.observe(event);
-    this.buffer.push({ ...event, at: new Date() });
+    // Kept as given, with the time as a number: no copy of the event, no Date until the batch is written.
+    this.buffer.push({ event, at: Date.now() });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
@@ -53,12 +60,12 @@ export class AuthEventRecorder {
     return this.flushing;
   }
 
-  private async write(batch: (AuthEventInput & { at: Date })[]): Promise<void> {
+  private async write(batch: Buffered[]): Promise<void> {
     try {
       await this.log.append(
-        batch.map((e) => ({
+        batch.map(({ event: e, at }) => ({
           tenantId: e.tenantId,
-          at: e.at,
+          at: new Date(at),
           kind: e.kind,
           outcome: e.outcome,
           reason: e.reason ?? "",

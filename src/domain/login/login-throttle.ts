@@ -47,13 +47,18 @@ function delayRefusal(failures: number, lastFailureAt: Date | string | number, c
  * first, and the count that led to it no longer applies.
  */
 export function admitGuess(state: ThrottleState, config: BlockConfig, now: number): { endedBlock: boolean } {
-  const active = (isBlocked: boolean, until: Date | string | null) => isBlocked && (until === null || timeOf(until) > now);
-  if (active(state.user_blocked, state.user_blocked_until) || active(state.ip_blocked, state.ip_blocked_until)) throw blocked();
+  if (isActive(state.user_blocked, state.user_blocked_until, now) || isActive(state.ip_blocked, state.ip_blocked_until, now))
+    throw blocked();
   if (!state.user_blocked && state.user_failures !== null && state.user_last_failure_at !== null) {
     const refusal = delayRefusal(state.user_failures, state.user_last_failure_at, config, now);
     if (refusal) throw refusal;
   }
   return { endedBlock: state.user_blocked || state.ip_blocked };
+}
+
+/** Whether a block is in force at `now` (one without an end lasts until an administrator lifts it). */
+function isActive(isBlocked: boolean, until: Date | string | null, now: number): boolean {
+  return isBlocked && (until === null || timeOf(until) > now);
 }
 
 /** The 429 for a guess that the counting statement refused; undefined when it was admitted. */

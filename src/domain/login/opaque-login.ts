@@ -1,8 +1,9 @@
 // Login, steps 1 and 2 (docs/login-protocol.md §7) on the server: KE1 → KE2 with the user's
 // record (or a fake one for unknown users), then KE3 → a single-use nonce for Sign In.
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import * as opaque from "@serenity-kit/opaque";
 import type { Keyring } from "../../crypto/key-encryption-key.js";
+import { poolWebCryptoRandom } from "../../crypto/pooled-web-random.js";
 import { open, seal } from "../../crypto/secret-box.js";
 import type { BlockConfig } from "../../persistence/entities/tenant.js";
 import type {
@@ -53,7 +54,8 @@ export function opaqueIdentifiersFor(issuer: string, tenantId: string, normalize
   return { client: `${tenantId}:${normalizedUsername}`, server: issuer };
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest();
+// The one-shot `hash` makes no Hash object (KE1 is hashed by both login steps).
+const sha256 = (text: string) => hash("sha256", text, "buffer");
 const stateAad = (challengeId: string) => `login-state:${challengeId}`;
 
 /** What Authenticate checks a challenge against, wherever it was read from. */
@@ -82,11 +84,7 @@ interface Attempt {
   readonly caller: CallerInfo;
   readonly normalizedUsername: string;
   /** The result `ber` referenced, already used (single use): checked against the user once the secret is proven. */
-  readonly biometric: BiometricResult | undefined;
-  /** Records the failed attempt. */
-  readonly recordFailure: (reason: string, userId?: string | null) => void;
-  /** Records the failed attempt and returns the error to throw. */
-  readonly fail: (reason: string, userId?: string | null) => Error;
+  biometric: BiometricResult | undefined;
 }
 
 /** What a successful login writes, in its tenant (the other first factors complete a login with it too). */
@@ -95,7 +93,10 @@ export type LoginSuccess = CompletedLoginWrite & { readonly tenantId: string };
 export class OpaqueLogin {
   private readonly pending = new PendingLogins();
 
-  constructor(private readonly deps: LoginDeps) {}
+  constructor(private readonly deps: LoginDeps) {
+    // The wasm's random bytes (KE2's nonces and keys) from the pool: no randomFillSync per draw.
+    poolWebCryptoRandom();
+  }
 
   private repositoryOf(tenantId: string): LoginRepository {
     return this.deps.logins.tenant(tenantId);
@@ -119,25 +120,16 @@ export class OpaqueLogin {
     const state = await logins.guessState(normalized, caller.ip);
     if (!state) throw tenantNotFound(tenantId);
     const ke1 = loginMessageOf(cipherKey);
-    const event = { tenantId, kind: "challenge" as const, username: normalized, ...caller, clientId: scope.clientId };
     const now = Date.now();
-    const throttled = (error: unknown) => {
-      this.deps.events.record({ ...event, outcome: "failure", reason: "throttled" });
-      return error;
-    };
     let endedBlock: boolean;
     try {
       ({ endedBlock } = admitGuess(state.throttle, state.blockConfig, now));
     } catch (error) {
-      throw throttled(error);
+      this.recordThrottled(scope, normalized, caller);
+      throw error;
     }
     if (endedBlock) await logins.liftEndedBlocks(normalized, caller.ip);
     const guess: GuessToCount = { config: state.blockConfig, username: normalized, ip: caller.ip };
-    /** Throws the 429 when the counting statement refused the guess (a parallel one took its place). */
-    const decided = (counted: CountedGuess) => {
-      const refusal = guessRefusal(counted, state.blockConfig, Date.now());
-      if (refusal) throw throttled(refusal);
-    };
 
     const serverSetup = await this.deps.setups.forTenant(tenantId);
     // An enabled user with a credential; anyone else gets a fake record below.
@@ -155,13 +147,13 @@ export class OpaqueLogin {
       });
     } catch {
       // A guess all the same: counted if admitted, and refused like any other if not.
-      decided(await logins.countGuess(guess));
+      this.throwIfRefused(await logins.countGuess(guess), state.blockConfig, scope, normalized, caller);
       throw invalidField(["cipherKey"], "cipherKey does not hold a valid OPAQUE KE1");
     }
     const challengeId = randomId();
     const protoVersion = user ? user.credential.protoVersion : PROTO_VERSION_DEFAULT;
     const ke1Hash = sha256(cipherKey);
-    decided(
+    this.throwIfRefused(
       await logins.countGuessAndStoreChallenge(guess, {
         id: challengeId,
         purpose: "login",
@@ -174,6 +166,10 @@ export class OpaqueLogin {
         proto_version: protoVersion,
         ttlSeconds: LOGIN_CHALLENGE_TTL_SECONDS,
       }),
+      state.blockConfig,
+      scope,
+      normalized,
+      caller,
     );
     // Every challenge, an unknown user's too: Authenticate then takes the same path for both.
     this.pending.remember(tenantId, challengeId, {
@@ -186,19 +182,54 @@ export class OpaqueLogin {
       hasUsernameAndEmail: state.hasUsernameAndEmail,
       expiresAt: now + LOGIN_CHALLENGE_TTL_SECONDS * 1000,
     });
-    this.deps.events.record({ ...event, outcome: "success", reason: "challenge_issued", userId: user ? user.id : null });
+    this.deps.events.record({
+      tenantId,
+      kind: "challenge",
+      outcome: "success",
+      reason: "challenge_issued",
+      username: normalized,
+      userId: user ? user.id : null,
+      ip: caller.ip,
+      userAgent: caller.userAgent,
+      clientId: scope.clientId,
+    });
     return {
       challengeData: encodeChallengeData({ v: 1, kind: "login", challenge_id: challengeId, login_response: started.loginResponse }),
       protoVersion,
     };
   }
 
+  // Methods rather than closures made per call: a login makes no function objects of its own.
+
+  /** Records a Get Challenge refused by the throttle. */
+  private recordThrottled(scope: LoginScope, normalized: string, caller: CallerInfo): void {
+    this.deps.events.record({
+      tenantId: scope.tenantId,
+      kind: "challenge",
+      outcome: "failure",
+      reason: "throttled",
+      username: normalized,
+      ip: caller.ip,
+      userAgent: caller.userAgent,
+      clientId: scope.clientId,
+    });
+  }
+
+  /** Throws the 429 (recorded) when the counting statement refused the guess (a parallel one took its place). */
+  private throwIfRefused(counted: CountedGuess, config: BlockConfig, scope: LoginScope, normalized: string, caller: CallerInfo): void {
+    const refusal = guessRefusal(counted, config, Date.now());
+    if (!refusal) return;
+    this.recordThrottled(scope, normalized, caller);
+    throw refusal;
+  }
+
   /** Step 2: KE3 → a single-use nonce bound to tenant, user and authorization request. */
   async authenticate(scope: LoginScope, input: AuthenticateInput, caller: CallerInfo): Promise<LoginResult> {
     const { tenantId } = scope;
+    let reference: string | undefined;
     try {
       loginMessageOf(input.cipherKey);
-      berReferenceOf(input.ber);
+      reference = berReferenceOf(input.ber);
     } catch (error) {
       // Checked before the challenge is consumed, so that a malformed request does not burn it;
       // an unknown tenant is still named first.
@@ -206,42 +237,48 @@ export class OpaqueLogin {
       throw error;
     }
     const normalized = normalizeUsername(input.username);
-    const event = {
-      tenantId,
-      kind: "authenticate" as const,
-      username: normalized,
-      ...caller,
-      clientId: scope.clientId,
-      logData: input.logData ?? null,
-    };
-    const recordFailure = (reason: string, userId: string | null = null) => {
-      this.deps.events.record({ ...event, outcome: "failure", reason, userId });
-    };
-    const fail = (reason: string, userId: string | null = null) => {
-      recordFailure(reason, userId);
-      return invalidCredentials();
-    };
+    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, biometric: undefined };
     // A `ber` reference is used before the login's challenge: one that is not this login's
     // (unknown, used, expired, another login's) is refused with nothing changed.
-    const reference = berReferenceOf(input.ber);
-    let biometric: BiometricResult | undefined;
     if (reference !== undefined) {
-      biometric = await this.deps.biometrics?.use(tenantId, reference, input.challengeId);
-      if (!biometric) {
-        recordFailure("unknown_face_result");
+      attempt.biometric = await this.deps.biometrics?.use(tenantId, reference, input.challengeId);
+      if (!attempt.biometric) {
+        this.recordAuthenticate(attempt, "failure", "unknown_face_result", null);
         throw faceResultUnknown();
       }
     }
-    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, biometric, recordFailure, fail };
     const pending = this.pending.take(tenantId, input.challengeId);
     const result = pending ? await this.finishPending(attempt, pending) : await this.finishStored(attempt);
-    this.deps.events.record({ ...event, outcome: "success", reason: "authenticated", userId: result.userId });
+    this.recordAuthenticate(attempt, "success", "authenticated", result.userId);
     return result;
+  }
+
+  /** Records an Authenticate's outcome. */
+  private recordAuthenticate(attempt: Attempt, outcome: "success" | "failure", reason: string, userId: string | null): void {
+    const { scope, caller } = attempt;
+    this.deps.events.record({
+      tenantId: scope.tenantId,
+      kind: "authenticate",
+      outcome,
+      reason,
+      username: attempt.normalizedUsername,
+      userId,
+      ip: caller.ip,
+      userAgent: caller.userAgent,
+      clientId: scope.clientId,
+      logData: attempt.input.logData ?? null,
+    });
+  }
+
+  /** Records the failed attempt and returns the error to throw. */
+  private fail(attempt: Attempt, reason: string, userId: string | null = null): Error {
+    this.recordAuthenticate(attempt, "failure", reason, userId);
+    return invalidCredentials();
   }
 
   /** A challenge this instance issued: checks and KE3 first, then consume and complete in one statement. */
   private async finishPending(attempt: Attempt, pending: PendingLogin): Promise<LoginResult> {
-    const { scope, input, fail } = attempt;
+    const { scope, input } = attempt;
     const logins = this.repositoryOf(scope.tenantId);
     const checked = checkChallenge(pending, attempt);
     const refused =
@@ -250,8 +287,8 @@ export class OpaqueLogin {
       // Single use whatever the outcome; and the database may know better (consumed elsewhere, expired).
       const consumed = await logins.consumeLoginChallenge(input.challengeId);
       if (!consumed) throw tenantNotFound(scope.tenantId);
-      if (!consumed.challenge || !isUnexpired(consumed.challenge)) throw fail("unknown_or_expired_challenge");
-      throw fail(refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
+      if (!consumed.challenge || !isUnexpired(consumed.challenge)) throw this.fail(attempt, "unknown_or_expired_challenge");
+      throw this.fail(attempt, refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
     }
     const { userId } = checked;
     const biometricRefusal = this.biometricRefusal(attempt, userId);
@@ -263,19 +300,19 @@ export class OpaqueLogin {
     const nonce = issueSecret();
     const success = loginSuccess(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
     const done = await logins.consumeAndCompleteLogin(success, input.challengeId);
-    if (!done.consumed) throw fail("unknown_or_expired_challenge");
-    if (!done.user) throw fail("disabled", userId);
+    if (!done.consumed) throw this.fail(attempt, "unknown_or_expired_challenge");
+    if (!done.user) throw this.fail(attempt, "disabled", userId);
     return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.user.email !== null && !done.user.isVerified, userId };
   }
 
   /** Any other challenge (issued by another instance, or no longer held here): consume, check, complete. */
   private async finishStored(attempt: Attempt): Promise<LoginResult> {
-    const { scope, input, fail } = attempt;
+    const { scope, input } = attempt;
     const logins = this.repositoryOf(scope.tenantId);
     const consumed = await logins.consumeLoginChallenge(input.challengeId);
     if (!consumed) throw tenantNotFound(scope.tenantId);
     const challenge = consumed.challenge && isUnexpired(consumed.challenge) ? consumed.challenge : undefined;
-    if (challenge?.purpose !== "login" || challenge.server_state_sealed === null) throw fail("unknown_or_expired_challenge");
+    if (challenge?.purpose !== "login" || challenge.server_state_sealed === null) throw this.fail(attempt, "unknown_or_expired_challenge");
     const facts: ChallengeFacts = {
       usernameNormalized: challenge.username_normalized,
       userId: challenge.user_id,
@@ -283,16 +320,16 @@ export class OpaqueLogin {
       authReqId: challenge.auth_req_id ?? null,
     };
     const checked = checkChallenge(facts, attempt);
-    if ("refused" in checked) throw fail(checked.refused);
+    if ("refused" in checked) throw this.fail(attempt, checked.refused);
     const { userId } = checked;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed, stateAad(challenge.id)).toString("utf8");
-    if (!this.ke3Accepted(attempt, serverLoginState)) throw fail("wrong_secret", userId);
+    if (!this.ke3Accepted(attempt, serverLoginState)) throw this.fail(attempt, "wrong_secret", userId);
     const biometricRefusal = this.biometricRefusal(attempt, userId);
     if (biometricRefusal) throw biometricRefusal;
 
     const nonce = issueSecret();
     const user = await logins.completeLogin(loginSuccess(attempt, userId, facts.authReqId, consumed.loginOrder, nonce.hash));
-    if (!user) throw fail("disabled", userId);
+    if (!user) throw this.fail(attempt, "disabled", userId);
     return { nonce: nonce.value, needVerify: consumed.hasUsernameAndEmail && user.email !== null && !user.isVerified, userId };
   }
 
@@ -338,11 +375,11 @@ export class OpaqueLogin {
     const { biometric } = attempt;
     if (!biometric) return undefined;
     if (biometric.userId !== userId) {
-      attempt.recordFailure("foreign_face_result", userId);
+      this.recordAuthenticate(attempt, "failure", "foreign_face_result", userId);
       return faceResultUnknown();
     }
     if (!("refused" in biometric)) return undefined;
-    attempt.recordFailure("face_result_refused", userId);
+    this.recordAuthenticate(attempt, "failure", "face_result_refused", userId);
     return biometric.refused;
   }
 

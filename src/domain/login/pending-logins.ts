@@ -26,9 +26,17 @@ export interface PendingLogin {
 
 export const PENDING_LOGINS_CAPACITY = 10_000;
 
+/** A held challenge and its tenant. */
+interface Entry {
+  readonly tenantId: string;
+  readonly login: PendingLogin;
+}
+
 export class PendingLogins {
-  // Insertion order is expiry order (one TTL for all), so the oldest entry is always first.
-  private readonly entries = new Map<string, PendingLogin>();
+  // Insertion order is expiry order (one TTL for all), so the oldest entry is always first. Keyed
+  // by the challenge id alone — 192 random bits, never the same in two tenants — with the tenant
+  // checked on `take`: a key joining both would be a string made (and hashed) on every step.
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     private readonly capacity = PENDING_LOGINS_CAPACITY,
@@ -42,22 +50,22 @@ export class PendingLogins {
   remember(tenantId: string, challengeId: string, login: PendingLogin): void {
     this.dropExpired();
     if (this.entries.size >= this.capacity) this.dropOldest();
-    this.entries.set(keyOf(tenantId, challengeId), login);
+    this.entries.set(challengeId, { tenantId, login });
   }
 
   /** Removes and returns the challenge, if this instance still holds it unexpired. */
   take(tenantId: string, challengeId: string): PendingLogin | undefined {
-    const key = keyOf(tenantId, challengeId);
-    const login = this.entries.get(key);
-    if (login === undefined) return undefined;
-    this.entries.delete(key);
-    return login.expiresAt > this.now() ? login : undefined;
+    const entry = this.entries.get(challengeId);
+    // A challenge of one tenant is unknown at another (and stays held for its own).
+    if (entry === undefined || entry.tenantId !== tenantId) return undefined;
+    this.entries.delete(challengeId);
+    return entry.login.expiresAt > this.now() ? entry.login : undefined;
   }
 
   private dropExpired(): void {
     const now = this.now();
-    for (const [key, login] of this.entries) {
-      if (login.expiresAt > now) return;
+    for (const [key, entry] of this.entries) {
+      if (entry.login.expiresAt > now) return;
       this.entries.delete(key);
     }
   }
@@ -67,6 +75,3 @@ export class PendingLogins {
     if (!oldest.done) this.entries.delete(oldest.value);
   }
 }
-
-// A challenge id is only unique with its tenant: a challenge of one tenant is unknown at another.
-const keyOf = (tenantId: string, challengeId: string) => `${tenantId}\u0000${challengeId}`;
