@@ -19,6 +19,7 @@ import type { SqlFragment } from "../../src/persistence/sql-fragment.js";
 import { UnitOfWork } from "../../src/persistence/unit-of-work.js";
 import { captureLogs } from "../support/log-capture.js";
 import { openTestOrm, type TestOrm } from "../support/test-orm.js";
+import { endPool } from "../support/end-pool.js";
 
 const T = "verdicts";
 const OTHER = "sentinel";
@@ -118,7 +119,7 @@ after(async () => {
   ownVerdicts.close();
   heardVerdicts.close();
   await listening.close();
-  await sql.end();
+  await endPool(sql);
   await testOrm.close();
   statements.mock.restore();
 });

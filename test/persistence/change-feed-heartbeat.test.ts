@@ -15,6 +15,7 @@ import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { testServerAddress, throughProxy } from "../support/test-database.js";
 import { openTestOrm, type TestOrm } from "../support/test-orm.js";
 import { until } from "../support/until.js";
+import { endPool } from "../support/end-pool.js";
 
 const { everyMs, heardForMs, lostAfterMs } = DEFAULT_HEARTBEAT;
 
@@ -94,7 +95,7 @@ before(async () => {
 after(async () => {
   cache.close();
   await feed.close();
-  await sql.end();
+  await endPool(sql);
   await proxy.close();
   await testOrm.close();
 });
