@@ -27,23 +27,12 @@
 // Protocol on stdout: `{"event":"measure-start"}` after the warm-up, then it waits for one line on
 // stdin (meanwhile the launcher pins the Postgres backends this process opened, when asked to
 // with --core-postgres-cpu), then one JSON line (CoreLoginResult). Progress and errors on stderr.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
-import { loadConfig } from "../src/config/config.js";
-import { loadKeyring } from "../src/crypto/key-encryption-key.js";
-import { AuthEventRecorder } from "../src/domain/login/auth-events.js";
-import { type CallerInfo, OpaqueLogin } from "../src/domain/login/opaque-login.js";
-import { OpaqueSetups } from "../src/domain/login/opaque-setups.js";
-import { createLogger } from "../src/logging/logger.js";
-import { openDatabase } from "../src/persistence/database.js";
-import { AuthEventLog } from "../src/persistence/repositories/auth-event-log.js";
-import { LoginStore } from "../src/persistence/repositories/login-repository.js";
-import { TenantRepositories } from "../src/persistence/repositories/tenant-repositories.js";
-import { UnitOfWork } from "../src/persistence/unit-of-work.js";
+import type { CallerInfo } from "../src/domain/login/opaque-login.js";
 import { type BenchUser, ke3Of, opaqueReady, type PreparedKe1, prepareKe1 } from "./auth-opaque-client.js";
+import { openInProcessLogin } from "./in-process-login.js";
 import { prepareCeiling } from "./opaque-ceiling.js";
 import { childOptions } from "./stats.js";
 
@@ -87,26 +76,7 @@ export interface CoreLoginResult {
 const options = childOptions<CoreLoginOptions>("CoreLoginOptions");
 await opaqueReady;
 
-const dataDir = mkdtempSync(join(tmpdir(), "svault-login-core-"));
-const config = loadConfig({
-  ...process.env,
-  DATA_DIR: dataDir,
-  DATABASE_URL: options.databaseUrl,
-  SVAULT_KEK: options.kek,
-  PUBLIC_URL: options.publicUrl,
-  LOG_LEVEL: "warn",
-  SVAULT_ENV: "bench",
-});
-const logger = createLogger(config.logLevel, process.stderr);
-const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
-const database = await openDatabase(config, logger);
-const events = new AuthEventRecorder(new AuthEventLog(database.sql), logger);
-const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
-const setups = new OpaqueSetups(
-  keyring,
-  (tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId).credentials,
-);
-const login = new OpaqueLogin({ logins: new LoginStore(database.sql), keyring, setups, events, issuerOf });
+const { login, issuerOf, defaultTenant, close } = await openInProcessLogin(process.cwd(), options);
 const issuer = issuerOf(options.tenantId);
 const ceiling = await prepareCeiling({ ...options, issuer });
 
@@ -179,7 +149,7 @@ function challenges(group: readonly number[], totals: Totals): { logins: InFligh
   const logins = group.map((user) => ({ user, ke1: prepareKe1((options.users[user] as BenchUser).secret) }) as InFlight);
   const tasks = logins.map((flight) => async () => {
     try {
-      const scope = await login.scopeOf(scopeInput, config.defaultTenant);
+      const scope = await login.scopeOf(scopeInput, defaultTenant);
       const user = options.users[flight.user] as BenchUser;
       flight.answer = (await login.challenge(scope, user.username, flight.ke1.cipherKey, callers[flight.user] as CallerInfo)).challengeData;
     } catch (error) {
@@ -204,7 +174,7 @@ function authentications(logins: readonly InFlight[], totals: Totals, count: boo
   return logins.map((flight) => async () => {
     const ke3 = flight.ke3 as { challengeId: string; ke3: string };
     try {
-      const scope = await login.scopeOf(scopeInput, config.defaultTenant);
+      const scope = await login.scopeOf(scopeInput, defaultTenant);
       const input = { username: (options.users[flight.user] as BenchUser).username, cipherKey: flight.ke1.cipherKey, ...ke3 };
       await login.authenticate(scope, input, callers[flight.user] as CallerInfo);
       if (count) totals.logins++;
@@ -292,7 +262,5 @@ try {
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
-  await events.flush();
-  await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 }

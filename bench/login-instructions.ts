@@ -162,49 +162,11 @@ async function child(): Promise<void> {
   const options = JSON.parse(process.env.LOGIN_INSTRUCTIONS as string) as ChildOptions;
   const dir = process.cwd();
   const from = async <T>(path: string): Promise<T> => (await import(pathToFileURL(`${dir}/${path}`).href)) as T;
-  const { mkdtempSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
-  const { loadConfig } = await from<typeof import("../src/config/config.js")>("src/config/config.ts");
-  const { loadKeyring } = await from<typeof import("../src/crypto/key-encryption-key.js")>("src/crypto/key-encryption-key.ts");
-  const { AuthEventRecorder } = await from<typeof import("../src/domain/login/auth-events.js")>("src/domain/login/auth-events.ts");
-  const { OpaqueLogin } = await from<typeof import("../src/domain/login/opaque-login.js")>("src/domain/login/opaque-login.ts");
-  const { OpaqueSetups } = await from<typeof import("../src/domain/login/opaque-setups.js")>("src/domain/login/opaque-setups.ts");
-  const { createLogger } = await from<typeof import("../src/logging/logger.js")>("src/logging/logger.ts");
-  const { openDatabase } = await from<typeof import("../src/persistence/database.js")>("src/persistence/database.ts");
-  const { AuthEventLog } = await from<typeof import("../src/persistence/repositories/auth-event-log.js")>(
-    "src/persistence/repositories/auth-event-log.ts",
-  );
-  const { LoginStore } = await from<typeof import("../src/persistence/repositories/login-repository.js")>(
-    "src/persistence/repositories/login-repository.ts",
-  );
-  const { TenantRepositories } = await from<typeof import("../src/persistence/repositories/tenant-repositories.js")>(
-    "src/persistence/repositories/tenant-repositories.ts",
-  );
-  const { UnitOfWork } = await from<typeof import("../src/persistence/unit-of-work.js")>("src/persistence/unit-of-work.ts");
   const client = await from<typeof import("./auth-opaque-client.js")>("bench/auth-opaque-client.ts");
   await client.opaqueReady;
 
-  const dataDir = mkdtempSync(join(tmpdir(), "svault-login-instructions-"));
-  const config = loadConfig({
-    ...process.env,
-    DATA_DIR: dataDir,
-    DATABASE_URL: options.databaseUrl,
-    SVAULT_KEK: options.kek,
-    PUBLIC_URL: options.publicUrl,
-    LOG_LEVEL: "warn",
-    SVAULT_ENV: "bench",
-  });
-  const logger = createLogger(config.logLevel, process.stderr);
-  const keyring = loadKeyring(config.kek, config.previousKeks, config.dataDir, logger);
-  const database = await openDatabase(config, logger);
-  const events = new AuthEventRecorder(new AuthEventLog(database.sql), logger);
-  const issuerOf = (tenantId: string) => `${config.publicUrl}/${tenantId}`;
-  const setups = new OpaqueSetups(
-    keyring,
-    (tenantId) => new TenantRepositories(new UnitOfWork(database.orm.em.fork()), tenantId).credentials,
-  );
-  const login = new OpaqueLogin({ logins: new LoginStore(database.sql), keyring, setups, events, issuerOf });
+  const { openInProcessLogin } = await import("./in-process-login.js");
+  const { login, issuerOf, defaultTenant, close } = await openInProcessLogin(dir, options);
   const issuer = issuerOf(options.tenantId);
   const scopeInput = { tenantId: options.tenantId, authReqId: "" };
   const callerOf = (i: number) => ({ ip: `10.88.0.${(i % options.conc) + 1}`, userAgent: "bench-instructions" });
@@ -236,7 +198,7 @@ async function child(): Promise<void> {
     const answers: string[] = new Array(users.length);
     if (counted) await tell("on");
     await inParallel(users.length, async (i) => {
-      const scope = await login.scopeOf(scopeInput, config.defaultTenant);
+      const scope = await login.scopeOf(scopeInput, defaultTenant);
       const user = users[i] as (typeof users)[number];
       answers[i] = (await login.challenge(scope, user.username, (ke1s[i] as { cipherKey: string }).cipherKey, callerOf(i))).challengeData;
     });
@@ -248,7 +210,7 @@ async function child(): Promise<void> {
     });
     if (counted) await tell("on");
     await inParallel(users.length, async (i) => {
-      const scope = await login.scopeOf(scopeInput, config.defaultTenant);
+      const scope = await login.scopeOf(scopeInput, defaultTenant);
       const user = users[i] as (typeof users)[number];
       const input = { username: user.username, cipherKey: (ke1s[i] as { cipherKey: string }).cipherKey, ...(ke3s[i] as object) };
       await login.authenticate(scope, input as never, callerOf(i));
@@ -268,9 +230,7 @@ async function child(): Promise<void> {
     }
     await tell("done", { logins });
   } finally {
-    await events.flush();
-    await database.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
     process.stdin.destroy();
   }
 }
