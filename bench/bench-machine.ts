@@ -158,3 +158,20 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => probe.close(resolve));
   return port;
 }
+
+/**
+ * `valgrind` arguments that run `node nodeArgs` under callgrind, instrumentation off until the
+ * caller turns it on (`callgrind_control -i on`), one output file per process and thread in
+ * `outDir` (the instruction counters: bench/*-instructions.ts).
+ */
+export function callgrindArgs(outDir: string, nodeArgs: readonly string[]): string[] {
+  return [
+    "--tool=callgrind",
+    `--callgrind-out-file=${outDir}/cg.out.%p`,
+    "--dump-instr=no",
+    "--instr-atstart=no",
+    "--separate-threads=yes",
+    process.execPath,
+    ...nodeArgs,
+  ];
+}

@@ -30,6 +30,7 @@ import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { callgrindArgs } from "./bench-machine.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -99,34 +100,30 @@ async function launcher(): Promise<void> {
       warm: Number(args.warm ?? 6),
       conc: Number(args.conc ?? 4),
     };
-    const valgrind = args.plain
-      ? []
-      : ["--tool=callgrind", `--callgrind-out-file=${outDir}/cg.out.%p`, "--dump-instr=no", "--instr-atstart=no", "--separate-threads=yes"];
-    const counted = spawn(
-      valgrind.length > 0 ? "valgrind" : process.execPath,
-      [
-        ...valgrind,
-        ...(valgrind.length > 0 ? [process.execPath] : []),
-        // V8 compiles and collects on background threads unless told otherwise: how soon depends on
-        // the load, so the tiers (and the GC's share of the main thread) would differ between runs.
-        // The wasm is compiled once by the optimising compiler (no Liftoff tier to leave at a
-        // load-dependent moment).
-        "--no-concurrent-recompilation",
-        "--single-threaded-gc",
-        "--no-liftoff",
-        "--expose-gc",
-        "--import",
-        "tsx",
-        new URL(import.meta.url).pathname,
-        "--child",
-      ],
-      { cwd: dir, stdio: ["pipe", "pipe", "inherit"], env: { ...env, LOGIN_INSTRUCTIONS: JSON.stringify(options) } },
-    );
+    const nodeArgs = [
+      // V8 compiles and collects on background threads unless told otherwise: how soon depends on
+      // the load, so the tiers (and the GC's share of the main thread) would differ between runs.
+      // The wasm is compiled once by the optimising compiler (no Liftoff tier to leave at a
+      // load-dependent moment).
+      "--no-concurrent-recompilation",
+      "--single-threaded-gc",
+      "--no-liftoff",
+      "--expose-gc",
+      "--import",
+      "tsx",
+      new URL(import.meta.url).pathname,
+      "--child",
+    ];
+    const counted = spawn(args.plain ? process.execPath : "valgrind", args.plain ? nodeArgs : callgrindArgs(outDir, nodeArgs), {
+      cwd: dir,
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...env, LOGIN_INSTRUCTIONS: JSON.stringify(options) },
+    });
     const pid = String(counted.pid);
     let logins = 0;
     for await (const line of createInterface({ input: counted.stdout as NodeJS.ReadableStream })) {
       const message = JSON.parse(line) as { event: "on" | "off" | "done"; logins?: number };
-      if (valgrind.length === 0) {
+      if (args.plain) {
         if (message.event === "done") logins = message.logins ?? 0;
       } else if (message.event === "on") execFileSync("callgrind_control", ["-i", "on", pid], { stdio: "ignore" });
       else if (message.event === "off") execFileSync("callgrind_control", ["-i", "off", pid], { stdio: "ignore" });
@@ -137,7 +134,7 @@ async function launcher(): Promise<void> {
       (counted.stdin as NodeJS.WritableStream).write("\n");
     }
     await new Promise((done) => (counted.exitCode === null ? counted.once("exit", done) : done(undefined)));
-    if (valgrind.length === 0) {
+    if (args.plain) {
       console.log(`${dir}: ${logins} logins without valgrind`);
       return;
     }

@@ -21,6 +21,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { callgrindArgs } from "./bench-machine.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -82,20 +83,10 @@ async function parent(): Promise<void> {
   // V8 compiles on the main thread (--no-concurrent-recompilation), so that every run reaches the
   // same tiers at the same point, in the warm-up (bench/token-instructions.ts).
   const proc = args.valgrind
-    ? spawn(
-        "valgrind",
-        [
-          "--tool=callgrind",
-          `--callgrind-out-file=${outDir}/cg.out.%p`,
-          "--dump-instr=no",
-          "--instr-atstart=no",
-          "--separate-threads=yes",
-          process.execPath,
-          "--no-concurrent-recompilation",
-          ...nodeArgs,
-        ],
-        { cwd: dir, stdio: ["pipe", "pipe", "inherit"] },
-      )
+    ? spawn("valgrind", callgrindArgs(outDir, ["--no-concurrent-recompilation", ...nodeArgs]), {
+        cwd: dir,
+        stdio: ["pipe", "pipe", "inherit"],
+      })
     : spawn(process.execPath, nodeArgs, { cwd: dir, stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
   const next = () => new Promise<string>((resolve) => lines.once("line", resolve));

@@ -48,13 +48,72 @@ export interface OpaqueCeiling {
   loop(durationMs: number, latencies?: LatencyRecorder): CeilingLoop;
 }
 
-interface Prepared {
+/** One user's inputs to the two server calls of a login, made once so that a loop times only those. */
+export interface PreparedLogin {
   readonly startLoginRequest: string;
   readonly registrationRecord: string;
   readonly userIdentifier: string;
   readonly identifiers: { client: string; server: string };
   readonly serverLoginState: string;
   readonly finishLoginRequest: string;
+}
+
+interface LoginMaterial {
+  readonly serverSetup: string;
+  readonly registrationRecord: string;
+  readonly userIdentifier: string;
+  readonly identifiers: { client: string; server: string };
+  readonly password: string;
+}
+
+/**
+ * KE1 (client.startLogin), one server run (→ serverLoginState, KE2) and KE3 (client.finishLogin)
+ * for a registered user; throws when the record does not accept the password.
+ */
+export function prepareLogin(material: LoginMaterial): PreparedLogin {
+  const { serverSetup, registrationRecord, userIdentifier, identifiers, password } = material;
+  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
+  const { serverLoginState, loginResponse } = opaque.server.startLogin({
+    serverSetup,
+    startLoginRequest,
+    registrationRecord,
+    userIdentifier,
+    identifiers,
+  });
+  const finished = opaque.client.finishLogin({
+    clientLoginState,
+    loginResponse,
+    password,
+    identifiers,
+    keyStretching: BENCH_KEY_STRETCHING,
+  });
+  if (!finished) throw new Error(`the record of ${userIdentifier} does not accept its secret`);
+  return {
+    startLoginRequest,
+    registrationRecord,
+    userIdentifier,
+    identifiers,
+    serverLoginState,
+    finishLoginRequest: finished.finishLoginRequest,
+  };
+}
+
+/** A registration record made in this process (no database): for the harnesses that need no server. */
+export function registerLocally(
+  serverSetup: string,
+  userIdentifier: string,
+  identifiers: { client: string; server: string },
+  password: string,
+): string {
+  const { clientRegistrationState, registrationRequest } = opaque.client.startRegistration({ password });
+  const { registrationResponse } = opaque.server.createRegistrationResponse({ serverSetup, userIdentifier, registrationRequest });
+  return opaque.client.finishRegistration({
+    clientRegistrationState,
+    registrationResponse,
+    password,
+    identifiers,
+    keyStretching: BENCH_KEY_STRETCHING,
+  }).registrationRecord;
 }
 
 export async function prepareCeiling(material: CeilingMaterial): Promise<OpaqueCeiling> {
@@ -81,30 +140,22 @@ export async function prepareCeiling(material: CeilingMaterial): Promise<OpaqueC
   }
 
   const byName = new Map(rows.map((row) => [row.username_normalized, row]));
-  const prepared: Prepared[] = material.users.map((user) => {
+  const prepared: PreparedLogin[] = material.users.map((user) => {
     const row = byName.get(normalizeUsername(user.username));
     if (!row) throw new Error(`user ${user.username} has no credential in the database`);
-    const registrationRecord = openRecord(keyring, material.tenantId, row.id, row.record_sealed);
-    const identifiers = opaqueIdentifiers(material.issuer, material.tenantId, user.username);
-    const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password: user.secret });
-    const { serverLoginState, loginResponse } = opaque.server.startLogin({
+    const ready = prepareLogin({
       serverSetup,
-      startLoginRequest,
-      registrationRecord,
+      registrationRecord: openRecord(keyring, material.tenantId, row.id, row.record_sealed),
       userIdentifier: row.credential_id,
-      identifiers,
-    });
-    const finished = opaque.client.finishLogin({
-      clientLoginState,
-      loginResponse,
+      identifiers: opaqueIdentifiers(material.issuer, material.tenantId, user.username),
       password: user.secret,
-      identifiers,
-      keyStretching: BENCH_KEY_STRETCHING,
     });
-    if (!finished) throw new Error(`the stored record of ${user.username} does not accept its secret`);
-    const ready = { startLoginRequest, registrationRecord, userIdentifier: row.credential_id, identifiers, serverLoginState };
-    opaque.server.finishLogin({ serverLoginState, finishLoginRequest: finished.finishLoginRequest, identifiers });
-    return { ...ready, finishLoginRequest: finished.finishLoginRequest };
+    opaque.server.finishLogin({
+      serverLoginState: ready.serverLoginState,
+      finishLoginRequest: ready.finishLoginRequest,
+      identifiers: ready.identifiers,
+    });
+    return ready;
   });
 
   let next = 0;
@@ -114,7 +165,7 @@ export async function prepareCeiling(material: CeilingMaterial): Promise<OpaqueC
     let startNs = 0;
     let finishNs = 0;
     for (;;) {
-      const p = prepared[next++ % prepared.length] as Prepared;
+      const p = prepared[next++ % prepared.length] as PreparedLogin;
       const t0 = performance.now();
       if (t0 >= end) break;
       opaque.server.startLogin({

@@ -9,26 +9,14 @@
 //
 //   taskset -c 0 node --expose-gc [V8 flags] --import tsx bench/opaque-tier-up.ts [LOGINS=12000]
 import * as opaque from "@serenity-kit/opaque";
-import { BENCH_KEY_STRETCHING } from "./auth-opaque-client.js";
+import { registerLocally } from "./opaque-ceiling.js";
 
 await opaque.ready;
 const serverSetup = opaque.server.createSetup();
 const password = "a-password-of-some-length";
 const identifiers = { client: "tenant:user", server: "https://issuer.example/t/tenant" };
 const userIdentifier = "credential-0";
-const registration = opaque.client.startRegistration({ password });
-const { registrationResponse } = opaque.server.createRegistrationResponse({
-  serverSetup,
-  userIdentifier,
-  registrationRequest: registration.registrationRequest,
-});
-const { registrationRecord } = opaque.client.finishRegistration({
-  clientRegistrationState: registration.clientRegistrationState,
-  registrationResponse,
-  password,
-  identifiers,
-  keyStretching: BENCH_KEY_STRETCHING,
-});
+const registrationRecord = registerLocally(serverSetup, userIdentifier, identifiers, password);
 const { startLoginRequest } = opaque.client.startLogin({ password });
 process.stdout.write("MARK set-up done\n");
 

@@ -29,7 +29,7 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as opaque from "@serenity-kit/opaque";
-import { BENCH_KEY_STRETCHING } from "./auth-opaque-client.js";
+import { type PreparedLogin, prepareLogin, registerLocally } from "./opaque-ceiling.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -47,60 +47,17 @@ await opaque.ready;
 
 // --- material: a server setup and registered users, made here (no database needed) ------------
 const serverSetup = opaque.server.createSetup();
-interface Prepared {
-  readonly startLoginRequest: string;
-  readonly registrationRecord: string;
-  readonly userIdentifier: string;
-  readonly identifiers: { client: string; server: string };
-  readonly serverLoginState: string;
-  readonly finishLoginRequest: string;
-}
-const prepared: Prepared[] = [];
+const prepared: PreparedLogin[] = [];
 for (let u = 0; u < Number(args.users); u++) {
   const password = `secret-${u}-${"x".repeat(20)}`;
   const userIdentifier = `credential-${u}`;
   const identifiers = { client: `tenant:user-${u}`, server: "https://issuer.example/t/tenant" };
-  const reg = opaque.client.startRegistration({ password });
-  const { registrationResponse } = opaque.server.createRegistrationResponse({
-    serverSetup,
-    userIdentifier,
-    registrationRequest: reg.registrationRequest,
-  });
-  const { registrationRecord } = opaque.client.finishRegistration({
-    clientRegistrationState: reg.clientRegistrationState,
-    registrationResponse,
-    password,
-    identifiers,
-    keyStretching: BENCH_KEY_STRETCHING,
-  });
-  const { clientLoginState, startLoginRequest } = opaque.client.startLogin({ password });
-  const { serverLoginState, loginResponse } = opaque.server.startLogin({
-    serverSetup,
-    startLoginRequest,
-    registrationRecord,
-    userIdentifier,
-    identifiers,
-  });
-  const finished = opaque.client.finishLogin({
-    clientLoginState,
-    loginResponse,
-    password,
-    identifiers,
-    keyStretching: BENCH_KEY_STRETCHING,
-  });
-  if (!finished) throw new Error("registration does not accept its secret");
-  prepared.push({
-    startLoginRequest,
-    registrationRecord,
-    userIdentifier,
-    identifiers,
-    serverLoginState,
-    finishLoginRequest: finished.finishLoginRequest,
-  });
+  const registrationRecord = registerLocally(serverSetup, userIdentifier, identifiers, password);
+  prepared.push(prepareLogin({ serverSetup, registrationRecord, userIdentifier, identifiers, password }));
 }
 let nextUser = 0;
-const user = () => prepared[nextUser++ % prepared.length] as Prepared;
-const start = (p: Prepared) =>
+const user = () => prepared[nextUser++ % prepared.length] as PreparedLogin;
+const start = (p: PreparedLogin) =>
   opaque.server.startLogin({
     serverSetup,
     startLoginRequest: p.startLoginRequest,
@@ -108,7 +65,7 @@ const start = (p: Prepared) =>
     userIdentifier: p.userIdentifier,
     identifiers: p.identifiers,
   });
-const finish = (p: Prepared) =>
+const finish = (p: PreparedLogin) =>
   opaque.server.finishLogin({ serverLoginState: p.serverLoginState, finishLoginRequest: p.finishLoginRequest, identifiers: p.identifiers });
 
 // --- the kinds of work before a call ---------------------------------------------------------
@@ -156,7 +113,7 @@ function idle(): void {
 }
 
 // One pair of functions per kind, so that a CPU profile can tell the kinds' wasm apart.
-type Call = (p: Prepared) => unknown;
+type Call = (p: PreparedLogin) => unknown;
 const timedStart: Record<string, Call> = {
   hot: function startAfter_hot(p) {
     return start(p);

@@ -31,7 +31,7 @@ import { createBenchDatabase } from "./database.js";
 import { benchUsers, createTenantAndClient, registerUsers } from "./auth-setup.js";
 import { type BenchUser, opaqueReady, type PreparedKe1 } from "./auth-opaque-client.js";
 import { loginOnce, prepareKe1s, restLogin, usersOfLoop } from "./auth-login-loops.js";
-import { processCpuSeconds } from "./bench-machine.js";
+import { callgrindArgs, processCpuSeconds } from "./bench-machine.js";
 
 const ENDPOINTS = ["client_credentials", "jwks", "discovery", "login"] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -64,16 +64,7 @@ const PUBLIC_URL = "http://127.0.0.1:0";
 const nodeArgs = ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`];
 const cmd = args.valgrind ? "valgrind" : "taskset";
 const cmdArgs = args.valgrind
-  ? [
-      "--tool=callgrind",
-      `--callgrind-out-file=${outDir}/cg.out.%p`,
-      "--dump-instr=no",
-      "--instr-atstart=no",
-      "--separate-threads=yes",
-      process.execPath,
-      "--no-concurrent-recompilation",
-      ...nodeArgs,
-    ]
+  ? callgrindArgs(outDir, ["--no-concurrent-recompilation", ...nodeArgs])
   : ["-c", "0", process.execPath, ...nodeArgs];
 // V8 optimises on a background thread unless told otherwise: how soon depends on the load, and the
 // main thread runs unoptimised code meanwhile, so counts moved by ±8 % between runs. Compiling on
