@@ -50,5 +50,8 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # between full collections (4× by default on this heap limit), which keeps a busy instance near
 # 170 MiB instead of 300 (docs/operations.md, "Memory"). Flags on the command line win over
 # NODE_OPTIONS: give another limit in the container's args (deploy/kubernetes/deployment.yaml).
+# --no-concurrent-marking: an instance is sized to one core; V8's marking then runs in small steps
+# on that core instead of in a helper thread that takes it from the requests in turns, which made
+# the slowest 1 % of requests wait for it (docs/operations.md, "Memory").
 # The same flags as `npm start`.
-CMD ["node", "--expose-gc", "--max-old-space-size=768", "src/main.js"]
+CMD ["node", "--expose-gc", "--max-old-space-size=768", "--no-concurrent-marking", "src/main.js"]

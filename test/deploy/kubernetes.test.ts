@@ -182,6 +182,20 @@ describe("Kubernetes manifests (deploy/kubernetes)", () => {
     assert.ok((hpa.spec?.minReplicas ?? 1) >= 2, "two pods at least, so that the PodDisruptionBudget allows a drain");
   });
 
+  it("run the pods with the image's command, only V8's heap limit lowered under the memory limit", () => {
+    const heapLimit = /^--max-old-space-size=(\d+)$/;
+    const args = container.args ?? [];
+    assert.equal(args.length, runtime.cmd.length, "the image's CMD, replaced word for word");
+    for (const [index, word] of runtime.cmd.entries()) {
+      if (heapLimit.test(word)) continue;
+      assert.equal(args[index], word, `the CMD's word ${index}`);
+    }
+    const podLimitMiB = Number(heapLimit.exec(args.find((word) => heapLimit.test(word)) ?? "")?.[1]);
+    const memoryLimit = String(container.resources?.limits?.memory);
+    assert.match(memoryLimit, /^\d+Mi$/);
+    assert.ok(podLimitMiB > 0 && podLimitMiB <= Number.parseInt(memoryLimit, 10) * 0.75, "at most ¾ of the memory limit");
+  });
+
   it("give a stopping pod time for the preStop pause and the service's own drain", () => {
     const pause = Number(container.lifecycle?.preStop?.exec?.command?.at(-1));
     const drainSeconds = Number(config.data?.SHUTDOWN_GRACE_MS) / 1000;
