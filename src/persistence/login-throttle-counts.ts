@@ -28,6 +28,8 @@ function delayTable(config: BlockConfig): string {
       table.push(delaySeconds(failures, config));
     }
     literal = `{${table.join(",")}}`;
+    // Settings changed over and over cannot make it grow without end.
+    if (delayTables.size >= MAX_DELAY_TABLES) delayTables.clear();
     delayTables.set(key, literal);
   }
   return literal;
@@ -35,6 +37,7 @@ function delayTable(config: BlockConfig): string {
 
 /** Tenants' block settings are few: the table of each pair stays. */
 const delayTables = new Map<string, string>();
+const MAX_DELAY_TABLES = 256;
 
 /** The statement that lifts the ended blocks of a username and an address, and forgets the counts that led to them. */
 export function liftEndedBlocks(tenantId: string, username: string, ip: string): SqlFragment {
