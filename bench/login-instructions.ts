@@ -20,9 +20,13 @@
 // be told apart, and the wasm is optimised from the start. The OPAQUE wasm is most of the count
 // (the ceiling), so compare two checkouts as pairs run side by side (their timers — the audit
 // trail's 200 ms flush, the change feed's heartbeat — then fire about as often in both) and look
-// at the difference. --plain runs the child without valgrind (to check that it works).
+// at the difference. --plain runs the child without valgrind (to check that it works); with
+// --cpu-prof PROFILE_DIR too, it writes the child's V8 CPU profile there (the counted parts are
+// the calls under `challenge` and `authenticate`; the client's KE1/KE3 work is in the same
+// profile, under bench/auth-opaque-client.ts).
 //
 //   node --import tsx bench/login-instructions.ts DIR [--users 20] [--rounds 3] [--warm 6] [--conc 4]
+//   node --import tsx bench/login-instructions.ts DIR --plain --cpu-prof PROFILE_DIR [--rounds 100] [--warm 40]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -31,6 +35,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { callgrindArgs } from "./bench-machine.js";
+import { runDependent } from "./callgrind-run-dependent.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -41,6 +46,7 @@ const { values: args, positionals } = parseArgs({
     rounds: { type: "string" },
     warm: { type: "string" },
     conc: { type: "string" },
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -53,6 +59,8 @@ interface ChildOptions {
   readonly rounds: number;
   readonly warm: number;
   readonly conc: number;
+  /** A full collection before each counted part (not when profiling: the profile's GC is then the logins' own). */
+  readonly fullGc: boolean;
 }
 
 if (args.child) await child();
@@ -99,6 +107,7 @@ async function launcher(): Promise<void> {
       rounds: Number(args.rounds ?? 3),
       warm: Number(args.warm ?? 6),
       conc: Number(args.conc ?? 4),
+      fullGc: !args["cpu-prof"],
     };
     const nodeArgs = [
       // V8 compiles and collects on background threads unless told otherwise: how soon depends on
@@ -109,6 +118,7 @@ async function launcher(): Promise<void> {
       "--single-threaded-gc",
       "--no-liftoff",
       "--expose-gc",
+      ...(args.plain && args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", resolve(args["cpu-prof"])] : []),
       "--import",
       "tsx",
       new URL(import.meta.url).pathname,
@@ -175,7 +185,7 @@ async function child(): Promise<void> {
     // logins, and one landing in a window of 20 or not moved the count per login by ±10 %. The
     // counted parts then hold the young generation's collections of the logins' garbage (their
     // share of the old generation's is left out).
-    if (event === "on") (globalThis as { gc?: () => void }).gc?.();
+    if (event === "on" && options.fullGc) (globalThis as { gc?: () => void }).gc?.();
     process.stdout.write(`${JSON.stringify({ event, ...extra })}\n`);
     await lines.next();
   };
@@ -230,36 +240,4 @@ async function child(): Promise<void> {
     await close();
     process.stdin.destroy();
   }
-}
-
-/**
- * The main thread's instructions that depend on the run more than on the code: TurboFan's compiles
- * (when a function gets hot and deoptimises moves between runs) and the old generation's marking
- * and sweeping (a major GC falls in a window or not). Inclusive costs of their entry points, from
- * callgrind_annotate; the young generation's collections of the logins' garbage stay counted.
- */
-function runDependent(file: string): { compiler: number; majorGc: number } {
-  const text = execFileSync("callgrind_annotate", ["--inclusive=yes", "--threshold=100", file], {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const inclusive = (entry: string) => {
-    let cost = 0;
-    for (const line of text.split("\n")) {
-      const match = /^\s*([\d,]+) \([ \d.]+%\)\s+\S*?:(.*)$/.exec(line);
-      // The outermost frame only (a recursive one is named with a ' suffix).
-      if (match?.[2]?.startsWith(`${entry}(`)) cost = Math.max(cost, Number((match[1] as string).replaceAll(",", "")));
-    }
-    return cost;
-  };
-  return {
-    compiler: inclusive("v8::internal::Runtime_CompileOptimized"),
-    majorGc: [
-      "v8::internal::IncrementalMarking::Step",
-      "v8::internal::MarkCompactCollector::CollectGarbage",
-      "v8::internal::Sweeper::RawSweep",
-    ]
-      .map(inclusive)
-      .reduce((sum, cost) => sum + cost, 0),
-  };
 }

@@ -8,6 +8,9 @@ import { randomFillSync } from "node:crypto";
 
 const POOL_SIZE = 4096;
 const pool = Buffer.alloc(POOL_SIZE);
+// Wipes bytes handed out with the typed array's own fill (a V8 builtin): Buffer's `fill` checks its
+// arguments and calls into C++, which costs more than wiping the 12 to 32 bytes of a value.
+const wipe = (start: number, end: number) => Uint8Array.prototype.fill.call(pool, 0, start, end);
 let offset = POOL_SIZE;
 
 function take(byteLength: number): number {
@@ -27,7 +30,7 @@ function take(byteLength: number): number {
 export function randomToken(byteLength: number): string {
   const start = take(byteLength);
   const token = pool.toString("base64url", start, start + byteLength);
-  pool.fill(0, start, start + byteLength);
+  wipe(start, start + byteLength);
   return token;
 }
 
@@ -35,7 +38,7 @@ export function randomToken(byteLength: number): string {
 export function randomBuffer(byteLength: number): Buffer {
   const start = take(byteLength);
   const bytes = Buffer.from(pool.subarray(start, start + byteLength));
-  pool.fill(0, start, start + byteLength);
+  wipe(start, start + byteLength);
   return bytes;
 }
 
@@ -43,5 +46,5 @@ export function randomBuffer(byteLength: number): Buffer {
 export function fillRandom(target: Uint8Array): void {
   const start = take(target.length);
   target.set(pool.subarray(start, start + target.length));
-  pool.fill(0, start, start + target.length);
+  wipe(start, start + target.length);
 }

@@ -17,15 +17,27 @@ export function delaySeconds(failures: number, config: BlockConfig): number {
 /**
  * The delays by failure count, from `user_free_attempts` up to the block, for the counting
  * statement to look up (`[1]` is the delay after `user_free_attempts` failures): the rule above
- * stays the only one.
+ * stays the only one. As an int[] literal, made once per pair of settings (every guess sends it).
  */
-function delayTable(config: BlockConfig): number[] {
-  const table: number[] = [];
-  for (let failures = config.user_free_attempts; failures < config.user_block_after; failures++) {
-    table.push(delaySeconds(failures, config));
+function delayTable(config: BlockConfig): string {
+  const key = `${config.user_free_attempts}/${config.user_block_after}`;
+  let literal = delayTables.get(key);
+  if (literal === undefined) {
+    const table: number[] = [];
+    for (let failures = config.user_free_attempts; failures < config.user_block_after; failures++) {
+      table.push(delaySeconds(failures, config));
+    }
+    literal = `{${table.join(",")}}`;
+    // Settings changed over and over cannot make it grow without end.
+    if (delayTables.size >= MAX_DELAY_TABLES) delayTables.clear();
+    delayTables.set(key, literal);
   }
-  return table;
+  return literal;
 }
+
+/** Tenants' block settings are few: the table of each pair stays. */
+const delayTables = new Map<string, string>();
+const MAX_DELAY_TABLES = 256;
 
 /** The statement that lifts the ended blocks of a username and an address, and forgets the counts that led to them. */
 export function liftEndedBlocks(tenantId: string, username: string, ip: string): SqlFragment {
@@ -45,6 +57,7 @@ export interface CountedGuess {
   /** Null when the address refused the guess (then the username was not asked). */
   user_admitted: boolean | null;
   user_failures: number | null;
+  /** Only when the username refused the guess (what the refusal's wait counts from); else null. */
   user_last_failure_at: Date | string | null;
 }
 
@@ -102,7 +115,8 @@ export const GUESS_ADMITTED = sql`exists (select from user_counted where admitte
 export const COUNTED_GUESS = sql`ip_counted left join user_counted on true`;
 
 export const COUNTED_GUESS_COLUMNS = sql`ip_counted.admitted as ip_admitted, user_counted.admitted as user_admitted,
-  user_counted.failures as user_failures, user_counted.last_failure_at as user_last_failure_at`;
+  user_counted.failures as user_failures,
+  case when not user_counted.admitted then user_counted.last_failure_at end as user_last_failure_at`;
 
 /**
  * CTEs (for a WITH list) for a successful login, applied only when `guard` (the name of a CTE of

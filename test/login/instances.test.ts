@@ -20,6 +20,7 @@ import {
   registerUser,
   secretOf,
   sql,
+  startLogin,
   userIdOf,
 } from "./login-helpers.js";
 
@@ -98,6 +99,20 @@ describe("a login begun at one instance", () => {
     assert.equal(await lastAuthenticateReason(), "wrong_secret");
     assertInvalid(await authenticate(second, TENANT, proofOf("ada", step, ke3)), "the right KE3 elsewhere afterwards");
     assert.equal(await lastAuthenticateReason(), "unknown_or_expired_challenge");
+  });
+
+  it("is bound to its KE1 at either instance: the issuer compares the KE1 it holds, the other the stored hash", async () => {
+    for (const [issuer, other] of [
+      [first, first],
+      [first, second],
+    ] as const) {
+      const { step, ke3 } = await run(issuer);
+      const another = await startLogin(SECRET);
+      assertInvalid(await authenticate(other, TENANT, proofOf("ada", step, ke3, { cipherKey: another.cipherKey })), "another KE1");
+      assert.equal(await lastAuthenticateReason(), "ke1_mismatch");
+      assertInvalid(await authenticate(other, TENANT, proofOf("ada", step, ke3)), "the right KE1 afterwards");
+      assert.equal(await lastAuthenticateReason(), "unknown_or_expired_challenge");
+    }
   });
 
   it("lets exactly one of concurrent Authenticates at both instances through", async () => {

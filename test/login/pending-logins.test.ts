@@ -7,7 +7,7 @@ import { type PendingLogin, PendingLogins } from "../../src/domain/login/pending
 const loginUntil = (expiresAt: number, username = "alice"): PendingLogin => ({
   usernameNormalized: username,
   userId: "00000000-0000-4000-8000-000000000001",
-  ke1Hash: Buffer.alloc(32, 1),
+  cipherKey: "login:KE1",
   authReqId: null,
   serverLoginState: "state",
   loginOrder: ["PIN"],

@@ -26,6 +26,9 @@ circular.self = circular;
 const VALUES: readonly (readonly unknown[])[] = [
   [],
   ["plain", "", "ünïcødé ✓ 名前 🔐 \u{1F600}", "quote ' and \" and \\ backslash", "nul\u0000inside"],
+  // Short texts are copied in JavaScript while they are ASCII: one that turns out not to be (late
+  // or at its very end), the last ASCII code unit, and texts either side of the length limit.
+  ["ascii until the end: ü", "203.0.113.7 \u007f", "é", "a🔐", "x".repeat(64), "y".repeat(65), `${"z".repeat(63)}ü`, "\u0080"],
   [null, undefined, "between", null],
   [0, -1, 42, 2 ** 31, 2 ** 53 + 2, 1.5, -0.000001, Number.NaN, Number.POSITIVE_INFINITY, 12345678901234567890n],
   [true, false],

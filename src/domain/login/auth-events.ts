@@ -43,7 +43,8 @@ export class AuthEventRecorder {
 
   record(event: AuthEventInput): void {
     this.observe(event);
-    // Kept as given, with the time as a number: no copy of the event, no Date until the batch is written.
+    // Kept as given, with the time as a number: no copy of the event, and no Date at all (the
+    // statement makes the timestamps).
     this.buffer.push({ event, at: Date.now() });
     if (this.buffer.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -65,7 +66,7 @@ export class AuthEventRecorder {
       await this.log.append(
         batch.map(({ event: e, at }) => ({
           tenantId: e.tenantId,
-          at: new Date(at),
+          atMs: at,
           kind: e.kind,
           outcome: e.outcome,
           reason: e.reason ?? "",

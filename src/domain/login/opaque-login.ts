@@ -59,7 +59,7 @@ const sha256 = (text: string) => hash("sha256", text, "buffer");
 const stateAad = (challengeId: string) => `login-state:${challengeId}`;
 
 /** What Authenticate checks a challenge against, wherever it was read from. */
-type ChallengeFacts = Pick<PendingLogin, "usernameNormalized" | "userId" | "ke1Hash" | "authReqId">;
+type ChallengeFacts = Pick<PendingLogin, "usernameNormalized" | "userId" | "authReqId">;
 
 interface AuthenticateInput {
   username: string;
@@ -131,7 +131,7 @@ export class OpaqueLogin {
     if (endedBlock) await logins.liftEndedBlocks(normalized, caller.ip);
     const guess: GuessToCount = { config: state.blockConfig, username: normalized, ip: caller.ip };
 
-    const serverSetup = await this.deps.setups.forTenant(tenantId);
+    const serverSetup = this.deps.setups.loaded(tenantId) ?? (await this.deps.setups.forTenant(tenantId));
     // An enabled user with a credential; anyone else gets a fake record below.
     const user = signInable(state.user);
     let started: { serverLoginState: string; loginResponse: string };
@@ -175,7 +175,7 @@ export class OpaqueLogin {
     this.pending.remember(tenantId, challengeId, {
       usernameNormalized: normalized,
       userId: user ? user.id : null,
-      ke1Hash,
+      cipherKey,
       authReqId: scope.authReqId,
       serverLoginState: started.serverLoginState,
       loginOrder: state.loginOrder,
@@ -280,7 +280,10 @@ export class OpaqueLogin {
   private async finishPending(attempt: Attempt, pending: PendingLogin): Promise<LoginResult> {
     const { scope, input } = attempt;
     const logins = this.repositoryOf(scope.tenantId);
-    const checked = checkChallenge(pending, attempt);
+    // KE1 is the client's public message, held here as it was presented: compared as it is (the
+    // stored challenge keeps only its hash). No timing to learn from: the challenge id is
+    // unguessable and the challenge is spent by this attempt whatever its outcome.
+    const checked = checkChallenge(pending, pending.cipherKey === input.cipherKey, attempt);
     const refused =
       "refused" in checked ? checked.refused : this.ke3Accepted(attempt, pending.serverLoginState) ? undefined : "wrong_secret";
     if (refused !== undefined || "refused" in checked) {
@@ -316,10 +319,12 @@ export class OpaqueLogin {
     const facts: ChallengeFacts = {
       usernameNormalized: challenge.username_normalized,
       userId: challenge.user_id,
-      ke1Hash: challenge.ke1_hash ?? Buffer.alloc(0),
       authReqId: challenge.auth_req_id ?? null,
     };
-    const checked = checkChallenge(facts, attempt);
+    const presented = sha256(input.cipherKey);
+    const stored = challenge.ke1_hash;
+    const sameKe1 = stored !== null && stored.length === presented.length && timingSafeEqual(stored, presented);
+    const checked = checkChallenge(facts, sameKe1, attempt);
     if ("refused" in checked) throw this.fail(attempt, checked.refused);
     const { userId } = checked;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed, stateAad(challenge.id)).toString("utf8");
@@ -419,11 +424,13 @@ function loginSuccess(
   };
 }
 
-/** Why a challenge cannot finish this login (the first reason, in the order checked), or the user it is for. */
-function checkChallenge(challenge: ChallengeFacts, attempt: Attempt): { refused: string } | { userId: string } {
+/**
+ * Why a challenge cannot finish this login (the first reason, in the order checked), or the user it
+ * is for. `sameKe1`: whether the Authenticate presents the KE1 the challenge was issued for.
+ */
+function checkChallenge(challenge: ChallengeFacts, sameKe1: boolean, attempt: Attempt): { refused: string } | { userId: string } {
   if (challenge.usernameNormalized !== attempt.normalizedUsername) return { refused: "username_mismatch" };
-  const presented = sha256(attempt.input.cipherKey);
-  if (challenge.ke1Hash.length !== presented.length || !timingSafeEqual(challenge.ke1Hash, presented)) return { refused: "ke1_mismatch" };
+  if (!sameKe1) return { refused: "ke1_mismatch" };
   if (challenge.authReqId !== attempt.scope.authReqId) return { refused: "auth_request_mismatch" };
   if (!challenge.userId) return { refused: "unknown_user" };
   return { userId: challenge.userId };

@@ -17,6 +17,11 @@ export class OpaqueSetups {
     private readonly credentialsOf: (tenantId: string) => CredentialRepository,
   ) {}
 
+  /** The tenant's setup if this instance has it already (every login but the first): no promise to wait for. */
+  loaded(tenantId: string): string | undefined {
+    return this.setups.get(tenantId);
+  }
+
   async forTenant(tenantId: string): Promise<string> {
     const cached = this.setups.get(tenantId);
     if (cached) return cached;

@@ -13,7 +13,8 @@
 export interface PendingLogin {
   readonly usernameNormalized: string;
   readonly userId: string | null;
-  readonly ke1Hash: Buffer;
+  /** The `cipherKey` (KE1) the challenge was issued for: Authenticate must present the same. */
+  readonly cipherKey: string;
   readonly authReqId: string | null;
   /** The OPAQUE server login state (plaintext: it never leaves the process from here). */
   readonly serverLoginState: string;
