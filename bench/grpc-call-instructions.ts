@@ -14,10 +14,13 @@
 // 5 s after the windows).
 //
 // With --cpu-prof PROFILE_DIR the server runs without callgrind, under node --cpu-prof, for a
-// profile of the same calls by function (bench/cpu-profile-summary.ts).
+// profile of the same calls by function (bench/cpu-profile-summary.ts); with --time, without
+// either, and the server's CPU time per call of each window is printed instead (it follows the
+// machine's load: alternate checkouts).
 //
 //   node --import tsx bench/grpc-call-instructions.ts DIR [--call challenge|authenticate|login] [--n 2000] [--warm 4000] [--windows 3]
 //   node --import tsx bench/grpc-call-instructions.ts DIR --cpu-prof PROFILE_DIR [--n 20000]
+//   node --import tsx bench/grpc-call-instructions.ts DIR --time [--n 20000] [--windows 5]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import http2 from "node:http2";
@@ -26,7 +29,7 @@ import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { callgrindArgs } from "./bench-machine.js";
+import { callgrindArgs, processCpuSeconds } from "./bench-machine.js";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,6 +40,7 @@ const { values: args, positionals } = parseArgs({
     warm: { type: "string" },
     windows: { type: "string" },
     "cpu-prof": { type: "string" },
+    time: { type: "boolean" },
   },
 });
 const dir = positionals[0];
@@ -178,6 +182,19 @@ async function drive(): Promise<void> {
     client.close();
     // SIGINT: node writes the profile on its way out.
     child.kill("SIGINT");
+    await new Promise((resolve) => child.once("exit", resolve));
+    return;
+  }
+  if (args.time) {
+    const perCall: string[] = [];
+    for (let w = 0; w < WINDOWS; w++) {
+      const before = processCpuSeconds(child.pid as number);
+      await run(N);
+      perCall.push((((processCpuSeconds(child.pid as number) - before) * 1e6) / N).toFixed(1));
+    }
+    client.close();
+    console.log(`${dir} ${call}: server CPU µs per call, by window: ${perCall.join(" ")}`);
+    child.kill("SIGTERM");
     await new Promise((resolve) => child.once("exit", resolve));
     return;
   }

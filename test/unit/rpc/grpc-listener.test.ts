@@ -225,4 +225,41 @@ describe("the gRPC listener", () => {
     assert.equal(second.issuer, "direct:http://two.example:8443/svault.oidc.v1.OidcService/GetOpenidConfiguration");
     assert.equal(again.issuer, first.issuer);
   });
+
+  it("answers a small message uncompressed but names the negotiated encoding, as Connect does", async () => {
+    const message = toBinary(GetOpenidConfigurationRequestSchema, create(GetOpenidConfigurationRequestSchema, { tenantId: "small" }));
+    const envelope = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const answers: { encoding: unknown; flags: number | undefined; issuer: string }[] = [];
+    // The negotiation is remembered for the last grpc-accept-encoding seen: a call without one after it gets no encoding.
+    const accepting = { "grpc-accept-encoding": "identity,deflate,gzip" };
+    for (const extra of [accepting, { ...accepting, "grpc-timeout": "30S" }, {}, { "grpc-timeout": "30S" }, accepting]) {
+      const session = http2.connect(baseUrl);
+      try {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/svault.oidc.v1.OidcService/GetOpenidConfiguration",
+          "content-type": "application/grpc",
+          te: "trailers",
+          ...extra,
+        });
+        let encoding: unknown;
+        const parts: Buffer[] = [];
+        stream.on("response", (headers) => (encoding = headers["grpc-encoding"]));
+        stream.on("data", (part: Buffer) => parts.push(part));
+        stream.end(envelope);
+        await new Promise((resolve) => stream.on("close", resolve));
+        const body = Buffer.concat(parts);
+        answers.push({ encoding, flags: body[0], issuer: fromBinary(GetOpenidConfigurationResponseSchema, body.subarray(5)).issuer });
+      } finally {
+        session.close();
+      }
+    }
+    assert.deepEqual(answers, [
+      { encoding: "gzip", flags: 0, issuer: "direct:small" },
+      { encoding: "gzip", flags: 0, issuer: "connect:small" },
+      { encoding: undefined, flags: 0, issuer: "direct:small" },
+      { encoding: undefined, flags: 0, issuer: "connect:small" },
+      { encoding: "gzip", flags: 0, issuer: "direct:small" },
+    ]);
+  });
 });
