@@ -193,12 +193,8 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
     try {
       const output = outputOf(await method.invoker.invoke(ctx, input), ctx);
       const data = method.serialization.getO(true).serialize(output);
-      // Connect compresses from compressMinBytes on; below, envelopeCompress answers the message
-      // as it is, after an await of its own (most answers: the login's are a few hundred bytes).
-      if (compression && data.byteLength >= limits.compressMinBytes) {
-        const envelope = await envelopeCompress({ flags: 0, data }, compression, limits.compressMinBytes);
-        body = encodeEnvelope(envelope.flags, envelope.data);
-      } else body = encodeEnvelope(0, data);
+      const envelope = compression ? await envelopeCompress({ flags: 0, data }, compression, limits.compressMinBytes) : { flags: 0, data };
+      body = encodeEnvelope(envelope.flags, envelope.data);
     } catch (error) {
       // As Connect's gRPC handler: the status in the trailers, an unexpected failure as `internal`.
       setTrailerStatus(
