@@ -335,11 +335,12 @@ const OK_TRAILER: readonly InitialHeader[] = [["grpc-status", grpcStatusOk]];
  * The call's URL as Connect's node adapter makes it: `new URL(path, scheme://authority)`. Parsing
  * a URL per call cost more than any other step of the context; a client names the same authority
  * on every call, so its normalised origin is remembered (the last one seen), and a path that is a
- * route's — letters, digits, `.`, `_` and two slashes, which URL parsing leaves as they are — is
+ * route's — two segments of letters, digits, `.` and `_`, which URL parsing leaves as they are — is
  * appended to it. Any other path (with a query, say) is parsed whole, as before.
  */
 let lastOrigin = { scheme: "", authority: "", origin: "" };
-const ROUTE_PATH = /^\/[A-Za-z0-9_.]+\/[A-Za-z0-9_]+$/;
+// A service's full name starts with a letter: no `.` or `..` segment, which URL parsing would resolve.
+const ROUTE_PATH = /^\/[A-Za-z][A-Za-z0-9_.]*\/[A-Za-z0-9_]+$/;
 function urlOf(request: Http2ServerRequest): string {
   // The session's `encrypted` is its socket's (read without the compatibility layer's socket proxy).
   const scheme = request.stream.session?.encrypted ? "https" : "http";
