@@ -50,7 +50,8 @@ import {
   universalResponseToNodeResponse,
 } from "@connectrpc/connect-node";
 import type { ServiceRegistration } from "./registry.js";
-import { ResponseHeaders } from "./response-headers.js";
+import { RequestHeaders } from "./request-headers.js";
+import { type InitialHeader, ResponseHeaders } from "./response-headers.js";
 import { outputOf, UnaryInvoker } from "./unary-invoker.js";
 
 export interface GrpcListenerOptions {
@@ -122,9 +123,25 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
       });
   };
 
+  /**
+   * The compression of the answer, as Connect negotiates it for a request without a compressed
+   * message (none is on this path) from its `grpc-accept-encoding`: remembered for the last value
+   * seen, which a client sends alike on every call.
+   */
+  let lastAccepted: { readonly header: string | null; readonly compression: Compression | null } = { header: null, compression: null };
+  const responseCompression = (accepted: string | null): Compression | null => {
+    if (accepted !== lastAccepted.header) {
+      const { response } = compressionNegotiate(acceptCompression, null, accepted, "grpc-accept-encoding");
+      lastAccepted = { header: accepted, compression: response };
+    }
+    return lastAccepted.compression;
+  };
+
   return (request, response) => {
     // Connect matches the path without its query.
-    const path = (request.url ?? "").split("?", 2)[0] ?? "";
+    const url = request.url ?? "";
+    const query = url.indexOf("?");
+    const path = query < 0 ? url : url.slice(0, query);
     const handler = handlers.get(path);
     if (!handler) {
       response.writeHead(404);
@@ -170,16 +187,13 @@ export function grpcListener(options: GrpcListenerOptions): (request: Http2Serve
     values: ContextValues,
     input: UnaryInput,
   ): Promise<void> {
-    const compression = compressionNegotiate(acceptCompression, null, headerOf(request, "grpc-accept-encoding"), "grpc-accept-encoding");
-    const ctx = handlerContext(method.method, request, values, options.shutdownSignal);
-    if (compression.response) ctx.responseHeader.set("grpc-encoding", compression.response.name);
+    const compression = responseCompression(headerOf(request, "grpc-accept-encoding"));
+    const ctx = handlerContext(method.method, request, values, options.shutdownSignal, compression);
     let body: Uint8Array | undefined;
     try {
       const output = outputOf(await method.invoker.invoke(ctx, input), ctx);
       const data = method.serialization.getO(true).serialize(output);
-      const envelope = compression.response
-        ? await envelopeCompress({ flags: 0, data }, compression.response, limits.compressMinBytes)
-        : { flags: 0, data };
+      const envelope = compression ? await envelopeCompress({ flags: 0, data }, compression, limits.compressMinBytes) : { flags: 0, data };
       body = encodeEnvelope(envelope.flags, envelope.data);
     } catch (error) {
       // As Connect's gRPC handler: the status in the trailers, an unexpected failure as `internal`.
@@ -280,30 +294,65 @@ function handlerContext(
   request: Http2ServerRequest,
   values: ContextValues,
   shutdownSignal: AbortSignal,
+  compression: Compression | null,
 ): HandlerContext {
-  const requestHeader = new Headers();
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (name.startsWith(":") || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) requestHeader.append(name, item);
-    else requestHeader.append(name, String(value));
-  }
-  const protocol = "encrypted" in request.socket && request.socket.encrypted ? "https" : "http";
   return {
     service: method.parent,
     method,
     protocolName: "grpc",
     requestMethod: "POST",
-    url: new URL(request.url ?? "", `${protocol}://${request.authority}`).toString(),
+    url: urlOf(request),
     // No deadline on this path (a call with one goes through Connect), and a unary call's
     // implementation does not outlive its answer: the server's shutdown is the only abort.
     signal: shutdownSignal,
     timeoutMs: noTimeout,
-    requestHeader,
+    // Read from Node's headers, copied only if a handler iterates or changes them (request-headers.ts).
+    requestHeader: RequestHeaders.of(request.headers),
     // Made when the call writes one (response-headers.ts): most calls write none.
-    responseHeader: ResponseHeaders.of([["content-type", contentTypeProto]]),
-    responseTrailer: ResponseHeaders.of([["grpc-status", grpcStatusOk]]),
+    responseHeader: ResponseHeaders.of(compression === null ? UNCOMPRESSED_ANSWER : compressedAnswer(compression)),
+    responseTrailer: ResponseHeaders.of(OK_TRAILER),
     values,
   };
+}
+
+/** The first headers of an answer: its content type and, when compressed, its encoding (sorted by name, as Headers keeps them). */
+const UNCOMPRESSED_ANSWER: readonly InitialHeader[] = [["content-type", contentTypeProto]];
+const COMPRESSED_ANSWERS = new Map<string, readonly InitialHeader[]>();
+function compressedAnswer(compression: Compression): readonly InitialHeader[] {
+  let headers = COMPRESSED_ANSWERS.get(compression.name);
+  if (headers === undefined) {
+    headers = [
+      ["content-type", contentTypeProto],
+      ["grpc-encoding", compression.name],
+    ];
+    COMPRESSED_ANSWERS.set(compression.name, headers);
+  }
+  return headers;
+}
+const OK_TRAILER: readonly InitialHeader[] = [["grpc-status", grpcStatusOk]];
+
+/**
+ * The call's URL as Connect's node adapter makes it: `new URL(path, scheme://authority)`. Parsing
+ * a URL per call cost more than any other step of the context; a client names the same authority
+ * on every call, so its normalised origin is remembered (the last one seen), and a path that is a
+ * route's — two segments of letters, digits, `.` and `_`, which URL parsing leaves as they are — is
+ * appended to it. Any other path (with a query, say) is parsed whole, as before.
+ */
+let lastOrigin = { scheme: "", authority: "", origin: "" };
+// A service's full name starts with a letter: no `.` or `..` segment, which URL parsing would resolve.
+const ROUTE_PATH = /^\/[A-Za-z][A-Za-z0-9_.]*\/[A-Za-z0-9_]+$/;
+function urlOf(request: Http2ServerRequest): string {
+  // The session's `encrypted` is its socket's (read without the compatibility layer's socket proxy).
+  const scheme = request.stream.session?.encrypted ? "https" : "http";
+  const authority = request.authority;
+  const path = request.url ?? "";
+  if (!ROUTE_PATH.test(path)) return new URL(path, `${scheme}://${authority}`).toString();
+  if (lastOrigin.scheme !== scheme || lastOrigin.authority !== authority) {
+    // The href of the origin's root, without its final slash (it keeps user info as href does).
+    const root = new URL("/", `${scheme}://${authority}`).toString();
+    lastOrigin = { scheme, authority, origin: root.slice(0, -1) };
+  }
+  return lastOrigin.origin + path;
 }
 
 /** Headers for Node's writeHead / addTrailers, repeated names (set-cookie) as lists, as connect-node writes them. */

@@ -19,7 +19,7 @@ import { inspect } from "node:util";
 export type InitialHeader = readonly [name: string, value: string];
 
 /** A header name as RFC 9110's `token`: the names Headers accepts. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** A value Headers stores unchanged: not empty, no surrounding whitespace, no control character but tab, nothing above U+00FF. */
 const PLAIN_VALUE = /^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/;

@@ -8,7 +8,12 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Code, ConnectError, createClient, createContextValues } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { OidcService } from "../../../gen/svault/oidc/v1/oidc_service_pb.js";
+import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
+import {
+  GetOpenidConfigurationRequestSchema,
+  GetOpenidConfigurationResponseSchema,
+  OidcService,
+} from "../../../gen/svault/oidc/v1/oidc_service_pb.js";
 import { grpcListener } from "../../../src/rpc/grpc-listener.js";
 import { answeringRefusals, RefusedStreams } from "../../../src/rpc/refused-requests.js";
 import { registerService } from "../../../src/rpc/registry.js";
@@ -21,6 +26,10 @@ function answeringAs(path: string): OidcImpl {
     getOpenidConfiguration(request, ctx) {
       ctx.responseHeader.set("cache-control", "no-store");
       if (request.tenantId === "fail") throw new ConnectError(`no tenant (${path})`, Code.NotFound, { "retry-after": "7" });
+      // What the call's context says of its request, to compare the two paths.
+      if (request.tenantId === "context") {
+        return { issuer: `${path}:${ctx.url}`, jwksUri: ctx.requestHeader.get("x-probe") ?? "", tokenEndpoint: ctx.protocolName };
+      }
       // Long enough to be compressed when the client accepts it (connect compresses from 1 KiB).
       return { issuer: `${path}:${request.tenantId}`, tokenEndpoint: "t".repeat(request.tenantId === "large" ? 4096 : 1) };
     },
@@ -158,5 +167,99 @@ describe("the gRPC listener", () => {
     } finally {
       session.close();
     }
+  });
+
+  /** A raw gRPC call of Get Openid Configuration for tenant "context", with the pseudo-headers and headers given. */
+  async function contextOf(headers: http2.OutgoingHttpHeaders): Promise<{ issuer: string; jwksUri: string; protocol: string }> {
+    const message = toBinary(GetOpenidConfigurationRequestSchema, create(GetOpenidConfigurationRequestSchema, { tenantId: "context" }));
+    const envelope = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const session = http2.connect(baseUrl);
+    try {
+      const stream = session.request({
+        ":method": "POST",
+        ":path": "/svault.oidc.v1.OidcService/GetOpenidConfiguration",
+        "content-type": "application/grpc",
+        te: "trailers",
+        ...headers,
+      });
+      const parts: Buffer[] = [];
+      let trailers: http2.IncomingHttpHeaders = {};
+      stream.on("data", (part: Buffer) => parts.push(part));
+      stream.on("trailers", (t) => (trailers = t));
+      stream.end(envelope);
+      await new Promise((resolve) => stream.on("close", resolve));
+      assert.equal(trailers["grpc-status"], "0", String(trailers["grpc-message"]));
+      const answer = fromBinary(GetOpenidConfigurationResponseSchema, Buffer.concat(parts).subarray(5));
+      return { issuer: answer.issuer, jwksUri: answer.jwksUri, protocol: answer.tokenEndpoint };
+    } finally {
+      session.close();
+    }
+  }
+
+  for (const [name, headers] of [
+    ["the client's authority", {}],
+    ["an authority URL parsing normalises (case, default port)", { ":authority": "API.Example.COM:80" }],
+    ["an IPv4 authority URL parsing rewrites", { ":authority": "127.1:8080" }],
+    ["an IPv6 authority", { ":authority": "[0:0::1]:443" }],
+    ["a path with a query", { ":path": "/svault.oidc.v1.OidcService/GetOpenidConfiguration?x=%41&y" }],
+  ] as const) {
+    it(`gives the call the URL and headers Connect gives it: ${name}`, async () => {
+      const probe = { "x-probe": "seen", ...headers };
+      const direct = await contextOf(probe);
+      // A deadline sends the same call through Connect.
+      const connect = await contextOf({ ...probe, "grpc-timeout": "30S" });
+      assert.equal(direct.protocol, "grpc");
+      assert.equal(connect.protocol, "grpc");
+      assert.match(direct.issuer, /^direct:/);
+      assert.equal(direct.issuer.replace(/^direct:/, ""), connect.issuer.replace(/^connect:/, ""));
+      assert.equal(direct.jwksUri, "seen");
+      assert.equal(connect.jwksUri, "seen");
+    });
+  }
+
+  it("remembers no URL of an earlier call's authority", async () => {
+    const first = await contextOf({ ":authority": "one.example:8443" });
+    const second = await contextOf({ ":authority": "two.example:8443" });
+    const again = await contextOf({ ":authority": "one.example:8443" });
+    assert.equal(first.issuer, "direct:http://one.example:8443/svault.oidc.v1.OidcService/GetOpenidConfiguration");
+    assert.equal(second.issuer, "direct:http://two.example:8443/svault.oidc.v1.OidcService/GetOpenidConfiguration");
+    assert.equal(again.issuer, first.issuer);
+  });
+
+  it("answers a small message uncompressed but names the negotiated encoding, as Connect does", async () => {
+    const message = toBinary(GetOpenidConfigurationRequestSchema, create(GetOpenidConfigurationRequestSchema, { tenantId: "small" }));
+    const envelope = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+    const answers: { encoding: unknown; flags: number | undefined; issuer: string }[] = [];
+    // The negotiation is remembered for the last grpc-accept-encoding seen: a call without one after it gets no encoding.
+    const accepting = { "grpc-accept-encoding": "identity,deflate,gzip" };
+    for (const extra of [accepting, { ...accepting, "grpc-timeout": "30S" }, {}, { "grpc-timeout": "30S" }, accepting]) {
+      const session = http2.connect(baseUrl);
+      try {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/svault.oidc.v1.OidcService/GetOpenidConfiguration",
+          "content-type": "application/grpc",
+          te: "trailers",
+          ...extra,
+        });
+        let encoding: unknown;
+        const parts: Buffer[] = [];
+        stream.on("response", (headers) => (encoding = headers["grpc-encoding"]));
+        stream.on("data", (part: Buffer) => parts.push(part));
+        stream.end(envelope);
+        await new Promise((resolve) => stream.on("close", resolve));
+        const body = Buffer.concat(parts);
+        answers.push({ encoding, flags: body[0], issuer: fromBinary(GetOpenidConfigurationResponseSchema, body.subarray(5)).issuer });
+      } finally {
+        session.close();
+      }
+    }
+    assert.deepEqual(answers, [
+      { encoding: "gzip", flags: 0, issuer: "direct:small" },
+      { encoding: "gzip", flags: 0, issuer: "connect:small" },
+      { encoding: undefined, flags: 0, issuer: "direct:small" },
+      { encoding: undefined, flags: 0, issuer: "connect:small" },
+      { encoding: "gzip", flags: 0, issuer: "direct:small" },
+    ]);
   });
 });
