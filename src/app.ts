@@ -40,6 +40,7 @@ import {
   requestIdOf,
   securityHeaders,
 } from "./operations/http-listener.js";
+import { RequestLogger } from "./operations/request-logger.js";
 
 export interface AppDeps {
   readonly config: Config;
@@ -133,7 +134,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return requestContextValues({
         requestId,
         clientAddress: clientAddressOf(request.socket.remoteAddress ?? "", request.headers["x-forwarded-for"], config.trustProxyHops),
-        logger: logger.child({ reqId: requestId }),
+        // Made on the call's first log line at an enabled level, as for REST requests (request-logger.ts).
+        logger: new RequestLogger(logger, { reqId: requestId }, {}),
       }).set(httpRequestKey, request);
     },
   });

@@ -1,6 +1,7 @@
 // The REST transcoding layer over real HTTP, against the test-only services: every binding kind,
 // parameter source, special response kind and error shape.
 import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
 import { OidcService } from "../../gen/svault/oidc/v1/oidc_service_pb.js";
@@ -14,6 +15,7 @@ import { UserService } from "../../gen/svault/user/v1/user_service_pb.js";
 import { BindingError, type SuccessRules, successAnswerOf } from "../../src/transcoding/binding.js";
 import { answerFormatOf, restJson } from "../../src/transcoding/response-encoder.js";
 import { DEFAULT_MAX_LEN } from "../../src/validation/field-rules.js";
+import { createGrpcJsClient } from "../support/grpc-js-client.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { testServices } from "../support/transcoding-test-service.js";
 
@@ -396,6 +398,28 @@ describe("error renderers per route family", () => {
     assert.doesNotMatch(text, /hunter2/);
     assert.deepEqual(JSON.parse(text), { error: "server_error", error_description: "Internal Server Error" });
     assert.match(server.logs.text(), /unhandled error in RPC/);
+  });
+
+  it("logs a gRPC call's unexpected failure with the call's request id, and hides it from the caller", async () => {
+    const client = createGrpcJsClient(OAuthErrorTestService, `127.0.0.1:${server.grpcPort}`);
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set("x-request-id", "grpc-trace-7");
+      const refused = await client.rpc.failOAuth({ code: "crash" }, metadata).then(
+        () => assert.fail("the call succeeded"),
+        (error: grpc.ServiceError) => error,
+      );
+      assert.equal(refused.code, grpc.status.INTERNAL);
+      assert.doesNotMatch(refused.details, /hunter2/);
+      // Logged before the answer was written.
+      const line = server.logs.lines
+        .map((text) => JSON.parse(text) as Record<string, unknown>)
+        .find((logged) => logged.msg === "unhandled error in RPC" && logged.requestId === "grpc-trace-7");
+      assert.equal(line?.reqId, "grpc-trace-7", "the call's logger carries its request id");
+      assert.equal(line?.rpc, `${OAuthErrorTestService.typeName}/FailOAuth`);
+    } finally {
+      client.close();
+    }
   });
 
   it("renders SCIM errors as application/scim+json", async () => {
