@@ -52,9 +52,13 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
 
   if (binding.body !== "*") {
     const bound = boundFieldsOf(binding);
-    for (const [key, value] of Object.entries(input.query)) {
-      if (value === undefined || bound.has(key) || bound.has(key.split(".")[0])) continue;
-      setStringField(schema, json, key.split("."), value, ["query", key], violations, true);
+    const { query } = input;
+    for (const key of Object.keys(query)) {
+      const value = query[key];
+      if (value === undefined || bound.has(key)) continue;
+      const path = key.includes(".") ? key.split(".") : [key];
+      if (path.length > 1 && bound.has(path[0])) continue;
+      setStringField(schema, json, path, value, ["query", key], violations, true);
     }
   }
 
