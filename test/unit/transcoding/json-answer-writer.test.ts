@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { describe, it } from "node:test";
 import { create, type DescField, type DescMessage, type DescService, type Message, ScalarType } from "@bufbuild/protobuf";
 import { GetChallengeResponseSchema } from "../../../gen/svault/auth/v1/auth_service_pb.js";
-import { jsonAnswerWriter } from "../../../src/transcoding/json-answer-writer.js";
+import { jsonAnswerWriter, jsonString } from "../../../src/transcoding/json-answer-writer.js";
 import { restJson } from "../../../src/transcoding/response-encoder.js";
 import type { UnsetOptional } from "../../../src/transcoding/unset-optional.js";
 
@@ -127,5 +127,15 @@ describe("the REST answer writer", () => {
     assert.throws(() => restJson(GetChallengeResponseSchema, wrong));
     const other = create(types.find((type) => type !== GetChallengeResponseSchema) as DescMessage);
     assert.equal(write(other), undefined);
+  });
+});
+
+describe("jsonString", () => {
+  it("is JSON.stringify for every UTF-16 code unit, alone and inside text, and for surrogate pairs", () => {
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      const char = String.fromCharCode(unit);
+      for (const text of [char, `base64url-${char}-text`]) assert.equal(jsonString(text), JSON.stringify(text), `U+${unit.toString(16)}`);
+    }
+    for (const text of ["", "😀", "a😀b", "\ud83d", "\ude00x", "x".repeat(5000)]) assert.equal(jsonString(text), JSON.stringify(text));
   });
 });
