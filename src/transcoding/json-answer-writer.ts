@@ -135,6 +135,7 @@ function scalarValue(scalar: ScalarType): ValueWriter | undefined {
 }
 
 /** The characters JSON.stringify escapes (`"`, `\\`, controls, lone surrogates), and any surrogate. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are among those JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
