@@ -11,13 +11,41 @@
 //
 //   for n in 3000 9000; do
 //     valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$n node --no-concurrent-recompilation \
-//       --import tsx bench/rest-path-instructions.ts DIR jwks|challenge $n 2>&1 | grep Collected; done
+//       --import tsx bench/rest-path-instructions.ts DIR jwks|challenge $n [socket] 2>&1 | grep Collected; done
+//
+// With `socket`, the calls come over a real connection instead of `inject`: the listener listens on
+// 127.0.0.1 and a client process of its own (not under valgrind, which does not follow children)
+// sends the COUNT requests one after the other on one keep-alive connection, so Node's HTTP parser,
+// Fastify's reading of the body stream and the socket writes are counted too, and light-my-request
+// (inject's fake request and response) is not.
 import type { HandlerContext } from "@connectrpc/connect";
+import { spawn } from "node:child_process";
+import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 
-const [dir, endpoint, countArg] = process.argv.slice(2);
-if (!dir || (endpoint !== "jwks" && endpoint !== "challenge")) throw new Error("usage: rest-path-instructions.ts DIR jwks|challenge COUNT");
+const [dir, endpoint, countArg, transport = "inject"] = process.argv.slice(2);
+if (!dir || (endpoint !== "jwks" && endpoint !== "challenge") || (transport !== "inject" && transport !== "socket")) {
+  throw new Error("usage: rest-path-instructions.ts DIR jwks|challenge COUNT [socket]");
+}
 const count = Number(countArg);
+/** The socket client: COUNT requests, each sent when the previous answer (a 200 with a length) is whole. */
+const SOCKET_CLIENT = `
+const net = require("node:net");
+const [port, count, raw] = process.argv.slice(1);
+let left = Number(count), buffered = "";
+const socket = net.connect(Number(port), "127.0.0.1", () => socket.write(raw));
+socket.setEncoding("latin1");
+socket.on("data", (chunk) => {
+  buffered += chunk;
+  const end = buffered.indexOf("\\r\\n\\r\\n");
+  if (end < 0) return;
+  if (!buffered.startsWith("HTTP/1.1 200")) { console.error(buffered); process.exit(1); }
+  const length = Number(/content-length: (\\d+)/i.exec(buffered.slice(0, end))[1]);
+  if (buffered.length < end + 4 + length) return;
+  buffered = buffered.slice(end + 4 + length);
+  if (--left === 0) socket.end(); else socket.write(raw);
+});
+`;
 const from = (path: string) => import(`${dir}/${path}`);
 // DIR's own packages (its node_modules): Fastify checks its options with its own classes.
 const requireFromDir = createRequire(`${dir}/package.json`);
@@ -90,6 +118,23 @@ const request =
         headers: { "content-type": "application/json" },
         payload: body,
       };
+if (transport === "socket") {
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const head =
+    endpoint === "jwks"
+      ? `GET ${request.url} HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`
+      : `POST ${request.url} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+  const raw = endpoint === "jwks" ? head : head + body;
+  await new Promise<void>((resolve, reject) => {
+    const client = spawn(process.execPath, ["-e", SOCKET_CLIENT, String(port), String(count), raw], {
+      stdio: ["ignore", "inherit", "inherit"],
+    });
+    client.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`))));
+  });
+  await app.close();
+  process.exit(0);
+}
 let cpu = process.cpuUsage();
 for (let i = 0; i < count; i++) {
   // The second half's CPU time per call on stderr (a rough figure: it follows the machine's load).

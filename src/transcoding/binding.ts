@@ -57,12 +57,32 @@ export function resolveFieldPath(message: DescMessage, path: readonly string[]):
   const fields: DescField[] = [];
   let current: DescMessage | undefined = message;
   for (const name of path) {
-    const field: DescField | undefined = current?.fields.find((f) => f.name === name || f.jsonName === name);
+    const field: DescField | undefined = current === undefined ? undefined : fieldsByEitherName(current).get(name);
     if (!field) return undefined;
     fields.push(field);
     current = field.message;
   }
   return fields;
+}
+
+const eitherNames = new WeakMap<DescMessage, ReadonlyMap<string, DescField>>();
+
+/**
+ * A message's fields by proto name and by JSON name, once per type: query keys are read on every
+ * request. The first field in declaration order that has the name wins, as a search would find it.
+ */
+function fieldsByEitherName(message: DescMessage): ReadonlyMap<string, DescField> {
+  let byName = eitherNames.get(message);
+  if (byName === undefined) {
+    const map = new Map<string, DescField>();
+    for (const field of message.fields) {
+      if (!map.has(field.name)) map.set(field.name, field);
+      if (!map.has(field.jsonName)) map.set(field.jsonName, field);
+    }
+    eitherNames.set(message, map);
+    byName = map;
+  }
+  return byName;
 }
 
 /**

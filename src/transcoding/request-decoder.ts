@@ -52,9 +52,13 @@ export function decodeRequest(binding: HttpBinding, input: RestInput): Message {
 
   if (binding.body !== "*") {
     const bound = boundFieldsOf(binding);
-    for (const [key, value] of Object.entries(input.query)) {
-      if (value === undefined || bound.has(key) || bound.has(key.split(".")[0])) continue;
-      setStringField(schema, json, key.split("."), value, ["query", key], violations, true);
+    const { query } = input;
+    for (const key of Object.keys(query)) {
+      const value = query[key];
+      if (value === undefined || bound.has(key)) continue;
+      const path = key.includes(".") ? key.split(".") : [key];
+      if (path.length > 1 && bound.has(path[0])) continue;
+      setStringField(schema, json, path, value, ["query", key], violations, true);
     }
   }
 
@@ -187,7 +191,8 @@ function setStringField(
     return;
   }
   let target = json;
-  for (const field of fields.slice(0, -1)) {
+  for (let i = 0; i < fields.length - 1; i++) {
+    const field = fields[i] as DescField;
     if (field.fieldKind !== "message") {
       violations.push({ path: loc, message: "Cannot address a field inside a non-message field", type: "bad_path" });
       return;
@@ -207,6 +212,8 @@ function setStringField(
 }
 
 function stringsToJson(field: DescField, value: string | string[]): JsonValue | Error {
+  // One value for a singular field, the common case, without an array around it.
+  if (field.fieldKind === "scalar" && typeof value === "string") return scalarToJson(field.scalar, value);
   const values = Array.isArray(value) ? value : [value];
   if (field.fieldKind === "list") {
     const items: JsonValue[] = [];

@@ -21,6 +21,7 @@ import { ErrorFormat, error_format as errorFormatExtension, method as methodExte
 import { HTTP_STATUS_HEADER } from "../rpc/http-response.js";
 import { isKeptAnswer } from "../rpc/kept-answers.js";
 import { type HttpBinding, type SuccessAnswer, sendsNoBody, successAnswerOf } from "./binding.js";
+import { jsonAnswerWriter } from "./json-answer-writer.js";
 import { type UnsetOptional, withUnsetOptionalsAsNull } from "./unset-optional.js";
 
 const HTTP_BODY = "google.api.HttpBody";
@@ -84,6 +85,10 @@ export function sendResponse(
 }
 
 function jsonText(binding: HttpBinding, success: SuccessAnswer, format: AnswerFormat, output: Message): string {
+  if (!success.nullBody && binding.responseBody === undefined) {
+    const text = jsonAnswerWriter(binding.method.output, format.unsetOptional)?.(output);
+    if (text !== undefined) return text;
+  }
   let json: unknown = null;
   if (!success.nullBody) {
     json = restJson(binding.method.output, output, format.unsetOptional);

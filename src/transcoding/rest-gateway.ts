@@ -68,8 +68,11 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
   // POSTs included: an empty body is no body (Fastify's parser refuses it with 400). A binding that
   // needs a body then answers for its missing fields, like for `{}`.
   const json = app.getDefaultJsonParser("error", "error");
-  const jsonOrNothing: FastifyBodyParser<string> = (request, body, done) =>
-    body === "" ? done(null, undefined) : json(request, body, done);
+  const jsonOrNothing: FastifyBodyParser<string> = (request, body, done) => {
+    if (body === "") return done(null, undefined);
+    const value = parsedWithoutPoisonSuspects(body);
+    return value === NEEDS_DEFAULT_PARSER ? json(request, body, done) : done(null, value);
+  };
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser(["application/json", "application/scim+json"], { parseAs: "string" }, jsonOrNothing);
 
@@ -137,6 +140,27 @@ export async function restGateway(app: FastifyInstance, options: RestGatewayOpti
     else app.route(route);
   }
   if (withCors.length > 0) await app.register(corsRoutes(withCors));
+}
+
+const NEEDS_DEFAULT_PARSER = Symbol("needs the default parser");
+
+/**
+ * A JSON body as Fastify's default parser reads it, when the text cannot hold a key that parser
+ * refuses (secure-json-parse with both prototype poisonings an error): it looks for a
+ * `"__proto__":` or `"constructor":` key, each letter literal or `\uXXXX`-escaped, so a text with
+ * neither word and no `\u` escape has none, and its two regular expressions need not scan it.
+ * Anything else — such a word, an escape, a byte-order mark, malformed JSON — is left to the
+ * default parser, which answers as it always did (the value, or the 400 of a malformed body).
+ */
+export function parsedWithoutPoisonSuspects(text: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff || text.includes("\\u") || text.includes("__proto__") || text.includes("constructor")) {
+    return NEEDS_DEFAULT_PARSER;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return NEEDS_DEFAULT_PARSER;
+  }
 }
 
 /**

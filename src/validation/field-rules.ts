@@ -54,27 +54,33 @@ function compileField(field: DescField): Check | undefined {
   const itemCheck = compileValueRules(rules, holdsStrings(field));
   const nested = field.message;
   if (!rules && !nested && !itemCheck) return undefined;
+  const name = field.name;
 
+  // A field's path (`[...path, name]`) is made only for a violation or a nested message: valid
+  // requests are the common case, and an array per checked field per call was most of the
+  // validation's allocations.
   return (message, path, out) => {
     const value = fieldValue(field, message);
-    const here = [...path, field.name];
     if (field.fieldKind === "list") {
       const items = (value as unknown[] | undefined) ?? [];
+      if (items.length === 0 && !rules) return;
+      const here = [...path, name];
       if (rules) checkList(rules, items, here, out);
-      items.forEach((item, index) => {
-        itemCheck?.(item, [...here, index], out);
+      for (let index = 0; index < items.length; index++) {
+        const item = items[index];
+        itemCheck?.(item, here, index, out);
         if (nested && item !== undefined) runChecks(nested, item as Record<string, unknown>, [...here, index], out);
-      });
+      }
       return;
     }
     if (field.fieldKind === "map") return;
     if (rules?.required && isEmpty(value)) {
-      out.push({ path: here, message: "Field required", type: "missing" });
+      out.push({ path: [...path, name], message: "Field required", type: "missing" });
       return;
     }
     if (value === undefined) return;
-    itemCheck?.(value, here, out);
-    if (nested && field.fieldKind === "message") runChecks(nested, value as Record<string, unknown>, here, out);
+    itemCheck?.(value, path, name, out);
+    if (nested && field.fieldKind === "message") runChecks(nested, value as Record<string, unknown>, [...path, name], out);
   };
 }
 
@@ -97,7 +103,8 @@ function checkList(rules: FieldRules, items: unknown[], path: Path, out: FieldVi
   }
 }
 
-type ValueCheck = (value: unknown, path: Path, out: FieldViolation[]) => void;
+/** Checks a value found at `[...parent, key]`; that path is made only for a violation. */
+type ValueCheck = (value: unknown, parent: Path, key: string | number, out: FieldViolation[]) => void;
 
 /** A string field, or a list of strings. */
 function holdsStrings(field: DescField): boolean {
@@ -113,30 +120,44 @@ function compileValueRules(rules: FieldRules | undefined, isString: boolean): Va
   if (isString) checks.push(refuseNul);
   if (isString && rules?.maxLen === undefined) checks.push(defaultMaxLen);
   const stringCheck = rules ? compileStringRules(rules) : undefined;
-  if (stringCheck) checks.push((value, path, out) => typeof value === "string" && stringCheck(value, path, out));
+  if (stringCheck) checks.push((value, parent, key, out) => typeof value === "string" && stringCheck(value, parent, key, out));
   const numberCheck = rules ? compileNumberRules(rules) : undefined;
   if (numberCheck) {
-    checks.push((value, path, out) => {
-      if (typeof value === "number" || typeof value === "bigint") numberCheck(Number(value), path, out);
+    checks.push((value, parent, key, out) => {
+      if (typeof value === "number" || typeof value === "bigint") numberCheck(Number(value), parent, key, out);
     });
   }
   if (checks.length === 0) return undefined;
-  return (value, path, out) => {
-    for (const check of checks) check(value, path, out);
+  if (checks.length === 1) return checks[0];
+  return (value, parent, key, out) => {
+    for (const check of checks) check(value, parent, key, out);
   };
 }
 
-const refuseNul: ValueCheck = (value, path, out) => {
+const refuseNul: ValueCheck = (value, parent, key, out) => {
   if (typeof value === "string" && value.includes("\u0000")) {
-    out.push({ path, message: "String should not contain the NUL character (U+0000)", type: "string_nul_character" });
+    out.push({ path: [...parent, key], message: "String should not contain the NUL character (U+0000)", type: "string_nul_character" });
   }
 };
 
-const defaultMaxLen: ValueCheck = (value, path, out) => {
-  if (typeof value === "string" && codePointLength(value) > DEFAULT_MAX_LEN) {
-    out.push({ path, message: `String should have at most ${DEFAULT_MAX_LEN} characters`, type: "string_too_long" });
+const defaultMaxLen: ValueCheck = (value, parent, key, out) => {
+  if (typeof value === "string" && longerThan(value, DEFAULT_MAX_LEN)) {
+    out.push({ path: [...parent, key], message: `String should have at most ${DEFAULT_MAX_LEN} characters`, type: "string_too_long" });
   }
 };
+
+/**
+ * Whether `value` has more than `max` code points. A string has at most as many code points as
+ * UTF-16 units and at least half as many, so they are counted only between those bounds.
+ */
+function longerThan(value: string, max: number): boolean {
+  return value.length > max && codePointLength(value) > max;
+}
+
+/** Whether `value` has fewer than `min` code points (counted only between the bounds, as above). */
+function shorterThan(value: string, min: number): boolean {
+  return value.length < min || (value.length < 2 * min && codePointLength(value) < min);
+}
 
 /** The length in Unicode code points (as `[...value].length`, without building the array). */
 function codePointLength(value: string): number {
@@ -155,7 +176,9 @@ function isHighSurrogate(unit: number): boolean {
   return unit >= 0xd800 && unit <= 0xdbff;
 }
 
-function compileStringRules(rules: FieldRules): ((value: string, path: Path, out: FieldViolation[]) => void) | undefined {
+function compileStringRules(
+  rules: FieldRules,
+): ((value: string, parent: Path, key: string | number, out: FieldViolation[]) => void) | undefined {
   const { minLen, maxLen, pattern, format, oneOf } = rules;
   if (minLen === undefined && maxLen === undefined && !pattern && !format && oneOf.length === 0) return undefined;
   const regex = pattern ? new RegExp(pattern, "u") : undefined;
@@ -164,11 +187,10 @@ function compileStringRules(rules: FieldRules): ((value: string, path: Path, out
   // One violation per field, the first that fails, as the reference (pydantic) reports them: a
   // 64-character id that also breaks the pattern is "too long", not two errors at one location.
   const violationOf = (value: string): Omit<FieldViolation, "path"> | undefined => {
-    const length = codePointLength(value);
-    if (minLen !== undefined && length < minLen) {
+    if (minLen !== undefined && shorterThan(value, minLen)) {
       return { message: `String should have at least ${minLen} characters`, type: "string_too_short" };
     }
-    if (maxLen !== undefined && length > maxLen) {
+    if (maxLen !== undefined && longerThan(value, maxLen)) {
       return { message: `String should have at most ${maxLen} characters`, type: "string_too_long" };
     }
     if (value === "") return undefined;
@@ -181,16 +203,27 @@ function compileStringRules(rules: FieldRules): ((value: string, path: Path, out
     }
     return undefined;
   };
-  return (value, path, out) => {
+  return (value, parent, key, out) => {
     const violation = violationOf(value);
-    if (violation) out.push({ path, ...violation });
+    if (violation) out.push({ path: [...parent, key], ...violation });
   };
 }
 
-function compileNumberRules(rules: FieldRules): ((value: number, path: Path, out: FieldViolation[]) => void) | undefined {
+function compileNumberRules(
+  rules: FieldRules,
+): ((value: number, parent: Path, key: string | number, out: FieldViolation[]) => void) | undefined {
   const { gt, gte, lt, lte } = rules;
   if (gt === undefined && gte === undefined && lt === undefined && lte === undefined) return undefined;
-  return (value, path, out) => {
+  return (value, parent, key, out) => {
+    if (
+      (gt === undefined || value > gt) &&
+      (gte === undefined || value >= gte) &&
+      (lt === undefined || value < lt) &&
+      (lte === undefined || value <= lte)
+    ) {
+      return;
+    }
+    const path = [...parent, key];
     if (gt !== undefined && !(value > gt)) out.push({ path, message: `Input should be greater than ${gt}`, type: "greater_than" });
     if (gte !== undefined && !(value >= gte)) {
       out.push({ path, message: `Input should be greater than or equal to ${gte}`, type: "greater_than_equal" });

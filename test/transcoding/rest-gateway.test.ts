@@ -176,6 +176,29 @@ describe("bodies", () => {
     assert.deepEqual((await array.json()).detail[0].loc, ["body"]);
   });
 
+  it("refuses prototype-poisoning keys however they are spelled, and reads those words elsewhere", async () => {
+    const decodeError = { loc: ["body"], msg: "JSON decode error", type: "json_invalid" };
+    for (const body of [
+      '{"__proto__":{"admin":true},"widget":{"name":"x"}}',
+      '{"widget":{"name":"x","\\u005f_proto__":{"admin":true}}}',
+      '{"widget":{"name":"x"},"constructor":{"prototype":{"admin":true}}}',
+      '{"widget":{"name":"x"},"\\u0063onstructor" :{"prototype":{"admin":true}}}',
+    ]) {
+      const res = await call("/test/widgets", { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(res.status, 422, body);
+      assert.deepEqual((await res.json()).detail[0], decodeError, body);
+    }
+    for (const [body, note] of [
+      ['{"widget":{"note":"__proto__ constructor"}}', "__proto__ constructor"],
+      ['{"widget":{"note":"\\u00e9t\\u00e9"}}', "été"],
+      ['\ufeff{"widget":{"note":"bom"}}', "bom"],
+    ] as const) {
+      const res = await call("/test/shelves/s1/widgets/w1/echo", { method: "POST", headers: { "content-type": "application/json" }, body });
+      assert.equal(res.status, 200, body);
+      assert.equal((await res.json()).widget.note, note, body);
+    }
+  });
+
   it("answers 422 for a JSON value of the wrong type, naming the field", async () => {
     const res = await call("/test/widgets", json({ widget: { name: "x" }, email: 42 }));
     assert.equal(res.status, 422);
