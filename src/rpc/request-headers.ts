@@ -1,18 +1,19 @@
-// A call's request headers as the `Headers` a Connect handler reads, over Node's parsed headers of
-// the gRPC listener's HTTP/2 streams, without copying them. The direct path of the gRPC listener
-// (grpc-listener.ts) copied every header of every call into an undici `Headers` — each name and
-// value validated and normalised — though handlers and interceptors read two or three of them by
-// name (`authorization`, `x-api-key`, `user-agent`, `content-type`). `get` and `has` read Node's
-// headers (lower-case names; repeated headers already joined, `set-cookie` an array); iteration or
-// a change first makes the copy the listener used to make, without HTTP/2's pseudo-headers
-// (`:path`, `:authority`…, which a `Headers` cannot hold), and answers from it, so every method
-// answers as a filled `Headers` does. A name `Headers` refuses (a pseudo-header's among them)
-// throws as `Headers` throws it. The REST gateway's view of HTTP/1.1 headers is the same idea
-// (src/transcoding/request-headers.ts), which has no pseudo-headers to skip.
+// A call's request headers as the `Headers` a Connect handler reads, over Node's parsed headers,
+// without copying them: the REST gateway's HTTP/1.1 requests (src/transcoding/call-context.ts) and
+// the gRPC listener's HTTP/2 streams (grpc-listener.ts) alike. Both used to copy every header of
+// every call into an undici `Headers` — each name and value validated and normalised — though
+// handlers and interceptors read two or three of them by name (`authorization`, `dpop`,
+// `x-api-key`, `cookie`, `content-type`). `get` and `has` read Node's headers (lower-case names;
+// repeated headers already joined, `set-cookie` an array); iteration or a change first makes the
+// copy that used to be made, without HTTP/2's pseudo-headers (`:path`, `:authority`…, which a
+// `Headers` cannot hold), and answers from it, so every method answers as a filled `Headers` does.
+// A name `Headers` refuses (a pseudo-header's among them) throws as `Headers` throws it.
 //
-// Values need no normalising: Node's HTTP/2 server never delivers one with surrounding whitespace
-// or a control character (nghttp2 refuses such fields), which is all `Headers` would change.
-import type { IncomingHttpHeaders } from "node:http2";
+// Values need no normalising: Node never delivers one with surrounding whitespace or a control
+// character (its HTTP/1.1 parser trims the one and refuses the other, nghttp2 refuses both), which
+// is all `Headers` would change.
+// HTTP/2's IncomingHttpHeaders extends this one with the pseudo-headers.
+import type { IncomingHttpHeaders } from "node:http";
 import { inspect } from "node:util";
 import { HEADER_NAME } from "./response-headers.js";
 
@@ -46,7 +47,7 @@ export class RequestHeaders {
     // A name Headers refuses (`:path` too) throws as Headers#get throws it.
     if (typeof name !== "string" || !HEADER_NAME.test(name)) return new Headers().get(name);
     const value = source[name.toLowerCase()];
-    // Strings and arrays are the object's own: Node's HTTP/2 headers have no prototype.
+    // Strings and arrays are the object's own: what a prototype may hold (`constructor`) is neither.
     return typeof value === "string" ? value : Array.isArray(value) ? value.join(", ") : null;
   }
 
@@ -102,7 +103,7 @@ export class RequestHeaders {
     return `Headers ${inspect(Object.fromEntries(this.entries()), { ...options, depth })}`;
   }
 
-  /** The copy of Node's headers as a `Headers`, made once (what the listener made for every call before). */
+  /** The copy of Node's headers as a `Headers`, made once (what was made for every call before). */
   #filled(): Headers {
     const source = this.#source;
     if (source === undefined) return this.#copy as Headers;

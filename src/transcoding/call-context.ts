@@ -6,13 +6,13 @@
 // Here: no signal of its own — the call's signal is the server's shutdown signal. REST calls are
 // unary and no handler uses its signal after returning, so aborting one per call when the answer
 // is written bought nothing but ≈ 25 µs per request. The request headers are read from Node's
-// parsed headers, not copied (request-headers.ts); the response's headers and trailers are made
+// parsed headers, not copied (src/rpc/request-headers.ts); the response's headers and trailers are made
 // when a handler writes one (src/rpc/response-headers.ts).
 import type { DescMethodUnary, DescService } from "@bufbuild/protobuf";
 import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import type { FastifyRequest } from "fastify";
 import { ResponseHeaders } from "../rpc/response-headers.js";
-import { NodeRequestHeaders } from "./request-headers.js";
+import { RequestHeaders } from "../rpc/request-headers.js";
 
 /** The signal of calls on a server without a shutdown signal (tests): never aborted. */
 const NEVER_ABORTED = new AbortController().signal;
@@ -34,7 +34,7 @@ export function restCallContext(
     url: request.url,
     signal: shutdownSignal ?? NEVER_ABORTED,
     timeoutMs: noTimeout,
-    requestHeader: NodeRequestHeaders.of(request.headers),
+    requestHeader: RequestHeaders.of(request.headers),
     responseHeader: ResponseHeaders.of(),
     responseTrailer: ResponseHeaders.of(),
     values,

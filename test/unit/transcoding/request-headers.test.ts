@@ -1,4 +1,4 @@
-// NodeRequestHeaders answers as the `Headers` the gateway used to copy every request's headers
+// RequestHeaders answers as the `Headers` the gateway used to copy every request's headers
 // into: a real request through node:http (repeated headers, set-cookie, mixed-case names), each
 // method compared with a filled `Headers`, before and after a change that makes it copy.
 import assert from "node:assert/strict";
@@ -6,7 +6,7 @@ import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { describe, it } from "node:test";
-import { NodeRequestHeaders } from "../../../src/transcoding/request-headers.js";
+import { RequestHeaders } from "../../../src/rpc/request-headers.js";
 
 /** The headers node:http parsed from one real request carrying these header lines as sent. */
 async function parsedHeaders(lines: readonly string[]): Promise<IncomingHttpHeaders> {
@@ -65,10 +65,10 @@ const NAMES = [
   "host",
 ];
 
-describe("NodeRequestHeaders", () => {
+describe("RequestHeaders", () => {
   it("answers get and has as a filled Headers does, without copying", async () => {
     const source = await parsedHeaders(RAW);
-    const lazy = NodeRequestHeaders.of(source);
+    const lazy = RequestHeaders.of(source);
     const expected = copied(source);
     for (const name of NAMES) {
       assert.equal(lazy.get(name), expected.get(name), `get(${name})`);
@@ -79,12 +79,12 @@ describe("NodeRequestHeaders", () => {
 
   it("iterates as a filled Headers does", async () => {
     const source = await parsedHeaders(RAW);
-    assert.deepEqual([...NodeRequestHeaders.of(source)], [...copied(source)]);
-    assert.deepEqual([...NodeRequestHeaders.of(source).entries()], [...copied(source).entries()]);
-    assert.deepEqual([...NodeRequestHeaders.of(source).keys()], [...copied(source).keys()]);
-    assert.deepEqual([...NodeRequestHeaders.of(source).values()], [...copied(source).values()]);
+    assert.deepEqual([...RequestHeaders.of(source)], [...copied(source)]);
+    assert.deepEqual([...RequestHeaders.of(source).entries()], [...copied(source).entries()]);
+    assert.deepEqual([...RequestHeaders.of(source).keys()], [...copied(source).keys()]);
+    assert.deepEqual([...RequestHeaders.of(source).values()], [...copied(source).values()]);
     const seen: string[] = [];
-    NodeRequestHeaders.of(source).forEach((value, name) => {
+    RequestHeaders.of(source).forEach((value, name) => {
       seen.push(`${name}=${value}`);
     });
     const expected: string[] = [];
@@ -97,7 +97,7 @@ describe("NodeRequestHeaders", () => {
   it("reflects changes as a filled Headers does, and leaves Node's headers alone", async () => {
     const source = await parsedHeaders(RAW);
     const before = structuredClone(source);
-    const lazy = NodeRequestHeaders.of(source);
+    const lazy = RequestHeaders.of(source);
     const expected = copied(source);
     for (const headers of [lazy, expected]) {
       headers.set("dpop", "proof");
@@ -110,7 +110,7 @@ describe("NodeRequestHeaders", () => {
   });
 
   it("is a Headers", async () => {
-    const lazy = NodeRequestHeaders.of(await parsedHeaders(RAW));
+    const lazy = RequestHeaders.of(await parsedHeaders(RAW));
     assert.ok(lazy instanceof Headers);
     assert.equal(new Headers(lazy).get("cookie"), "sid=abc");
   });
