@@ -75,6 +75,7 @@ async function serve(): Promise<void> {
   const { keptBinaryAnswers } = await from("src/rpc/kept-answers.ts");
   const { noStore } = await from("src/rpc/http-response.ts");
   const { createLogger } = await from("src/logging/logger.ts");
+  const { RequestLogger } = await from("src/operations/request-logger.ts");
 
   type Ctx = Parameters<typeof noStore>[0];
   const registrations = [
@@ -116,7 +117,8 @@ async function serve(): Promise<void> {
       return requestContextValues({
         requestId,
         clientAddress: clientAddressOf(request.socket.remoteAddress ?? "", request.headers["x-forwarded-for"], 1),
-        logger: logger.child({ reqId: requestId }),
+        // As app.ts: the pino child is made on the call's first log line at an enabled level.
+        logger: new RequestLogger(logger, { reqId: requestId }, {}),
       }).set(httpRequestKey, request);
     },
   });
