@@ -34,25 +34,20 @@ async function login(): Promise<number> {
   return (await authenticate(server, TENANT, proofOf("ada", step, ke3))).status;
 }
 
-/**
- * Terminates every backend of the service on its database, one statement at a time on the one
- * admin connection; their process ids.
- */
-async function terminateServiceBackends(): Promise<number[]> {
+/** The process ids of the service's backends on its database (terminated ones stay until they exit). */
+async function serviceBackends(): Promise<number[]> {
   const { rows } = await admin.query<{ pid: number }>(
     "select pid from pg_stat_activity where datname = $1 and application_name = 'svault' and pid <> pg_backend_pid()",
     [server.db.name],
   );
-  for (const row of rows) await admin.query("select pg_terminate_backend($1)", [row.pid]);
   return rows.map((row) => row.pid);
 }
 
-/** The service's backends still on its database (terminated ones stay listed until they exit). */
-async function serviceBackends(): Promise<number> {
-  const { rows } = await admin.query("select 1 from pg_stat_activity where datname = $1 and application_name = 'svault' and pid <> pg_backend_pid()", [
-    server.db.name,
-  ]);
-  return rows.length;
+/** Terminates every backend of the service, one statement at a time on the admin connection; their process ids. */
+async function terminateServiceBackends(): Promise<number[]> {
+  const pids = await serviceBackends();
+  for (const pid of pids) await admin.query("select pg_terminate_backend($1)", [pid]);
+  return pids;
 }
 
 describe("the login, when Postgres drops the service's connections", () => {
@@ -66,7 +61,7 @@ describe("the login, when Postgres drops the service's connections", () => {
     await until(
       async () => {
         terminated.push(...(await terminateServiceBackends()));
-        return terminated.length > 0 && server.running.database.state().pipelineConnections === 0 && (await serviceBackends()) === 0;
+        return terminated.length > 0 && server.running.database.state().pipelineConnections === 0 && (await serviceBackends()).length === 0;
       },
       { what: "the service has seen its connections go" },
     );
