@@ -7,8 +7,8 @@
 //                       ceiling: the raw server.startLogin + server.finishLogin of
 //                       bench/auth-ceiling.ts, run on the server's core while the server is idle
 //                       (before and after the scenario)
-//   login_grpc          the same loops over gRPC (@grpc/grpc-js, h2c, one channel per loop), with
-//                       a ceiling run after it
+//   login_grpc          the same loops over gRPC (@grpc/grpc-js, h2c, a client per loop; grpc-js
+//                       shares one HTTP/2 connection among them), with a ceiling run after it
 //   refresh             POST /{tenant}/token grant_type=refresh_token (one rotating chain per connection)
 //   client_credentials  POST /{tenant}/token grant_type=client_credentials
 //   userinfo            GET /{tenant}/userinfo with a bearer access token

@@ -8,8 +8,8 @@
 //            with its own users and its own client address (X-Forwarded-For; the server trusts one
 //            proxy hop), with KE1s made before the timed windows: over REST (`transport: "rest"`,
 //            node:http with a keep-alive agent, one socket per loop) or over gRPC (`"grpc"`,
-//            @grpc/grpc-js over h2c, one channel — one HTTP/2 connection — per loop, the address in
-//            the call's x-forwarded-for metadata)
+//            @grpc/grpc-js over h2c, a client per loop on one shared HTTP/2 connection, the
+//            address in the call's x-forwarded-for metadata)
 //
 // The refresh mode uses node:http with a keep-alive agent (one socket per connection).
 import autocannon, { type Options, type Result } from "autocannon";
