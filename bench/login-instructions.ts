@@ -29,11 +29,13 @@
 //   node --import tsx bench/login-instructions.ts DIR --plain --cpu-prof PROFILE_DIR [--rounds 100] [--warm 40]
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { performance, PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { getHeapStatistics } from "node:v8";
 import { callgrindArgs } from "./bench-machine.js";
 import { runDependent } from "./callgrind-run-dependent.js";
 
@@ -47,6 +49,8 @@ const { values: args, positionals } = parseArgs({
     warm: { type: "string" },
     conc: { type: "string" },
     "cpu-prof": { type: "string" },
+    allocations: { type: "boolean" },
+    "heap-sampling": { type: "string" },
   },
 });
 
@@ -61,6 +65,10 @@ interface ChildOptions {
   readonly conc: number;
   /** A full collection before each counted part (not when profiling: the profile's GC is then the logins' own). */
   readonly fullGc: boolean;
+  /** Measure the JavaScript heap's growth over the counted parts (--allocations) instead of instructions. */
+  readonly allocations: boolean;
+  /** --heap-sampling FILE: V8's sampling heap profile of the counted rounds, garbage included, written to FILE. */
+  readonly heapSampling: string | undefined;
 }
 
 if (args.child) await child();
@@ -108,6 +116,8 @@ async function launcher(): Promise<void> {
       warm: Number(args.warm ?? 6),
       conc: Number(args.conc ?? 4),
       fullGc: !args["cpu-prof"],
+      allocations: args.allocations === true,
+      heapSampling: args["heap-sampling"] === undefined ? undefined : resolve(args["heap-sampling"]),
     };
     const nodeArgs = [
       // V8 compiles and collects on background threads unless told otherwise: how soon depends on
@@ -119,6 +129,9 @@ async function launcher(): Promise<void> {
       "--no-liftoff",
       "--expose-gc",
       ...(args.plain && args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", resolve(args["cpu-prof"])] : []),
+      // --allocations: a young generation large enough that no scavenge runs inside a counted part,
+      // so that the heap's growth over it is what the logins allocated.
+      ...(args.plain && args.allocations ? ["--min-semi-space-size=64", "--max-semi-space-size=64"] : []),
       "--import",
       "tsx",
       new URL(import.meta.url).pathname,
@@ -132,9 +145,14 @@ async function launcher(): Promise<void> {
     const pid = String(counted.pid);
     let logins = 0;
     for await (const line of createInterface({ input: counted.stdout as NodeJS.ReadableStream })) {
-      const message = JSON.parse(line) as { event: "on" | "off" | "done"; logins?: number };
+      const message = JSON.parse(line) as { event: "on" | "off" | "done"; logins?: number; allocated?: number; collections?: number };
       if (args.plain) {
         if (message.event === "done") logins = message.logins ?? 0;
+        if (message.event === "done" && message.allocated !== undefined)
+          console.log(
+            `${dir}: ${(message.allocated / logins).toFixed(0)} bytes of JavaScript heap allocated per login ` +
+              `(${message.collections} collections inside counted parts: must be 0) over ${logins} logins`,
+          );
       } else if (message.event === "on") execFileSync("callgrind_control", ["-i", "on", pid], { stdio: "ignore" });
       else if (message.event === "off") execFileSync("callgrind_control", ["-i", "off", pid], { stdio: "ignore" });
       else if (message.event === "done") {
@@ -186,9 +204,32 @@ async function child(): Promise<void> {
     // counted parts then hold the young generation's collections of the logins' garbage (their
     // share of the old generation's is left out).
     if (event === "on" && options.fullGc) (globalThis as { gc?: () => void }).gc?.();
+    if (options.allocations && event === "on") {
+      heapAtOn = getHeapStatistics().used_heap_size;
+      windows.push([performance.now(), Number.POSITIVE_INFINITY]);
+    }
+    if (options.allocations && event === "off") {
+      allocated += getHeapStatistics().used_heap_size - heapAtOn;
+      (windows.at(-1) as [number, number])[1] = performance.now();
+    }
+    if (options.allocations && event === "done") {
+      await new Promise((done) => setTimeout(done, 50)); // the observer's last entries
+      const collections = gcStarts.filter((at) => windows.some(([from, to]) => at >= from && at <= to)).length;
+      Object.assign(extra, { allocated, collections });
+    }
     process.stdout.write(`${JSON.stringify({ event, ...extra })}\n`);
     await lines.next();
   };
+  // --allocations: the heap's growth over the counted parts, and the collections inside them.
+  let heapAtOn = 0;
+  let allocated = 0;
+  const windows: [number, number][] = [];
+  const gcStarts: number[] = [];
+  if (options.allocations) {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
+    }).observe({ entryTypes: ["gc"] });
+  }
   const inParallel = async (count: number, work: (i: number) => Promise<void>) => {
     let next = 0;
     await Promise.all(
@@ -231,13 +272,36 @@ async function child(): Promise<void> {
       await round(false);
       process.stderr.write(`[login-instructions] warm-up round ${i + 1} of ${options.warm}\n`);
     }
+    const sampling = options.heapSampling === undefined ? undefined : await startHeapSampling();
     for (let i = 0; i < options.rounds; i++) {
       await round(true);
       process.stderr.write(`[login-instructions] counted round ${i + 1} of ${options.rounds}\n`);
     }
+    if (sampling) writeFileSync(options.heapSampling as string, JSON.stringify(await sampling()));
     await tell("done", { logins });
   } finally {
     await close();
     process.stdin.destroy();
   }
+}
+
+/**
+ * Starts V8's sampling heap profiler with the objects that minor and major collections freed kept
+ * in the profile (the logins' garbage is what this looks for); the function returned stops it and
+ * gives the profile (a .heapprofile, for Chrome's DevTools or a script).
+ */
+async function startHeapSampling(): Promise<() => Promise<unknown>> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 128,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async () => {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    session.disconnect();
+    return profile;
+  };
 }

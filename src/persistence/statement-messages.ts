@@ -38,18 +38,13 @@ function quoted(text: string): string {
   return text.includes("\\") || text.includes('"') ? `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"` : `"${text}"`;
 }
 
-/** node-pg's array literal for an array of strings, numbers and nulls; undefined for any other array. */
-function arrayLiteral(array: readonly unknown[]): string | undefined {
-  let text = "{";
+/** Whether node-pg's array literal of `array` is written here (`arrayLiteral`): strings, numbers and nulls only. */
+function isFlatArray(array: readonly unknown[]): boolean {
   for (let i = 0; i < array.length; i++) {
-    if (i > 0) text += ",";
     const element = array[i];
-    if (element === null || element === undefined) text += "NULL";
-    else if (typeof element === "string") text += quoted(element);
-    else if (typeof element === "number") text += `"${element}"`;
-    else return undefined;
+    if (element !== null && element !== undefined && typeof element !== "string" && typeof element !== "number") return false;
   }
-  return `${text}}`;
+  return true;
 }
 
 /**
@@ -147,9 +142,9 @@ export class StatementMessages {
       this.buffer.set(value, this.offset);
       this.offset += value.length;
       return true;
-    } else {
-      const literal = Array.isArray(value) ? arrayLiteral(value) : undefined;
-      const prepared = literal ?? (pgUtils.prepareValue(value) as string | Buffer | null);
+    } else if (Array.isArray(value) && isFlatArray(value)) this.arrayLiteral(value);
+    else {
+      const prepared = pgUtils.prepareValue(value) as string | Buffer | null;
       if (typeof prepared !== "string") return this.value(prepared);
       this.lengthAndText(prepared);
     }
@@ -157,10 +152,43 @@ export class StatementMessages {
   }
 
   private lengthAndText(text: string): void {
+    const at = this.lengthStart();
+    this.string(text);
+    this.lengthEnd(at);
+  }
+
+  /**
+   * node-pg's array literal (arrayString) of an array of strings, numbers and nulls, with its
+   * length: written element by element, not made as a string first (the audit trail's batches
+   * send their columns as arrays).
+   */
+  private arrayLiteral(array: readonly unknown[]): void {
+    const at = this.lengthStart();
+    this.byte(0x7b); // {
+    for (let i = 0; i < array.length; i++) {
+      if (i > 0) this.byte(0x2c); // ,
+      const element = array[i];
+      if (element === null || element === undefined) this.string("NULL");
+      else if (typeof element === "string" && (element.includes("\\") || element.includes('"'))) this.string(quoted(element));
+      else {
+        this.byte(0x22); // "
+        this.string(typeof element === "string" ? element : String(element));
+        this.byte(0x22);
+      }
+    }
+    this.byte(0x7d); // }
+    this.lengthEnd(at);
+  }
+
+  /** Room for a value's length, to be written by `lengthEnd` once its bytes are (relative to the bytes not yet taken). */
+  private lengthStart(): number {
     this.ensure(4);
     const at = this.offset - this.start;
     this.offset += 4;
-    this.string(text);
+    return at;
+  }
+
+  private lengthEnd(at: number): void {
     const start = this.start + at;
     const length = this.offset - start - 4;
     const buffer = this.buffer;

@@ -34,6 +34,12 @@ const VALUES: readonly (readonly unknown[])[] = [
   [true, false],
   [Buffer.alloc(0), Buffer.from([0, 1, 127, 128, 254, 255]), new Uint8Array([9, 8, 7]), Buffer.from("bytes ✓")],
   [[], ["a", "b,c", 'd"e', "f\\g", "", "ü 🔐"], [1, 2, 300], [null, "x", undefined, 7], [[1, 2], [3]], [true, false]],
+  // Arrays are written element by element: long and non-ASCII elements, many of them, numbers' texts.
+  [
+    ["x".repeat(100), "ü".repeat(30), 'a\\b"c', "", null],
+    Array.from({ length: 300 }, (_, i) => `id-${i}-✓`),
+    [1.5, -0, 1e21, Number.NaN, -7],
+  ],
   [new Date("2026-12-06T16:00:00.123Z"), [new Date(0)]],
   [{ a: [1, "b"], c: null }, { toPostgres: () => "from toPostgres" }, { toPostgres: () => Buffer.from([1, 2]) }],
   ["x".repeat(70_000), "é".repeat(40_000), Buffer.alloc(100_000, 7)],
