@@ -53,5 +53,8 @@ ENTRYPOINT ["/usr/bin/tini", "--"]
 # --no-concurrent-marking: an instance is sized to one core; V8's marking then runs in small steps
 # on that core instead of in a helper thread that takes it from the requests in turns, which made
 # the slowest 1 % of requests wait for it (docs/operations.md, "Memory").
+# --no-allocation-site-pretenuring: V8 would otherwise allocate the objects of every request at
+# sites it judged long-lived at start-up straight in the old generation, which then needs a
+# full collection about every second under load (docs/operations.md, "Memory").
 # The same flags as `npm start`.
-CMD ["node", "--expose-gc", "--max-old-space-size=768", "--no-concurrent-marking", "src/main.js"]
+CMD ["node", "--expose-gc", "--max-old-space-size=768", "--no-concurrent-marking", "--no-allocation-site-pretenuring", "src/main.js"]

@@ -13,6 +13,8 @@
 // --endpoint (default client_credentials):
 //   client_credentials  POST /{tenant}/token, client_secret_basic (a form body)
 //   jwks                GET /{tenant}/.well-known/jwks.json (answered from memory)
+//   jwks-plain          the same JWKS answer from a plain route of the same server
+//                       (/__bench/copy/…, bench/auth-bench-server.ts): every hook, no RPC spine
 //   discovery           GET /{tenant}/.well-known/openid-configuration (answered from memory)
 //   login               POST /api/v1/auth/challenge then /api/v1/auth/authenticate (JSON bodies,
 //                       bench:auth's REST login loops): per request, half a login; the server's
@@ -20,9 +22,15 @@
 //
 //   node --import tsx bench/request-instructions.ts DIR --valgrind [--endpoint jwks] [--n 800] [--warm 3000] [--windows 5]
 //   node --import tsx bench/request-instructions.ts DIR   (CPU µs per request instead, server pinned to CPU 0)
+//
+// --built runs DIR compiled as production runs it, with `npm start`'s node flags
+// (bench/spine-floor-build.ts) instead of through tsx with V8's defaults (--reuse-build: the build an
+// earlier run made, not rebuilt under a server still running from it); --cpu-prof PROFDIR adds
+// `--cpu-prof` (without --valgrind) and names the measured window in PROFDIR/window.json for
+// bench/cpu-profile-summary.ts.
 import { spawn, execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
@@ -32,8 +40,9 @@ import { benchUsers, createTenantAndClient, registerUsers } from "./auth-setup.j
 import { type BenchUser, opaqueReady, type PreparedKe1 } from "./auth-opaque-client.js";
 import { loginOnce, prepareKe1s, restLogin, usersOfLoop } from "./auth-login-loops.js";
 import { callgrindArgs, processCpuSeconds } from "./bench-machine.js";
+import { compileCheckout } from "./spine-floor-build.js";
 
-const ENDPOINTS = ["client_credentials", "jwks", "discovery", "login"] as const;
+const ENDPOINTS = ["client_credentials", "jwks", "jwks-plain", "discovery", "login"] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 
 const { values: args, positionals } = parseArgs({
@@ -45,6 +54,9 @@ const { values: args, positionals } = parseArgs({
     conc: { type: "string" },
     endpoint: { type: "string" },
     windows: { type: "string" },
+    built: { type: "boolean" },
+    "reuse-build": { type: "boolean" },
+    "cpu-prof": { type: "string" },
   },
 });
 const dir = positionals[0] as string;
@@ -61,7 +73,12 @@ const adminKey = issueApiKey().key;
 const outDir = `/tmp/cc/cgout-${Date.now()}`;
 execFileSync("mkdir", ["-p", outDir]);
 const PUBLIC_URL = "http://127.0.0.1:0";
-const nodeArgs = ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`];
+const built = args.built ? await compileCheckout(dir, (m) => console.error(m), args["reuse-build"]) : undefined;
+const profileDir = args["cpu-prof"];
+const nodeArgs = [
+  ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+  ...(built ? [...built.nodeFlags, built.benchServer] : ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`]),
+];
 const cmd = args.valgrind ? "valgrind" : "taskset";
 const cmdArgs = args.valgrind
   ? callgrindArgs(outDir, ["--no-concurrent-recompilation", ...nodeArgs])
@@ -86,7 +103,14 @@ const child = spawn(cmd, cmdArgs, {
 // A failing driver must not leave its valgrinded server behind.
 process.on("exit", () => child.kill("SIGKILL"));
 const ready = await new Promise<{ port: number }>((resolve, reject) => {
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", (l) => resolve(JSON.parse(l)));
+  // The first JSON line (node flags such as --trace-gc may print before it; the rest go to stderr).
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const onLine = (l: string) => {
+    if (!l.startsWith("{")) return process.stderr.write(`${l}\n`);
+    lines.off("line", onLine).on("line", (later) => process.stderr.write(`${later}\n`));
+    resolve(JSON.parse(l));
+  };
+  lines.on("line", onLine);
   child.once("exit", (c) => reject(new Error(`exit ${c}`)));
 });
 const base = `http://127.0.0.1:${ready.port}`;
@@ -143,9 +167,11 @@ async function loopOf(): Promise<(loop: number, count: number) => Promise<void>>
           );
         }
       : () =>
-          send("GET", `/${tenant}/.well-known/${endpoint === "jwks" ? "jwks.json" : "openid-configuration"}`, {
-            accept: "application/json",
-          });
+          send(
+            "GET",
+            `${endpoint === "jwks-plain" ? "/__bench/copy" : ""}/${tenant}/.well-known/${endpoint === "discovery" ? "openid-configuration" : "jwks.json"}`,
+            { accept: "application/json" },
+          );
   return async (_loop, count) => {
     for (let i = 0; i < count; i++) await one();
   };
@@ -195,8 +221,12 @@ if (args.valgrind) {
 } else {
   const c0 = processCpuSeconds(pid);
   const t0 = Date.now();
+  const from = Number(process.hrtime.bigint() / 1000n);
   await run(N);
   const c1 = processCpuSeconds(pid);
+  // The profile's timestamps are on the same monotonic clock (bench/cpu-profile-summary.ts --window).
+  if (profileDir)
+    writeFileSync(`${profileDir}/window.json`, JSON.stringify({ from, to: Number(process.hrtime.bigint() / 1000n), requests: N }));
   result = `${endpoint}: cpu µs/request ${(((c1 - c0) * 1e6) / N).toFixed(1)} (${(N / ((Date.now() - t0) / 1000)).toFixed(0)} req/s)`;
 }
 console.log(`${dir}: ${result}`);

@@ -21,6 +21,10 @@
 // table gives medians over rounds with their spread: req/s, and server CPU per request (the
 // server process's utime+stime over the window, /proc/<pid>/stat, ÷ answers).
 //
+// Every server runs compiled, as production runs it (bench/spine-floor-build.ts: the checkout's
+// scripts/build-app.mjs, the bench servers transpiled the same way), with plain `node`; svault and
+// the rungs built from its parts with `npm start`'s node flags, the peer as bench:peer runs it.
+//
 // With --cpu-prof DIR every server runs under `node --cpu-prof` into DIR/<rung>/, and
 // DIR/<rung>/window.json names its last measured window, which bench/cpu-profile-summary.ts reads.
 import { UNCOPIED_HEADERS } from "./copied-headers.js";
@@ -44,10 +48,11 @@ import {
   positive,
   processCpuSeconds,
   SERVER_CPU,
-  SERVICE_NODE_FLAGS,
   spawnNode,
+  spawnPlainNode,
   stopChild,
 } from "./bench-machine.js";
+import { type CompiledCheckout, compileCheckout } from "./spine-floor-build.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 import { type LoadResult, median } from "./stats.js";
 
@@ -125,7 +130,7 @@ interface Server {
 
 async function start(rung: string, nodeArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const profile = cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", join(cpuProfileDir, rung)] : [];
-  const child = spawnNode(SERVER_CPU, [...profile, ...nodeArgs], { ...process.env, LOG_LEVEL: "warn", ...env });
+  const child = spawnPlainNode(SERVER_CPU, [...profile, ...nodeArgs], { ...process.env, LOG_LEVEL: "warn", ...env });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const { port } = await new Promise<{ port: number }>((resolvePort, reject) => {
     lines.once("line", (line) => {
@@ -141,12 +146,12 @@ async function start(rung: string, nodeArgs: string[], env: NodeJS.ProcessEnv = 
   return { child, pid: child.pid as number, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-/** svault (the auth benchmark's server `script`) on a fresh database, with the tenant TENANT. */
-async function startSvault(script: string, rung: string, adminKey: string, databases: BenchDatabase[]): Promise<Server> {
+/** svault (a compiled checkout's auth benchmark server) on a fresh database, with the tenant TENANT. */
+async function startSvault(checkout: CompiledCheckout, rung: string, adminKey: string, databases: BenchDatabase[]): Promise<Server> {
   const database = await createBenchDatabase();
   databases.push(database);
   const port = await freePort();
-  const svault = await start(rung, [...SERVICE_NODE_FLAGS, script], {
+  const svault = await start(rung, [...checkout.nodeFlags, checkout.benchServer], {
     DATABASE_URL: database.url,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -209,10 +214,16 @@ async function measure(rung: Rung, server: Server, path: string): Promise<Measur
 
 const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
 
-function report(all: Measurement[], context: { startedAt: Date; load: number[]; loadAfter: number[]; busy: number }): string {
+function report(
+  all: Measurement[],
+  context: { startedAt: Date; load: number[]; loadAfter: number[]; busy: number; nodeFlags: readonly string[] },
+): string {
   const out: string[] = [];
   out.push(`### The floor under svault's JWKS — ${context.startedAt.toISOString()}`, "");
   out.push(`- Machine: ${cpuModel}, nproc = ${cores}; Node ${process.version}`);
+  out.push(
+    `- Servers: compiled as production runs them (scripts/build-app.mjs), plain node; svault and its rungs with \`npm start\`'s flags (${context.nodeFlags.join(" ") || "none"})`,
+  );
   out.push(`- Pinning: ${pinned ? `servers on CPU ${SERVER_CPU}, the load generator on CPU ${LOADER_CPU} (taskset)` : "none"}`);
   out.push(
     `- Load: ${connections} connections closed loop (autocannon), ${warmupSeconds} s warm-up + ${durationSeconds} s measured per window, ` +
@@ -255,7 +266,8 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", () => void stopAll().finally(() => process.exit(130)));
   try {
-    const svault = await startSvault(`${benchDir}auth-bench-server.ts`, "svault", adminKey, databases);
+    const own = await compileCheckout(resolve(benchDir, ".."), log);
+    const svault = await startSvault(own, "svault", adminKey, databases);
     const answer = await svaultAnswer(svault.baseUrl);
     log(`svault pid ${svault.pid}: JWKS ${answer.body.length} bytes, headers ${Object.keys(answer.headers).join(", ")}`);
 
@@ -263,12 +275,12 @@ async function main(): Promise<void> {
     for (const rung of rungs) {
       if (rung === "svault") servers.set(rung, { server: svault, path: JWKS_PATH });
       else if (rung === "svault@baseline") {
-        const baseline = await startSvault(join(baselineDir as string, "bench/auth-bench-server.ts"), rung, adminKey, databases);
+        const baseline = await startSvault(await compileCheckout(baselineDir as string, log), rung, adminKey, databases);
         servers.set(rung, { server: baseline, path: JWKS_PATH });
       } else if (rung === "svault-plain") servers.set(rung, { server: svault, path: `/__bench/copy${JWKS_PATH}` });
       else if (rung === "peer") {
         const peerPort = await freePort();
-        const peer = await start(rung, [`${benchDir}peer/peer-server.ts`], {
+        const peer = await start(rung, [own.peerServer], {
           PORT: String(peerPort),
           PEER_ISSUER: `http://127.0.0.1:${peerPort}`,
           PEER_ADAPTER: "memory",
@@ -277,7 +289,7 @@ async function main(): Promise<void> {
         servers.set(rung, { server: peer, path: "/jwks" });
       } else {
         servers.set(rung, {
-          server: await start(rung, [...SERVICE_NODE_FLAGS, `${benchDir}spine-floor-server.ts`, rung, JSON.stringify(answer)]),
+          server: await start(rung, [...own.nodeFlags, own.spineFloorServer, rung, JSON.stringify(answer)]),
           path: JWKS_PATH,
         });
       }
@@ -297,7 +309,7 @@ async function main(): Promise<void> {
       }
     }
     const busy = ((machineBusySeconds() - busyBefore) / ((performance.now() - runStarted) / 1000)) * 100;
-    process.stdout.write(report(all, { startedAt, load, loadAfter: os.loadavg(), busy }));
+    process.stdout.write(report(all, { startedAt, load, loadAfter: os.loadavg(), busy, nodeFlags: own.nodeFlags }));
     if (cpuProfileDir) {
       log(`profiles in ${cpuProfileDir}/<rung>/ once the servers stop; summarise one with`);
       log(
