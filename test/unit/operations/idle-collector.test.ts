@@ -1,10 +1,11 @@
 // The collection when the service falls idle (src/operations/idle-collector.ts): once per busy
-// spell, one whole period after the last request, never while requests come. The timer is the
-// test's own (each tick is one period), and the collection a real V8 one where node exposes it.
+// spell, one whole period after the last request, and once more a few seconds later; never while
+// requests come. The timers are the test's own (each tick is one period; the second collection's
+// timer runs when the test says), and the collection a real V8 one where node exposes it.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { type Every, exposedCollection, startIdleCollector } from "../../../src/operations/idle-collector.js";
+import { type After, type Every, exposedCollection, startIdleCollector } from "../../../src/operations/idle-collector.js";
 
 /** A collector whose periods the test ends by hand; `served` is the request count it watches. */
 function watched() {
@@ -12,13 +13,28 @@ function watched() {
   let collections = 0;
   let tick: (() => void) | undefined;
   let stopped = false;
+  let second: { ms: number; run: () => void } | undefined;
   const every: Every = (_ms, onTick) => {
     tick = onTick;
     return () => {
       stopped = true;
     };
   };
-  const stop = startIdleCollector({ served: () => served, collect: () => collections++, idleMs: 10_000, quietRequests: 3, every });
+  const after: After = (ms, run) => {
+    second = { ms, run };
+    return () => {
+      second = undefined;
+    };
+  };
+  const stop = startIdleCollector({
+    served: () => served,
+    collect: () => collections++,
+    idleMs: 10_000,
+    quietRequests: 3,
+    settleMs: 6_000,
+    every,
+    after,
+  });
   return {
     request: (count = 1) => {
       served += count;
@@ -26,19 +42,49 @@ function watched() {
     period: () => {
       if (!stopped) tick?.();
     },
+    /** The wait the second collection was given, if one is pending. */
+    pendingSecond: () => second?.ms,
+    /** The second collection's timer fires. */
+    settle: () => {
+      const pending = second;
+      second = undefined;
+      pending?.run();
+    },
     collections: () => collections,
     stop,
   };
 }
 
 describe("idle collector", () => {
-  it("collects after the first quiet period following the start, and not again while idle", () => {
+  it("collects after the first quiet period following the start, again settleMs later, and not again while idle", () => {
     const collector = watched();
     collector.period();
     assert.equal(collector.collections(), 1, "the start's garbage");
+    assert.equal(collector.pendingSecond(), 6_000, "a second collection is due");
+    collector.settle();
+    assert.equal(collector.collections(), 2, "the one that lets V8 shrink the young generation");
     collector.period();
     collector.period();
-    assert.equal(collector.collections(), 1, "nothing new to give back");
+    assert.equal(collector.collections(), 2, "nothing new to give back");
+    assert.equal(collector.pendingSecond(), undefined);
+  });
+
+  it("skips the second collection when traffic came back meanwhile", () => {
+    const collector = watched();
+    collector.period();
+    collector.request(20);
+    collector.settle();
+    assert.equal(collector.collections(), 1, "no pause for the requests that came back");
+    collector.period();
+    collector.period();
+    assert.equal(collector.collections(), 2, "their own idle spell collects");
+  });
+
+  it("cancels a pending second collection when stopped", () => {
+    const collector = watched();
+    collector.period();
+    collector.stop();
+    assert.equal(collector.pendingSecond(), undefined);
   });
 
   it("waits while requests come, then collects once a whole period passed quietly", () => {
