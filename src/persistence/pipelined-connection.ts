@@ -1,7 +1,7 @@
-// One Postgres connection that runs independent statements pipelined: the statements asked for
-// during one turn of the event loop go out in one socket write once its callbacks have run, each
-// as its own Bind/Execute/Sync (and Parse and Describe the first time its name is used on this
-// connection), and the answers come back in order. Each statement still runs on its own, committed as it
+// One Postgres connection that runs independent statements pipelined: every statement asked for
+// while the process is busy goes out in one socket write at the next tick, each as its own
+// Bind/Execute/Sync (and Parse and Describe the first time its name is used on this connection),
+// and the answers come back in order. Each statement still runs on its own, committed as it
 // completes: the Sync after each one ends its implicit transaction, so an error fails that
 // statement only and Postgres carries on with the next.
 //
@@ -153,11 +153,6 @@ export class PipelinedConnection {
     return this.outbox.length + this.sent.length - this.sentHead;
   }
 
-  /** Statements asked for that wait for the write about to go out (they share it). */
-  get unsent(): number {
-    return this.outbox.length;
-  }
-
   get isLost(): boolean {
     return this.lost !== undefined;
   }
@@ -183,7 +178,7 @@ export class PipelinedConnection {
       this.outbox.push(new Pending(name, described, parses, resolve, reject));
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(this.flushNow);
+        process.nextTick(() => this.flush());
       }
     });
   }
@@ -197,17 +192,6 @@ export class PipelinedConnection {
     this.ended ??= this.client.end().catch(() => undefined);
     return this.ended;
   }
-
-  /**
-   * The flush, once the event loop has run every I/O callback it was woken for (setImmediate, not
-   * process.nextTick): a busy server is woken for several sockets at once — requests, answers of
-   * earlier statements — and each callback asks for its own statements. Sent after each callback,
-   * every statement costs a socket write of this process (on loopback TCP also the kernel's
-   * receive path) and a wake-up of the Postgres backend; sent once per loop iteration, the
-   * statements of all those callbacks share them (docs/performance.md, "The login's statements
-   * per loop iteration"). The wait is that of the other callbacks of the same iteration.
-   */
-  private readonly flushNow = () => this.flush();
 
   /** Sends the statements asked for since the last flush: their messages in one write. */
   private flush(): void {

@@ -1,17 +1,12 @@
 // A few pipelined connections (pipelined-connection.ts) shared by every plain statement of the
-// process: a statement joins the connection whose write has not gone out yet, if there is one, so
-// that the statements of one busy moment (one turn of the event loop) share a write and a wake-up
-// of one Postgres backend; else — or when that write already carries a few — it goes to the open
-// connection with the fewest statements in flight, so that Postgres still works on up to `size`
-// connections' statements at once. Connections open when first needed and again after one is
-// lost; a statement waits for a connection only when none is open.
+// process: each statement goes to the open connection with the fewest statements in flight, so
+// that the statements of one busy moment share a write, and Postgres still works on up to `size`
+// of them at once. Connections open when first needed and again after one is lost; a statement
+// waits for a connection only when none is open.
 import type pg from "pg";
 import type { Logger } from "../logging/logger.js";
 import { PipelinedConnection } from "./pipelined-connection.js";
 import type { Statement, StatementRunner } from "./plain-sql.js";
-
-/** How many statements of one turn of the event loop one connection takes before the next ones spread. */
-const SHARED_WRITE_STATEMENTS = 8;
 
 export class StatementPipelines implements StatementRunner {
   private readonly open: (PipelinedConnection | undefined)[];
@@ -40,11 +35,6 @@ export class StatementPipelines implements StatementRunner {
         this.open[slot] = undefined;
       }
       if (connection) {
-        // A connection whose write has not gone out yet takes the statement along in it, up to a
-        // point: a larger burst still spreads over the connections (Postgres runs each
-        // connection's statements one after another).
-        const unsent = connection.unsent;
-        if (unsent > 0 && unsent < SHARED_WRITE_STATEMENTS) return connection.run(statement);
         if (!best || connection.inFlight < best.inFlight) best = connection;
       } else if (freeSlot < 0 && !this.opening[slot]) freeSlot = slot;
     }
