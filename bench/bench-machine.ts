@@ -5,6 +5,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import os from "node:os";
+import { join } from "node:path";
 
 export function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
@@ -94,12 +95,15 @@ const projectDir = new URL("..", import.meta.url).pathname;
  * collector's share of every request. BENCH_SERVICE_NODE_FLAGS replaces them for an experiment
  * (`BENCH_SERVICE_NODE_FLAGS= npm run bench:auth`: V8's defaults).
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = (
-  process.env.BENCH_SERVICE_NODE_FLAGS ??
-  (JSON.parse(readFileSync(`${projectDir}package.json`, "utf8")) as { scripts: { start: string } }).scripts.start
-)
-  .split(/\s+/)
-  .filter((word) => word.startsWith("--"));
+export const SERVICE_NODE_FLAGS: readonly string[] = startNodeFlags(projectDir);
+
+/** The node flags of `npm start` in the checkout at `dir` (BENCH_SERVICE_NODE_FLAGS replaces them). */
+export function startNodeFlags(dir: string): string[] {
+  const start =
+    process.env.BENCH_SERVICE_NODE_FLAGS ??
+    (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
+  return start.split(/\s+/).filter((word) => word.startsWith("--"));
+}
 
 /** svault (or what a benchmark compares it with on its core), pinned to the server's CPU, with SERVICE_NODE_FLAGS. */
 export function spawnService(nodeArgs: string[], env: NodeJS.ProcessEnv = process.env, stdin: "ignore" | "pipe" = "ignore"): ChildProcess {

@@ -6,9 +6,10 @@
 // `keepNames` wrappers (an `Object.defineProperty` per named closure made) and its loader, which
 // production has not, so a per-request figure through tsx is not production's.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { startNodeFlags } from "./bench-machine.js";
 
 /** Its own directory: neither `npm start`'s dist/app nor bench:peer's dist/bench-peer is replaced. */
 const OUTDIR = join("dist", "bench-spine");
@@ -63,12 +64,4 @@ export async function compileCheckout(dir: string, log: (message: string) => voi
   });
   log(`compiled ${dir} into ${OUTDIR} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return checkout;
-}
-
-/** The node flags of `npm start` in checkout `dir` (BENCH_SERVICE_NODE_FLAGS replaces them). */
-export function startNodeFlags(dir: string): string[] {
-  const start =
-    process.env.BENCH_SERVICE_NODE_FLAGS ??
-    (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start;
-  return start.split(/\s+/).filter((word) => word.startsWith("--"));
 }
