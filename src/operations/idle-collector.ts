@@ -1,5 +1,5 @@
-// One full garbage collection when the service falls idle, so that an idle instance gives back
-// the memory its last busy spell (or its start) made V8 keep.
+// Full garbage collections when the service falls idle (one, and a second a few seconds later), so
+// that an idle instance gives back the memory its last busy spell (or its start) made V8 keep.
 //
 // Under load V8 grows the young generation's two semi-spaces to 16 MiB each (its default cap) and
 // the old generation's reserve; it gives that memory back only in a collection made while little
@@ -9,7 +9,7 @@
 // when idle"). Capping the semi-spaces at 4 MiB (`--max-semi-space-size=4`, how the service ran
 // before) kept an idle instance small too, but made every request pay for four times as many
 // scavenges: up to 8 % more CPU per request on a quiet machine, 10–27 % on a loaded one. Now
-// requests run with V8's defaults, and the instance collects once when they stop.
+// requests run with V8's defaults, and the instance collects when they stop.
 //
 // One collection is not enough to shrink the young generation: V8 shrinks it only in a collection
 // that finds little allocated lately, and at the first idle collection that measure still covers
