@@ -47,14 +47,21 @@ export async function compileCheckout(dir: string, log: (message: string) => voi
   };
   if (reuse && existsSync(checkout.benchServer)) return checkout;
   const started = performance.now();
-  execFileSync(process.execPath, [join(dir, "scripts", "build-app.mjs"), "--outdir", join(dir, OUTDIR)], {
+  await compileInto(dir, OUTDIR, BENCH_ENTRIES);
+  log(`compiled ${dir} into ${OUTDIR} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return checkout;
+}
+
+/** Checkout `dir`'s service (its scripts/build-app.mjs) and the bench `entries` it has, compiled into dir/`outdir` as production runs them. */
+export async function compileInto(dir: string, outdir: string, entries: readonly string[]): Promise<void> {
+  execFileSync(process.execPath, [join(dir, "scripts", "build-app.mjs"), "--outdir", join(dir, outdir)], {
     cwd: dir,
     stdio: ["ignore", "ignore", "inherit"],
   });
   await build({
     absWorkingDir: dir,
-    entryPoints: BENCH_ENTRIES.filter((entry) => existsSync(join(dir, entry))),
-    outdir: OUTDIR,
+    entryPoints: entries.filter((entry) => existsSync(join(dir, entry))),
+    outdir,
     outbase: ".",
     bundle: false,
     format: "esm",
@@ -62,6 +69,4 @@ export async function compileCheckout(dir: string, log: (message: string) => voi
     target: "node20.19", // as scripts/build-app.mjs
     logLevel: "warning",
   });
-  log(`compiled ${dir} into ${OUTDIR} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return checkout;
 }

@@ -5,9 +5,8 @@
 // the production services plus the statement counter), the peer (peer-server.ts, pg-adapter.ts)
 // and the memory probe both are started with (memory-probe.ts). All then run with plain `node`,
 // no loader: tsx's would add ≈ 50–75 MiB to each (docs/performance.md, "Memory").
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { compileInto } from "../spine-floor-build.js";
 
 const projectDir = new URL("../..", import.meta.url).pathname;
 /** Its own directory, so that a bench run neither uses nor replaces what `npm start` built in dist/app. */
@@ -28,21 +27,7 @@ export interface CompiledServers {
 
 export async function buildServers(log: (message: string) => void): Promise<CompiledServers> {
   const started = performance.now();
-  execFileSync(process.execPath, [join(projectDir, "scripts", "build-app.mjs"), "--outdir", join(projectDir, OUTDIR)], {
-    cwd: projectDir,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  await build({
-    absWorkingDir: projectDir,
-    entryPoints: BENCH_ENTRIES,
-    outdir: OUTDIR,
-    outbase: ".",
-    bundle: false,
-    format: "esm",
-    platform: "node",
-    target: "node20.19", // as scripts/build-app.mjs
-    logLevel: "warning",
-  });
+  await compileInto(projectDir, OUTDIR, BENCH_ENTRIES);
   log(
     `compiled svault (scripts/build-app.mjs) and the bench servers into ${OUTDIR} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
