@@ -1,21 +1,28 @@
-// `node --import tsx bench/auth-login-ab.ts <other checkout>`: the login over REST of this checkout
-// against another's (e.g. the commit before a change), on a busy machine. Both servers run at
-// once, each on its own database, pinned to CPU 0 (one loaded at a time); this launcher, pinned to
-// CPU 1, is the load generator: its login loops (bench/auth-login-loops.ts) go to one server for a
-// slice, then to the other, which one first flipping every round, so that whatever else loads the
-// machine falls on both alike — runs one after the other differ more than the versions do.
-// Between slices the loops drain (no login in flight), and each slice's server CPU
+// `node --import tsx bench/auth-login-ab.ts [other checkout]`: the login over REST of this
+// checkout against another's (e.g. the commit before a change), on a busy machine. Both servers
+// run at once, each on its own database, pinned to CPU 0 (one loaded at a time); this launcher,
+// pinned to CPU 1, is the load generator: its login loops (bench/auth-login-loops.ts) go to one
+// server for a slice, then to the other, which one first flipping every round, so that whatever
+// else loads the machine falls on both alike — runs one after the other differ more than the
+// versions do. Between slices the loops drain (no login in flight), and each slice's server CPU
 // (/proc/PID/stat, main thread and the others apart) and its database's Postgres backend CPU are
 // read (autovacuum workers left out), so every figure is CPU per login summed over the slices of
 // one side.
 //
+// BENCH_AB_CEILING=1 adds the OPAQUE ceiling as one more side (bench/auth-ceiling-slices.ts: the
+// raw server work of a login in a tight loop, a process on CPU 0 fed the first checkout's users
+// and key), run for a slice in the same rotation, and prints each server's login per unit of
+// server CPU against it (issue 22's measure): the ceiling then samples the same moments of the VM
+// as the logins. Without an other checkout, only this one's server runs.
+//
 //   BENCH_AB_ROUNDS (default 12), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
-//   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below)
+//   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
+//   BENCH_AB_CEILING (1: see above)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
@@ -36,7 +43,8 @@ function servingBackends(database: string): Map<number, number> {
 import { createBenchDatabase, type BenchDatabase } from "./database.js";
 
 const other = process.argv[2];
-if (!other) throw new Error("usage: bench/auth-login-ab.ts <other checkout>");
+const withCeiling = process.env.BENCH_AB_CEILING === "1";
+if (!other && !withCeiling) throw new Error("usage: bench/auth-login-ab.ts <other checkout> (or BENCH_AB_CEILING=1 without one)");
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 12);
 const SLICE_MS = Number(process.env.BENCH_AB_SLICE_MS ?? 1500);
 const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
@@ -49,6 +57,16 @@ const thisDir = new URL("..", import.meta.url).pathname;
 
 spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
 
+interface Totals {
+  logins: number;
+  ms: number;
+  main: number;
+  others: number;
+  system: number;
+  postgres: number;
+  failures: number;
+}
+
 interface Side {
   readonly label: string;
   readonly dir: string;
@@ -57,7 +75,52 @@ interface Side {
   pid?: number;
   target?: Target;
   grpcPort?: number;
-  totals: { logins: number; ms: number; main: number; others: number; system: number; postgres: number; failures: number };
+  totals: Totals;
+}
+
+/** The OPAQUE ceiling's process (bench/auth-ceiling-slices.ts), one slice per line written to it. */
+interface Ceiling {
+  readonly label: "ceiling";
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly answers: AsyncIterator<string>;
+  totals: Totals;
+}
+
+async function startCeiling(side: Side, users: ReturnType<typeof benchUsers>): Promise<Ceiling> {
+  const material = {
+    databaseUrl: side.database.url,
+    kek,
+    tenantId: TENANT,
+    issuer: (side.target as Target).issuer,
+    users,
+  };
+  const child = spawn(
+    "taskset",
+    [
+      "-c",
+      "0",
+      process.execPath,
+      ...SERVICE_NODE_FLAGS,
+      "--import",
+      "tsx",
+      `${thisDir}bench/auth-ceiling-slices.ts`,
+      JSON.stringify(material),
+    ],
+    { cwd: thisDir, stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const answers = lines[Symbol.asyncIterator]();
+  const first = await answers.next();
+  if (first.done) throw new Error("the ceiling exited before it was ready");
+  return { label: "ceiling", child, pid: child.pid as number, answers, totals: zero() };
+}
+
+async function ceilingSlice(ceiling: Ceiling, ms: number): Promise<{ logins: number; failures: number }> {
+  ceiling.child.stdin?.write(`${ms}\n`);
+  const answer = await ceiling.answers.next();
+  if (answer.done) throw new Error("the ceiling exited");
+  return { logins: (JSON.parse(answer.value) as { logins: number }).logins, failures: 0 };
 }
 
 async function start(side: Side, kek: string, adminKey: string): Promise<void> {
@@ -117,14 +180,13 @@ function threadsCpu(pid: number): { main: number; others: number; system: number
 
 const kek = randomBytes(32).toString("base64");
 const adminKey = issueApiKey().key;
-const sides: Side[] = [
-  { label: "this", dir: thisDir.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() },
-  { label: "other", dir: other.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() },
-];
+const sides: Side[] = [{ label: "this", dir: thisDir.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() }];
+if (other) sides.push({ label: "other", dir: other.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() });
+let ceiling: Ceiling | undefined;
 // BENCH_AB_OTHER_FIRST=1: the other checkout's server starts first and leads the first round, to
 // tell a difference between the versions from one between the first and the second server.
 if (process.env.BENCH_AB_OTHER_FIRST === "1") sides.reverse();
-function zero(): Side["totals"] {
+function zero(): Totals {
   return { logins: 0, ms: 0, main: 0, others: 0, system: 0, postgres: 0, failures: 0 };
 }
 try {
@@ -136,6 +198,7 @@ try {
     log(`${side.label} (${side.dir}) pid ${side.pid}: ${users.length} users registered`);
     await side.database.analyze();
   }
+  if (withCeiling) ceiling = await startCeiling(sides[0] as Side, users);
   const loops = new LoginLoops(
     users,
     LOOPS,
@@ -145,38 +208,43 @@ try {
     (side: Side) => (side.target as Target).issuer,
   );
   await loops.ready();
+  type Participant = Side | Ceiling;
+  const participants: Participant[] = ceiling ? [...sides, ceiling] : [...sides];
+  const isCeiling = (p: Participant): p is Ceiling => p.label === "ceiling";
+  const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS));
   // Warm-up: a slice on each.
-  for (const side of sides) await loops.slice(side, SLICE_MS);
+  for (const p of participants) await slice(p);
   // The measured rounds on the monotonic clock in µs (as a --cpu-prof profile's timestamps).
   const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
   const roundsFrom = monotonicUs();
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? sides : [...sides].reverse();
-    for (const side of order) {
-      pinBackends(side.database.name, "1");
-      const cpu0 = threadsCpu(side.pid as number);
-      const pg0 = servingBackends(side.database.name);
+    const order = round % 2 === 0 ? participants : [...participants].reverse();
+    for (const p of order) {
+      const database = isCeiling(p) ? undefined : p.database.name;
+      if (database) pinBackends(database, "1");
+      const cpu0 = threadsCpu(p.pid as number);
+      const pg0 = database ? servingBackends(database) : undefined;
       const t0 = performance.now();
-      const done = await loops.slice(side, SLICE_MS);
+      const done = await slice(p);
       const ms = performance.now() - t0;
-      const cpu1 = threadsCpu(side.pid as number);
-      const postgres = backendCpuDelta(pg0, servingBackends(side.database.name));
-      const t = side.totals;
+      const cpu1 = threadsCpu(p.pid as number);
+      const t = p.totals;
       t.logins += done.logins;
       t.failures += done.failures;
       t.ms += ms;
       t.main += cpu1.main - cpu0.main;
       t.others += cpu1.others - cpu0.others;
       t.system += cpu1.system - cpu0.system;
-      t.postgres += postgres;
+      if (database && pg0) t.postgres += backendCpuDelta(pg0, servingBackends(database));
     }
-    const us = (seconds: number, side: Side) => Math.round((seconds / side.totals.logins) * 1e6);
+    const us = (seconds: number, p: Participant) => Math.round((seconds / p.totals.logins) * 1e6);
     log(
       `round ${round + 1}: ` +
-        sides
+        participants
           .map(
-            (s) =>
-              `${s.label} ${Math.round(s.totals.logins / (s.totals.ms / 1000))}/s, server ${us(s.totals.main + s.totals.others, s)} µs/login, pg ${us(s.totals.postgres, s)}`,
+            (p) =>
+              `${p.label} ${Math.round(p.totals.logins / (p.totals.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(p.totals.main + p.totals.others, p)} µs/login` +
+              (isCeiling(p) ? "" : `, pg ${us(p.totals.postgres, p)}`),
           )
           .join("; ") +
         `; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
@@ -188,14 +256,26 @@ try {
     "| side | logins | logins/s | server CPU µs/login | main thread | other threads | of which kernel | Postgres µs/login | failures |",
   );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const s of sides) {
-    const t = s.totals;
+  const perLogin = (t: Totals) => (t.main + t.others) / t.logins;
+  for (const p of participants) {
+    const t = p.totals;
     const us = (seconds: number) => Math.round((seconds / t.logins) * 1e6).toLocaleString("en-US");
+    const name = isCeiling(p) ? "OPAQUE ceiling (startLogin + finishLogin)" : `${p.label} (${p.dir})`;
     console.log(
-      `| ${s.label} (${s.dir}) | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${us(t.postgres)} | ${t.failures} |`,
+      `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) ? "—" : us(t.postgres)} | ${t.failures} |`,
     );
   }
+  if (ceiling) {
+    console.log("");
+    for (const side of sides) {
+      const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
+      console.log(
+        `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login)`,
+      );
+    }
+  }
 } finally {
+  if (ceiling) await stopChild(ceiling.child);
   for (const side of sides) if (side.child) await stopChild(side.child);
   for (const side of sides) await side.database.drop();
 }
