@@ -83,6 +83,13 @@ function loginScope(target: LoginTarget): SqlFragment {
 /** The tenant of `login_scope`, for the first statement's conditions and writes. */
 const SCOPE_TENANT = sql`(select tenant_id from login_scope)`;
 
+/**
+ * The tenant a first statement's conditions and writes name: a named tenant as a value, as every
+ * other statement names it (then `login_scope` is only read once, and Postgres folds it into the
+ * query: the statement costs what it did before there were targets); a request's, `SCOPE_TENANT`.
+ */
+const tenantOfTarget = (target: LoginTarget): string | SqlFragment => (target.authReqId === null ? target.tenantId : SCOPE_TENANT);
+
 /** The columns of `TargetTenantColumns`, from `login_scope` as `s`. */
 const SCOPE_COLUMNS = sql`s.tenant_id as scope_tenant_id, s.client_id as scope_client_id`;
 
@@ -178,10 +185,15 @@ export class LoginStore {
 
 /** The statement that opens each login step, for the step's target: each reads the target's tenant with the rest. */
 export class LoginTargetStatements {
+  /** The tenant of the statements' conditions and writes (`tenantOfTarget`). */
+  private readonly tenant: string | SqlFragment;
+
   constructor(
     protected readonly db: PlainSql,
     private readonly target: LoginTarget,
-  ) {}
+  ) {
+    this.tenant = tenantOfTarget(target);
+  }
 
   /**
    * The target's tenant and client, on their own: for the steps that read nothing else first (a
@@ -224,7 +236,7 @@ export class LoginTargetStatements {
    */
   async consumeLoginChallenge(challengeId: string): Promise<ConsumedLoginChallenge | undefined> {
     const [row] = await this.db.rows<ConsumedChallengeRow>(sql`with ${ASYNC_COMMIT}, ${loginScope(this.target)},
-    consumed as (${consumeChallengeSql(SCOPE_TENANT, challengeId)})
+    consumed as (${consumeChallengeSql(this.tenant, challengeId)})
     select ${SCOPE_COLUMNS}, t.login_order, t.has_username_and_email, consumed.*, ${ASYNC_COMMIT_COLUMN}
     from login_scope s join tenant t on t.id = s.tenant_id left join consumed on true`);
     if (!row) return undefined;
@@ -250,9 +262,9 @@ export class LoginTargetStatements {
     const [row] = await this.db.rows<CompletedUserRow & TargetTenantColumns & { consumed: boolean }>(sql`with ${ASYNC_COMMIT},
     ${loginScope(this.target)},
     consumed as (
-      delete from auth_challenge where id = ${challengeId} and tenant_id = ${SCOPE_TENANT} and purpose = 'login'
+      delete from auth_challenge where id = ${challengeId} and tenant_id = ${this.tenant} and purpose = 'login'
       returning expires_at > now() as live),
-    ${successCtes(SCOPE_TENANT, success, sql`exists (select from consumed where live)`)}
+    ${successCtes(this.tenant, success, sql`exists (select from consumed where live)`)}
     select ${SCOPE_COLUMNS}, exists (select from consumed where live) as consumed, enabled_user.is_verified, enabled_user.email,
       ${ASYNC_COMMIT_COLUMN}
     from login_scope s left join enabled_user on true`);
