@@ -120,13 +120,14 @@ export const COUNTED_GUESS_COLUMNS = sql`ip_counted.admitted as ip_admitted, use
 
 /**
  * CTEs (for a WITH list) for a successful login, applied only when `guard` (the name of a CTE of
- * the same statement) has a row: the username starts afresh, and the address's guess is taken
- * back. The guess that reached the block threshold may have been the right one: then the owner
- * is in, and the block it triggered is lifted too. The address's row is locked first, as by a
+ * the same statement) has a row, in `tenantId`'s tenant (an id, or an expression of the statement
+ * that answers it): the username starts afresh, and the address's guess is taken back. The guess
+ * that reached the block threshold may have been the right one: then the owner is in, and the
+ * block it triggered is lifted too. The address's row is locked first, as by a
  * guess (`countGuess`), so that a login and a guess from the same address cannot deadlock (the
  * always true `count(*) >= 0` conditions only put the CTEs in that order).
  */
-export function forgetGuesses(tenantId: string, username: string, ip: string, guard: SqlFragment): SqlFragment {
+export function forgetGuesses(tenantId: string | SqlFragment, username: string, ip: string, guard: SqlFragment): SqlFragment {
   return sql`take_back_ip as (
     update login_throttle set failures = greatest(failures - 1, 0)
      where tenant_id = ${tenantId} and kind = 'ip' and subject = ${ip} and exists (select from ${guard})

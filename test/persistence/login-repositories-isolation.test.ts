@@ -1,5 +1,6 @@
 // Tenant isolation of the login's repositories (issue 15): the login's hot statements
-// (LoginRepository, on the plain statements), registration challenges, OPAQUE credentials and
+// (LoginRepository, on the plain statements; each step's first statement also for an
+// authorization request, whose tenant it reads itself), registration challenges, OPAQUE credentials and
 // setups, and the account flows' one-time codes. Structurally, as repositories-isolation.test.ts
 // does it (test/support/tenant-isolation.ts): every method, run for tenant A with tenant B's ids,
 // hashes and names, sees none of B's rows and changes none of them, next to a positive control on
@@ -11,7 +12,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { TenantEntity } from "../../src/persistence/entities/tenant.js";
 import { CodeLookup } from "../../src/persistence/repositories/account-repository.js";
-import { type CompletedLoginWrite, LoginStore } from "../../src/persistence/repositories/login-repository.js";
+import { type CompletedLoginWrite, LoginStore, type LoginTarget } from "../../src/persistence/repositories/login-repository.js";
 import { TenantRepositories } from "../../src/persistence/repositories/tenant-repositories.js";
 import { sql as fragment } from "../../src/persistence/sql-fragment.js";
 import { UnitOfWork } from "../../src/persistence/unit-of-work.js";
@@ -35,14 +36,28 @@ interface Seeded {
   readonly userId: string;
   readonly challengeId: string;
   readonly resetHash: Buffer;
+  /** A pending authorization request of the tenant's client, a challenge issued for it, and an expired request. */
+  readonly authReqId: string;
+  readonly requestChallengeId: string;
+  readonly expiredAuthReqId: string;
 }
+
+const CLIENT = "liso-app";
 
 const run = (text: string, params: unknown[] = []) => t.orm.em.getConnection().execute(text, params);
 const reposOf = (tenantId: string) => new TenantRepositories(new UnitOfWork(t.orm.em.fork()), tenantId);
 
 /** A tenant with the user, its credential, an ended block and counters of the username and the address, a login challenge and a reset code. */
 async function seed(tenantId: string): Promise<Seeded> {
-  const s: Seeded = { tenantId, userId: randomUUID(), challengeId: randomBytes(12).toString("hex"), resetHash: randomBytes(32) };
+  const s: Seeded = {
+    tenantId,
+    userId: randomUUID(),
+    challengeId: randomBytes(12).toString("hex"),
+    resetHash: randomBytes(32),
+    authReqId: randomBytes(24).toString("base64url"),
+    requestChallengeId: randomBytes(12).toString("hex"),
+    expiredAuthReqId: randomBytes(24).toString("base64url"),
+  };
   const em = t.orm.em.fork();
   em.create(TenantEntity, { id: tenantId, blockConfig: BLOCK, loginOrder: ["PIN"] });
   await em.flush();
@@ -79,6 +94,28 @@ async function seed(tenantId: string): Promise<Seeded> {
        auth_req_id, proto_version, expires_at, created_at)
      values (?, ?, 'login', ?, ?, ?, ?, null, null, '1', now() + interval '2 minutes', now())`,
     [s.challengeId, tenantId, USERNAME, s.userId, randomBytes(32), randomBytes(32)],
+  );
+  await run(
+    `insert into client (id, tenant_id, client_id, name, redirect_uris, post_logout_redirect_uri, allowed_scopes,
+       token_endpoint_auth_method, client_type, sing_alg, flow, created_at, updated_at)
+     values (?, ?, ?, 'app', '[]', '[]', '["openid"]', 'none', 'public', 'EdDSA', '{}', now(), now())`,
+    [randomUUID(), tenantId, CLIENT],
+  );
+  for (const [id, expiresIn] of [
+    [s.authReqId, "10 minutes"],
+    [s.expiredAuthReqId, "-1 second"],
+  ]) {
+    await run(
+      `insert into auth_request (id, tenant_id, client_id, params, expires_at, created_at)
+       values (?, ?, ?, '{}', now() + ?::interval, now())`,
+      [id, tenantId, CLIENT, expiresIn],
+    );
+  }
+  await run(
+    `insert into auth_challenge (id, tenant_id, purpose, username_normalized, user_id, ke1_hash, server_state_sealed, credential_id,
+       auth_req_id, proto_version, expires_at, created_at)
+     values (?, ?, 'login', ?, ?, ?, ?, null, ?, '1', now() + interval '2 minutes', now())`,
+    [s.requestChallengeId, tenantId, USERNAME, s.userId, randomBytes(32), randomBytes(32), s.authReqId],
   );
   await run(
     `insert into one_time_code (hash, tenant_id, user_id, purpose, email, attempts, expires_at, created_at)
@@ -176,6 +213,7 @@ describe("the login's statements (LoginRepository) see and change only their ten
     await untouched(t.orm, B, async () => {
       assert.equal(await logins.tenant(A).completeLogin(success(b.userId)), undefined);
       assert.deepEqual(await logins.tenant(A).consumeAndCompleteLogin(success(b.userId), b.challengeId), {
+        scope: { tenantId: A, clientId: null },
         consumed: false,
         user: undefined,
       });
@@ -187,10 +225,64 @@ describe("the login's statements (LoginRepository) see and change only their ten
   });
 
   it("names an unknown tenant as such", async () => {
-    assert.equal(await logins.tenant("liso-none").tenantExists(), false);
-    assert.equal(await logins.tenant(A).tenantExists(), true);
+    assert.equal(await logins.tenant("liso-none").scope(), undefined);
+    assert.deepEqual(await logins.tenant(A).scope(), { tenantId: A, clientId: null });
     assert.equal(await logins.tenant("liso-none").guessState(USERNAME, IP), undefined);
     assert.equal(await logins.tenant("liso-none").consumeLoginChallenge(a.challengeId), undefined);
+  });
+});
+
+describe("a login step's first statement for an authorization request acts in the request's tenant only", () => {
+  const request = (authReqId: string): LoginTarget => ({ tenantId: null, authReqId });
+  const challengeLeft = async (s: Seeded) =>
+    count("select count(*) as n from auth_challenge where tenant_id = ? and id = ?", [s.tenantId, s.requestChallengeId]);
+
+  it("reads the request's tenant, client, user and throttle state, not B's", async () => {
+    await untouched(t.orm, B, async () => {
+      const state = await logins.target(request(a.authReqId)).guessState(USERNAME, IP);
+      assert.deepEqual(state?.scope, { tenantId: A, clientId: CLIENT });
+      assert.equal(state?.user?.id, a.userId);
+      assert.equal(state?.user?.credential?.credentialId, `cred-${A}`);
+      assert.deepEqual(await logins.target(request(b.authReqId)).scope(), { tenantId: B, clientId: CLIENT });
+    });
+  });
+
+  it("an unknown or expired request reads nothing and changes nothing, in either tenant", async () => {
+    for (const authReqId of ["liso-unknown", a.expiredAuthReqId]) {
+      const steps = logins.target(request(authReqId));
+      await untouched(t.orm, A, () =>
+        untouched(t.orm, B, async () => {
+          assert.equal(await steps.scope(), undefined, authReqId);
+          assert.equal(await steps.guessState(USERNAME, IP), undefined, authReqId);
+          assert.equal(await steps.consumeLoginChallenge(a.requestChallengeId), undefined, authReqId);
+          assert.equal(await steps.consumeAndCompleteLogin(success(a.userId), a.requestChallengeId), undefined, authReqId);
+        }),
+      );
+    }
+    assert.equal(await challengeLeft(a), 1, "A's challenge is still there");
+  });
+
+  it("consumes and completes in the request's tenant: B's challenge and user are not found for A's request", async () => {
+    const steps = logins.target(request(a.authReqId));
+    await untouched(t.orm, B, async () => {
+      const foreign = await steps.consumeLoginChallenge(b.requestChallengeId);
+      assert.deepEqual(foreign?.scope, { tenantId: A, clientId: CLIENT });
+      assert.equal(foreign?.challenge, undefined);
+      assert.deepEqual(await steps.consumeAndCompleteLogin(success(b.userId), b.requestChallengeId), {
+        scope: { tenantId: A, clientId: CLIENT },
+        consumed: false,
+        user: undefined,
+      });
+      const own = await steps.consumeAndCompleteLogin({ ...success(a.userId), authReqId: a.authReqId }, a.requestChallengeId);
+      assert.deepEqual(own, { scope: { tenantId: A, clientId: CLIENT }, consumed: true, user: { isVerified: false, email: EMAIL } });
+    });
+    assert.equal(await challengeLeft(a), 0, "A's challenge is consumed");
+    assert.equal(await challengeLeft(b), 1, "B's is not");
+    assert.equal(
+      await count("select count(*) as n from login_nonce where tenant_id = ? and auth_req_id = ?", [A, a.authReqId]),
+      1,
+      "the nonce is A's, bound to the request",
+    );
   });
 });
 

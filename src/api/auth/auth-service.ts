@@ -6,6 +6,7 @@ import { type AuthService, GetClientTenantResponseSchema } from "../../../gen/sv
 import { findClientAndTenant, signForTenant } from "../../domain/clients/public-info.js";
 import type { AccountFlows } from "../../domain/login/account-flows.js";
 import { resolveAuthTarget } from "../../domain/login/auth-target.js";
+import { loginTargetOf } from "../../domain/login/login-scope.js";
 import type { OpaqueLogin } from "../../domain/login/opaque-login.js";
 import type { OpaqueRegistration } from "../../domain/login/opaque-registration.js";
 import type { RateLimiter } from "../../domain/ratelimit/rate-limiter.js";
@@ -36,8 +37,9 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
   const { keys, defaultTenant, issuerOf, login, registration, accounts, limits } = deps;
   const target = (ctx: HandlerContext, request: { authReqId: string; tenantId: string }) =>
     resolveAuthTarget(unitOfWork(ctx), request, defaultTenant);
-  // The login steps read the tenant themselves, with their first statement (opaque-login.ts).
-  const loginScope = (request: { authReqId: string; tenantId: string }) => login.scopeOf(request, defaultTenant);
+  // The login steps read the tenant — or the authorization request and its tenant — themselves,
+  // with their first statement (opaque-login.ts).
+  const loginTarget = (request: { authReqId: string; tenantId: string }) => loginTargetOf(request, defaultTenant);
   const registerChallenge = async (
     ctx: HandlerContext,
     request: { authReqId: string; tenantId: string },
@@ -67,14 +69,14 @@ export function authService(deps: AuthServiceDeps): ServiceImpl<typeof AuthServi
       // A malformed cipherKey is reported by the flow it names (or by the login flow).
       const answer = isRegisterKey(cipherKey)
         ? await registerChallenge(ctx, request, username, cipherKey)
-        : await login.challenge(await loginScope(request), username, cipherKey, callerInfo(ctx));
+        : await login.challenge(loginTarget(request), username, cipherKey, callerInfo(ctx));
       return { challengeData: answer.challengeData, protoVersion: answer.protoVersion };
     },
     async authenticate(request, ctx) {
       noStore(ctx);
       const proof = request.proof;
       const result = await login.authenticate(
-        await loginScope(request),
+        loginTarget(request),
         {
           username: proof?.username ?? "",
           cipherKey: proof?.cipherKey ?? "",

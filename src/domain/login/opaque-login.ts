@@ -11,23 +11,24 @@ import type {
   GuessToCount,
   LoginRepository,
   LoginStore,
+  ConsumedLoginChallenge,
+  LoginTarget,
   StoredCredential,
 } from "../../persistence/repositories/login-repository.js";
 import type { GuardedWrite } from "../../persistence/repositories/passkey-repository.js";
 import { encodeChallengeData, parseCipherKey, WireFormatError } from "../../sdk/challenge-data.js";
 import { normalizeUsername } from "../../sdk/identity-normalization.js";
 import { PROTO_VERSION_DEFAULT } from "../../sdk/proto-version.js";
-import { tenantNotFound } from "../tenants/tenant-admin.js";
 import type { AuthEventRecorder } from "./auth-events.js";
 import { type BiometricResult, type BiometricResults, berReferenceOf } from "./biometric-results.js";
 import { isUnexpired } from "./challenges.js";
 import { openRecord } from "./credentials.js";
 import { knowledgeAmrOf } from "./factors.js";
 import { faceResultUnknown, invalidCredentials, invalidField } from "./login-errors.js";
-import { type LoginScope, resolveLoginScope } from "./login-scope.js";
+import { type LoginScope, loginTargetOf, resolveLoginScope, scopeOfTarget, targetNotFound, targetOf } from "./login-scope.js";
 import { admitGuess, type CountedGuess, guessRefusal } from "./login-throttle.js";
 import type { OpaqueSetups } from "./opaque-setups.js";
-import { type PendingLogin, PendingLogins } from "./pending-logins.js";
+import { type HeldLogin, type PendingLogin, PendingLogins } from "./pending-logins.js";
 import { issueSecret, randomId } from "./single-use-secrets.js";
 
 export const LOGIN_CHALLENGE_TTL_SECONDS = 120;
@@ -77,9 +78,18 @@ export interface LoginResult {
   userId: string;
 }
 
-/** One Authenticate call, as both ways of finishing it see it. */
-interface Attempt {
+/** A finished Authenticate, and the tenant and client its first statement found. */
+interface Finished {
   readonly scope: LoginScope;
+  readonly result: LoginResult;
+}
+
+/**
+ * One Authenticate call, as both ways of finishing it see it. Its tenant and client (`LoginScope`)
+ * are known once the first statement has answered (or the look-up that a `ber` needs, before it).
+ */
+interface Attempt {
+  readonly target: LoginTarget;
   readonly input: AuthenticateInput;
   readonly caller: CallerInfo;
   readonly normalizedUsername: string;
@@ -102,23 +112,34 @@ export class OpaqueLogin {
     return this.deps.logins.tenant(tenantId);
   }
 
-  /** Which tenant and authorization request a login step is for (login-scope.ts). */
+  /**
+   * Which tenant and authorization request a step of another factor is for (login-scope.ts): one
+   * statement with `auth_req_id`. The PIN/pattern login's steps take the `loginTargetOf` a request
+   * instead, and read its tenant with their first statement.
+   */
   scopeOf(input: { authReqId?: string; tenantId?: string }, defaultTenant: string): Promise<LoginScope> {
-    return resolveLoginScope(this.deps.logins, input, defaultTenant);
+    return resolveLoginScope(this.deps.logins, loginTargetOf(input, defaultTenant));
   }
 
-  /** Step 1: KE1 → KE2. Counted as one guess; the answer does not reveal whether the user exists. */
+  /**
+   * Step 1: KE1 → KE2. Counted as one guess; the answer does not reveal whether the user exists.
+   * `given`: the request's target (`loginTargetOf`), or a scope resolved already (login-scope.ts).
+   * An unknown tenant, or an authorization request that is unknown or has expired, is refused by
+   * the first statement, with nothing written.
+   */
   async challenge(
-    scope: LoginScope,
+    given: LoginTarget | LoginScope,
     username: string,
     cipherKey: string,
     caller: CallerInfo,
   ): Promise<{ challengeData: string; protoVersion: string }> {
+    const target = targetOf(given);
+    const normalized = normalizeUsername(username);
+    const state = await this.deps.logins.target(target).guessState(normalized, caller.ip);
+    if (!state) throw targetNotFound(target);
+    const scope = scopeOfTarget(target, state.scope);
     const { tenantId } = scope;
     const logins = this.repositoryOf(tenantId);
-    const normalized = normalizeUsername(username);
-    const state = await logins.guessState(normalized, caller.ip);
-    if (!state) throw tenantNotFound(tenantId);
     const ke1 = loginMessageOf(cipherKey);
     const now = Date.now();
     let endedBlock: boolean;
@@ -223,39 +244,52 @@ export class OpaqueLogin {
     throw refusal;
   }
 
-  /** Step 2: KE3 → a single-use nonce bound to tenant, user and authorization request. */
-  async authenticate(scope: LoginScope, input: AuthenticateInput, caller: CallerInfo): Promise<LoginResult> {
-    const { tenantId } = scope;
+  /**
+   * Step 2: KE3 → a single-use nonce bound to tenant, user and authorization request. Its first
+   * statement consumes the challenge in the target's tenant: an unknown tenant, or an
+   * authorization request that is unknown or has expired since Get Challenge, is refused there,
+   * with nothing written and the challenge left as it was.
+   */
+  async authenticate(given: LoginTarget | LoginScope, input: AuthenticateInput, caller: CallerInfo): Promise<LoginResult> {
+    const target = targetOf(given);
     let reference: string | undefined;
     try {
       loginMessageOf(input.cipherKey);
       reference = berReferenceOf(input.ber);
     } catch (error) {
       // Checked before the challenge is consumed, so that a malformed request does not burn it;
-      // an unknown tenant is still named first.
-      if (!(await this.repositoryOf(tenantId).tenantExists())) throw tenantNotFound(tenantId);
+      // an unknown tenant or authorization request is still named first.
+      if (!(await this.deps.logins.target(target).scope())) throw targetNotFound(target);
       throw error;
     }
     const normalized = normalizeUsername(input.username);
-    const attempt: Attempt = { scope, input, caller, normalizedUsername: normalized, biometric: undefined };
-    // A `ber` reference is used before the login's challenge: one that is not this login's
-    // (unknown, used, expired, another login's) is refused with nothing changed.
+    const attempt: Attempt = { target, input, caller, normalizedUsername: normalized, biometric: undefined };
+    // A `ber` reference is used before the login's challenge, in the login's tenant (so with
+    // `auth_req_id` the request is looked up first, a statement of its own): one that is not this
+    // login's (unknown, used, expired, another login's) is refused with nothing changed.
     if (reference !== undefined) {
-      attempt.biometric = await this.deps.biometrics?.use(tenantId, reference, input.challengeId);
+      const scope = await resolveLoginScope(this.deps.logins, target);
+      attempt.biometric = await this.deps.biometrics?.use(scope.tenantId, reference, input.challengeId);
       if (!attempt.biometric) {
-        this.recordAuthenticate(attempt, "failure", "unknown_face_result", null);
+        this.recordAuthenticate(attempt, scope, "failure", "unknown_face_result", null);
         throw faceResultUnknown();
       }
     }
-    const pending = this.pending.take(tenantId, input.challengeId);
-    const result = pending ? await this.finishPending(attempt, pending) : await this.finishStored(attempt);
-    this.recordAuthenticate(attempt, "success", "authenticated", result.userId);
+    const held = this.pending.take(target, input.challengeId);
+    const { scope, result } = held ? await this.finishPending(attempt, held) : await this.finishStored(attempt);
+    this.recordAuthenticate(attempt, scope, "success", "authenticated", result.userId);
     return result;
   }
 
-  /** Records an Authenticate's outcome. */
-  private recordAuthenticate(attempt: Attempt, outcome: "success" | "failure", reason: string, userId: string | null): void {
-    const { scope, caller } = attempt;
+  /** Records an Authenticate's outcome, in the tenant (and with the client) its first statement found. */
+  private recordAuthenticate(
+    attempt: Attempt,
+    scope: LoginScope,
+    outcome: "success" | "failure",
+    reason: string,
+    userId: string | null,
+  ): void {
+    const { caller } = attempt;
     this.deps.events.record({
       tenantId: scope.tenantId,
       kind: "authenticate",
@@ -271,51 +305,73 @@ export class OpaqueLogin {
   }
 
   /** Records the failed attempt and returns the error to throw. */
-  private fail(attempt: Attempt, reason: string, userId: string | null = null): Error {
-    this.recordAuthenticate(attempt, "failure", reason, userId);
+  private fail(attempt: Attempt, scope: LoginScope, reason: string, userId: string | null = null): Error {
+    this.recordAuthenticate(attempt, scope, "failure", reason, userId);
     return invalidCredentials();
   }
 
+  /** Records the refusal of the `ber` result and returns the error to throw. */
+  private refuseBiometric(attempt: Attempt, scope: LoginScope, refusal: BiometricRefusal, userId: string): Error {
+    this.recordAuthenticate(attempt, scope, "failure", refusal.reason, userId);
+    return refusal.error;
+  }
+
+  /**
+   * Authenticate's first statement when it only consumes the challenge, in the target's tenant:
+   * what it consumed, and the scope; the target's error when it names no tenant.
+   */
+  private async consume(attempt: Attempt): Promise<{ scope: LoginScope; consumed: ConsumedLoginChallenge }> {
+    const consumed = await this.deps.logins.target(attempt.target).consumeLoginChallenge(attempt.input.challengeId);
+    if (!consumed) throw targetNotFound(attempt.target);
+    return { scope: scopeOfTarget(attempt.target, consumed.scope), consumed };
+  }
+
   /** A challenge this instance issued: checks and KE3 first, then consume and complete in one statement. */
-  private async finishPending(attempt: Attempt, pending: PendingLogin): Promise<LoginResult> {
-    const { scope, input } = attempt;
-    const logins = this.repositoryOf(scope.tenantId);
+  private async finishPending(attempt: Attempt, held: HeldLogin): Promise<Finished> {
+    const { target, input } = attempt;
+    const pending = held.login;
     // KE1 is the client's public message, held here as it was presented: compared as it is (the
     // stored challenge keeps only its hash). No timing to learn from: the challenge id is
     // unguessable and the challenge is spent by this attempt whatever its outcome.
     const checked = checkChallenge(pending, pending.cipherKey === input.cipherKey, attempt);
     const refused =
-      "refused" in checked ? checked.refused : this.ke3Accepted(attempt, pending.serverLoginState) ? undefined : "wrong_secret";
+      "refused" in checked
+        ? checked.refused
+        : this.ke3Accepted(held.tenantId, attempt, pending.serverLoginState)
+          ? undefined
+          : "wrong_secret";
     if (refused !== undefined || "refused" in checked) {
       // Single use whatever the outcome; and the database may know better (consumed elsewhere, expired).
-      const consumed = await logins.consumeLoginChallenge(input.challengeId);
-      if (!consumed) throw tenantNotFound(scope.tenantId);
-      if (!consumed.challenge || !isUnexpired(consumed.challenge)) throw this.fail(attempt, "unknown_or_expired_challenge");
-      throw this.fail(attempt, refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
+      const { scope, consumed } = await this.consume(attempt);
+      if (!consumed.challenge || !isUnexpired(consumed.challenge)) throw this.fail(attempt, scope, "unknown_or_expired_challenge");
+      throw this.fail(attempt, scope, refused ?? "unknown_user", refused === "wrong_secret" ? pending.userId : null);
     }
     const { userId } = checked;
-    const biometricRefusal = this.biometricRefusal(attempt, userId);
-    if (biometricRefusal) {
+    const biometric = biometricRefusal(attempt, userId);
+    if (biometric) {
       // The login's challenge is single use whatever the outcome.
-      await logins.consumeLoginChallenge(input.challengeId);
-      throw biometricRefusal;
+      const { scope } = await this.consume(attempt);
+      throw this.refuseBiometric(attempt, scope, biometric, userId);
     }
     const nonce = issueSecret();
-    const success = loginSuccess(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
-    const done = await logins.consumeAndCompleteLogin(success, input.challengeId);
-    if (!done.consumed) throw this.fail(attempt, "unknown_or_expired_challenge");
-    if (!done.user) throw this.fail(attempt, "disabled", userId);
-    return { nonce: nonce.value, needVerify: pending.hasUsernameAndEmail && done.user.email !== null && !done.user.isVerified, userId };
+    const write = loginWrite(attempt, userId, pending.authReqId, pending.loginOrder, nonce.hash);
+    const done = await this.deps.logins.target(target).consumeAndCompleteLogin(write, input.challengeId);
+    if (!done) throw targetNotFound(target);
+    const scope = scopeOfTarget(target, done.scope);
+    if (!done.consumed) throw this.fail(attempt, scope, "unknown_or_expired_challenge");
+    if (!done.user) throw this.fail(attempt, scope, "disabled", userId);
+    const needVerify = pending.hasUsernameAndEmail && done.user.email !== null && !done.user.isVerified;
+    return { scope, result: { nonce: nonce.value, needVerify, userId } };
   }
 
   /** Any other challenge (issued by another instance, or no longer held here): consume, check, complete. */
-  private async finishStored(attempt: Attempt): Promise<LoginResult> {
-    const { scope, input } = attempt;
-    const logins = this.repositoryOf(scope.tenantId);
-    const consumed = await logins.consumeLoginChallenge(input.challengeId);
-    if (!consumed) throw tenantNotFound(scope.tenantId);
+  private async finishStored(attempt: Attempt): Promise<Finished> {
+    const { input } = attempt;
+    const { scope, consumed } = await this.consume(attempt);
     const challenge = consumed.challenge && isUnexpired(consumed.challenge) ? consumed.challenge : undefined;
-    if (challenge?.purpose !== "login" || challenge.server_state_sealed === null) throw this.fail(attempt, "unknown_or_expired_challenge");
+    if (challenge?.purpose !== "login" || challenge.server_state_sealed === null) {
+      throw this.fail(attempt, scope, "unknown_or_expired_challenge");
+    }
     const facts: ChallengeFacts = {
       usernameNormalized: challenge.username_normalized,
       userId: challenge.user_id,
@@ -325,17 +381,19 @@ export class OpaqueLogin {
     const stored = challenge.ke1_hash;
     const sameKe1 = stored !== null && stored.length === presented.length && timingSafeEqual(stored, presented);
     const checked = checkChallenge(facts, sameKe1, attempt);
-    if ("refused" in checked) throw this.fail(attempt, checked.refused);
+    if ("refused" in checked) throw this.fail(attempt, scope, checked.refused);
     const { userId } = checked;
     const serverLoginState = open(this.deps.keyring, challenge.server_state_sealed, stateAad(challenge.id)).toString("utf8");
-    if (!this.ke3Accepted(attempt, serverLoginState)) throw this.fail(attempt, "wrong_secret", userId);
-    const biometricRefusal = this.biometricRefusal(attempt, userId);
-    if (biometricRefusal) throw biometricRefusal;
+    if (!this.ke3Accepted(scope.tenantId, attempt, serverLoginState)) throw this.fail(attempt, scope, "wrong_secret", userId);
+    const biometric = biometricRefusal(attempt, userId);
+    if (biometric) throw this.refuseBiometric(attempt, scope, biometric, userId);
 
     const nonce = issueSecret();
-    const user = await logins.completeLogin(loginSuccess(attempt, userId, facts.authReqId, consumed.loginOrder, nonce.hash));
-    if (!user) throw this.fail(attempt, "disabled", userId);
-    return { nonce: nonce.value, needVerify: consumed.hasUsernameAndEmail && user.email !== null && !user.isVerified, userId };
+    const write = loginWrite(attempt, userId, facts.authReqId, consumed.loginOrder, nonce.hash);
+    const user = await this.repositoryOf(scope.tenantId).completeLogin(write);
+    if (!user) throw this.fail(attempt, scope, "disabled", userId);
+    const needVerify = consumed.hasUsernameAndEmail && user.email !== null && !user.isVerified;
+    return { scope, result: { nonce: nonce.value, needVerify, userId } };
   }
 
   // Shared with the other first factors (passkeys, domain/passkeys/): the same throttle of
@@ -372,24 +430,8 @@ export class OpaqueLogin {
     return { recorded: true, user: { nonce: nonce.value, email: done.user.email, isVerified: done.user.isVerified } };
   }
 
-  /**
-   * Once the secret is proven: why the `ber` result refuses this login (not the user's, or a face
-   * that did not match theirs), recorded; undefined without a result or when it counts.
-   */
-  private biometricRefusal(attempt: Attempt, userId: string): Error | undefined {
-    const { biometric } = attempt;
-    if (!biometric) return undefined;
-    if (biometric.userId !== userId) {
-      this.recordAuthenticate(attempt, "failure", "foreign_face_result", userId);
-      return faceResultUnknown();
-    }
-    if (!("refused" in biometric)) return undefined;
-    this.recordAuthenticate(attempt, "failure", "face_result_refused", userId);
-    return biometric.refused;
-  }
-
-  private ke3Accepted(attempt: Attempt, serverLoginState: string): boolean {
-    const { tenantId } = attempt.scope;
+  /** Whether KE3 finishes the login state, with the identifiers of `tenantId` (the challenge's). */
+  private ke3Accepted(tenantId: string, attempt: Attempt, serverLoginState: string): boolean {
     try {
       opaque.server.finishLogin({
         serverLoginState,
@@ -403,16 +445,33 @@ export class OpaqueLogin {
   }
 }
 
-/** What a successful Authenticate writes (persistence/repositories/login-repository.ts). */
-function loginSuccess(
+/** Why a used `ber` result refuses the login, with the error to answer (recorded by the caller). */
+interface BiometricRefusal {
+  readonly reason: string;
+  readonly error: Error;
+}
+
+/**
+ * Once the secret is proven: why the `ber` result refuses this login (not the user's, or a face
+ * that did not match theirs); undefined without a result or when it counts.
+ */
+function biometricRefusal(attempt: Attempt, userId: string): BiometricRefusal | undefined {
+  const { biometric } = attempt;
+  if (!biometric) return undefined;
+  if (biometric.userId !== userId) return { reason: "foreign_face_result", error: faceResultUnknown() };
+  if (!("refused" in biometric)) return undefined;
+  return { reason: "face_result_refused", error: biometric.refused };
+}
+
+/** What a successful Authenticate writes (persistence/repositories/login-repository.ts), in the tenant its statement names. */
+function loginWrite(
   attempt: Attempt,
   userId: string,
   authReqId: string | null,
   loginOrder: readonly string[],
   nonceHash: Buffer,
-): LoginSuccess {
+): CompletedLoginWrite {
   return {
-    tenantId: attempt.scope.tenantId,
     userId,
     username: attempt.normalizedUsername,
     ip: attempt.caller.ip,
@@ -431,7 +490,7 @@ function loginSuccess(
 function checkChallenge(challenge: ChallengeFacts, sameKe1: boolean, attempt: Attempt): { refused: string } | { userId: string } {
   if (challenge.usernameNormalized !== attempt.normalizedUsername) return { refused: "username_mismatch" };
   if (!sameKe1) return { refused: "ke1_mismatch" };
-  if (challenge.authReqId !== attempt.scope.authReqId) return { refused: "auth_request_mismatch" };
+  if (challenge.authReqId !== attempt.target.authReqId) return { refused: "auth_request_mismatch" };
   if (!challenge.userId) return { refused: "unknown_user" };
   return { userId: challenge.userId };
 }

@@ -8,6 +8,7 @@
 // Losing an entry (eviction, restart, another instance) only means the slower path; keeping one
 // that the database no longer has (consumed elsewhere, expired, deleted) is caught by that
 // statement, which consumes the row or reports that there was none.
+import type { LoginTarget } from "../../persistence/repositories/login-repository.js";
 
 /** What Authenticate needs of a challenge, besides its id. */
 export interface PendingLogin {
@@ -28,7 +29,7 @@ export interface PendingLogin {
 export const PENDING_LOGINS_CAPACITY = 10_000;
 
 /** A held challenge and its tenant. */
-interface Entry {
+export interface HeldLogin {
   readonly tenantId: string;
   readonly login: PendingLogin;
 }
@@ -37,7 +38,7 @@ export class PendingLogins {
   // Insertion order is expiry order (one TTL for all), so the oldest entry is always first. Keyed
   // by the challenge id alone — 192 random bits, never the same in two tenants — with the tenant
   // checked on `take`: a key joining both would be a string made (and hashed) on every step.
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, HeldLogin>();
 
   constructor(
     private readonly capacity = PENDING_LOGINS_CAPACITY,
@@ -54,13 +55,19 @@ export class PendingLogins {
     this.entries.set(challengeId, { tenantId, login });
   }
 
-  /** Removes and returns the challenge, if this instance still holds it unexpired. */
-  take(tenantId: string, challengeId: string): PendingLogin | undefined {
+  /**
+   * Removes and returns the challenge, if this instance still holds it unexpired for `target`: its
+   * tenant, or the authorization request it was issued for (which names that tenant).
+   */
+  take(target: LoginTarget, challengeId: string): HeldLogin | undefined {
     const entry = this.entries.get(challengeId);
-    // A challenge of one tenant is unknown at another (and stays held for its own).
-    if (entry === undefined || entry.tenantId !== tenantId) return undefined;
+    if (entry === undefined) return undefined;
+    // A challenge of one tenant is unknown at another, and one of an authorization request at
+    // another request (it stays held for its own). Left here, the other request's Authenticate
+    // takes the slower path, whose statement finds the challenge in that request's tenant or not.
+    if (target.authReqId === null ? entry.tenantId !== target.tenantId : entry.login.authReqId !== target.authReqId) return undefined;
     this.entries.delete(challengeId);
-    return entry.login.expiresAt > this.now() ? entry.login : undefined;
+    return entry.login.expiresAt > this.now() ? entry : undefined;
   }
 
   private dropExpired(): void {

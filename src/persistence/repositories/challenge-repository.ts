@@ -40,8 +40,11 @@ export function insertChallengeSql(tenantId: string, challenge: NewChallenge, wh
      where ${when}`;
 }
 
-/** Removes the challenge and returns it, whether or not it has expired. */
-export function consumeChallengeSql(tenantId: string, id: string): SqlFragment {
+/**
+ * Removes the challenge and returns it, whether or not it has expired; `tenantId` is an id, or an
+ * expression of the statement that answers it (the login's first statement, login-repository.ts).
+ */
+export function consumeChallengeSql(tenantId: string | SqlFragment, id: string): SqlFragment {
   return sql`delete from auth_challenge where id = ${id} and tenant_id = ${tenantId} returning ${CHALLENGE_COLUMNS}`;
 }
 
