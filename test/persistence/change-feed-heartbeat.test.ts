@@ -73,9 +73,13 @@ const nextChange = () =>
 
 /** One heartbeat period on, and the heartbeat it sent heard. */
 async function beatHeard(): Promise<void> {
+  // The beat this advance runs is sent at `from + everyMs` or later (the feed's time only moves
+  // on), every earlier one at `from` or before. Read before the advance, not after it: the clock
+  // read after it also counts the real time spent in between, and on a loaded machine a pause of
+  // more than a millisecond there made the wait one that no heartbeat could end (only advances send them).
+  const from = timers.now();
   advance(everyMs);
-  const sent = timers.now();
-  await until(() => feed.heardUntil >= sent - 1, { what: "the heartbeat is heard" });
+  await until(() => feed.heardUntil >= from + everyMs, { what: "the heartbeat is heard" });
 }
 
 before(async () => {
