@@ -94,6 +94,10 @@ describe("hosted registration page (pattern + PIN)", () => {
   it("signs in with the keyboard alone: arrow keys and Enter on the grid, digits typed on the keypad", async () => {
     const { page } = await fixture.newPage();
     await startAtApplication(fixture, page);
+    // The page renders its form once its messages are loaded (a dynamic import), which can be
+    // after the load event: keys typed before the field has the focus go nowhere. The focus
+    // starts in the username field by itself; wait for that, then type.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("name") === "username");
     await page.keyboard.type("bob");
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Draw your pattern" }).waitFor();
