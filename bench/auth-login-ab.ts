@@ -15,10 +15,16 @@
 // server CPU against it (issue 22's measure): the ceiling then samples the same moments of the VM
 // as the logins. Without an other checkout, only this one's server runs.
 //
+// BENCH_AB_FLOOR=node,fastify,node-db,fastify-db (any of them) adds the HTTP floor as one more side
+// per value (bench/auth-floor-server.ts, on CPU 0: the same two REST requests with only the OPAQUE
+// calls behind them, on bare node:http or a bare Fastify app; `-db`: with svault's three
+// statements and nothing else): what a login over HTTP costs beyond the ceiling whatever the server
+// does besides. REST only; with BENCH_AB_CEILING=1 its share is printed beside the servers'.
+//
 //   BENCH_AB_ROUNDS (default 12), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
-//   BENCH_AB_CEILING (1: see above)
+//   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above)
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -51,6 +57,11 @@ const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
 const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
 const TRANSPORT = process.env.BENCH_AB_TRANSPORT ?? "rest";
 if (TRANSPORT !== "rest" && TRANSPORT !== "grpc") throw new Error(`BENCH_AB_TRANSPORT must be rest or grpc, got "${TRANSPORT}"`);
+const FLOORS = (process.env.BENCH_AB_FLOOR ?? "").split(",").filter(Boolean);
+const FLOOR_KINDS = ["node", "fastify", "node-db", "fastify-db"];
+for (const floor of FLOORS)
+  if (!FLOOR_KINDS.includes(floor)) throw new Error(`BENCH_AB_FLOOR takes ${FLOOR_KINDS.join(", ")}, got "${floor}"`);
+if (FLOORS.length > 0 && TRANSPORT !== "rest") throw new Error("BENCH_AB_FLOOR measures the REST login only");
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
 const thisDir = new URL("..", import.meta.url).pathname;
@@ -87,14 +98,54 @@ interface Ceiling {
   totals: Totals;
 }
 
-async function startCeiling(side: Side, users: ReturnType<typeof benchUsers>): Promise<Ceiling> {
-  const material = {
-    databaseUrl: side.database.url,
-    kek,
-    tenantId: TENANT,
-    issuer: (side.target as Target).issuer,
-    users,
+/** What the ceiling and the floors log in with: the users and key of `side`'s server. */
+function ceilingMaterial(side: Side, users: ReturnType<typeof benchUsers>): string {
+  return JSON.stringify({ databaseUrl: side.database.url, kek, tenantId: TENANT, issuer: (side.target as Target).issuer, users });
+}
+
+/** The HTTP floor (bench/auth-floor-server.ts) on `http`, a load target like a server without a database. */
+interface Floor {
+  readonly label: string;
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly target: Target;
+  readonly database?: undefined;
+  readonly grpcPort?: undefined;
+  totals: Totals;
+}
+
+async function startFloor(kind: string, side: Side, users: ReturnType<typeof benchUsers>): Promise<Floor> {
+  const [http, db] = kind.split("-");
+  const child = spawn(
+    "taskset",
+    [
+      "-c",
+      "0",
+      process.execPath,
+      ...SERVICE_NODE_FLAGS,
+      "--import",
+      "tsx",
+      `${thisDir}bench/auth-floor-server.ts`,
+      ceilingMaterial(side, users),
+    ],
+    { cwd: thisDir, env: { ...process.env, FLOOR_HTTP: http, FLOOR_DB: db ? "1" : "0" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const first = await createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    [Symbol.asyncIterator]()
+    .next();
+  if (first.done) throw new Error(`the ${kind} floor exited before it listened`);
+  const { port } = JSON.parse(first.value) as { port: number };
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    label: `floor-${kind}`,
+    child,
+    pid: child.pid as number,
+    target: { baseUrl, issuer: side.target?.issuer as string, tenantId: TENANT },
+    totals: zero(),
   };
+}
+
+async function startCeiling(side: Side, users: ReturnType<typeof benchUsers>): Promise<Ceiling> {
   const child = spawn(
     "taskset",
     [
@@ -105,7 +156,7 @@ async function startCeiling(side: Side, users: ReturnType<typeof benchUsers>): P
       "--import",
       "tsx",
       `${thisDir}bench/auth-ceiling-slices.ts`,
-      JSON.stringify(material),
+      ceilingMaterial(side, users),
     ],
     { cwd: thisDir, stdio: ["pipe", "pipe", "inherit"] },
   );
@@ -183,6 +234,7 @@ const adminKey = issueApiKey().key;
 const sides: Side[] = [{ label: "this", dir: thisDir.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() }];
 if (other) sides.push({ label: "other", dir: other.replace(/\/$/, ""), database: await createBenchDatabase(), totals: zero() });
 let ceiling: Ceiling | undefined;
+const floors: Floor[] = [];
 // BENCH_AB_OTHER_FIRST=1: the other checkout's server starts first and leads the first round, to
 // tell a difference between the versions from one between the first and the second server.
 if (process.env.BENCH_AB_OTHER_FIRST === "1") sides.reverse();
@@ -199,17 +251,18 @@ try {
     await side.database.analyze();
   }
   if (withCeiling) ceiling = await startCeiling(sides[0] as Side, users);
+  for (const kind of FLOORS) floors.push(await startFloor(kind, sides[0] as Side, users));
   const loops = new LoginLoops(
     users,
     LOOPS,
     TENANT,
-    (side: Side) =>
+    (side: Side | Floor) =>
       TRANSPORT === "grpc" ? grpcLogin(`127.0.0.1:${side.grpcPort}`, TENANT, LOOPS) : restLogin((side.target as Target).baseUrl, TENANT),
-    (side: Side) => (side.target as Target).issuer,
+    (side: Side | Floor) => (side.target as Target).issuer,
   );
   await loops.ready();
-  type Participant = Side | Ceiling;
-  const participants: Participant[] = ceiling ? [...sides, ceiling] : [...sides];
+  type Participant = Side | Floor | Ceiling;
+  const participants: Participant[] = [...sides, ...floors, ...(ceiling ? [ceiling] : [])];
   const isCeiling = (p: Participant): p is Ceiling => p.label === "ceiling";
   const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS));
   // Warm-up: a slice on each.
@@ -220,7 +273,7 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? participants : [...participants].reverse();
     for (const p of order) {
-      const database = isCeiling(p) ? undefined : p.database.name;
+      const database = isCeiling(p) ? undefined : p.database?.name;
       if (database) pinBackends(database, "1");
       const cpu0 = threadsCpu(p.pid as number);
       const pg0 = database ? servingBackends(database) : undefined;
@@ -244,7 +297,7 @@ try {
           .map(
             (p) =>
               `${p.label} ${Math.round(p.totals.logins / (p.totals.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(p.totals.main + p.totals.others, p)} µs/login` +
-              (isCeiling(p) ? "" : `, pg ${us(p.totals.postgres, p)}`),
+              (isCeiling(p) || !p.database ? "" : `, pg ${us(p.totals.postgres, p)}`),
           )
           .join("; ") +
         `; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
@@ -260,14 +313,18 @@ try {
   for (const p of participants) {
     const t = p.totals;
     const us = (seconds: number) => Math.round((seconds / t.logins) * 1e6).toLocaleString("en-US");
-    const name = isCeiling(p) ? "OPAQUE ceiling (startLogin + finishLogin)" : `${p.label} (${p.dir})`;
+    const name = isCeiling(p)
+      ? "OPAQUE ceiling (startLogin + finishLogin)"
+      : p.database
+        ? `${p.label} (${p.dir})`
+        : `HTTP floor (${p.label.startsWith("floor-node") ? "bare node:http" : "bare Fastify"}, ${p.label.endsWith("-db") ? "OPAQUE and the three statements" : "OPAQUE calls only"})`;
     console.log(
-      `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) ? "—" : us(t.postgres)} | ${t.failures} |`,
+      `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) || !p.database ? "—" : us(t.postgres)} | ${t.failures} |`,
     );
   }
   if (ceiling) {
     console.log("");
-    for (const side of sides) {
+    for (const side of [...sides, ...floors]) {
       const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
       console.log(
         `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login)`,
@@ -276,6 +333,7 @@ try {
   }
 } finally {
   if (ceiling) await stopChild(ceiling.child);
+  for (const floor of floors) await stopChild(floor.child);
   for (const side of sides) if (side.child) await stopChild(side.child);
   for (const side of sides) await side.database.drop();
 }

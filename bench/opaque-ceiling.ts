@@ -44,6 +44,9 @@ export interface CeilingLoop {
 
 export interface OpaqueCeiling {
   readonly users: number;
+  /** The tenant's OPAQUE server setup and each user's inputs to a login, by normalized username (the floor server's material). */
+  readonly serverSetup: string;
+  readonly logins: ReadonlyMap<string, PreparedLogin>;
   /** startLogin + finishLogin over the users in turn, until `durationMs` have passed. */
   loop(durationMs: number, latencies?: LatencyRecorder): CeilingLoop;
 }
@@ -189,5 +192,6 @@ export async function prepareCeiling(material: CeilingMaterial): Promise<OpaqueC
     }
     return { logins, startNs, finishNs };
   }
-  return { users: prepared.length, loop };
+  const logins = new Map(material.users.map((user, i) => [normalizeUsername(user.username), prepared[i] as PreparedLogin]));
+  return { users: prepared.length, serverSetup, logins, loop };
 }

@@ -1,0 +1,194 @@
+// The HTTP floor of a login, for bench/auth-login-ab.ts (BENCH_AB_FLOOR): the two REST requests of
+// svault's login (Get Challenge, Authenticate: same paths, same JSON in and out) served with as
+// little as possible around the OPAQUE server calls, so that what a login over HTTP costs here
+// beyond the ceiling is the part no server design avoids, measured in the wake of OPAQUE's work as
+// svault's requests are.
+//
+//   FLOOR_HTTP=node (the default): bare node:http; FLOOR_HTTP=fastify: a bare Fastify app (no
+//   plugin, no hook), the framework under svault's REST gateway.
+//   FLOOR_DB=1: a durable login, as any instance of a cluster could finish it, in the three
+//   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
+//   Postgres client, and nothing else: read the user's
+//   sealed record; store the challenge with its sealed OPAQUE state; consume the challenge and store
+//   the nonce's hash in one statement. No throttle, no audit, no tenant policy, no sign-in order.
+//   Without it, the pending login is held in a Map and nothing is written.
+//
+// One JSON argument (CeilingMaterial: the first checkout's users, key and database, as the ceiling
+// uses); prints `{"port":N}` once listening.
+import { createHash, randomBytes } from "node:crypto";
+import http from "node:http";
+import * as opaque from "@serenity-kit/opaque";
+import Fastify from "fastify";
+import pg from "pg";
+import { keyEncryptionKeyOf, keyringOf } from "../src/crypto/key-encryption-key.js";
+import { seal } from "../src/crypto/secret-box.js";
+import { PipelinedConnection } from "../src/persistence/pipelined-connection.js";
+import { openRecord } from "../src/domain/login/credentials.js";
+import { encodeChallengeData, parseCipherKey } from "../src/sdk/challenge-data.js";
+import { normalizeUsername } from "../src/sdk/identity-normalization.js";
+import { type CeilingMaterial, prepareCeiling } from "./opaque-ceiling.js";
+import { childOptions } from "./stats.js";
+
+const material = childOptions<CeilingMaterial>("CeilingMaterial");
+const ceiling = await prepareCeiling(material);
+const CHALLENGE_TTL_SECONDS = 60;
+
+/** What a login needs of the user at Get Challenge, and how Authenticate finds its challenge again. */
+interface LoginStore {
+  /** The user's OPAQUE record and credential id; undefined for an unknown user. */
+  record(username: string): Promise<{ registrationRecord: string; userIdentifier: string } | undefined>;
+  hold(challengeId: string, username: string, serverLoginState: string): Promise<void>;
+  /** The challenge's OPAQUE state, taken from memory (single use); undefined when there is none for `username`. */
+  take(challengeId: string, username: string): string | undefined;
+  /** Consumes the challenge and stores the nonce (its hash); false when another request consumed it first. */
+  complete(challengeId: string, username: string, nonce: string): Promise<boolean>;
+}
+
+/** Nothing written: the pending login in a Map, the record from memory. */
+function memoryStore(): LoginStore {
+  const pending = new Map<string, { username: string; state: string }>();
+  return {
+    record: async (username) => ceiling.logins.get(username),
+    async hold(challengeId, username, state) {
+      pending.set(challengeId, { username, state });
+    },
+    take(challengeId, username) {
+      const held = pending.get(challengeId);
+      pending.delete(challengeId);
+      return held?.username === username ? held.state : undefined;
+    },
+    complete: async () => true,
+  };
+}
+
+/** svault's three statements, the state also held in memory for Authenticate (as src/domain/login/pending-logins.ts). */
+async function postgresStore(): Promise<LoginStore> {
+  const keyring = keyringOf(keyEncryptionKeyOf(Buffer.from(material.kek, "base64")));
+  const setup = new pg.Client({ connectionString: material.databaseUrl });
+  await setup.connect();
+  await setup.query(`create table if not exists floor_challenge (
+    id text primary key, tenant_id text not null, username text not null, state_sealed bytea not null, expires_at timestamptz not null)`);
+  await setup.query(`create table if not exists floor_nonce (
+    nonce_hash bytea primary key, tenant_id text not null, username text not null, expires_at timestamptz not null)`);
+  await setup.end();
+  // svault's own client: the statements of a tick pipelined in one write (src/persistence/pipelined-connection.ts).
+  const connection = await PipelinedConnection.open({ connectionString: material.databaseUrl }, 10_000);
+  const tenant = material.tenantId;
+  const pending = new Map<string, { username: string; state: string }>();
+  return {
+    async record(username) {
+      const rows = (await connection.run({
+        name: "floor-record",
+        text: `select u.id, c.credential_id, c.record_sealed from app_user u join user_credential c on c.user_id = u.id
+                where u.tenant_id = $1 and u.username_normalized = $2`,
+        values: [tenant, username],
+      })) as { id: string; credential_id: string; record_sealed: Buffer }[];
+      const row = rows[0];
+      return row && { registrationRecord: openRecord(keyring, tenant, row.id, row.record_sealed), userIdentifier: row.credential_id };
+    },
+    async hold(challengeId, username, state) {
+      await connection.run({
+        name: "floor-hold",
+        text: `insert into floor_challenge (id, tenant_id, username, state_sealed, expires_at)
+               values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+        values: [challengeId, tenant, username, seal(keyring, Buffer.from(state), `floor:${challengeId}`), CHALLENGE_TTL_SECONDS],
+      });
+      pending.set(challengeId, { username, state });
+    },
+    take(challengeId, username) {
+      const held = pending.get(challengeId);
+      pending.delete(challengeId);
+      return held?.username === username ? held.state : undefined;
+    },
+    async complete(challengeId, username, nonce) {
+      const rows = await connection.run({
+        name: "floor-complete",
+        text: `with taken as (delete from floor_challenge where id = $1 and tenant_id = $2 and username = $3 and expires_at > now() returning 1)
+               insert into floor_nonce (nonce_hash, tenant_id, username, expires_at)
+               select $4, $2, $3, now() + make_interval(secs => $5) from taken returning 1`,
+        values: [challengeId, tenant, username, createHash("sha256").update(nonce).digest(), CHALLENGE_TTL_SECONDS],
+      });
+      return rows.length === 1;
+    },
+  };
+}
+
+const store = process.env.FLOOR_DB === "1" ? await postgresStore() : memoryStore();
+
+type Answer = { status: number; body: Record<string, unknown> };
+const refused = (status: number, message: string): Answer => ({ status, body: { error: message } });
+
+async function challenge(input: { username?: unknown; cipherKey?: unknown }): Promise<Answer> {
+  if (typeof input.username !== "string" || typeof input.cipherKey !== "string") return refused(400, "username and cipherKey");
+  const username = normalizeUsername(input.username);
+  const { message } = parseCipherKey(input.cipherKey);
+  const user = await store.record(username);
+  if (!user) return refused(401, "unknown user");
+  const login = ceiling.logins.get(username);
+  if (!login) return refused(401, "unknown user");
+  const { serverLoginState, loginResponse } = opaque.server.startLogin({
+    serverSetup: ceiling.serverSetup,
+    startLoginRequest: message,
+    registrationRecord: user.registrationRecord,
+    userIdentifier: user.userIdentifier,
+    identifiers: login.identifiers,
+  });
+  const challengeId = randomBytes(24).toString("base64url");
+  await store.hold(challengeId, username, serverLoginState);
+  const challengeData = encodeChallengeData({ v: 1, kind: "login", challenge_id: challengeId, login_response: loginResponse });
+  return { status: 200, body: { challenge_data: challengeData, proto_version: 1 } };
+}
+
+async function authenticate(input: { username?: unknown; challenge_id?: unknown; challenge_data?: unknown }): Promise<Answer> {
+  if (typeof input.username !== "string" || typeof input.challenge_id !== "string" || typeof input.challenge_data !== "string")
+    return refused(400, "username, challenge_id and challenge_data");
+  const username = normalizeUsername(input.username);
+  const serverLoginState = store.take(input.challenge_id, username);
+  const login = ceiling.logins.get(username);
+  if (serverLoginState === undefined || !login) return refused(401, "unknown challenge");
+  try {
+    opaque.server.finishLogin({ serverLoginState, finishLoginRequest: input.challenge_data, identifiers: login.identifiers });
+  } catch {
+    return refused(401, "wrong secret");
+  }
+  const nonce = randomBytes(32).toString("base64url");
+  if (!(await store.complete(input.challenge_id, username, nonce))) return refused(401, "challenge already used");
+  return { status: 200, body: { nonce } };
+}
+
+/** The answer to one request; `parse` reads its JSON body (node:http: the bytes; Fastify: already parsed). */
+async function answer(path: string, parse: () => Record<string, unknown>): Promise<Answer> {
+  try {
+    const input = parse();
+    if (path.startsWith("/api/v1/auth/challenge")) return await challenge(input);
+    if (path.startsWith("/api/v1/auth/authenticate")) return await authenticate(input);
+    return refused(404, "no such route");
+  } catch (error) {
+    return refused(400, String(error));
+  }
+}
+
+let port: number;
+if (process.env.FLOOR_HTTP === "fastify") {
+  const app = Fastify({ logger: false });
+  app.post("/api/v1/auth/:step", async (request, reply) => {
+    const { status, body } = await answer(request.url, () => request.body as Record<string, unknown>);
+    return reply.code(status).send(body);
+  });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  port = (app.server.address() as { port: number }).port;
+} else {
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", async () => {
+      const { status, body } = await answer(request.url ?? "", () => JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      const text = JSON.stringify(body);
+      response.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+      response.end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+}
+process.stdout.write(`${JSON.stringify({ port })}\n`);
