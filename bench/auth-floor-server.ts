@@ -5,7 +5,9 @@
 // svault's requests are.
 //
 //   FLOOR_HTTP=node (the default): bare node:http; FLOOR_HTTP=fastify: a bare Fastify app (no
-//   plugin, no hook), the framework under svault's REST gateway.
+//   plugin, no hook), the framework under svault's REST gateway; FLOOR_HTTP=grpc: AuthService's
+//   GetChallenge and Authenticate on a bare @grpc/grpc-js server (protobuf-es messages), for the
+//   login over gRPC.
 //   FLOOR_DB=1: a durable login, as any instance of a cluster could finish it, in the three
 //   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
 //   Postgres client, and nothing else: read the user's
@@ -17,16 +19,20 @@
 // uses); prints `{"port":N}` once listening.
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
+import { create } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
 import * as opaque from "@serenity-kit/opaque";
 import Fastify from "fastify";
 import pg from "pg";
 import { keyEncryptionKeyOf, keyringOf } from "../src/crypto/key-encryption-key.js";
 import { seal } from "../src/crypto/secret-box.js";
+import { AuthenticateResponseSchema, AuthService, GetChallengeResponseSchema } from "../gen/svault/auth/v1/auth_service_pb.js";
 import { PipelinedConnection } from "../src/persistence/pipelined-connection.js";
 import { openRecord } from "../src/domain/login/credentials.js";
 import { encodeChallengeData, parseCipherKey } from "../src/sdk/challenge-data.js";
 import { normalizeUsername } from "../src/sdk/identity-normalization.js";
 import { type CeilingMaterial, prepareCeiling } from "./opaque-ceiling.js";
+import { grpcJsMethodDefinition } from "../test/support/grpc-js-client.js";
 import { childOptions } from "./stats.js";
 
 const material = childOptions<CeilingMaterial>("CeilingMaterial");
@@ -169,7 +175,34 @@ async function answer(path: string, parse: () => Record<string, unknown>): Promi
 }
 
 let port: number;
-if (process.env.FLOOR_HTTP === "fastify") {
+if (process.env.FLOOR_HTTP === "grpc") {
+  const server = new grpc.Server();
+  const method = (name: string) => grpcJsMethodDefinition(AuthService.method[name as keyof typeof AuthService.method]);
+  /** A unary handler: the step's answer as `output`, a refusal as UNAUTHENTICATED. */
+  const unary =
+    (step: (request: Record<string, unknown>) => Promise<Answer>, output: (body: Record<string, unknown>) => unknown) =>
+    (call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      void step(call.request).then(({ status, body }) =>
+        status === 200 ? callback(null, output(body)) : callback({ code: grpc.status.UNAUTHENTICATED, details: String(body.error) }),
+      );
+    };
+  server.addService({ GetChallenge: method("getChallenge"), Authenticate: method("authenticate") } as unknown as grpc.ServiceDefinition, {
+    GetChallenge: unary(
+      (request) => challenge((request as { challenge?: Record<string, unknown> }).challenge ?? {}),
+      (body) => create(GetChallengeResponseSchema, { challengeData: body.challenge_data as string, protoVersion: "1" }),
+    ),
+    Authenticate: unary(
+      (request) => {
+        const proof = (request as { proof?: Record<string, string> }).proof ?? {};
+        return authenticate({ username: proof.username, challenge_id: proof.challengeId, challenge_data: proof.challengeData });
+      },
+      (body) => create(AuthenticateResponseSchema, { nonce: body.nonce as string }),
+    ),
+  });
+  port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+} else if (process.env.FLOOR_HTTP === "fastify") {
   const app = Fastify({ logger: false });
   app.post("/api/v1/auth/:step", async (request, reply) => {
     const { status, body } = await answer(request.url, () => request.body as Record<string, unknown>);
