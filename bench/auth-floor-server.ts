@@ -8,12 +8,15 @@
 //   plugin, no hook), the framework under svault's REST gateway; FLOOR_HTTP=grpc: AuthService's
 //   GetChallenge and Authenticate on a bare @grpc/grpc-js server (protobuf-es messages), for the
 //   login over gRPC.
-//   FLOOR_DB=1: a durable login, as any instance of a cluster could finish it, in the three
+//   FLOOR_DB=3: a durable login, as any instance of a cluster could finish it, in the three
 //   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
-//   Postgres client, and nothing else: read the user's
-//   sealed record; store the challenge with its sealed OPAQUE state; consume the challenge and store
-//   the nonce's hash in one statement. No throttle, no audit, no tenant policy, no sign-in order.
-//   Without it, the pending login is held in a Map and nothing is written.
+//   Postgres client, and nothing else: read the user's sealed record; store the challenge with its
+//   sealed OPAQUE state; consume the challenge and store the nonce's hash in one statement. No
+//   throttle, no audit, no tenant policy, no sign-in order.
+//   FLOOR_DB=2: the least a durable, single-use login can write: the challenge is not stored (its
+//   sealed state would travel with it to the client), and Authenticate spends its id and stores the
+//   nonce in one statement: two statements.
+//   FLOOR_DB=0 (the default): the pending login is held in a Map and nothing is read or written.
 //
 // One JSON argument (CeilingMaterial: the first checkout's users, key and database, as the ceiling
 // uses); prints `{"port":N}` once listening.
@@ -67,8 +70,11 @@ function memoryStore(): LoginStore {
   };
 }
 
-/** svault's three statements, the state also held in memory for Authenticate (as src/domain/login/pending-logins.ts). */
-async function postgresStore(): Promise<LoginStore> {
+/**
+ * svault's three statements (or two: see FLOOR_DB above), the state also held in memory for
+ * Authenticate (as src/domain/login/pending-logins.ts).
+ */
+async function postgresStore(statements: 2 | 3): Promise<LoginStore> {
   const keyring = keyringOf(keyEncryptionKeyOf(Buffer.from(material.kek, "base64")));
   const setup = new pg.Client({ connectionString: material.databaseUrl });
   await setup.connect();
@@ -76,6 +82,9 @@ async function postgresStore(): Promise<LoginStore> {
     id text primary key, tenant_id text not null, username text not null, state_sealed bytea not null, expires_at timestamptz not null)`);
   await setup.query(`create table if not exists floor_nonce (
     nonce_hash bytea primary key, tenant_id text not null, username text not null, expires_at timestamptz not null)`);
+  await setup.query(
+    `create table if not exists floor_spent (id text primary key, tenant_id text not null, expires_at timestamptz not null)`,
+  );
   await setup.end();
   // svault's own client: the statements of a tick pipelined in one write (src/persistence/pipelined-connection.ts).
   const connection = await PipelinedConnection.open({ connectionString: material.databaseUrl }, 10_000);
@@ -93,13 +102,15 @@ async function postgresStore(): Promise<LoginStore> {
       return row && { registrationRecord: openRecord(keyring, tenant, row.id, row.record_sealed), userIdentifier: row.credential_id };
     },
     async hold(challengeId, username, state) {
+      const sealed = seal(keyring, Buffer.from(state), `floor:${challengeId}`);
+      pending.set(challengeId, { username, state });
+      if (statements === 2) return;
       await connection.run({
         name: "floor-hold",
         text: `insert into floor_challenge (id, tenant_id, username, state_sealed, expires_at)
                values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-        values: [challengeId, tenant, username, seal(keyring, Buffer.from(state), `floor:${challengeId}`), CHALLENGE_TTL_SECONDS],
+        values: [challengeId, tenant, username, sealed, CHALLENGE_TTL_SECONDS],
       });
-      pending.set(challengeId, { username, state });
     },
     take(challengeId, username) {
       const held = pending.get(challengeId);
@@ -107,19 +118,33 @@ async function postgresStore(): Promise<LoginStore> {
       return held?.username === username ? held.state : undefined;
     },
     async complete(challengeId, username, nonce) {
-      const rows = await connection.run({
-        name: "floor-complete",
-        text: `with taken as (delete from floor_challenge where id = $1 and tenant_id = $2 and username = $3 and expires_at > now() returning 1)
+      const nonceHash = createHash("sha256").update(nonce).digest();
+      const rows = await connection.run(
+        statements === 2
+          ? {
+              name: "floor-spend",
+              text: `with spent as (insert into floor_spent (id, tenant_id, expires_at) values ($1, $2, now() + make_interval(secs => $5))
+                                on conflict do nothing returning 1)
+               insert into floor_nonce (nonce_hash, tenant_id, username, expires_at)
+               select $4, $2, $3, now() + make_interval(secs => $5) from spent returning 1`,
+              values: [challengeId, tenant, username, nonceHash, CHALLENGE_TTL_SECONDS],
+            }
+          : {
+              name: "floor-complete",
+              text: `with taken as (delete from floor_challenge where id = $1 and tenant_id = $2 and username = $3 and expires_at > now() returning 1)
                insert into floor_nonce (nonce_hash, tenant_id, username, expires_at)
                select $4, $2, $3, now() + make_interval(secs => $5) from taken returning 1`,
-        values: [challengeId, tenant, username, createHash("sha256").update(nonce).digest(), CHALLENGE_TTL_SECONDS],
-      });
+              values: [challengeId, tenant, username, nonceHash, CHALLENGE_TTL_SECONDS],
+            },
+      );
       return rows.length === 1;
     },
   };
 }
 
-const store = process.env.FLOOR_DB === "1" ? await postgresStore() : memoryStore();
+const statements = Number(process.env.FLOOR_DB ?? 0);
+if (statements !== 0 && statements !== 2 && statements !== 3) throw new Error(`FLOOR_DB is 0, 2 or 3, got ${process.env.FLOOR_DB}`);
+const store = statements === 0 ? memoryStore() : await postgresStore(statements);
 
 type Answer = { status: number; body: Record<string, unknown> };
 const refused = (status: number, message: string): Answer => ({ status, body: { error: message } });
