@@ -5,9 +5,9 @@
 // svault's requests are.
 //
 //   FLOOR_HTTP=node (the default): bare node:http; FLOOR_HTTP=fastify: a bare Fastify app (no
-//   plugin, no hook), the framework under svault's REST gateway; FLOOR_HTTP=grpc: AuthService's
-//   GetChallenge and Authenticate on a bare @grpc/grpc-js server (protobuf-es messages), for the
-//   login over gRPC.
+//   plugin, no hook), the framework under svault's REST gateway; for the login over gRPC,
+//   FLOOR_HTTP=grpc: AuthService's GetChallenge and Authenticate on a bare @grpc/grpc-js server
+//   (protobuf-es messages), FLOOR_HTTP=http2: the same on bare node:http2, framed by hand.
 //   FLOOR_DB=3: a durable login, as any instance of a cluster could finish it, in the three
 //   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
 //   Postgres client, and nothing else: read the user's sealed record; store the challenge with its
@@ -22,14 +22,21 @@
 // uses); prints `{"port":N}` once listening.
 import { createHash, randomBytes } from "node:crypto";
 import http from "node:http";
-import { create } from "@bufbuild/protobuf";
+import http2 from "node:http2";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import * as opaque from "@serenity-kit/opaque";
 import Fastify from "fastify";
 import pg from "pg";
 import { keyEncryptionKeyOf, keyringOf } from "../src/crypto/key-encryption-key.js";
 import { seal } from "../src/crypto/secret-box.js";
-import { AuthenticateResponseSchema, AuthService, GetChallengeResponseSchema } from "../gen/svault/auth/v1/auth_service_pb.js";
+import {
+  AuthenticateRequestSchema,
+  AuthenticateResponseSchema,
+  AuthService,
+  GetChallengeRequestSchema,
+  GetChallengeResponseSchema,
+} from "../gen/svault/auth/v1/auth_service_pb.js";
 import { PipelinedConnection } from "../src/persistence/pipelined-connection.js";
 import { openRecord } from "../src/domain/login/credentials.js";
 import { encodeChallengeData, parseCipherKey } from "../src/sdk/challenge-data.js";
@@ -199,8 +206,63 @@ async function answer(path: string, parse: () => Record<string, unknown>): Promi
   }
 }
 
+/** A gRPC message's frame: no compression, its length, its bytes. */
+function grpcFrame(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.length);
+  frame.writeUInt8(0, 0);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  return frame;
+}
+
 let port: number;
-if (process.env.FLOOR_HTTP === "grpc") {
+if (process.env.FLOOR_HTTP === "http2") {
+  // gRPC on bare node:http2, framing by hand: the leanest gRPC server Node has (svault's own gRPC
+  // listener, src/rpc/grpc-listener.ts, is on node:http2 too).
+  const server = http2.createServer();
+  server.on("stream", (stream, headers) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const message = body.subarray(5, 5 + body.readUInt32BE(1));
+      let output: Uint8Array | undefined;
+      let refusal = "no such method";
+      if (headers[":path"] === "/svault.auth.v1.AuthService/GetChallenge") {
+        const request = fromBinary(GetChallengeRequestSchema, message);
+        const { status, body: answer } = await challenge({ ...request.challenge });
+        if (status === 200)
+          output = toBinary(
+            GetChallengeResponseSchema,
+            create(GetChallengeResponseSchema, { challengeData: answer.challenge_data as string, protoVersion: "1" }),
+          );
+        else refusal = String(answer.error);
+      } else if (headers[":path"] === "/svault.auth.v1.AuthService/Authenticate") {
+        const proof = fromBinary(AuthenticateRequestSchema, message).proof;
+        const { status, body: answer } = await authenticate({
+          username: proof?.username,
+          challenge_id: proof?.challengeId,
+          challenge_data: proof?.challengeData,
+        });
+        if (status === 200)
+          output = toBinary(AuthenticateResponseSchema, create(AuthenticateResponseSchema, { nonce: answer.nonce as string }));
+        else refusal = String(answer.error);
+      }
+      if (!output) {
+        stream.respond(
+          { ":status": 200, "content-type": "application/grpc", "grpc-status": "16", "grpc-message": encodeURIComponent(refusal) },
+          { endStream: true },
+        );
+        return;
+      }
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(grpcFrame(output));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+} else if (process.env.FLOOR_HTTP === "grpc") {
   const server = new grpc.Server();
   const method = (name: string) => grpcJsMethodDefinition(AuthService.method[name as keyof typeof AuthService.method]);
   /** A unary handler: the step's answer as `output`, a refusal as UNAUTHENTICATED. */

@@ -15,10 +15,10 @@
 // server CPU against it (issue 22's measure): the ceiling then samples the same moments of the VM
 // as the logins. Without an other checkout, only this one's server runs.
 //
-// BENCH_AB_FLOOR: node, fastify (REST) or grpc (BENCH_AB_TRANSPORT=grpc), each alone or with
+// BENCH_AB_FLOOR: node, fastify (REST) or grpc, http2 (BENCH_AB_TRANSPORT=grpc), each alone or with
 // -db or -db2, comma-separated: adds the floor as one more side per value
 // (bench/auth-floor-server.ts, on CPU 0: the login's two requests with only the OPAQUE calls behind
-// them, on bare node:http, a bare Fastify app or a bare @grpc/grpc-js server; -db: with svault's
+// them, on bare node:http, a bare Fastify app, a bare @grpc/grpc-js server or bare node:http2; -db: with svault's
 // three statements on its own client and nothing else; -db2: with the two statements a login with
 // a stateless challenge would need): what a login over the transport costs beyond the ceiling,
 // whatever the server does besides. With BENCH_AB_CEILING=1 its share is printed beside the servers'.
@@ -60,7 +60,7 @@ const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
 const TRANSPORT = process.env.BENCH_AB_TRANSPORT ?? "rest";
 if (TRANSPORT !== "rest" && TRANSPORT !== "grpc") throw new Error(`BENCH_AB_TRANSPORT must be rest or grpc, got "${TRANSPORT}"`);
 const FLOORS = (process.env.BENCH_AB_FLOOR ?? "").split(",").filter(Boolean);
-const FLOOR_KINDS = (TRANSPORT === "grpc" ? ["grpc"] : ["node", "fastify"]).flatMap((http) => [http, `${http}-db`, `${http}-db2`]);
+const FLOOR_KINDS = (TRANSPORT === "grpc" ? ["grpc", "http2"] : ["node", "fastify"]).flatMap((http) => [http, `${http}-db`, `${http}-db2`]);
 for (const floor of FLOORS)
   if (!FLOOR_KINDS.includes(floor)) throw new Error(`BENCH_AB_FLOOR takes ${FLOOR_KINDS.join(", ")}, got "${floor}"`);
 const TENANT = "bench";
@@ -323,7 +323,7 @@ try {
       ? "OPAQUE ceiling (startLogin + finishLogin)"
       : p.database
         ? `${p.label} (${p.dir})`
-        : `floor (${p.label.startsWith("floor-node") ? "bare node:http" : p.label.startsWith("floor-grpc") ? "bare @grpc/grpc-js" : "bare Fastify"}, ${p.label.endsWith("-db") ? "OPAQUE and the three statements" : p.label.endsWith("-db2") ? "OPAQUE and two statements" : "OPAQUE calls only"})`;
+        : `floor (${p.label.startsWith("floor-node") ? "bare node:http" : p.label.startsWith("floor-grpc") ? "bare @grpc/grpc-js" : p.label.startsWith("floor-http2") ? "bare node:http2" : "bare Fastify"}, ${p.label.endsWith("-db") ? "OPAQUE and the three statements" : p.label.endsWith("-db2") ? "OPAQUE and two statements" : "OPAQUE calls only"})`;
     console.log(
       `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) || !p.database ? "—" : us(t.postgres)} | ${t.failures} |`,
     );
