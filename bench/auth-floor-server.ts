@@ -10,7 +10,8 @@
 //   (protobuf-es messages), FLOOR_HTTP=http2: the same on bare node:http2, framed by hand.
 //   FLOOR_DB=3: a durable login, as any instance of a cluster could finish it, in the three
 //   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
-//   Postgres client, and nothing else: read the user's sealed record; store the challenge with its
+//   Postgres client set up as the service sets it up (two connections, asynchronous commits for
+//   the writes), and nothing else: read the user's sealed record; store the challenge with its
 //   sealed OPAQUE state; consume the challenge and store the nonce's hash in one statement. No
 //   throttle, no audit, no tenant policy, no sign-in order.
 //   FLOOR_DB=2: the least a durable, single-use login can write: the challenge is not stored (its

@@ -1,15 +1,18 @@
 // The floor server's two ways of keeping a login between its steps (bench/auth-floor-server.ts,
 // FLOOR_DB): nothing written, or svault's statements (three, or the two a stateless challenge would
-// need) on svault's own pipelined Postgres client.
+// need) on svault's own pipelined Postgres client, its writes committed asynchronously as svault's.
 import { createHash } from "node:crypto";
 import pg from "pg";
 import { keyEncryptionKeyOf, keyringOf } from "../../src/crypto/key-encryption-key.js";
 import { seal } from "../../src/crypto/secret-box.js";
 import { openRecord } from "../../src/domain/login/credentials.js";
-import { PipelinedConnection } from "../../src/persistence/pipelined-connection.js";
+import { createLogger } from "../../src/logging/logger.js";
+import { StatementPipelines } from "../../src/persistence/statement-pipelines.js";
 import type { CeilingMaterial, OpaqueCeiling } from "../opaque-ceiling.js";
 
 const CHALLENGE_TTL_SECONDS = 60;
+/** The writes commit asynchronously, as svault's login bookkeeping does (src/persistence/async-commit.ts). */
+const ASYNC_COMMIT_CTE = "async_commit as (select set_config('synchronous_commit', 'off', true) as setting)";
 
 /** What a login needs of the user at Get Challenge, and how Authenticate finds its challenge again. */
 export interface LoginStore {
@@ -55,8 +58,10 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
     `create table if not exists floor_spent (id text primary key, tenant_id text not null, expires_at timestamptz not null)`,
   );
   await setup.end();
-  // svault's own client: the statements of a tick pipelined in one write (src/persistence/pipelined-connection.ts).
-  const connection = await PipelinedConnection.open({ connectionString: material.databaseUrl }, 10_000);
+  // svault's own client as the service sets it up: DATABASE_PIPELINES' default of 2 pipelined
+  // connections, each statement to the one with the fewest in flight, the statements of a tick in
+  // one write (src/persistence/statement-pipelines.ts).
+  const connection = new StatementPipelines({ connectionString: material.databaseUrl }, 2, 10_000, createLogger("warn"));
   const tenant = material.tenantId;
   const pending = new Map<string, { username: string; state: string }>();
   return {
@@ -76,8 +81,9 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
       if (statements === 2) return;
       await connection.run({
         name: "floor-hold",
-        text: `insert into floor_challenge (id, tenant_id, username, state_sealed, expires_at)
-               values ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
+        text: `with ${ASYNC_COMMIT_CTE}
+               insert into floor_challenge (id, tenant_id, username, state_sealed, expires_at)
+               select $1, $2, $3, $4, now() + make_interval(secs => $5) from async_commit`,
         values: [challengeId, tenant, username, sealed, CHALLENGE_TTL_SECONDS],
       });
     },
@@ -92,17 +98,17 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
         statements === 2
           ? {
               name: "floor-spend",
-              text: `with spent as (insert into floor_spent (id, tenant_id, expires_at) values ($1, $2, now() + make_interval(secs => $5))
+              text: `with ${ASYNC_COMMIT_CTE}, spent as (insert into floor_spent (id, tenant_id, expires_at) values ($1, $2, now() + make_interval(secs => $5))
                                 on conflict do nothing returning 1)
                insert into floor_nonce (nonce_hash, tenant_id, username, expires_at)
-               select $4, $2, $3, now() + make_interval(secs => $5) from spent returning 1`,
+               select $4, $2, $3, now() + make_interval(secs => $5) from spent, async_commit returning 1`,
               values: [challengeId, tenant, username, nonceHash, CHALLENGE_TTL_SECONDS],
             }
           : {
               name: "floor-complete",
-              text: `with taken as (delete from floor_challenge where id = $1 and tenant_id = $2 and username = $3 and expires_at > now() returning 1)
+              text: `with ${ASYNC_COMMIT_CTE}, taken as (delete from floor_challenge where id = $1 and tenant_id = $2 and username = $3 and expires_at > now() returning 1)
                insert into floor_nonce (nonce_hash, tenant_id, username, expires_at)
-               select $4, $2, $3, now() + make_interval(secs => $5) from taken returning 1`,
+               select $4, $2, $3, now() + make_interval(secs => $5) from taken, async_commit returning 1`,
               values: [challengeId, tenant, username, nonceHash, CHALLENGE_TTL_SECONDS],
             },
       );
