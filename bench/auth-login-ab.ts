@@ -15,13 +15,15 @@
 // server CPU against it (issue 22's measure): the ceiling then samples the same moments of the VM
 // as the logins. Without an other checkout, only this one's server runs.
 //
-// BENCH_AB_FLOOR: node, fastify (REST) or grpc, http2 (BENCH_AB_TRANSPORT=grpc), each alone or with
-// -db or -db2, comma-separated: adds the floor as one more side per value
-// (bench/auth-floor-server.ts, on CPU 0: the login's two requests with only the OPAQUE calls behind
-// them, on bare node:http, a bare Fastify app, a bare @grpc/grpc-js server or bare node:http2; -db: with svault's
-// three statements on its own client and nothing else; -db2: with the two statements a login with
-// a stateless challenge would need): what a login over the transport costs beyond the ceiling,
-// whatever the server does besides. With BENCH_AB_CEILING=1 its share is printed beside the servers'.
+// BENCH_AB_FLOOR: node, fastify (REST) or grpc, http2 (BENCH_AB_TRANSPORT=grpc), each alone or
+// with -db or -db2, comma-separated: adds the floor as one more side per value
+// (bench/auth-floor-server.ts, on CPU 0): the login's two requests with only the OPAQUE calls
+// behind them, on bare node:http, a bare Fastify app, a bare @grpc/grpc-js server or bare
+// node:http2; -db: with svault's three statements on its client as the service sets it up, and
+// nothing else; -db2: with the two statements a login with a stateless challenge would need. What
+// a login over the transport costs beyond the ceiling, whatever the server does besides. With
+// BENCH_AB_CEILING=1 its share is printed beside the servers'; the floors' Postgres CPU is not
+// read (they share the first side's database).
 //
 //   BENCH_AB_ROUNDS (default 12), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
@@ -104,7 +106,7 @@ function ceilingMaterial(side: Side, users: ReturnType<typeof benchUsers>): stri
   return JSON.stringify({ databaseUrl: side.database.url, kek, tenantId: TENANT, issuer: (side.target as Target).issuer, users });
 }
 
-/** The HTTP floor (bench/auth-floor-server.ts) on `http`, a load target like a server without a database. */
+/** A floor server (bench/auth-floor-server.ts): a load target like a server, on the first side's database. */
 interface Floor {
   readonly label: string;
   readonly child: ChildProcess;
@@ -113,6 +115,24 @@ interface Floor {
   readonly database?: undefined;
   readonly grpcPort?: number;
   totals: Totals;
+}
+
+const FLOOR_SERVERS: Record<string, string> = {
+  node: "bare node:http",
+  fastify: "bare Fastify",
+  grpc: "bare @grpc/grpc-js",
+  http2: "bare node:http2",
+};
+const FLOOR_DEPTHS: Record<string, string> = {
+  "": "OPAQUE calls only",
+  db: "OPAQUE and the three statements",
+  db2: "OPAQUE and two statements",
+};
+
+/** How the table names a floor of kind `kind` (e.g. `fastify-db2`). */
+function floorName(kind: string): string {
+  const [server = "", depth = ""] = kind.split("-");
+  return `${FLOOR_SERVERS[server]}, ${FLOOR_DEPTHS[depth]}`;
 }
 
 async function startFloor(kind: string, side: Side, users: ReturnType<typeof benchUsers>): Promise<Floor> {
@@ -323,7 +343,7 @@ try {
       ? "OPAQUE ceiling (startLogin + finishLogin)"
       : p.database
         ? `${p.label} (${p.dir})`
-        : `floor (${p.label.startsWith("floor-node") ? "bare node:http" : p.label.startsWith("floor-grpc") ? "bare @grpc/grpc-js" : p.label.startsWith("floor-http2") ? "bare node:http2" : "bare Fastify"}, ${p.label.endsWith("-db") ? "OPAQUE and the three statements" : p.label.endsWith("-db2") ? "OPAQUE and two statements" : "OPAQUE calls only"})`;
+        : `floor (${floorName(p.label.slice("floor-".length))})`;
     console.log(
       `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) || !p.database ? "—" : us(t.postgres)} | ${t.failures} |`,
     );
