@@ -29,7 +29,7 @@
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above)
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
@@ -61,8 +61,23 @@ const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
 const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
 const TRANSPORT = process.env.BENCH_AB_TRANSPORT ?? "rest";
 if (TRANSPORT !== "rest" && TRANSPORT !== "grpc") throw new Error(`BENCH_AB_TRANSPORT must be rest or grpc, got "${TRANSPORT}"`);
+/** The floor servers (FLOOR_HTTP of bench/auth-floor-server.ts) by the transport they serve. */
+const FLOOR_SERVERS: Record<string, { name: string; transport: string }> = {
+  node: { name: "bare node:http", transport: "rest" },
+  fastify: { name: "bare Fastify", transport: "rest" },
+  grpc: { name: "bare @grpc/grpc-js", transport: "grpc" },
+  http2: { name: "bare node:http2", transport: "grpc" },
+};
+/** What a floor does besides the OPAQUE calls, by its kind's suffix (`statements`: its FLOOR_DB). */
+const FLOOR_DEPTHS: Record<string, { name: string; statements: number }> = {
+  "": { name: "OPAQUE calls only", statements: 0 },
+  db: { name: "OPAQUE and the three statements", statements: 3 },
+  db2: { name: "OPAQUE and two statements", statements: 2 },
+};
 const FLOORS = (process.env.BENCH_AB_FLOOR ?? "").split(",").filter(Boolean);
-const FLOOR_KINDS = (TRANSPORT === "grpc" ? ["grpc", "http2"] : ["node", "fastify"]).flatMap((http) => [http, `${http}-db`, `${http}-db2`]);
+const FLOOR_KINDS = Object.entries(FLOOR_SERVERS)
+  .filter(([, server]) => server.transport === TRANSPORT)
+  .flatMap(([server]) => Object.keys(FLOOR_DEPTHS).map((depth) => (depth ? `${server}-${depth}` : server)));
 for (const floor of FLOORS)
   if (!FLOOR_KINDS.includes(floor)) throw new Error(`BENCH_AB_FLOOR takes ${FLOOR_KINDS.join(", ")}, got "${floor}"`);
 const TENANT = "bench";
@@ -117,44 +132,32 @@ interface Floor {
   totals: Totals;
 }
 
-const FLOOR_SERVERS: Record<string, string> = {
-  node: "bare node:http",
-  fastify: "bare Fastify",
-  grpc: "bare @grpc/grpc-js",
-  http2: "bare node:http2",
-};
-const FLOOR_DEPTHS: Record<string, string> = {
-  "": "OPAQUE calls only",
-  db: "OPAQUE and the three statements",
-  db2: "OPAQUE and two statements",
-};
-
-/** How the table names a floor of kind `kind` (e.g. `fastify-db2`). */
-function floorName(kind: string): string {
+/** A floor kind (e.g. `fastify-db2`): its server and its depth. */
+function floorOf(kind: string): { server: string; depth: string } {
   const [server = "", depth = ""] = kind.split("-");
-  return `${FLOOR_SERVERS[server]}, ${FLOOR_DEPTHS[depth]}`;
+  return { server, depth };
+}
+
+/** How the table names a floor of kind `kind`. */
+function floorName(kind: string): string {
+  const { server, depth } = floorOf(kind);
+  return `${FLOOR_SERVERS[server]?.name}, ${FLOOR_DEPTHS[depth]?.name}`;
+}
+
+/** A bench script on the servers' core with `npm start`'s node flags, given the ceiling's material; its stdout piped. */
+function spawnOnServerCore(script: string, material: string, options: SpawnOptions): ChildProcess {
+  return spawn("taskset", ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, "--import", "tsx", `${thisDir}bench/${script}`, material], {
+    cwd: thisDir,
+    ...options,
+  });
 }
 
 async function startFloor(kind: string, side: Side, users: ReturnType<typeof benchUsers>): Promise<Floor> {
-  const [http, db] = kind.split("-");
-  const child = spawn(
-    "taskset",
-    [
-      "-c",
-      "0",
-      process.execPath,
-      ...SERVICE_NODE_FLAGS,
-      "--import",
-      "tsx",
-      `${thisDir}bench/auth-floor-server.ts`,
-      ceilingMaterial(side, users),
-    ],
-    {
-      cwd: thisDir,
-      env: { ...process.env, FLOOR_HTTP: http, FLOOR_DB: db === "db" ? "3" : db === "db2" ? "2" : "0" },
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+  const { server, depth } = floorOf(kind);
+  const child = spawnOnServerCore("auth-floor-server.ts", ceilingMaterial(side, users), {
+    env: { ...process.env, FLOOR_HTTP: server, FLOOR_DB: String(FLOOR_DEPTHS[depth]?.statements) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const first = await createInterface({ input: child.stdout as NodeJS.ReadableStream })
     [Symbol.asyncIterator]()
     .next();
@@ -172,20 +175,7 @@ async function startFloor(kind: string, side: Side, users: ReturnType<typeof ben
 }
 
 async function startCeiling(side: Side, users: ReturnType<typeof benchUsers>): Promise<Ceiling> {
-  const child = spawn(
-    "taskset",
-    [
-      "-c",
-      "0",
-      process.execPath,
-      ...SERVICE_NODE_FLAGS,
-      "--import",
-      "tsx",
-      `${thisDir}bench/auth-ceiling-slices.ts`,
-      ceilingMaterial(side, users),
-    ],
-    { cwd: thisDir, stdio: ["pipe", "pipe", "inherit"] },
-  );
+  const child = spawnOnServerCore("auth-ceiling-slices.ts", ceilingMaterial(side, users), { stdio: ["pipe", "pipe", "inherit"] });
   const lines: Interface = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const answers = lines[Symbol.asyncIterator]();
   const first = await answers.next();
