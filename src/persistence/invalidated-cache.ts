@@ -12,7 +12,7 @@ export interface CacheBounds {
   readonly heardMs: number;
   /** How long an entry is reused while they are not: the staleness this instance may show then. */
   readonly unheardMs: number;
-  /** Entries kept at most; the oldest go first. */
+  /** Entries kept at most; first to go is the oldest entry of the tenant that loaded one longest ago. */
   readonly maxEntries: number;
 }
 
@@ -20,12 +20,18 @@ export const DEFAULT_CACHE_BOUNDS: CacheBounds = { heardMs: 300_000, unheardMs: 
 
 interface Entry<V> {
   readonly value: V;
-  readonly tenantId: string;
   readonly at: number;
 }
 
 export class InvalidatedCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
+  /**
+   * Entries by tenant, then key: a lookup hashes the two strings it is given (a request's tenant id
+   * keeps its hash for its next lookup) rather than a new string joining them, and a tenant's change
+   * drops its map without visiting anyone else's entries. Tenants in the order they last loaded an
+   * entry, each tenant's entries in the order they were loaded.
+   */
+  private readonly tenants = new Map<string, Map<string, Entry<V>>>();
+  private size = 0;
   private readonly loading = new Map<string, Promise<V>>();
   /** Counts the changes heard: a value read before one is not kept after it. */
   private changes = 0;
@@ -49,11 +55,12 @@ export class InvalidatedCache<V> {
    * at a time). A loaded value is kept only if `keeps` says so (all are, without it).
    */
   get(tenantId: string, key: string, load: () => Promise<V>, keeps?: (value: V) => boolean): Promise<V> {
-    const id = `${tenantId}\u0000${key}`;
-    const entry = this.entries.get(id);
+    const entry = this.tenants.get(tenantId)?.get(key);
     if (entry && this.clock() - entry.at < (this.feed.listening ? this.bounds.heardMs : this.bounds.unheardMs)) {
       return Promise.resolve(entry.value);
     }
+    // Only a load pays for joining the two.
+    const id = `${tenantId}\u0000${key}`;
     const pending = this.loading.get(id);
     if (pending) return pending;
     const changesBefore = this.changes;
@@ -62,7 +69,7 @@ export class InvalidatedCache<V> {
       (value) => {
         if (this.loading.get(id) === loaded) this.loading.delete(id);
         // A change heard while the load ran may postdate what it read: not kept.
-        if (this.changes === changesBefore && (keeps === undefined || keeps(value))) this.keep(id, { value, tenantId, at });
+        if (this.changes === changesBefore && (keeps === undefined || keeps(value))) this.keep(tenantId, key, { value, at });
         return value;
       },
       (error: unknown) => {
@@ -77,16 +84,29 @@ export class InvalidatedCache<V> {
   /** Stops listening to the feed (the server closes). */
   close(): void {
     this.stop();
-    this.entries.clear();
+    this.tenants.clear();
+    this.size = 0;
   }
 
-  private keep(id: string, entry: Entry<V>): void {
-    this.entries.delete(id);
-    if (this.entries.size >= this.bounds.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(id, entry);
+  private keep(tenantId: string, key: string, entry: Entry<V>): void {
+    if (this.tenants.get(tenantId)?.delete(key)) this.size--;
+    if (this.size >= this.bounds.maxEntries) this.dropOldest();
+    // dropOldest may have emptied and dropped this tenant's map.
+    const ofTenant = this.tenants.get(tenantId) ?? new Map<string, Entry<V>>();
+    ofTenant.set(key, entry);
+    // The tenant that loaded last goes last: the first tenant's first entry is the one to drop.
+    this.tenants.delete(tenantId);
+    this.tenants.set(tenantId, ofTenant);
+    this.size++;
+  }
+
+  private dropOldest(): void {
+    const first = this.tenants.entries().next().value;
+    if (first === undefined) return;
+    const [tenantId, ofTenant] = first;
+    const oldest = ofTenant.keys().next().value;
+    if (oldest !== undefined && ofTenant.delete(oldest)) this.size--;
+    if (ofTenant.size === 0) this.tenants.delete(tenantId);
   }
 
   private forget(change: Change): void {
@@ -94,9 +114,13 @@ export class InvalidatedCache<V> {
     // Loads in flight are not joined any more: their result may predate the change.
     this.loading.clear();
     if (change.tenantId === "*") {
-      this.entries.clear();
+      this.tenants.clear();
+      this.size = 0;
       return;
     }
-    for (const [id, entry] of this.entries) if (entry.tenantId === change.tenantId) this.entries.delete(id);
+    const ofTenant = this.tenants.get(change.tenantId);
+    if (ofTenant === undefined) return;
+    this.size -= ofTenant.size;
+    this.tenants.delete(change.tenantId);
   }
 }

@@ -106,8 +106,7 @@ interface Encoding {
 const encodings = new WeakMap<Message, Map<string, Encoding>>();
 
 function cachedEncoding(binding: HttpBinding, success: SuccessAnswer, format: AnswerFormat, output: Message): Encoding {
-  // The same message may be written by bindings that differ in response_body or unset-optional style.
-  const how = `${binding.responseBody?.name ?? ""}|${success.nullBody}|${format.unsetOptional}`;
+  const how = encodingKeyOf(binding, success, format);
   let byHow = encodings.get(output);
   if (!byHow) {
     byHow = new Map();
@@ -120,6 +119,19 @@ function cachedEncoding(binding: HttpBinding, success: SuccessAnswer, format: An
     byHow.set(how, encoding);
   }
   return encoding;
+}
+
+/** A binding's answers are written the same way every time: its key into `encodings`, made once. */
+const encodingKeys = new WeakMap<HttpBinding, string>();
+
+function encodingKeyOf(binding: HttpBinding, success: SuccessAnswer, format: AnswerFormat): string {
+  let key = encodingKeys.get(binding);
+  if (key === undefined) {
+    // The same message may be written by bindings that differ in response_body or unset-optional style.
+    key = `${binding.responseBody?.name ?? ""}|${success.nullBody}|${format.unsetOptional}`;
+    encodingKeys.set(binding, key);
+  }
+  return key;
 }
 
 /** Whether an If-None-Match header names this ETag (weak comparison, RFC 9110 §13.1.2), or is `*`. */

@@ -62,6 +62,19 @@ describe("InvalidatedCache", () => {
     assert.equal(await cache.get("t", "c", load), 4, "the oldest entry went first");
   });
 
+  it("drops the oldest entry first whatever its tenant, and a tenant's change frees its places", async () => {
+    const { feed, cache, load, loads } = setUp();
+    feed.soleWriter();
+    await cache.get("a", "x", load); // 1
+    await cache.get("b", "x", load); // 2
+    await cache.get("a", "y", load); // 3: a's x, the oldest, goes
+    assert.deepEqual([await cache.get("b", "x", load), await cache.get("a", "y", load), loads()], [2, 3, 3]);
+    feed.emit({ table: "client", tenantId: "b" });
+    assert.equal(await cache.get("c", "x", load), 4);
+    assert.equal(await cache.get("a", "y", load), 3, "b's change made room: a's entry stays");
+    assert.equal(await cache.get("a", "x", load), 5, "a's x went first");
+  });
+
   it("reads a notification's payload, and ignores what it does not know", () => {
     assert.deepEqual(parseChange("client:acme"), { table: "client", tenantId: "acme" });
     assert.deepEqual(parseChange("tenant_key:a-b"), { table: "tenant_key", tenantId: "a-b" });
