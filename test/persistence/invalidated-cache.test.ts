@@ -62,12 +62,12 @@ describe("InvalidatedCache", () => {
     assert.equal(await cache.get("t", "c", load), 4, "the oldest entry went first");
   });
 
-  it("drops the oldest entry first whatever its tenant, and a tenant's change frees its places", async () => {
+  it("drops the oldest entry of the tenant that loaded one least recently, and a tenant's change frees its places", async () => {
     const { feed, cache, load, loads } = setUp();
     feed.soleWriter();
     await cache.get("a", "x", load); // 1
     await cache.get("b", "x", load); // 2
-    await cache.get("a", "y", load); // 3: a's x, the oldest, goes
+    await cache.get("a", "y", load); // 3: a loaded least recently (before b): its oldest, x, goes
     assert.deepEqual([await cache.get("b", "x", load), await cache.get("a", "y", load), loads()], [2, 3, 3]);
     feed.emit({ table: "client", tenantId: "b" });
     assert.equal(await cache.get("c", "x", load), 4);
