@@ -12,6 +12,7 @@
 import { createPrivateKey, generateKeyPair, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import { calculateJwkThumbprint, type JWK } from "jose";
+import { createSelfSignedRsaCertificate, DEFAULT_CERTIFICATE_VALIDITY_DAYS } from "./x509.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -63,9 +64,7 @@ export async function generateTenantKey(alg: TenantKeyAlg, options: GenerateTena
   if (alg !== "RS256") {
     return { kid, alg, use, publicJwk: { ...jwk, kty: "OKP", kid, alg, use }, privateKeyPkcs8 };
   }
-  // @peculiar/x509 and its dependencies (some MiB of memory) load with the first RSA key, not at start.
-  const { createSelfSignedRsaCertificate, DEFAULT_CERTIFICATE_VALIDITY_DAYS } = await import("./x509.js");
-  const certificateDer = await createSelfSignedRsaCertificate({
+  const certificateDer = createSelfSignedRsaCertificate({
     commonName: `svault tenant ${options.tenantId}`,
     privateKeyPkcs8,
     publicKeySpki: publicKey.export({ format: "der", type: "spki" }),

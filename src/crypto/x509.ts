@@ -2,23 +2,36 @@
 // relying parties that insist on an `x5c` member in the JWKS (Microsoft Entra's external
 // authentication methods) get the signing key wrapped in a certificate, and pin the key itself.
 //
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect
-// metadata polyfill loaded first; ES modules evaluate their imports in order, so this import must
-// stay above the @peculiar/x509 one (and only this module may import @peculiar/x509).
-import "reflect-metadata";
-import { webcrypto } from "node:crypto";
+// Written with node:crypto and the DER encodings of der.ts: a certificate library and its ASN.1
+// schemas, with the Reflect metadata polyfill they need, cost ≈ 250 ms of CPU and ≈ 18 MiB of
+// memory for good the first time a tenant's RSA key was made (docs/performance.md).
+import { createHash, createPrivateKey, randomBytes, sign } from "node:crypto";
 import {
-  BasicConstraintsExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  SubjectKeyIdentifierExtension,
-  X509CertificateGenerator,
-} from "@peculiar/x509";
+  bitString,
+  boolean,
+  certificateTime,
+  explicit,
+  nullValue,
+  objectIdentifier,
+  octetString,
+  sequence,
+  set,
+  smallInteger,
+  unsignedInteger,
+  utf8String,
+} from "./der.js";
 
-const RSA_SHA256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Certificates start a little in the past so that a verifier whose clock lags accepts them. */
 const BACKDATE_MS = 5 * 60 * 1000;
+
+const OID = {
+  sha256WithRsaEncryption: "1.2.840.113549.1.1.11",
+  commonName: "2.5.4.3",
+  subjectKeyIdentifier: "2.5.29.14",
+  keyUsage: "2.5.29.15",
+  basicConstraints: "2.5.29.19",
+} as const;
 
 export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 3650;
 
@@ -35,45 +48,48 @@ export interface SelfSignedRsaCertificateOptions {
   readonly validityDays?: number;
 }
 
-type X509Crypto = NonNullable<Parameters<typeof SubjectKeyIdentifierExtension.create>[2]>;
-
-/** A self-signed certificate (SHA-256 with RSA) for an RSA key pair, as DER. */
-export async function createSelfSignedRsaCertificate(options: SelfSignedRsaCertificateOptions): Promise<Buffer> {
+/** A self-signed certificate (SHA-256 with RSA, RFC 5280) for an RSA key pair, as DER. */
+export function createSelfSignedRsaCertificate(options: SelfSignedRsaCertificateOptions): Buffer {
   const validityDays = options.validityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
   if (!Number.isFinite(validityDays) || validityDays <= 0) throw new RangeError("certificate validity must be a positive number of days");
   const now = options.now ?? new Date();
-  // Node's WebCrypto, as the type @peculiar/x509 declares for it (the DOM's Crypto, which the
-  // server's tsconfig does not include).
-  const crypto = webcrypto as unknown as X509Crypto;
-  // WebCrypto wants ArrayBuffer-backed views; the copy of the private key is wiped once imported.
-  const pkcs8 = new Uint8Array(options.privateKeyPkcs8);
-  const [privateKey, publicKey] = await Promise.all([
-    crypto.subtle.importKey("pkcs8", pkcs8, RSA_SHA256, false, ["sign"]),
-    crypto.subtle.importKey("spki", new Uint8Array(options.publicKeySpki), RSA_SHA256, true, ["verify"]),
-  ]).finally(() => pkcs8.fill(0));
-  const certificate = await X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: serialNumber(),
-      // The JSON form of a name takes the value verbatim: no RFC 4514 escaping to get wrong.
-      name: [{ CN: [options.commonName] }],
-      notBefore: new Date(now.getTime() - BACKDATE_MS),
-      notAfter: new Date(now.getTime() + validityDays * DAY_MS),
-      signingAlgorithm: RSA_SHA256,
-      keys: { privateKey, publicKey },
-      extensions: [
-        new BasicConstraintsExtension(false, undefined, true),
-        new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
-        await SubjectKeyIdentifierExtension.create(publicKey, false, crypto),
-      ],
-    },
-    crypto,
+  const signatureAlgorithm = sequence(objectIdentifier(OID.sha256WithRsaEncryption), nullValue());
+  // The name's value is taken verbatim (a UTF8String): no RFC 4514 escaping to get wrong.
+  const name = sequence(set(sequence(objectIdentifier(OID.commonName), utf8String(options.commonName))));
+  const tbsCertificate = sequence(
+    explicit(0, smallInteger(2)), // v3
+    unsignedInteger(serialNumber()),
+    signatureAlgorithm,
+    name, // issuer
+    sequence(certificateTime(new Date(now.getTime() - BACKDATE_MS)), certificateTime(new Date(now.getTime() + validityDays * DAY_MS))),
+    name, // subject
+    Buffer.from(options.publicKeySpki),
+    explicit(
+      3,
+      sequence(
+        // Not a CA (cA FALSE is the default, so the sequence is empty), and only for signatures.
+        extension(OID.basicConstraints, true, sequence()),
+        extension(OID.keyUsage, true, bitString(Buffer.from([0x80]), 1)), // digitalSignature
+        // RFC 7093 §2 method 4: a hash of the whole SubjectPublicKeyInfo.
+        extension(OID.subjectKeyIdentifier, false, octetString(createHash("sha256").update(options.publicKeySpki).digest())),
+      ),
+    ),
   );
-  return Buffer.from(certificate.rawData);
+  const privateKey = createPrivateKey({ key: Buffer.from(options.privateKeyPkcs8), format: "der", type: "pkcs8" });
+  // RSASSA-PKCS1-v1_5, node:crypto's padding for an RSA key.
+  const signature = sign("sha256", tbsCertificate, privateKey);
+  return sequence(tbsCertificate, signatureAlgorithm, bitString(signature));
 }
 
-/** A random positive 128-bit serial number, as hex (RFC 5280: at most 20 octets, positive). */
-function serialNumber(): string {
-  const bytes = webcrypto.getRandomValues(new Uint8Array(16));
+/** A v3 extension: its id, whether a verifier must understand it, and its value's DER. */
+function extension(id: string, critical: boolean, value: Uint8Array): Buffer {
+  // DER leaves out a field at its default: `critical` only when TRUE.
+  return critical ? sequence(objectIdentifier(id), boolean(true), octetString(value)) : sequence(objectIdentifier(id), octetString(value));
+}
+
+/** A random positive 128-bit serial number (RFC 5280: at most 20 octets, positive). */
+function serialNumber(): Buffer {
+  const bytes = randomBytes(16);
   bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
-  return Buffer.from(bytes).toString("hex");
+  return bytes;
 }

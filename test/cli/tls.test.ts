@@ -17,7 +17,7 @@ let env: Record<string, string>;
 
 before(async () => {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const der = await createSelfSignedRsaCertificate({
+  const der = createSelfSignedRsaCertificate({
     commonName: "localhost",
     privateKeyPkcs8: privateKey.export({ type: "pkcs8", format: "der" }),
     publicKeySpki: publicKey.export({ type: "spki", format: "der" }),

@@ -169,7 +169,7 @@ const SSL_REQUEST_CODE = 80877103;
 
 async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const der = await createSelfSignedRsaCertificate({
+  const der = createSelfSignedRsaCertificate({
     commonName: "127.0.0.1",
     privateKeyPkcs8: privateKey.export({ type: "pkcs8", format: "der" }),
     publicKeySpki: publicKey.export({ type: "spki", format: "der" }),
