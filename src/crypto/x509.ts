@@ -75,7 +75,9 @@ export function createSelfSignedRsaCertificate(options: SelfSignedRsaCertificate
       ),
     ),
   );
-  const privateKey = createPrivateKey({ key: Buffer.from(options.privateKeyPkcs8), format: "der", type: "pkcs8" });
+  // A view of the caller's bytes, not a copy: no copy of the private key is left behind.
+  const { buffer, byteOffset, byteLength } = options.privateKeyPkcs8;
+  const privateKey = createPrivateKey({ key: Buffer.from(buffer, byteOffset, byteLength), format: "der", type: "pkcs8" });
   // RSASSA-PKCS1-v1_5, node:crypto's padding for an RSA key.
   const signature = sign("sha256", tbsCertificate, privateKey);
   return sequence(tbsCertificate, signatureAlgorithm, bitString(signature));
