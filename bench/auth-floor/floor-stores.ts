@@ -25,26 +25,37 @@ export interface LoginStore {
   complete(challengeId: string, username: string, nonce: string): Promise<boolean>;
 }
 
-/** Nothing written: the pending login in a Map, the record from memory. */
-export function memoryStore(ceiling: OpaqueCeiling): LoginStore {
+/** Pending logins in memory, as src/domain/login/pending-logins.ts keeps them for Authenticate. */
+function pendingLogins() {
   const pending = new Map<string, { username: string; state: string }>();
   return {
-    record: async (username) => ceiling.logins.get(username),
-    async hold(challengeId, username, state) {
+    keep(challengeId: string, username: string, state: string): void {
       pending.set(challengeId, { username, state });
     },
-    take(challengeId, username) {
+    take(challengeId: string, username: string): string | undefined {
       const held = pending.get(challengeId);
       pending.delete(challengeId);
       return held?.username === username ? held.state : undefined;
     },
+  };
+}
+
+/** Nothing written: the pending login in a Map, the record from memory. */
+export function memoryStore(ceiling: OpaqueCeiling): LoginStore {
+  const pending = pendingLogins();
+  return {
+    record: async (username) => ceiling.logins.get(username),
+    async hold(challengeId, username, state) {
+      pending.keep(challengeId, username, state);
+    },
+    take: pending.take,
     complete: async () => true,
   };
 }
 
 /**
- * svault's three statements (or two: see FLOOR_DB above), the state also held in memory for
- * Authenticate (as src/domain/login/pending-logins.ts).
+ * svault's three statements (or two: FLOOR_DB in bench/auth-floor-server.ts), the state also held
+ * in memory for Authenticate.
  */
 export async function postgresStore(material: CeilingMaterial, statements: 2 | 3): Promise<LoginStore> {
   const keyring = keyringOf(keyEncryptionKeyOf(Buffer.from(material.kek, "base64")));
@@ -63,7 +74,7 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
   // one write (src/persistence/statement-pipelines.ts).
   const connection = new StatementPipelines({ connectionString: material.databaseUrl }, 2, 10_000, createLogger("warn"));
   const tenant = material.tenantId;
-  const pending = new Map<string, { username: string; state: string }>();
+  const pending = pendingLogins();
   return {
     async record(username) {
       const rows = (await connection.run({
@@ -77,7 +88,7 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
     },
     async hold(challengeId, username, state) {
       const sealed = seal(keyring, Buffer.from(state), `floor:${challengeId}`);
-      pending.set(challengeId, { username, state });
+      pending.keep(challengeId, username, state);
       if (statements === 2) return;
       await connection.run({
         name: "floor-hold",
@@ -87,11 +98,7 @@ export async function postgresStore(material: CeilingMaterial, statements: 2 | 3
         values: [challengeId, tenant, username, sealed, CHALLENGE_TTL_SECONDS],
       });
     },
-    take(challengeId, username) {
-      const held = pending.get(challengeId);
-      pending.delete(challengeId);
-      return held?.username === username ? held.state : undefined;
-    },
+    take: pending.take,
     async complete(challengeId, username, nonce) {
       const nonceHash = createHash("sha256").update(nonce).digest();
       const rows = await connection.run(

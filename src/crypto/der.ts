@@ -3,7 +3,7 @@
 // parts. Only writing: nothing here parses what a client sends.
 
 /** A DER value: tag, length, contents. */
-export function tlv(tag: number, contents: Uint8Array): Buffer {
+function tlv(tag: number, contents: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([tag]), lengthOf(contents.length), contents]);
 }
 

@@ -3,8 +3,9 @@
 // authentication methods) get the signing key wrapped in a certificate, and pin the key itself.
 //
 // Written with node:crypto and the DER encodings of der.ts: a certificate library and its ASN.1
-// schemas, with the Reflect metadata polyfill they need, cost ≈ 250 ms of CPU and ≈ 18 MiB of
-// memory for good the first time a tenant's RSA key was made (docs/performance.md).
+// schemas, with the Reflect metadata polyfill they need, cost ≈ 250 ms of CPU the first time a
+// tenant's RSA key was made, and stayed loaded: ≈ 9–11 MiB of the service's RSS
+// (docs/performance.md, "Where issue 22 stands (2026-12-07, 07:55 UTC)").
 import { createHash, createPrivateKey, randomBytes, sign } from "node:crypto";
 import {
   bitString,
