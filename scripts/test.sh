@@ -18,15 +18,34 @@ node --import tsx test/support/app-build.ts >/dev/null
 # The OpenAPI tests run buf, which needs the third-party protos (never committed).
 node scripts/proto-deps.mjs
 if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name '*.test.ts' | sort); fi
-# Test files run side by side (each in its own process, with its own database, ports and
-# directories); TEST_CONCURRENCY of them at a time. 3 keeps a 2-core machine busy while files wait
-# on Postgres or Chromium, and stays within Postgres's default max_connections = 100: a test server
-# opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2 connections, a file at most two servers
-# (docs/operations.md, "Tests").
+# The files run in TEST_CONCURRENCY test workers (test/support/workers/worker.ts): processes that
+# each run file after file, claimed from one queue, longest first — so the service is imported once
+# per worker instead of once per file (2–2.5 s of CPU each). A file still gets its own database,
+# ports and directories, and its top-level hooks run around its own tests. 3 workers keep a 2-core
+# machine busy while files wait on Postgres or Chromium, and stay within Postgres's default
+# max_connections = 100: a test server opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2
+# connections, a file at most two servers (docs/operations.md, "Tests").
+# Files that watch the whole process keep a process of their own:
+# - no-async-local-storage.test.ts counts every AsyncLocalStorage call the process makes.
+own_process=(test/persistence/no-async-local-storage.test.ts)
+shared=() alone=()
+for file in "${files[@]}"; do
+  if printf '%s\n' "${own_process[@]}" | grep -qxF "$file"; then alone+=("$file"); else shared+=("$file"); fi
+done
+run=$(mktemp -d)
+trap 'rm -rf "$run"' EXIT
+mkdir "$run/claims"
+node test/support/workers/queue.mjs "${shared[@]}" > "$run/queue"
+workers=()
+for i in $(seq 1 "$(( ${#shared[@]} < ${TEST_CONCURRENCY:-3} ? ${#shared[@]} : ${TEST_CONCURRENCY:-3} ))"); do
+  printf 'import "%s/test/support/workers/worker.ts";\n' "$PWD" > "$run/worker-$i.mjs"
+  workers+=("$run/worker-$i.mjs")
+done
 # TypeScript through test/support/ts-loader.mjs (not tsx: its resolver cost each file ≈ 0.6 s of
 # CPU). TEST_FILE_TIMINGS=<path>: one line per file with its wall and CPU time
-# (test/support/file-timing.mjs). The timeout (per test) only ends one that hangs.
+# (test/support/file-timing.mjs, workers/worker.ts). Node 20's timeout is per process (a worker's
+# whole run): it only ends a worker that hangs.
 preload=(--import ./test/support/ts-loader.mjs)
 if [ -n "${TEST_FILE_TIMINGS:-}" ]; then preload+=(--import ./test/support/file-timing.mjs); fi
-exec node "${preload[@]}" --test --test-reporter=spec \
-  --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout="${TEST_TIMEOUT_MS:-600000}" "${files[@]}"
+TEST_QUEUE="$run/queue" TEST_CLAIMS="$run/claims" node "${preload[@]}" --test --test-reporter=spec \
+  --test-concurrency="${TEST_CONCURRENCY:-3}" --test-timeout="${TEST_TIMEOUT_MS:-1800000}" "${alone[@]}" "${workers[@]}"

@@ -4,7 +4,8 @@
 // for: the CLI, Chromium), and how long it took to exit after its last test ended (teardown, and
 // any handle left open that keeps the process alive). docs/performance.md, "Where issue 22
 // stands", has the figures of whole runs.
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
+import { processCpuMs } from "./process-cpu.ts";
 
 const out = process.env.TEST_FILE_TIMINGS;
 // NODE_TEST_CONTEXT is set in the runner's child processes (one per test file), not in the runner.
@@ -16,15 +17,12 @@ if (out && process.env.NODE_TEST_CONTEXT) {
   });
   process.on("exit", () => {
     const wallMs = performance.now();
-    const own = process.cpuUsage();
-    // /proc/self/stat: utime, stime, cutime, cstime (clock ticks of 10 ms) are fields 14–17.
-    const fields = readFileSync("/proc/self/stat", "utf8").split(") ")[1]?.split(" ") ?? [];
-    const childrenMs = (Number(fields[13]) + Number(fields[14])) * 10;
+    const cpu = processCpuMs();
     const line = {
       file: process.argv[1],
       wallMs: Math.round(wallMs),
-      cpuMs: Math.round((own.user + own.system) / 1000),
-      childrenCpuMs: childrenMs,
+      cpuMs: cpu.own,
+      childrenCpuMs: cpu.children,
       exitAfterTestsMs: Math.round(wallMs - testsEndedAt),
     };
     appendFileSync(out, `${JSON.stringify(line)}\n`);

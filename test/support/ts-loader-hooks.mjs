@@ -29,8 +29,13 @@ let esbuild;
 
 mkdirSync(CACHE, { recursive: true });
 
+// A test file's node:test is test/support/workers/node-test.ts, which lets a test worker run the
+// file inside a describe of its own (it is node:test itself in a process that runs one file).
+const NODE_TEST = new URL("./workers/node-test.ts", import.meta.url).href;
+
 export async function resolve(specifier, context, nextResolve) {
   const parent = context.parentURL;
+  if (specifier === "node:test" && parent?.endsWith(".test.ts")) return { url: NODE_TEST, format: "module", shortCircuit: true };
   if (parent?.endsWith(".ts") && (specifier.startsWith("./") || specifier.startsWith("../")) && specifier.endsWith(".js")) {
     const typescript = new URL(`${specifier.slice(0, -3)}.ts`, parent);
     if (existsSync(typescript)) return { url: typescript.href, format: "module", shortCircuit: true };
