@@ -42,8 +42,20 @@ describe("hosted sign-in page (passkeys)", () => {
 
   it("signs in from the username field's autofill, without typing anything", async () => {
     const { page, username } = await personWithPasskey();
+    // The autofill signs in as soon as the page is up, and the page leaves for the application: its
+    // verify call is held until the username field has been looked at (read after the page left,
+    // the field would be waited for forever).
+    let fieldRead = () => {};
+    const held = new Promise<void>((resolve) => {
+      fieldRead = resolve;
+    });
+    await page.route("**/api/v1/passkeys/auth/verify**", async (route) => {
+      await held;
+      await route.continue();
+    });
     await startAtApplication(fixture, page);
     assert.equal(await page.getByLabel("Username").getAttribute("autocomplete"), "username webauthn");
+    fieldRead();
     await assertLandsSignedIn(fixture, page, username);
     assert.deepEqual(fixture.app.signIns.at(-1)?.claims.amr, ["hwk", "user"]);
   });
