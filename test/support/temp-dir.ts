@@ -1,5 +1,5 @@
-// A fresh directory under the OS temp dir, removed when the test process exits (each test file
-// runs in its own process), so that test runs leave nothing behind.
+// A fresh directory under the OS temp dir, removed when the test process (a test worker, which runs
+// many files) exits, so that test runs leave nothing behind.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
