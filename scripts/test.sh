@@ -27,10 +27,10 @@ if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name 
 # connections, a file at most two servers (docs/operations.md, "Tests").
 # Files that watch the whole process keep a process of their own:
 # - no-async-local-storage.test.ts counts every AsyncLocalStorage call the process makes.
-own_process=(test/persistence/no-async-local-storage.test.ts)
+declare -A own_process=([test/persistence/no-async-local-storage.test.ts]=1)
 shared=() alone=()
 for file in "${files[@]}"; do
-  if printf '%s\n' "${own_process[@]}" | grep -qxF "$file"; then alone+=("$file"); else shared+=("$file"); fi
+  if [ -n "${own_process[$file]:-}" ]; then alone+=("$file"); else shared+=("$file"); fi
 done
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
