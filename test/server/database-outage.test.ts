@@ -248,11 +248,29 @@ async function health(): Promise<{ status: number; body: unknown }> {
 /**
  * Once the proxy lets bytes through again, /health (a statement of its own) says so by itself.
  * After a freeze the statements held back during it reach Postgres first; on a loaded machine the
- * first request after the thaw could still queue behind them past the 300 ms statement timeout,
- * so the surfaces are probed once the service has seen the database answer again.
+ * first request after the thaw could still queue behind them past the 300 ms statement timeout.
+ * And the service's connections come back one at a time, each with the first request that needs
+ * it (the pool's with /health, the pipelined ones with a sign-in): with both cores busy a connect
+ * can take longer than this file's 300 ms connect timeout, and that request rightly answers 503.
+ * So the surfaces are probed together, within their bounds, once each has answered again on its
+ * own — without a restart, which is what these tests are about.
  */
 async function databaseReachableAgain(): Promise<void> {
   await until(async () => (await health()).status === 200, { what: "/health answers 200 again" });
+  for (const probe of probes) {
+    await until(
+      () =>
+        probe.expectAvailable().then(
+          () => true,
+          // Still unavailable (503, Connect's and gRPC's unavailable): again. Anything else fails.
+          (error: unknown) => {
+            if (/unavailable|503/i.test(String(error))) return false;
+            throw error;
+          },
+        ),
+      { what: `${probe.name} answers again` },
+    );
+  }
 }
 
 describe("a database that is down or hung", () => {
