@@ -12,7 +12,9 @@ import { testConfig } from "../support/test-config.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { until } from "../support/until.js";
 
-const STATEMENT_TIMEOUT_MS = 100;
+// Short enough that the test's pg_sleep(1) is cancelled; long enough that a plain `show` is not,
+// with both cores busy (at 100 ms one was, in a whole run under load).
+const STATEMENT_TIMEOUT_MS = 500;
 
 let db: TestDatabase;
 let database: Database;
