@@ -2,7 +2,7 @@
 // first (by durations.json, each file's wall time in a whole run), so no worker is left with a long
 // file at the end while the others have finished. A file not listed there goes first: it may be long.
 // `node test/support/workers/queue.mjs --record <TEST_FILE_TIMINGS file>` rewrites durations.json
-// from a run's timings.
+// from a run's timings: a run with TEST_CONCURRENCY=1, where no file is slowed by the others.
 import { readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 
