@@ -21,9 +21,9 @@ if [ "$#" -gt 0 ]; then files=("$@"); else mapfile -t files < <(find test -name 
 # The files run in TEST_CONCURRENCY test workers (test/support/workers/worker.ts): processes that
 # each run file after file, claimed from one queue, longest first — so the service is imported once
 # per worker instead of once per file (2–2.5 s of CPU each). A file still gets its own database,
-# ports and directories, and its top-level hooks run around its own tests. 3 workers keep a 2-core
-# machine busy while files wait on Postgres or Chromium, and stay within Postgres's default
-# max_connections = 100: a test server opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2
+# ports and directories, and its top-level hooks run around its own tests. 3 workers: the suite is
+# CPU-bound on a 2-core machine (4 were slower, docs/operations.md), and 3 stay within Postgres's
+# default max_connections = 100: a test server opens at most DATABASE_POOL_MAX 10 + DATABASE_PIPELINES 2
 # connections, a file at most two servers (docs/operations.md, "Tests").
 # Files that watch the whole process keep a process of their own:
 # - no-async-local-storage.test.ts counts every AsyncLocalStorage call the process makes.
