@@ -25,7 +25,14 @@
 // BENCH_AB_CEILING=1 its share is printed beside the servers'; the floors' Postgres CPU is not
 // read (they share the first side's database).
 //
-//   BENCH_AB_ROUNDS (default 12), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
+// BENCH_AB_WARMUP_ROUNDS (default 8) rounds run first, alternating like the measured ones, and are
+// not counted: a fresh server's login costs ≈ 1.5× its steady figure in its first seconds (V8 still
+// compiling, Postgres's prepared statements still on custom plans) and settles after ≈ 10,000
+// logins, while the ceiling's tight loop settles within its first slice. Each measured round also
+// gives each side's share of the ceiling in that round alone: the table prints their median and
+// spread beside the share of the summed slices.
+//
+//   BENCH_AB_ROUNDS (default 12), BENCH_AB_WARMUP_ROUNDS (default 8), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above)
@@ -36,6 +43,7 @@ import { createInterface, type Interface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
+import { median } from "./stats.js";
 import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
@@ -56,6 +64,7 @@ const other = process.argv[2];
 const withCeiling = process.env.BENCH_AB_CEILING === "1";
 if (!other && !withCeiling) throw new Error("usage: bench/auth-login-ab.ts <other checkout> (or BENCH_AB_CEILING=1 without one)");
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 12);
+const WARMUP_ROUNDS = Number(process.env.BENCH_AB_WARMUP_ROUNDS ?? 8);
 const SLICE_MS = Number(process.env.BENCH_AB_SLICE_MS ?? 1500);
 const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
 const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
@@ -87,6 +96,8 @@ const thisDir = new URL("..", import.meta.url).pathname;
 spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
 
 interface Totals {
+  /** Server CPU seconds per login in each measured round alone. */
+  readonly perRound: number[];
   logins: number;
   ms: number;
   main: number;
@@ -255,7 +266,7 @@ const floors: Floor[] = [];
 // tell a difference between the versions from one between the first and the second server.
 if (process.env.BENCH_AB_OTHER_FIRST === "1") sides.reverse();
 function zero(): Totals {
-  return { logins: 0, ms: 0, main: 0, others: 0, system: 0, postgres: 0, failures: 0 };
+  return { perRound: [], logins: 0, ms: 0, main: 0, others: 0, system: 0, postgres: 0, failures: 0 };
 }
 try {
   const users = benchUsers(USERS);
@@ -281,13 +292,9 @@ try {
   const participants: Participant[] = [...sides, ...floors, ...(ceiling ? [ceiling] : [])];
   const isCeiling = (p: Participant): p is Ceiling => p.label === "ceiling";
   const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS));
-  // Warm-up: a slice on each.
-  for (const p of participants) await slice(p);
-  // The measured rounds on the monotonic clock in µs (as a --cpu-prof profile's timestamps).
-  const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-  const roundsFrom = monotonicUs();
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? participants : [...participants].reverse();
+  /** One round: a slice on each participant, in `order`; each one's figures for this round alone. */
+  const runRound = async (order: readonly Participant[]): Promise<Map<Participant, Totals>> => {
+    const figures = new Map<Participant, Totals>();
     for (const p of order) {
       const database = isCeiling(p) ? undefined : p.database?.name;
       if (database) pinBackends(database, "1");
@@ -297,27 +304,58 @@ try {
       const done = await slice(p);
       const ms = performance.now() - t0;
       const cpu1 = threadsCpu(p.pid as number);
-      const t = p.totals;
-      t.logins += done.logins;
-      t.failures += done.failures;
-      t.ms += ms;
-      t.main += cpu1.main - cpu0.main;
-      t.others += cpu1.others - cpu0.others;
-      t.system += cpu1.system - cpu0.system;
-      if (database && pg0) t.postgres += backendCpuDelta(pg0, servingBackends(database));
+      const postgres = database && pg0 ? backendCpuDelta(pg0, servingBackends(database)) : 0;
+      const main = cpu1.main - cpu0.main;
+      const others = cpu1.others - cpu0.others;
+      figures.set(p, {
+        perRound: [(main + others) / done.logins],
+        logins: done.logins,
+        failures: done.failures,
+        ms,
+        main,
+        others,
+        system: cpu1.system - cpu0.system,
+        postgres,
+      });
     }
-    const us = (seconds: number, p: Participant) => Math.round((seconds / p.totals.logins) * 1e6);
+    return figures;
+  };
+  const logRound = (name: string, figures: Map<Participant, Totals>) => {
+    const us = (seconds: number, t: Totals) => Math.round((seconds / t.logins) * 1e6);
     log(
-      `round ${round + 1}: ` +
+      `${name}: ` +
         participants
-          .map(
-            (p) =>
-              `${p.label} ${Math.round(p.totals.logins / (p.totals.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(p.totals.main + p.totals.others, p)} µs/login` +
-              (isCeiling(p) || !p.database ? "" : `, pg ${us(p.totals.postgres, p)}`),
-          )
+          .map((p) => {
+            const t = figures.get(p) as Totals;
+            return (
+              `${p.label} ${Math.round(t.logins / (t.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(t.main + t.others, t)} µs/login` +
+              (isCeiling(p) || !p.database ? "" : `, pg ${us(t.postgres, t)}`)
+            );
+          })
           .join("; ") +
         `; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     );
+  };
+  const orderOf = (round: number) => (round % 2 === 0 ? participants : [...participants].reverse());
+  // Warm-up (see the top): rounds like the measured ones, not counted.
+  for (let round = 0; round < WARMUP_ROUNDS; round++) logRound(`warm-up round ${round + 1}`, await runRound(orderOf(round)));
+  // The measured rounds on the monotonic clock in µs (as a --cpu-prof profile's timestamps).
+  const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+  const roundsFrom = monotonicUs();
+  for (let round = 0; round < ROUNDS; round++) {
+    const figures = await runRound(orderOf(round));
+    for (const [p, f] of figures) {
+      const t = p.totals;
+      t.perRound.push(...f.perRound);
+      t.logins += f.logins;
+      t.failures += f.failures;
+      t.ms += f.ms;
+      t.main += f.main;
+      t.others += f.others;
+      t.system += f.system;
+      t.postgres += f.postgres;
+    }
+    logRound(`round ${round + 1}`, figures);
   }
   log(`measured rounds: monotonic µs ${roundsFrom} to ${monotonicUs()}`);
   await loops.close();
@@ -342,8 +380,10 @@ try {
     console.log("");
     for (const side of [...sides, ...floors]) {
       const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
+      const ceilingRounds = ceiling.totals.perRound;
+      const rounds = side.totals.perRound.map((us, round) => ((ceilingRounds[round] as number) / us) * 100).sort((a, b) => a - b);
       console.log(
-        `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login)`,
+        `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login); round by round ${median(rounds).toFixed(1)} % (${(rounds[0] as number).toFixed(1)}–${(rounds.at(-1) as number).toFixed(1)})`,
       );
     }
   }
