@@ -26,13 +26,14 @@
 // read (they share the first side's database).
 //
 // BENCH_AB_WARMUP_ROUNDS (default 8) rounds run first, alternating like the measured ones, and are
-// not counted: a fresh server's login costs ≈ 1.5× its steady figure in its first seconds (V8 still
-// compiling, Postgres's prepared statements still on custom plans) and settles after ≈ 10,000
-// logins, while the ceiling's tight loop settles within its first slice. Each measured round also
-// gives each side's share of the ceiling in that round alone: the table prints their median and
-// spread beside the share of the summed slices.
+// not counted: a fresh svault's login costs ≈ 2× its steady figure in its first slice and settles
+// after ≈ 10,000 logins (docs/performance.md, "Where issue 22 stands (2026-12-07, 13:30 UTC)"),
+// while the ceiling's tight loop settles within its first slice. Each measured round also gives
+// each side's share of the ceiling in that round alone: the table prints their median and spread
+// beside the share of the summed slices.
 //
-//   BENCH_AB_ROUNDS (default 12), BENCH_AB_WARMUP_ROUNDS (default 8), BENCH_AB_SLICE_MS (default 1500), BENCH_AB_LOOPS (default 16),
+//   BENCH_AB_ROUNDS (default 12), BENCH_AB_WARMUP_ROUNDS (default 8), BENCH_AB_SLICE_MS (default
+//   1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above)
@@ -95,9 +96,8 @@ const thisDir = new URL("..", import.meta.url).pathname;
 
 spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
 
-interface Totals {
-  /** Server CPU seconds per login in each measured round alone. */
-  readonly perRound: number[];
+/** What one side did in one slice, or summed over the measured rounds. */
+interface Figures {
   logins: number;
   ms: number;
   main: number;
@@ -105,6 +105,11 @@ interface Totals {
   system: number;
   postgres: number;
   failures: number;
+}
+
+interface Totals extends Figures {
+  /** Server CPU seconds per login in each measured round alone (NaN for a round without a login). */
+  readonly perRound: number[];
 }
 
 interface Side {
@@ -293,8 +298,8 @@ try {
   const isCeiling = (p: Participant): p is Ceiling => p.label === "ceiling";
   const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS));
   /** One round: a slice on each participant, in `order`; each one's figures for this round alone. */
-  const runRound = async (order: readonly Participant[]): Promise<Map<Participant, Totals>> => {
-    const figures = new Map<Participant, Totals>();
+  const runRound = async (order: readonly Participant[]): Promise<Map<Participant, Figures>> => {
+    const figures = new Map<Participant, Figures>();
     for (const p of order) {
       const database = isCeiling(p) ? undefined : p.database?.name;
       if (database) pinBackends(database, "1");
@@ -308,7 +313,6 @@ try {
       const main = cpu1.main - cpu0.main;
       const others = cpu1.others - cpu0.others;
       figures.set(p, {
-        perRound: [(main + others) / done.logins],
         logins: done.logins,
         failures: done.failures,
         ms,
@@ -320,13 +324,13 @@ try {
     }
     return figures;
   };
-  const logRound = (name: string, figures: Map<Participant, Totals>) => {
-    const us = (seconds: number, t: Totals) => Math.round((seconds / t.logins) * 1e6);
+  const logRound = (name: string, figures: Map<Participant, Figures>) => {
+    const us = (seconds: number, t: Figures) => Math.round((seconds / t.logins) * 1e6);
     log(
       `${name}: ` +
         participants
           .map((p) => {
-            const t = figures.get(p) as Totals;
+            const t = figures.get(p) as Figures;
             return (
               `${p.label} ${Math.round(t.logins / (t.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(t.main + t.others, t)} µs/login` +
               (isCeiling(p) || !p.database ? "" : `, pg ${us(t.postgres, t)}`)
@@ -346,7 +350,7 @@ try {
     const figures = await runRound(orderOf(round));
     for (const [p, f] of figures) {
       const t = p.totals;
-      t.perRound.push(...f.perRound);
+      t.perRound.push(f.logins > 0 ? (f.main + f.others) / f.logins : Number.NaN);
       t.logins += f.logins;
       t.failures += f.failures;
       t.ms += f.ms;
@@ -381,7 +385,10 @@ try {
     for (const side of [...sides, ...floors]) {
       const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
       const ceilingRounds = ceiling.totals.perRound;
-      const rounds = side.totals.perRound.map((us, round) => ((ceilingRounds[round] as number) / us) * 100).sort((a, b) => a - b);
+      const rounds = side.totals.perRound
+        .map((seconds, round) => ((ceilingRounds[round] as number) / seconds) * 100)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
       console.log(
         `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login); round by round ${median(rounds).toFixed(1)} % (${(rounds[0] as number).toFixed(1)}–${(rounds.at(-1) as number).toFixed(1)})`,
       );
