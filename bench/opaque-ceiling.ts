@@ -101,6 +101,22 @@ export function prepareLogin(material: LoginMaterial): PreparedLogin {
   };
 }
 
+/** The server's first call of a prepared login (its KE2 discarded). */
+export function serverStartLogin(serverSetup: string, p: PreparedLogin): void {
+  opaque.server.startLogin({
+    serverSetup,
+    startLoginRequest: p.startLoginRequest,
+    registrationRecord: p.registrationRecord,
+    userIdentifier: p.userIdentifier,
+    identifiers: p.identifiers,
+  });
+}
+
+/** The server's second call of a prepared login, on the state and KE3 made once. */
+export function serverFinishLogin(p: PreparedLogin): void {
+  opaque.server.finishLogin({ serverLoginState: p.serverLoginState, finishLoginRequest: p.finishLoginRequest, identifiers: p.identifiers });
+}
+
 /** A registration record made in this process (no database): for the harnesses that need no server. */
 export function registerLocally(
   serverSetup: string,
@@ -171,19 +187,9 @@ export async function prepareCeiling(material: CeilingMaterial): Promise<OpaqueC
       const p = prepared[next++ % prepared.length] as PreparedLogin;
       const t0 = performance.now();
       if (t0 >= end) break;
-      opaque.server.startLogin({
-        serverSetup,
-        startLoginRequest: p.startLoginRequest,
-        registrationRecord: p.registrationRecord,
-        userIdentifier: p.userIdentifier,
-        identifiers: p.identifiers,
-      });
+      serverStartLogin(serverSetup, p);
       const t1 = performance.now();
-      opaque.server.finishLogin({
-        serverLoginState: p.serverLoginState,
-        finishLoginRequest: p.finishLoginRequest,
-        identifiers: p.identifiers,
-      });
+      serverFinishLogin(p);
       const t2 = performance.now();
       startNs += (t1 - t0) * 1e6;
       finishNs += (t2 - t1) * 1e6;

@@ -29,7 +29,7 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import * as opaque from "@serenity-kit/opaque";
-import { type PreparedLogin, prepareLogin, registerLocally } from "./opaque-ceiling.js";
+import { type PreparedLogin, prepareLogin, registerLocally, serverFinishLogin, serverStartLogin } from "./opaque-ceiling.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -57,16 +57,8 @@ for (let u = 0; u < Number(args.users); u++) {
 }
 let nextUser = 0;
 const user = () => prepared[nextUser++ % prepared.length] as PreparedLogin;
-const start = (p: PreparedLogin) =>
-  opaque.server.startLogin({
-    serverSetup,
-    startLoginRequest: p.startLoginRequest,
-    registrationRecord: p.registrationRecord,
-    userIdentifier: p.userIdentifier,
-    identifiers: p.identifiers,
-  });
-const finish = (p: PreparedLogin) =>
-  opaque.server.finishLogin({ serverLoginState: p.serverLoginState, finishLoginRequest: p.finishLoginRequest, identifiers: p.identifiers });
+const start = (p: PreparedLogin) => serverStartLogin(serverSetup, p);
+const finish = serverFinishLogin;
 
 // --- the kinds of work before a call ---------------------------------------------------------
 const workingSet = new Map<string, { id: string; n: number; tags: string[] }>();
