@@ -108,7 +108,7 @@ interface Figures {
 }
 
 interface Totals extends Figures {
-  /** Server CPU seconds per login in each measured round alone (NaN for a round without a login). */
+  /** Server CPU seconds per login in each measured round alone (not finite for a round without a login). */
   readonly perRound: number[];
 }
 
@@ -340,6 +340,8 @@ try {
         `; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
     );
   };
+  /** Server CPU seconds per login (NaN or Infinity for figures without a login). */
+  const perLogin = (t: Figures) => (t.main + t.others) / t.logins;
   const orderOf = (round: number) => (round % 2 === 0 ? participants : [...participants].reverse());
   // Warm-up (see the top): rounds like the measured ones, not counted.
   for (let round = 0; round < WARMUP_ROUNDS; round++) logRound(`warm-up round ${round + 1}`, await runRound(orderOf(round)));
@@ -350,7 +352,7 @@ try {
     const figures = await runRound(orderOf(round));
     for (const [p, f] of figures) {
       const t = p.totals;
-      t.perRound.push(f.logins > 0 ? (f.main + f.others) / f.logins : Number.NaN);
+      t.perRound.push(perLogin(f));
       t.logins += f.logins;
       t.failures += f.failures;
       t.ms += f.ms;
@@ -367,7 +369,6 @@ try {
     "| side | logins | logins/s | server CPU µs/login | main thread | other threads | of which kernel | Postgres µs/login | failures |",
   );
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-  const perLogin = (t: Totals) => (t.main + t.others) / t.logins;
   for (const p of participants) {
     const t = p.totals;
     const us = (seconds: number) => Math.round((seconds / t.logins) * 1e6).toLocaleString("en-US");
