@@ -36,7 +36,9 @@
 //   1500), BENCH_AB_LOOPS (default 16),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
-//   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above)
+//   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above), BENCH_AB_POSTGRES_CPU (1, the
+//   default: the servers' Postgres backends pinned to the load generator's CPU; 0: to the servers'
+//   own, so that CPU 1 carries only the clients — for a load the clients' core cannot otherwise make)
 import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -90,6 +92,9 @@ const FLOOR_KINDS = Object.entries(FLOOR_SERVERS)
   .flatMap(([server]) => Object.keys(FLOOR_DEPTHS).map((depth) => (depth ? `${server}-${depth}` : server)));
 for (const floor of FLOORS)
   if (!FLOOR_KINDS.includes(floor)) throw new Error(`BENCH_AB_FLOOR takes ${FLOOR_KINDS.join(", ")}, got "${floor}"`);
+/** The CPU the servers' Postgres backends are pinned to: 1, the load generator's (the default), or 0, the servers' own. */
+const POSTGRES_CPU = process.env.BENCH_AB_POSTGRES_CPU ?? "1";
+if (POSTGRES_CPU !== "0" && POSTGRES_CPU !== "1") throw new Error(`BENCH_AB_POSTGRES_CPU must be 0 or 1, got "${POSTGRES_CPU}"`);
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
 const thisDir = new URL("..", import.meta.url).pathname;
@@ -302,7 +307,7 @@ try {
     const figures = new Map<Participant, Figures>();
     for (const p of order) {
       const database = isCeiling(p) ? undefined : p.database?.name;
-      if (database) pinBackends(database, "1");
+      if (database) pinBackends(database, POSTGRES_CPU);
       const cpu0 = threadsCpu(p.pid as number);
       const pg0 = database ? servingBackends(database) : undefined;
       const t0 = performance.now();

@@ -20,3 +20,8 @@ export interface Profile {
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
+
+/** Now on the monotonic clock a profile's timestamps use, in µs: the `from`/`to` of a window.json. */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}

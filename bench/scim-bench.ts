@@ -29,6 +29,7 @@ import pg from "pg";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { backendCpuDelta, backendCpuSeconds, processCpuSeconds } from "./bench-machine.js";
 import { createBenchDatabase } from "./database.js";
+import { monotonicMicros } from "./cpu-profile.js";
 
 const USERS = Number(process.env.BENCH_SCIM_USERS ?? 1_000_000);
 const GROUPS = Math.max(1, Number(process.env.BENCH_SCIM_GROUPS ?? 10_000));
@@ -334,7 +335,6 @@ try {
   };
   const loadBefore = os.loadavg();
   const measureStarted = new Date();
-  const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
   const measuredWindow = { from: monotonicMicros(), to: 0 };
   const perRound = Math.ceil(REQUESTS / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {

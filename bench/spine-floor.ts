@@ -55,6 +55,7 @@ import {
 import { type CompiledCheckout, compileCheckout } from "./spine-floor-build.js";
 import { type BenchDatabase, createBenchDatabase } from "./database.js";
 import { type LoadResult, median } from "./stats.js";
+import { monotonicMicros } from "./cpu-profile.js";
 
 const RUNGS = [
   "node-http",
@@ -186,7 +187,6 @@ async function measure(rung: Rung, server: Server, path: string): Promise<Measur
   let windowFrom = 0;
   let cpu: number | undefined;
   let result: LoadResult | undefined;
-  const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
   for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
     const event = JSON.parse(line) as { event: string; result?: LoadResult; message?: string };
     if (event.event === "probe-failed") throw new Error(`${rung}: the probe failed: ${event.message}`);

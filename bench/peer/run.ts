@@ -67,6 +67,7 @@ import { buildServers } from "./build.js";
 import type { Expectation } from "./load.js";
 import { type HeapFigures, heapFigures, heapSnapshot, type RssSpan, RssSampler, rssMiB } from "./memory.js";
 import { ed25519KeyPair, dpopProofs, okpThumbprint } from "./proofs.js";
+import { monotonicMicros } from "../cpu-profile.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -90,7 +91,9 @@ const USAGE = `usage: npm run bench:peer -- [options]
   --rounds N        rounds; each runs every endpoint on every system, alternating (default 3)
   --endpoints LIST  a subset of client_credentials,refresh_token,userinfo,jwks,discovery,introspection,par,
                     dpop_client_credentials,private_key_jwt_client_credentials,dpop_userinfo
-  --cpu-prof DIR    write a V8 CPU profile of the svault server (whole run, set-up included) into DIR
+  --cpu-prof DIR    write a V8 CPU profile of the svault server (whole run, set-up included) into DIR,
+                    and DIR/window-<endpoint>-<round>.json for each of its measured windows
+                    (bench/cpu-profile-summary.ts --window)
   --idle S          seconds without requests before each idle RSS sample (default 22: svault's
                     collection when idle runs after a whole quiet 10 s period of its timer, 10–20 s)
   --tsx             run svault and the peer from their TypeScript sources through tsx (default: compiled,
@@ -114,6 +117,7 @@ const resultsName = args.out ?? "peer";
 if (!/^[\w.-]+$/.test(resultsName)) throw new Error(`--out must be a file name, got "${resultsName}"`);
 const benchDir = new URL("..", import.meta.url).pathname;
 const cpuProfileDir = args["cpu-prof"];
+if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
 /** The private_key_jwt client of every system, and the key its assertions are signed with. */
 const ASSERTION_CLIENT_ID = "bench-jwt";
 const assertionKey = ed25519KeyPair();
@@ -365,6 +369,7 @@ async function measure(
   let startedAt: { cpu: number; backends: Map<number, number>; statements: number } | undefined;
   let ended: { cpu: number; postgres: number; statements: number } | undefined;
   let result: LoadResult | undefined;
+  let windowFrom = 0;
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   for await (const line of lines) {
     const event = JSON.parse(line) as { event: string; result?: LoadResult; chains?: string[]; message?: string };
@@ -372,6 +377,7 @@ async function measure(
       throw new Error(`${server.name} ${endpoint}: the probe before timing failed: ${event.message}`);
     }
     if (event.event === "measure-start") {
+      windowFrom = monotonicMicros();
       startedAt = {
         cpu: processCpuSeconds(server.pid),
         backends: server.database ? backendCpuSeconds(server.database) : new Map(),
@@ -384,6 +390,13 @@ async function measure(
         statements: (await statements(server)) - startedAt.statements,
       };
       result = event.result;
+      // The profile's timestamps are on the same monotonic clock (bench/cpu-profile-summary.ts --window).
+      if (cpuProfileDir && server.name === "svault") {
+        writeFileSync(
+          join(cpuProfileDir, `window-${endpoint}-${round}.json`),
+          JSON.stringify({ from: windowFrom, to: monotonicMicros(), requests: result?.ok }),
+        );
+      }
     } else if (event.event === "chains" && event.chains) {
       fixtures.chains = event.chains;
     }
