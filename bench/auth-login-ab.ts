@@ -38,15 +38,17 @@
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above), BENCH_AB_POSTGRES_CPU (1, the
 //   default: the servers' Postgres backends pinned to the load generator's CPU; 0: to the servers'
-//   own, so that CPU 1 carries only the clients — for a load the clients' core cannot otherwise make)
+//   own, so that CPU 1 carries only the clients — for a load the clients' core cannot otherwise make),
+//   BENCH_AB_JSON (a file: with BENCH_AB_CEILING=1, each side's share of the ceiling as JSON)
 import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createInterface, type Interface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
 import { median } from "./stats.js";
+import { monotonicMicros } from "./cpu-profile.js";
 import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
@@ -95,6 +97,8 @@ for (const floor of FLOORS)
 /** The CPU the servers' Postgres backends are pinned to: 1, the load generator's (the default), or 0, the servers' own. */
 const POSTGRES_CPU = process.env.BENCH_AB_POSTGRES_CPU ?? "1";
 if (POSTGRES_CPU !== "0" && POSTGRES_CPU !== "1") throw new Error(`BENCH_AB_POSTGRES_CPU must be 0 or 1, got "${POSTGRES_CPU}"`);
+/** With BENCH_AB_CEILING=1: a file to write each side's share of the ceiling to, as JSON (LoginShare[]; bench/issue22.ts reads it). */
+const JSON_OUT = process.env.BENCH_AB_JSON;
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
 const thisDir = new URL("..", import.meta.url).pathname;
@@ -110,6 +114,19 @@ interface Figures {
   system: number;
   postgres: number;
   failures: number;
+}
+
+/** One side's login against the ceiling, as BENCH_AB_JSON writes it. */
+export interface LoginShare {
+  readonly side: string;
+  readonly transport: string;
+  readonly loginsPerSecond: number;
+  readonly serverUsPerLogin: number;
+  readonly ceilingUsPerLogin: number;
+  /** The ceiling's CPU per login ÷ the side's, summed over the measured rounds, in %. */
+  readonly sharePercent: number;
+  /** The same share in each measured round alone. */
+  readonly roundsPercent: { readonly median: number; readonly min: number; readonly max: number };
 }
 
 interface Totals extends Figures {
@@ -351,8 +368,7 @@ try {
   // Warm-up (see the top): rounds like the measured ones, not counted.
   for (let round = 0; round < WARMUP_ROUNDS; round++) logRound(`warm-up round ${round + 1}`, await runRound(orderOf(round)));
   // The measured rounds on the monotonic clock in µs (as a --cpu-prof profile's timestamps).
-  const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-  const roundsFrom = monotonicUs();
+  const roundsFrom = monotonicMicros();
   for (let round = 0; round < ROUNDS; round++) {
     const figures = await runRound(orderOf(round));
     for (const [p, f] of figures) {
@@ -368,7 +384,7 @@ try {
     }
     logRound(`round ${round + 1}`, figures);
   }
-  log(`measured rounds: monotonic µs ${roundsFrom} to ${monotonicUs()}`);
+  log(`measured rounds: monotonic µs ${roundsFrom} to ${monotonicMicros()}`);
   await loops.close();
   console.log(
     "| side | logins | logins/s | server CPU µs/login | main thread | other threads | of which kernel | Postgres µs/login | failures |",
@@ -388,6 +404,7 @@ try {
   }
   if (ceiling) {
     console.log("");
+    const shares: LoginShare[] = [];
     for (const side of [...sides, ...floors]) {
       const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
       const ceilingRounds = ceiling.totals.perRound;
@@ -395,10 +412,20 @@ try {
         .map((seconds, round) => ((ceilingRounds[round] as number) / seconds) * 100)
         .filter(Number.isFinite)
         .sort((a, b) => a - b);
+      shares.push({
+        side: side.label,
+        transport: TRANSPORT,
+        loginsPerSecond: side.totals.logins / (side.totals.ms / 1000),
+        serverUsPerLogin: perLogin(side.totals) * 1e6,
+        ceilingUsPerLogin: perLogin(ceiling.totals) * 1e6,
+        sharePercent: share,
+        roundsPercent: { median: median(rounds), min: rounds[0] as number, max: rounds.at(-1) as number },
+      });
       console.log(
         `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login); round by round ${median(rounds).toFixed(1)} % (${(rounds[0] as number).toFixed(1)}–${(rounds.at(-1) as number).toFixed(1)})`,
       );
     }
+    if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(shares, null, 2));
   }
 } finally {
   if (ceiling) await stopChild(ceiling.child);

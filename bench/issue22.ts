@@ -1,0 +1,154 @@
+// `npm run bench:issue22`: issue 22's targets measured on this machine in one run, and the verdict
+// on each. The targets move with the host (docs/performance.md keeps three hosts' figures), so each
+// session re-measures them all; this runs the two benchmarks they refer to and reads their files
+// instead of leaving the verdict to a reading of two outputs:
+//
+//   1. bench:peer (bench/peer/run.ts): svault beside oidc-provider with its Postgres and in-memory
+//      adapters; per token-path endpoint, svault ÷ each peer of the medians of alternating rounds
+//      (target ≥ 1.5 and ≥ 1) at a p99 no worse than either peer's; svault's RSS idle after start
+//      (≤ 120 MiB) and the highest in its own windows (≤ 200 MiB).
+//   2. the login against the OPAQUE ceiling (bench/auth-login-ab.ts with BENCH_AB_CEILING=1), over
+//      REST and over gRPC, runs alternating between the two; per transport the median of the runs'
+//      shares (target ≥ 70 %), with every run's figure beside it.
+//
+// Prints the verdict as markdown and writes it, beside the two benchmarks' own files, to
+// bench/results/<out>.md.
+//
+//   --peer-rounds N   bench:peer's rounds (default 5)
+//   --endpoints LIST  bench:peer's endpoints (default the six of the targets)
+//   --login-runs N    login runs per transport (default 3)
+//   --ab-rounds N, --ab-warmup N   each login run's measured and warm-up rounds (default 12, 8)
+//   --out NAME        default issue22-<HHMM> (UTC)
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { LoginShare } from "./auth-login-ab.js";
+import { median } from "./stats.js";
+
+const TOKEN_PATH = ["client_credentials", "refresh_token", "userinfo", "jwks", "discovery", "introspection"];
+const TARGETS = { overPostgresPeer: 1.5, overMemoryPeer: 1, idleRssMiB: 120, loadRssMiB: 200, loginSharePercent: 70 };
+
+const { values: args } = parseArgs({
+  options: {
+    "peer-rounds": { type: "string", default: "5" },
+    endpoints: { type: "string", default: TOKEN_PATH.join(",") },
+    "login-runs": { type: "string", default: "3" },
+    "ab-rounds": { type: "string", default: "12" },
+    "ab-warmup": { type: "string", default: "8" },
+    out: { type: "string" },
+  },
+});
+const now = new Date();
+const out = args.out ?? `issue22-${now.toISOString().slice(11, 16).replace(":", "")}`;
+const resultsDir = new URL("results/", import.meta.url).pathname;
+const benchDir = new URL(".", import.meta.url).pathname;
+const log = (text: string) => process.stderr.write(`[issue22] ${text}\n`);
+
+/** Runs a bench script to its end (its output passed through to stderr); fails with it. */
+function runScript(script: string, scriptArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", `${benchDir}${script}`, ...scriptArgs], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", process.stderr, process.stderr],
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
+  });
+}
+
+interface PeerMeasurement {
+  readonly system: "svault" | "peer-postgres" | "peer-memory";
+  readonly endpoint: string;
+  readonly result: { readonly requestsPerSecond: number; readonly p99Ms: number };
+  readonly rss: { readonly peak: number };
+}
+interface PeerRun {
+  readonly measurements: readonly PeerMeasurement[];
+  readonly memory: { readonly svault: { readonly idleAfterStart: { readonly rss: number } } };
+}
+
+const verdict = (met: boolean) => (met ? "**met**" : "**missed**");
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+
+function tokenPathRows(run: PeerRun, endpoints: readonly string[]): string[] {
+  const rows = [
+    "| endpoint | svault ÷ peer (Postgres) | svault ÷ peer (memory) | p99 ms svault / peer-pg / peer-mem | verdict |",
+    "|---|---:|---:|---:|---|",
+  ];
+  for (const endpoint of endpoints) {
+    const of = (system: PeerMeasurement["system"], pick: (m: PeerMeasurement) => number) =>
+      median(run.measurements.filter((m) => m.endpoint === endpoint && m.system === system).map(pick));
+    const rps = (system: PeerMeasurement["system"]) => of(system, (m) => m.result.requestsPerSecond);
+    const p99 = (system: PeerMeasurement["system"]) => of(system, (m) => m.result.p99Ms);
+    const overPostgres = rps("svault") / rps("peer-postgres");
+    const overMemory = rps("svault") / rps("peer-memory");
+    const met =
+      overPostgres >= TARGETS.overPostgresPeer &&
+      overMemory >= TARGETS.overMemoryPeer &&
+      p99("svault") <= Math.min(p99("peer-postgres"), p99("peer-memory"));
+    rows.push(
+      `| ${endpoint} | ${fixed(overPostgres)} | ${fixed(overMemory)} | ${fixed(p99("svault"), 1)} / ${fixed(p99("peer-postgres"), 1)} / ${fixed(p99("peer-memory"), 1)} | ${verdict(met)} |`,
+    );
+  }
+  return rows;
+}
+
+function memoryRows(run: PeerRun): string[] {
+  const idle = run.memory.svault.idleAfterStart.rss;
+  const underLoad = Math.max(...run.measurements.filter((m) => m.system === "svault").map((m) => m.rss.peak));
+  return [
+    "| svault RSS | MiB | target | verdict |",
+    "|---|---:|---:|---|",
+    `| idle after start | ${Math.round(idle)} | ≤ ${TARGETS.idleRssMiB} | ${verdict(idle <= TARGETS.idleRssMiB)} |`,
+    `| highest in its own windows | ${Math.round(underLoad)} | ≤ ${TARGETS.loadRssMiB} | ${verdict(underLoad <= TARGETS.loadRssMiB)} |`,
+  ];
+}
+
+function loginRows(runs: ReadonlyMap<string, LoginShare[]>): string[] {
+  const rows = ["| transport | runs: svault's share of the ceiling (logins/s) | median | verdict |", "|---|---|---:|---|"];
+  for (const [transport, shares] of runs) {
+    const middle = median(shares.map((s) => s.sharePercent));
+    const each = shares.map((s) => `${fixed(s.sharePercent, 1)} % (${Math.round(s.loginsPerSecond)})`).join(", ");
+    rows.push(`| ${transport} | ${each} | ${fixed(middle, 1)} % | ${verdict(middle >= TARGETS.loginSharePercent)} |`);
+  }
+  return rows;
+}
+
+const endpoints = args.endpoints.split(",").filter(Boolean);
+log(`bench:peer, ${args["peer-rounds"]} rounds: ${endpoints.join(", ")}`);
+await runScript("peer/run.ts", ["--rounds", args["peer-rounds"], "--endpoints", endpoints.join(","), "--out", `${out}-peer`]);
+const peerRun = JSON.parse(readFileSync(`${resultsDir}${out}-peer.json`, "utf8")) as PeerRun;
+
+const loginRuns = new Map<string, LoginShare[]>([
+  ["REST", []],
+  ["gRPC", []],
+]);
+for (let run = 1; run <= Number(args["login-runs"]); run++) {
+  for (const [transport, shares] of loginRuns) {
+    log(`login over ${transport}, run ${run} of ${args["login-runs"]}`);
+    const file = `${resultsDir}${out}-login-${transport.toLowerCase()}-${run}.json`;
+    await runScript("auth-login-ab.ts", [], {
+      BENCH_AB_CEILING: "1",
+      BENCH_AB_TRANSPORT: transport.toLowerCase(),
+      BENCH_AB_ROUNDS: args["ab-rounds"],
+      BENCH_AB_WARMUP_ROUNDS: args["ab-warmup"],
+      BENCH_AB_JSON: file,
+    });
+    shares.push(...(JSON.parse(readFileSync(file, "utf8")) as LoginShare[]));
+  }
+}
+
+const report = [
+  `### Issue 22's targets on this machine — ${now.toISOString()}`,
+  "",
+  `bench:peer: [${out}-peer.md](${out}-peer.md), rounds: ${args["peer-rounds"]}. The login: runs per transport: ${args["login-runs"]} (${out}-login-*.json), each with warm-up rounds: ${args["ab-warmup"]}, measured rounds: ${args["ab-rounds"]}.`,
+  "",
+  ...tokenPathRows(peerRun, endpoints),
+  "",
+  ...memoryRows(peerRun),
+  "",
+  ...loginRows(loginRuns),
+  "",
+].join("\n");
+writeFileSync(`${resultsDir}${out}.md`, report);
+console.log(report);
