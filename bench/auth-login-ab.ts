@@ -405,24 +405,26 @@ try {
   if (ceiling) {
     console.log("");
     const shares: LoginShare[] = [];
+    const ceilingRounds = ceiling.totals.perRound;
     for (const side of [...sides, ...floors]) {
-      const share = (perLogin(ceiling.totals) / perLogin(side.totals)) * 100;
-      const ceilingRounds = ceiling.totals.perRound;
       const rounds = side.totals.perRound
         .map((seconds, round) => ((ceilingRounds[round] as number) / seconds) * 100)
         .filter(Number.isFinite)
         .sort((a, b) => a - b);
-      shares.push({
+      const share: LoginShare = {
         side: side.label,
         transport: TRANSPORT,
         loginsPerSecond: side.totals.logins / (side.totals.ms / 1000),
         serverUsPerLogin: perLogin(side.totals) * 1e6,
         ceilingUsPerLogin: perLogin(ceiling.totals) * 1e6,
-        sharePercent: share,
+        sharePercent: (perLogin(ceiling.totals) / perLogin(side.totals)) * 100,
         roundsPercent: { median: median(rounds), min: rounds[0] as number, max: rounds.at(-1) as number },
-      });
+      };
+      shares.push(share);
+      const us = (value: number) => Math.round(value).toLocaleString("en-US");
+      const { median: middle, min, max } = share.roundsPercent;
       console.log(
-        `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${Math.round(perLogin(ceiling.totals) * 1e6).toLocaleString("en-US")} µs ÷ the server's ${Math.round(perLogin(side.totals) * 1e6).toLocaleString("en-US")} µs per login); round by round ${median(rounds).toFixed(1)} % (${(rounds[0] as number).toFixed(1)}–${(rounds.at(-1) as number).toFixed(1)})`,
+        `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.sharePercent.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${us(share.ceilingUsPerLogin)} µs ÷ the server's ${us(share.serverUsPerLogin)} µs per login); round by round ${middle.toFixed(1)} % (${min.toFixed(1)}–${max.toFixed(1)})`,
       );
     }
     if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(shares, null, 2));
