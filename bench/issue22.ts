@@ -9,7 +9,11 @@
 //      (≤ 120 MiB) and the highest in its own windows (≤ 200 MiB).
 //   2. the login against the OPAQUE ceiling (bench/auth-login-ab.ts with BENCH_AB_CEILING=1), over
 //      REST and over gRPC, runs alternating between the two; per transport the median of the runs'
-//      shares (target ≥ 70 %), with every run's figure beside it.
+//      shares (target ≥ 70 %), with every run's figure beside it. Each run also measures the
+//      login's floor on the transport in the same rounds (BENCH_AB_FLOOR: a bare Fastify app or
+//      bare node:http2 doing the two OPAQUE calls and svault's three statements, nothing else):
+//      what any login with a database reaches on this host, so that a miss shows whether it is
+//      svault's own cost (and how many µs per login) or the floor's.
 //
 // Prints the verdict as markdown and writes it, beside the two benchmarks' own files, to
 // bench/results/<out>.md.
@@ -104,12 +108,29 @@ function memoryRows(run: PeerRun): string[] {
   ];
 }
 
-function loginRows(runs: ReadonlyMap<string, LoginShare[]>): string[] {
-  const rows = ["| transport | runs: svault's share of the ceiling (logins/s) | median | verdict |", "|---|---|---:|---|"];
-  for (const [transport, shares] of runs) {
-    const middle = median(shares.map((s) => s.sharePercent));
-    const each = shares.map((s) => `${fixed(s.sharePercent, 1)} % (${Math.round(s.loginsPerSecond)})`).join(", ");
-    rows.push(`| ${transport} | ${each} | ${fixed(middle, 1)} % | ${verdict(middle >= TARGETS.loginSharePercent)} |`);
+/** The floor of each transport's login (bench/auth-floor-server.ts): the bare server with the OPAQUE calls and the three statements. */
+const LOGIN_FLOORS = { REST: "fastify-db", gRPC: "http2-db" } as const;
+type Transport = keyof typeof LOGIN_FLOORS;
+
+/** One login run's shares: svault's (auth-login-ab's side `this`) and its transport's floor's. */
+interface LoginRun {
+  readonly svault: LoginShare;
+  readonly floor: LoginShare;
+}
+
+function loginRows(runs: ReadonlyMap<Transport, LoginRun[]>): string[] {
+  const rows = [
+    "| transport | runs: svault's share of the ceiling (logins/s) | median | the floor's share in the same runs (median) | svault's server CPU above the floor's, µs per login (median) | verdict |",
+    "|---|---|---:|---:|---:|---|",
+  ];
+  for (const [transport, loginRuns] of runs) {
+    const middle = median(loginRuns.map((r) => r.svault.sharePercent));
+    const floor = median(loginRuns.map((r) => r.floor.sharePercent));
+    const above = median(loginRuns.map((r) => r.svault.serverUsPerLogin - r.floor.serverUsPerLogin));
+    const each = loginRuns.map((r) => `${fixed(r.svault.sharePercent, 1)} % (${Math.round(r.svault.loginsPerSecond)})`).join(", ");
+    rows.push(
+      `| ${transport} | ${each} | ${fixed(middle, 1)} % | ${fixed(floor, 1)} % | ${Math.round(above)} | ${verdict(middle >= TARGETS.loginSharePercent)} |`,
+    );
   }
   return rows;
 }
@@ -119,12 +140,12 @@ log(`bench:peer, ${args["peer-rounds"]} rounds: ${endpoints.join(", ")}`);
 await runScript("peer/run.ts", ["--rounds", args["peer-rounds"], "--endpoints", endpoints.join(","), "--out", `${out}-peer`]);
 const peerRun = JSON.parse(readFileSync(`${resultsDir}${out}-peer.json`, "utf8")) as PeerRun;
 
-const loginRuns = new Map<string, LoginShare[]>([
+const loginRuns = new Map<Transport, LoginRun[]>([
   ["REST", []],
   ["gRPC", []],
 ]);
 for (let run = 1; run <= Number(args["login-runs"]); run++) {
-  for (const [transport, shares] of loginRuns) {
+  for (const [transport, runs] of loginRuns) {
     log(`login over ${transport}, run ${run} of ${args["login-runs"]}`);
     const file = `${resultsDir}${out}-login-${transport.toLowerCase()}-${run}.json`;
     await runScript("auth-login-ab.ts", [], {
@@ -132,16 +153,23 @@ for (let run = 1; run <= Number(args["login-runs"]); run++) {
       BENCH_AB_TRANSPORT: transport.toLowerCase(),
       BENCH_AB_ROUNDS: args["ab-rounds"],
       BENCH_AB_WARMUP_ROUNDS: args["ab-warmup"],
+      BENCH_AB_FLOOR: LOGIN_FLOORS[transport],
       BENCH_AB_JSON: file,
     });
-    shares.push(...(JSON.parse(readFileSync(file, "utf8")) as LoginShare[]));
+    const shares = JSON.parse(readFileSync(file, "utf8")) as LoginShare[];
+    const sideOf = (label: string) => {
+      const share = shares.find((s) => s.side === label);
+      if (!share) throw new Error(`${file} has no side ${label}`);
+      return share;
+    };
+    runs.push({ svault: sideOf("this"), floor: sideOf(`floor-${LOGIN_FLOORS[transport]}`) });
   }
 }
 
 const report = [
   `### Issue 22's targets on this machine — ${now.toISOString()}`,
   "",
-  `bench:peer: [${out}-peer.md](${out}-peer.md), rounds: ${args["peer-rounds"]}. The login: runs per transport: ${args["login-runs"]} (${out}-login-*.json), each with warm-up rounds: ${args["ab-warmup"]}, measured rounds: ${args["ab-rounds"]}.`,
+  `bench:peer: [${out}-peer.md](${out}-peer.md), rounds: ${args["peer-rounds"]}. The login: runs per transport: ${args["login-runs"]} (${out}-login-*.json), each with warm-up rounds: ${args["ab-warmup"]}, measured rounds: ${args["ab-rounds"]}; the floor: bare Fastify (REST) and bare node:http2 (gRPC) with the OPAQUE calls and svault's three statements, in the same rounds.`,
   "",
   ...tokenPathRows(peerRun, endpoints),
   "",
