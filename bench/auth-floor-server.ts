@@ -7,7 +7,9 @@
 //   FLOOR_HTTP=node (the default): bare node:http; FLOOR_HTTP=fastify: a bare Fastify app (no
 //   plugin, no hook), the framework under svault's REST gateway; for the login over gRPC,
 //   FLOOR_HTTP=grpc: AuthService's GetChallenge and Authenticate on a bare @grpc/grpc-js server
-//   (protobuf-es messages), FLOOR_HTTP=http2: the same on bare node:http2, framed by hand.
+//   (protobuf-es messages), FLOOR_HTTP=http2: the same on bare node:http2, framed by hand,
+//   FLOOR_HTTP=http2compat: the same on node:http2's compatibility API (a request and a response
+//   object per stream), as svault's gRPC listener takes its calls.
 //   FLOOR_DB=3: a durable login, as any instance of a cluster could finish it, in the three
 //   statements svault's login takes (docs/login-protocol.md §7), on svault's own pipelined
 //   Postgres client set up as the service sets it up (two connections, asynchronous commits for
@@ -58,6 +60,29 @@ function grpcFrame(message: Uint8Array): Buffer {
   return frame;
 }
 
+/** A unary AuthService call's answer on node:http2: its message, or the refusal's grpc-message. */
+async function grpcCall(path: string | undefined, body: Buffer): Promise<{ output: Uint8Array } | { refusal: string }> {
+  const message = body.subarray(5, 5 + body.readUInt32BE(1));
+  if (path === "/svault.auth.v1.AuthService/GetChallenge") {
+    const request = fromBinary(GetChallengeRequestSchema, message);
+    const { status, body: answer } = await challenge({ ...request.challenge });
+    if (status !== 200) return { refusal: String(answer.error) };
+    const response = create(GetChallengeResponseSchema, { challengeData: answer.challenge_data as string, protoVersion: "1" });
+    return { output: toBinary(GetChallengeResponseSchema, response) };
+  }
+  if (path === "/svault.auth.v1.AuthService/Authenticate") {
+    const proof = fromBinary(AuthenticateRequestSchema, message).proof;
+    const { status, body: answer } = await authenticate({
+      username: proof?.username,
+      challenge_id: proof?.challengeId,
+      challenge_data: proof?.challengeData,
+    });
+    if (status !== 200) return { refusal: String(answer.error) };
+    return { output: toBinary(AuthenticateResponseSchema, create(AuthenticateResponseSchema, { nonce: answer.nonce as string })) };
+  }
+  return { refusal: "no such method" };
+}
+
 let port: number;
 if (process.env.FLOOR_HTTP === "http2") {
   // gRPC on bare node:http2, framing by hand: the leanest gRPC server Node has (svault's own gRPC
@@ -67,40 +92,38 @@ if (process.env.FLOOR_HTTP === "http2") {
     const chunks: Buffer[] = [];
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.on("end", async () => {
-      const body = Buffer.concat(chunks);
-      const message = body.subarray(5, 5 + body.readUInt32BE(1));
-      let output: Uint8Array | undefined;
-      let refusal = "no such method";
-      if (headers[":path"] === "/svault.auth.v1.AuthService/GetChallenge") {
-        const request = fromBinary(GetChallengeRequestSchema, message);
-        const { status, body: answer } = await challenge({ ...request.challenge });
-        if (status === 200)
-          output = toBinary(
-            GetChallengeResponseSchema,
-            create(GetChallengeResponseSchema, { challengeData: answer.challenge_data as string, protoVersion: "1" }),
-          );
-        else refusal = String(answer.error);
-      } else if (headers[":path"] === "/svault.auth.v1.AuthService/Authenticate") {
-        const proof = fromBinary(AuthenticateRequestSchema, message).proof;
-        const { status, body: answer } = await authenticate({
-          username: proof?.username,
-          challenge_id: proof?.challengeId,
-          challenge_data: proof?.challengeData,
-        });
-        if (status === 200)
-          output = toBinary(AuthenticateResponseSchema, create(AuthenticateResponseSchema, { nonce: answer.nonce as string }));
-        else refusal = String(answer.error);
-      }
-      if (!output) {
+      const answer = await grpcCall(headers[":path"], Buffer.concat(chunks));
+      if ("refusal" in answer) {
         stream.respond(
-          { ":status": 200, "content-type": "application/grpc", "grpc-status": "16", "grpc-message": encodeURIComponent(refusal) },
+          { ":status": 200, "content-type": "application/grpc", "grpc-status": "16", "grpc-message": encodeURIComponent(answer.refusal) },
           { endStream: true },
         );
         return;
       }
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
       stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      stream.end(grpcFrame(output));
+      stream.end(grpcFrame(answer.output));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+} else if (process.env.FLOOR_HTTP === "http2compat") {
+  // The same on node:http2's compatibility API (a request and a response object per stream, as
+  // svault's gRPC listener takes its calls today): what that layer costs a login.
+  const server = http2.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", async () => {
+      const answer = await grpcCall(request.headers[":path"], Buffer.concat(chunks));
+      response.writeHead(200, { "content-type": "application/grpc" });
+      if ("refusal" in answer) {
+        response.addTrailers({ "grpc-status": "16", "grpc-message": encodeURIComponent(answer.refusal) });
+        response.end();
+        return;
+      }
+      response.write(grpcFrame(answer.output));
+      response.addTrailers({ "grpc-status": "0" });
+      response.end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -155,3 +178,5 @@ if (process.env.FLOOR_HTTP === "http2") {
   port = (server.address() as { port: number }).port;
 }
 process.stdout.write(`${JSON.stringify({ port })}\n`);
+// Exits on SIGTERM as on its own end, so that a --cpu-prof profile is written (auth-login-ab.ts).
+process.on("SIGTERM", () => process.exit(0));

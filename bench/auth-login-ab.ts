@@ -15,15 +15,15 @@
 // server CPU against it (issue 22's measure): the ceiling then samples the same moments of the VM
 // as the logins. Without an other checkout, only this one's server runs.
 //
-// BENCH_AB_FLOOR: node, fastify (REST) or grpc, http2 (BENCH_AB_TRANSPORT=grpc), each alone or
-// with -db or -db2, comma-separated: adds the floor as one more side per value
+// BENCH_AB_FLOOR: node, fastify (REST) or grpc, http2, http2compat (BENCH_AB_TRANSPORT=grpc), each
+// alone or with -db or -db2, comma-separated: adds the floor as one more side per value
 // (bench/auth-floor-server.ts, on CPU 0): the login's two requests with only the OPAQUE calls
-// behind them, on bare node:http, a bare Fastify app, a bare @grpc/grpc-js server or bare
-// node:http2; -db: with svault's three statements on its client as the service sets it up, and
-// nothing else; -db2: with the two statements a login with a stateless challenge would need. What
-// a login over the transport costs beyond the ceiling, whatever the server does besides. With
-// BENCH_AB_CEILING=1 its share is printed beside the servers'; the floors' Postgres CPU is not
-// read (they share the first side's database).
+// behind them, on bare node:http, a bare Fastify app, a bare @grpc/grpc-js server, bare node:http2
+// or node:http2's compatibility API; -db: with svault's three statements on its client as the
+// service sets it up, and nothing else; -db2: with the two statements a login with a stateless
+// challenge would need. What a login over the transport costs beyond the ceiling, whatever the
+// server does besides. With BENCH_AB_CEILING=1 its share is printed beside the servers'; the
+// floors' Postgres CPU is not read (they share the first side's database).
 //
 // BENCH_AB_WARMUP_ROUNDS (default 8) rounds run first, alternating like the measured ones, and are
 // not counted: a fresh svault's login costs ≈ 2× its steady figure in its first slice and settles
@@ -39,16 +39,23 @@
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above), BENCH_AB_POSTGRES_CPU (1, the
 //   default: the servers' Postgres backends pinned to the load generator's CPU; 0: to the servers'
 //   own, so that CPU 1 carries only the clients — for a load the clients' core cannot otherwise make),
-//   BENCH_AB_JSON (a file: with BENCH_AB_CEILING=1, each side's share of the ceiling as JSON)
+//   BENCH_AB_JSON (a file: with BENCH_AB_CEILING=1, each side's share of the ceiling as JSON),
+//   BENCH_AB_OPAQUE_CALLS (1: each server's and floor's OPAQUE calls timed in its own process by
+//   bench/opaque-call-timer/register.mjs, and their CPU per login over the measured rounds printed
+//   beside the rest of its CPU: how much of a side's cost above another's is the same wasm running
+//   slower in its process, and how much its own work; the timer costs each call ≈ 1–2 µs)
 import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface, type Interface } from "node:readline";
 import { issueApiKey } from "../src/domain/auth/api-key-secret.js";
 import { createTenantAndClient, benchUsers, registerUsers, type Target } from "./auth-setup.js";
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
 import { median } from "./stats.js";
 import { monotonicMicros } from "./cpu-profile.js";
+import { callsInWindow, readCallTimes } from "./opaque-call-timer/call-times.js";
 import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
@@ -81,6 +88,7 @@ const FLOOR_SERVERS: Record<string, { name: string; transport: string }> = {
   fastify: { name: "bare Fastify", transport: "rest" },
   grpc: { name: "bare @grpc/grpc-js", transport: "grpc" },
   http2: { name: "bare node:http2", transport: "grpc" },
+  http2compat: { name: "node:http2's compatibility API", transport: "grpc" },
 };
 /** What a floor does besides the OPAQUE calls, by its kind's suffix (`statements`: its FLOOR_DB). */
 const FLOOR_DEPTHS: Record<string, { name: string; statements: number }> = {
@@ -99,6 +107,8 @@ const POSTGRES_CPU = process.env.BENCH_AB_POSTGRES_CPU ?? "1";
 if (POSTGRES_CPU !== "0" && POSTGRES_CPU !== "1") throw new Error(`BENCH_AB_POSTGRES_CPU must be 0 or 1, got "${POSTGRES_CPU}"`);
 /** With BENCH_AB_CEILING=1: a file to write each side's share of the ceiling to, as JSON (LoginShare[]; bench/issue22.ts reads it). */
 const JSON_OUT = process.env.BENCH_AB_JSON;
+/** With BENCH_AB_OPAQUE_CALLS=1: where the servers' and floors' call timers write (OPAQUE_CALL_TIMES). */
+const CALL_TIMES_DIR = process.env.BENCH_AB_OPAQUE_CALLS === "1" ? mkdtempSync(join(tmpdir(), "ab-opaque-calls-")) : undefined;
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
 const thisDir = new URL("..", import.meta.url).pathname;
@@ -127,6 +137,8 @@ export interface LoginShare {
   readonly sharePercent: number;
   /** The same share in each measured round alone. */
   readonly roundsPercent: { readonly median: number; readonly min: number; readonly max: number };
+  /** With BENCH_AB_OPAQUE_CALLS=1: the CPU of its OPAQUE calls per login, in its own process. */
+  readonly opaqueCallsUsPerLogin?: number;
 }
 
 interface Totals extends Figures {
@@ -182,20 +194,44 @@ function floorName(kind: string): string {
   return `${FLOOR_SERVERS[server]?.name}, ${FLOOR_DEPTHS[depth]?.name}`;
 }
 
-/** A bench script on the servers' core with `npm start`'s node flags, given the ceiling's material; its stdout piped. */
-function spawnOnServerCore(script: string, material: string, options: SpawnOptions): ChildProcess {
-  return spawn("taskset", ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, "--import", "tsx", `${thisDir}bench/${script}`, material], {
-    cwd: thisDir,
-    ...options,
-  });
+/**
+ * Node's flags for the server or floor `label` besides `npm start`'s: with BENCH_AB_CPU_PROF, a CPU
+ * profile in its own directory there; with BENCH_AB_OPAQUE_CALLS=1, the OPAQUE calls' timer.
+ */
+function observerFlags(label: string): string[] {
+  return [
+    ...(process.env.BENCH_AB_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_AB_CPU_PROF}/${label}`] : []),
+    ...(CALL_TIMES_DIR ? [`--import=${thisDir}bench/opaque-call-timer/register.mjs`] : []),
+  ];
+}
+
+/** The environment of a server or floor: the call timer's output with BENCH_AB_OPAQUE_CALLS=1. */
+const observerEnv = (): Record<string, string> => (CALL_TIMES_DIR ? { OPAQUE_CALL_TIMES: join(CALL_TIMES_DIR, "calls") } : {});
+
+/**
+ * A bench script on the servers' core with `npm start`'s node flags, given the ceiling's material;
+ * its stdout piped. `profiled`: the side's label, when observerFlags apply to it too.
+ */
+function spawnOnServerCore(script: string, material: string, options: SpawnOptions, profiled?: string): ChildProcess {
+  const profile = profiled === undefined ? [] : observerFlags(profiled);
+  return spawn(
+    "taskset",
+    ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, ...profile, "--import", "tsx", `${thisDir}bench/${script}`, material],
+    { cwd: thisDir, ...options },
+  );
 }
 
 async function startFloor(kind: string, side: Side, users: ReturnType<typeof benchUsers>): Promise<Floor> {
   const { server, depth } = floorOf(kind);
-  const child = spawnOnServerCore("auth-floor-server.ts", ceilingMaterial(side, users), {
-    env: { ...process.env, FLOOR_HTTP: server, FLOOR_DB: String(FLOOR_DEPTHS[depth]?.statements) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawnOnServerCore(
+    "auth-floor-server.ts",
+    ceilingMaterial(side, users),
+    {
+      env: { ...process.env, ...observerEnv(), FLOOR_HTTP: server, FLOOR_DB: String(FLOOR_DEPTHS[depth]?.statements) },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+    `floor-${kind}`,
+  );
   const first = await createInterface({ input: child.stdout as NodeJS.ReadableStream })
     [Symbol.asyncIterator]()
     .next();
@@ -230,14 +266,23 @@ async function ceilingSlice(ceiling: Ceiling, ms: number): Promise<{ logins: num
 
 async function start(side: Side, kek: string, adminKey: string): Promise<void> {
   const port = await freePort();
-  const profile = process.env.BENCH_AB_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_AB_CPU_PROF}/${side.label}`] : [];
   const child = spawn(
     "taskset",
-    ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, ...profile, "--import", "tsx", `${side.dir}/bench/auth-bench-server.ts`],
+    [
+      "-c",
+      "0",
+      process.execPath,
+      ...SERVICE_NODE_FLAGS,
+      ...observerFlags(side.label),
+      "--import",
+      "tsx",
+      `${side.dir}/bench/auth-bench-server.ts`,
+    ],
     {
       cwd: side.dir,
       env: {
         ...process.env,
+        ...observerEnv(),
         DATABASE_URL: side.database.url,
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -369,6 +414,7 @@ try {
   for (let round = 0; round < WARMUP_ROUNDS; round++) logRound(`warm-up round ${round + 1}`, await runRound(orderOf(round)));
   // The measured rounds on the monotonic clock in µs (as a --cpu-prof profile's timestamps).
   const roundsFrom = monotonicMicros();
+  const roundsFromEpochMs = performance.timeOrigin + performance.now();
   for (let round = 0; round < ROUNDS; round++) {
     const figures = await runRound(orderOf(round));
     for (const [p, f] of figures) {
@@ -385,7 +431,17 @@ try {
     logRound(`round ${round + 1}`, figures);
   }
   log(`measured rounds: monotonic µs ${roundsFrom} to ${monotonicMicros()}`);
+  const roundsToEpochMs = performance.timeOrigin + performance.now();
   await loops.close();
+  // The timers write when their process exits: stop the servers and floors now, and read them.
+  const opaqueCalls = new Map<Participant, number>();
+  if (CALL_TIMES_DIR) {
+    for (const p of [...sides, ...floors]) {
+      await stopChild(p.child as ChildProcess);
+      const times = readCallTimes(join(CALL_TIMES_DIR, `calls.${p.pid}.json`));
+      opaqueCalls.set(p, callsInWindow(times, roundsFromEpochMs, roundsToEpochMs).cpuUs / p.totals.logins);
+    }
+  }
   console.log(
     "| side | logins | logins/s | server CPU µs/login | main thread | other threads | of which kernel | Postgres µs/login | failures |",
   );
@@ -419,6 +475,7 @@ try {
         ceilingUsPerLogin: perLogin(ceiling.totals) * 1e6,
         sharePercent: (perLogin(ceiling.totals) / perLogin(side.totals)) * 100,
         roundsPercent: { median: median(rounds), min: rounds[0] as number, max: rounds.at(-1) as number },
+        ...(opaqueCalls.has(side) ? { opaqueCallsUsPerLogin: opaqueCalls.get(side) as number } : {}),
       };
       shares.push(share);
       const us = (value: number) => Math.round(value).toLocaleString("en-US");
@@ -429,9 +486,21 @@ try {
     }
     if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(shares, null, 2));
   }
+  if (opaqueCalls.size > 0) {
+    console.log("");
+    const us = (value: number) => Math.round(value).toLocaleString("en-US");
+    for (const [p, callsUs] of opaqueCalls) {
+      const serverUs = perLogin(p.totals) * 1e6;
+      console.log(
+        `- ${p.label}: its OPAQUE calls (startLogin + finishLogin, timed in its process) ${us(callsUs)} µs of CPU per login, the rest of its server CPU ${us(serverUs - callsUs)} µs` +
+          (ceiling ? ` (the ceiling's whole loop: ${us(perLogin(ceiling.totals) * 1e6)} µs)` : ""),
+      );
+    }
+  }
 } finally {
   if (ceiling) await stopChild(ceiling.child);
   for (const floor of floors) await stopChild(floor.child);
   for (const side of sides) if (side.child) await stopChild(side.child);
   for (const side of sides) await side.database.drop();
+  if (CALL_TIMES_DIR) rmSync(CALL_TIMES_DIR, { recursive: true, force: true });
 }

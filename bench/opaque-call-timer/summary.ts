@@ -5,21 +5,15 @@
 // "start*"/"finish*": the others (the login's, in the server or the in-process login).
 //
 //   node --import tsx bench/opaque-call-timer/summary.ts [--last 8] FILE…
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { type OpaqueCall as Call, readCallTimes } from "./call-times.js";
 
 const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { last: { type: "string", default: "8" } } });
-interface Call {
-  readonly name: string;
-  readonly at: number;
-  readonly wallUs: number;
-  readonly cpuUs: number;
-}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const f = (x: number) => x.toFixed(1);
 for (const file of positionals) {
-  const { argv, calls } = JSON.parse(readFileSync(file, "utf8")) as { argv: string; calls: Call[] };
+  const { argv, calls } = readCallTimes(file);
   if (calls.length === 0) continue;
   const end = Math.max(...calls.map((c) => c.at));
   const recent = calls.filter((c) => c.at >= end - Number(args.last) * 1000);
