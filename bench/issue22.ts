@@ -16,14 +16,20 @@
 //      svault's own cost (and how many µs per login) or the floor's; and with the OPAQUE calls
 //      timed in each process (BENCH_AB_OPAQUE_CALLS), how much of svault's cost above the floor is
 //      the same wasm running slower in svault's process (the CPU caches: a larger working set
-//      between the calls) and how much is the rest of its work.
+//      between the calls) and how much is the rest of its work. Each login run is made at two
+//      loads, in turn (LOGIN_LOADS): "partial", the harness's load until now (the servers'
+//      Postgres backends on the load generator's core, whose clients and Postgres together then
+//      leave the server's core idle part of the time), and "saturated" (the backends on the
+//      server's core, BENCH_AB_POSTGRES_CPU=0: the load generator's core carries only the clients,
+//      and the server's core is busy all the time, as the ceiling's is); each its own verdict.
 //
 // Prints the verdict as markdown and writes it, beside the two benchmarks' own files, to
 // bench/results/<out>.md.
 //
 //   --peer-rounds N   bench:peer's rounds (default 5)
 //   --endpoints LIST  bench:peer's endpoints (default the six of the targets)
-//   --login-runs N    login runs per transport (default 3)
+//   --login-runs N    login runs per transport and load (default 3)
+//   --login-loads LIST  the loads of the login runs (default partial,saturated)
 //   --ab-rounds N, --ab-warmup N   each login run's measured and warm-up rounds (default 12, 8)
 //   --out NAME        default issue22-<HHMM> (UTC)
 import { spawn } from "node:child_process";
@@ -40,6 +46,7 @@ const { values: args } = parseArgs({
     "peer-rounds": { type: "string", default: "5" },
     endpoints: { type: "string", default: TOKEN_PATH.join(",") },
     "login-runs": { type: "string", default: "3" },
+    "login-loads": { type: "string", default: "partial,saturated" },
     "ab-rounds": { type: "string", default: "12" },
     "ab-warmup": { type: "string", default: "8" },
     out: { type: "string" },
@@ -115,15 +122,28 @@ function memoryRows(run: PeerRun): string[] {
 const LOGIN_FLOORS = { REST: "fastify-db", gRPC: "http2-db" } as const;
 type Transport = keyof typeof LOGIN_FLOORS;
 
+/**
+ * The loads a login run is made at (see the top): where the servers' Postgres backends run
+ * (BENCH_AB_POSTGRES_CPU), and how the verdict names it.
+ */
+const LOGIN_LOADS = {
+  partial: { postgresCpu: "1", name: "partial (Postgres on the load generator's core)" },
+  saturated: { postgresCpu: "0", name: "saturated (Postgres on the server's core)" },
+} as const;
+type Load = keyof typeof LOGIN_LOADS;
+const loads = args["login-loads"].split(",").filter(Boolean) as Load[];
+for (const load of loads)
+  if (!(load in LOGIN_LOADS)) throw new Error(`--login-loads takes ${Object.keys(LOGIN_LOADS).join(", ")}, got "${load}"`);
+
 /** One login run's shares: svault's (auth-login-ab's side `this`) and its transport's floor's. */
 interface LoginRun {
   readonly svault: LoginShare;
   readonly floor: LoginShare;
 }
 
-function loginRows(runs: ReadonlyMap<Transport, LoginRun[]>): string[] {
+function loginRows(runs: ReadonlyMap<string, LoginRun[]>): string[] {
   const rows = [
-    "| transport | runs: svault's share of the ceiling (logins/s) | median | the floor's share in the same runs (median) | svault's server CPU above the floor's, µs per login (median) | of which its OPAQUE calls / the rest (median) | verdict |",
+    "| transport, load | runs: svault's share of the ceiling (logins/s) | median | the floor's share in the same runs (median) | svault's server CPU above the floor's, µs per login (median) | of which its OPAQUE calls / the rest (median) | verdict |",
     "|---|---|---:|---:|---:|---:|---|",
   ];
   for (const [transport, loginRuns] of runs) {
@@ -154,37 +174,41 @@ log(`bench:peer, ${args["peer-rounds"]} rounds: ${endpoints.join(", ")}`);
 await runScript("peer/run.ts", ["--rounds", args["peer-rounds"], "--endpoints", endpoints.join(","), "--out", `${out}-peer`]);
 const peerRun = JSON.parse(readFileSync(`${resultsDir}${out}-peer.json`, "utf8")) as PeerRun;
 
-const loginRuns = new Map<Transport, LoginRun[]>([
-  ["REST", []],
-  ["gRPC", []],
-]);
+/** The login's runs by transport and load, e.g. "REST, saturated (…)", in the order they run. */
+const loginRuns = new Map<string, LoginRun[]>();
 for (let run = 1; run <= Number(args["login-runs"]); run++) {
-  for (const [transport, runs] of loginRuns) {
-    log(`login over ${transport}, run ${run} of ${args["login-runs"]}`);
-    const file = `${resultsDir}${out}-login-${transport.toLowerCase()}-${run}.json`;
-    await runScript("auth-login-ab.ts", [], {
-      BENCH_AB_CEILING: "1",
-      BENCH_AB_TRANSPORT: transport.toLowerCase(),
-      BENCH_AB_ROUNDS: args["ab-rounds"],
-      BENCH_AB_WARMUP_ROUNDS: args["ab-warmup"],
-      BENCH_AB_FLOOR: LOGIN_FLOORS[transport],
-      BENCH_AB_JSON: file,
-      BENCH_AB_OPAQUE_CALLS: "1",
-    });
-    const shares = JSON.parse(readFileSync(file, "utf8")) as LoginShare[];
-    const sideOf = (label: string) => {
-      const share = shares.find((s) => s.side === label);
-      if (!share) throw new Error(`${file} has no side ${label}`);
-      return share;
-    };
-    runs.push({ svault: sideOf("this"), floor: sideOf(`floor-${LOGIN_FLOORS[transport]}`) });
+  for (const transport of Object.keys(LOGIN_FLOORS) as Transport[]) {
+    for (const load of loads) {
+      const key = `${transport}, ${LOGIN_LOADS[load].name}`;
+      const runs = loginRuns.get(key) ?? [];
+      loginRuns.set(key, runs);
+      log(`login over ${transport} at the ${load} load, run ${run} of ${args["login-runs"]}`);
+      const file = `${resultsDir}${out}-login-${transport.toLowerCase()}-${load}-${run}.json`;
+      await runScript("auth-login-ab.ts", [], {
+        BENCH_AB_POSTGRES_CPU: LOGIN_LOADS[load].postgresCpu,
+        BENCH_AB_CEILING: "1",
+        BENCH_AB_TRANSPORT: transport.toLowerCase(),
+        BENCH_AB_ROUNDS: args["ab-rounds"],
+        BENCH_AB_WARMUP_ROUNDS: args["ab-warmup"],
+        BENCH_AB_FLOOR: LOGIN_FLOORS[transport],
+        BENCH_AB_JSON: file,
+        BENCH_AB_OPAQUE_CALLS: "1",
+      });
+      const shares = JSON.parse(readFileSync(file, "utf8")) as LoginShare[];
+      const sideOf = (label: string) => {
+        const share = shares.find((s) => s.side === label);
+        if (!share) throw new Error(`${file} has no side ${label}`);
+        return share;
+      };
+      runs.push({ svault: sideOf("this"), floor: sideOf(`floor-${LOGIN_FLOORS[transport]}`) });
+    }
   }
 }
 
 const report = [
   `### Issue 22's targets on this machine — ${now.toISOString()}`,
   "",
-  `bench:peer: [${out}-peer.md](${out}-peer.md), rounds: ${args["peer-rounds"]}. The login: runs per transport: ${args["login-runs"]} (${out}-login-*.json), each with warm-up rounds: ${args["ab-warmup"]}, measured rounds: ${args["ab-rounds"]}; the floor: bare Fastify (REST) and bare node:http2 (gRPC) with the OPAQUE calls and svault's three statements, in the same rounds; the OPAQUE calls timed in svault's and the floor's processes (CPU per login).`,
+  `bench:peer: [${out}-peer.md](${out}-peer.md), rounds: ${args["peer-rounds"]}. The login: runs per transport and load: ${args["login-runs"]} (${out}-login-*.json), each with warm-up rounds: ${args["ab-warmup"]}, measured rounds: ${args["ab-rounds"]}; the floor: bare Fastify (REST) and bare node:http2 (gRPC) with the OPAQUE calls and svault's three statements, in the same rounds; the OPAQUE calls timed in svault's and the floor's processes (CPU per login).`,
   "",
   ...tokenPathRows(peerRun, endpoints),
   "",
