@@ -111,6 +111,8 @@ const JSON_OUT = process.env.BENCH_AB_JSON;
 const CALL_TIMES_DIR = process.env.BENCH_AB_OPAQUE_CALLS === "1" ? mkdtempSync(join(tmpdir(), "ab-opaque-calls-")) : undefined;
 const TENANT = "bench";
 const log = (text: string) => process.stderr.write(`[ab] ${text}\n`);
+/** A figure in µs as the tables print it. */
+const us = (value: number) => Math.round(value).toLocaleString("en-US");
 const thisDir = new URL("..", import.meta.url).pathname;
 
 spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });
@@ -210,13 +212,13 @@ const observerEnv = (): Record<string, string> => (CALL_TIMES_DIR ? { OPAQUE_CAL
 
 /**
  * A bench script on the servers' core with `npm start`'s node flags, given the ceiling's material;
- * its stdout piped. `profiled`: the side's label, when observerFlags apply to it too.
+ * its stdout piped. `observed`: the side's label, when observerFlags apply to it too.
  */
-function spawnOnServerCore(script: string, material: string, options: SpawnOptions, profiled?: string): ChildProcess {
-  const profile = profiled === undefined ? [] : observerFlags(profiled);
+function spawnOnServerCore(script: string, material: string, options: SpawnOptions, observed?: string): ChildProcess {
+  const observers = observed === undefined ? [] : observerFlags(observed);
   return spawn(
     "taskset",
-    ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, ...profile, "--import", "tsx", `${thisDir}bench/${script}`, material],
+    ["-c", "0", process.execPath, ...SERVICE_NODE_FLAGS, ...observers, "--import", "tsx", `${thisDir}bench/${script}`, material],
     { cwd: thisDir, ...options },
   );
 }
@@ -392,15 +394,15 @@ try {
     return figures;
   };
   const logRound = (name: string, figures: Map<Participant, Figures>) => {
-    const us = (seconds: number, t: Figures) => Math.round((seconds / t.logins) * 1e6);
+    const perLoginUs = (seconds: number, t: Figures) => Math.round((seconds / t.logins) * 1e6);
     log(
       `${name}: ` +
         participants
           .map((p) => {
             const t = figures.get(p) as Figures;
             return (
-              `${p.label} ${Math.round(t.logins / (t.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${us(t.main + t.others, t)} µs/login` +
-              (isCeiling(p) || !p.database ? "" : `, pg ${us(t.postgres, t)}`)
+              `${p.label} ${Math.round(t.logins / (t.ms / 1000))}/s, ${isCeiling(p) ? "ceiling" : "server"} ${perLoginUs(t.main + t.others, t)} µs/login` +
+              (isCeiling(p) || !p.database ? "" : `, pg ${perLoginUs(t.postgres, t)}`)
             );
           })
           .join("; ") +
@@ -448,14 +450,14 @@ try {
   console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const p of participants) {
     const t = p.totals;
-    const us = (seconds: number) => Math.round((seconds / t.logins) * 1e6).toLocaleString("en-US");
+    const shownPerLogin = (seconds: number) => us((seconds / t.logins) * 1e6);
     const name = isCeiling(p)
       ? "OPAQUE ceiling (startLogin + finishLogin)"
       : p.database
         ? `${p.label} (${p.dir})`
         : `floor (${floorName(p.label.slice("floor-".length))})`;
     console.log(
-      `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${us(t.main + t.others)} | ${us(t.main)} | ${us(t.others)} | ${us(t.system)} | ${isCeiling(p) || !p.database ? "—" : us(t.postgres)} | ${t.failures} |`,
+      `| ${name} | ${t.logins} | ${Math.round(t.logins / (t.ms / 1000))} | ${shownPerLogin(t.main + t.others)} | ${shownPerLogin(t.main)} | ${shownPerLogin(t.others)} | ${shownPerLogin(t.system)} | ${isCeiling(p) || !p.database ? "—" : shownPerLogin(t.postgres)} | ${t.failures} |`,
     );
   }
   if (ceiling) {
@@ -478,7 +480,6 @@ try {
         ...(opaqueCalls.has(side) ? { opaqueCallsUsPerLogin: opaqueCalls.get(side) as number } : {}),
       };
       shares.push(share);
-      const us = (value: number) => Math.round(value).toLocaleString("en-US");
       const { median: middle, min, max } = share.roundsPercent;
       console.log(
         `- ${side.label} over ${TRANSPORT === "grpc" ? "gRPC" : "REST"}: **${share.sharePercent.toFixed(1)} %** of the ceiling per unit of server CPU (the ceiling's ${us(share.ceilingUsPerLogin)} µs ÷ the server's ${us(share.serverUsPerLogin)} µs per login); round by round ${middle.toFixed(1)} % (${min.toFixed(1)}–${max.toFixed(1)})`,
@@ -488,7 +489,6 @@ try {
   }
   if (opaqueCalls.size > 0) {
     console.log("");
-    const us = (value: number) => Math.round(value).toLocaleString("en-US");
     for (const [p, callsUs] of opaqueCalls) {
       const serverUs = perLogin(p.totals) * 1e6;
       console.log(

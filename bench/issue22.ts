@@ -21,7 +21,8 @@
 //      Postgres backends on the load generator's core, whose clients and Postgres together then
 //      leave the server's core idle part of the time), and "saturated" (the backends on the
 //      server's core, BENCH_AB_POSTGRES_CPU=0: the load generator's core carries only the clients,
-//      and the server's core is busy all the time, as the ceiling's is); each its own verdict.
+//      and the server's core, with the server and its Postgres, is busy all or most of the time,
+//      as the ceiling's is all the time); each its own verdict.
 //
 // Prints the verdict as markdown and writes it, beside the two benchmarks' own files, to
 // bench/results/<out>.md.
