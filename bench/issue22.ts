@@ -142,6 +142,11 @@ interface LoginRun {
   readonly floor: LoginShare;
 }
 
+/** svault's server CPU above the floor's in one run, µs per login. */
+const cpuAboveFloor = (r: LoginRun) => r.svault.serverUsPerLogin - r.floor.serverUsPerLogin;
+/** The part of it in the OPAQUE calls (the same calls, slower in svault's process); NaN if they were not timed. */
+const callsAboveFloor = (r: LoginRun) => (r.svault.opaqueCallsUsPerLogin ?? Number.NaN) - (r.floor.opaqueCallsUsPerLogin ?? Number.NaN);
+
 function loginRows(runs: ReadonlyMap<string, LoginRun[]>): string[] {
   const rows = [
     "| transport, load | runs: svault's share of the ceiling (logins/s) | median | the floor's share in the same runs (median) | svault's server CPU above the floor's, µs per login (median) | of which its OPAQUE calls / the rest (median) | verdict |",
@@ -150,18 +155,9 @@ function loginRows(runs: ReadonlyMap<string, LoginRun[]>): string[] {
   for (const [transport, loginRuns] of runs) {
     const middle = median(loginRuns.map((r) => r.svault.sharePercent));
     const floor = median(loginRuns.map((r) => r.floor.sharePercent));
-    const above = median(loginRuns.map((r) => r.svault.serverUsPerLogin - r.floor.serverUsPerLogin));
-    const callsAbove = median(
-      loginRuns.map((r) => (r.svault.opaqueCallsUsPerLogin ?? Number.NaN) - (r.floor.opaqueCallsUsPerLogin ?? Number.NaN)),
-    );
-    const restAbove = median(
-      loginRuns.map(
-        (r) =>
-          r.svault.serverUsPerLogin -
-          (r.svault.opaqueCallsUsPerLogin ?? Number.NaN) -
-          (r.floor.serverUsPerLogin - (r.floor.opaqueCallsUsPerLogin ?? Number.NaN)),
-      ),
-    );
+    const above = median(loginRuns.map(cpuAboveFloor));
+    const callsAbove = median(loginRuns.map(callsAboveFloor));
+    const restAbove = median(loginRuns.map((r) => cpuAboveFloor(r) - callsAboveFloor(r)));
     const each = loginRuns.map((r) => `${fixed(r.svault.sharePercent, 1)} % (${Math.round(r.svault.loginsPerSecond)})`).join(", ");
     rows.push(
       `| ${transport} | ${each} | ${fixed(middle, 1)} % | ${fixed(floor, 1)} % | ${Math.round(above)} | ${Math.round(callsAbove)} / ${Math.round(restAbove)} | ${verdict(middle >= TARGETS.loginSharePercent)} |`,
