@@ -55,7 +55,7 @@ import { createTenantAndClient, benchUsers, registerUsers, type Target } from ".
 import { grpcLogin, LoginLoops, restLogin } from "./auth-login-loops.js";
 import { median } from "./stats.js";
 import { monotonicMicros } from "./cpu-profile.js";
-import { callsInWindow, readCallTimes } from "./opaque-call-timer/call-times.js";
+import { callsCpuInWindow, readCallTimes } from "./opaque-call-timer/call-times.js";
 import { backendCpuDelta, backendCpuSeconds, freePort, pinBackends, SERVICE_NODE_FLAGS, stopChild } from "./bench-machine.js";
 
 /** The CPU of the backends serving `database`, autovacuum workers left out (they clean up after both sides' earlier slices). */
@@ -441,7 +441,7 @@ try {
     for (const p of [...sides, ...floors]) {
       await stopChild(p.child as ChildProcess);
       const times = readCallTimes(join(CALL_TIMES_DIR, `calls.${p.pid}.json`));
-      opaqueCalls.set(p, callsInWindow(times, roundsFromEpochMs, roundsToEpochMs).cpuUs / p.totals.logins);
+      opaqueCalls.set(p, callsCpuInWindow(times, roundsFromEpochMs, roundsToEpochMs) / p.totals.logins);
     }
   }
   console.log(

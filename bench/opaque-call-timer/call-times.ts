@@ -22,22 +22,14 @@ export function readCallTimes(file: string): CallTimes {
   return JSON.parse(readFileSync(file, "utf8")) as CallTimes;
 }
 
-/** The CPU µs of the calls that began between `fromEpochMs` and `toEpochMs`, and how many there were of each. */
-export function callsInWindow(
-  times: CallTimes,
-  fromEpochMs: number,
-  toEpochMs: number,
-): { cpuUs: number; starts: number; finishes: number } {
-  if (times.timeOrigin === undefined) throw new Error("a call-times file without timeOrigin: written by an older register.mjs");
+/** The CPU µs of the calls that began between `fromEpochMs` and `toEpochMs`. */
+export function callsCpuInWindow(times: CallTimes, fromEpochMs: number, toEpochMs: number): number {
+  const { timeOrigin } = times;
+  if (timeOrigin === undefined) throw new Error("a call-times file without timeOrigin: written by an older register.mjs");
   let cpuUs = 0;
-  let starts = 0;
-  let finishes = 0;
   for (const call of times.calls) {
-    const at = times.timeOrigin + call.at;
-    if (at < fromEpochMs || at > toEpochMs) continue;
-    cpuUs += call.cpuUs;
-    if (call.name === "start") starts++;
-    else finishes++;
+    const at = timeOrigin + call.at;
+    if (at >= fromEpochMs && at <= toEpochMs) cpuUs += call.cpuUs;
   }
-  return { cpuUs, starts, finishes };
+  return cpuUs;
 }

@@ -7,8 +7,8 @@
 // Per call: the wall time (performance.now) and the CPU time (process.cpuUsage: process-wide, so
 // V8's background threads too while the call runs — Node 20 has no per-thread CPU clock, and
 // /proc/thread-self/schedstat is only brought up to date when the thread is switched out), written
-// as JSON to OPAQUE_CALL_TIMES.<pid>.json when the process exits; summary.ts reads them, and
-// bench/auth-login-ab.ts with BENCH_AB_OPAQUE_CALLS=1 (call-times.ts). The
+// as JSON to OPAQUE_CALL_TIMES.<pid>.json when the process exits; summary.ts reads them, and so
+// does bench/auth-login-ab.ts with BENCH_AB_OPAQUE_CALLS=1 (both through call-times.ts). The
 // wrapper costs each call two performance.now() and two process.cpuUsage() (≈ 1–2 µs).
 //
 // bench/auth-bench.ts starts the server, the in-process login and the ceiling with the same flags
