@@ -33,7 +33,10 @@
 // beside the share of the summed slices.
 //
 //   BENCH_AB_ROUNDS (default 12), BENCH_AB_WARMUP_ROUNDS (default 8), BENCH_AB_SLICE_MS (default
-//   1500), BENCH_AB_LOOPS (default 16),
+//   1500), BENCH_AB_LOOPS (default 16), BENCH_AB_RATE (logins a second offered to every server and
+//   floor, evenly spaced, instead of as many as the loops make: the same load for each side, so
+//   that one answering sooner does not get a lighter, more scattered one; below the slowest
+//   side's rate, each side then does the same logins per slice),
 //   BENCH_AB_USERS (default 50), BENCH_AB_TRANSPORT (rest, the default, or grpc: the same login
 //   loops over gRPC on the servers' GRPC_PORT), BENCH_AB_OTHER_FIRST (1: see below),
 //   BENCH_AB_CEILING (1: see above), BENCH_AB_FLOOR (see above), BENCH_AB_POSTGRES_CPU (1, the
@@ -79,6 +82,8 @@ const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 12);
 const WARMUP_ROUNDS = Number(process.env.BENCH_AB_WARMUP_ROUNDS ?? 8);
 const SLICE_MS = Number(process.env.BENCH_AB_SLICE_MS ?? 1500);
 const LOOPS = Number(process.env.BENCH_AB_LOOPS ?? 16);
+/** Logins a second every server and floor is offered (BENCH_AB_RATE); unset: as many as its loops make. */
+const RATE = process.env.BENCH_AB_RATE ? Number(process.env.BENCH_AB_RATE) : undefined;
 const USERS = Number(process.env.BENCH_AB_USERS ?? 50);
 const TRANSPORT = process.env.BENCH_AB_TRANSPORT ?? "rest";
 if (TRANSPORT !== "rest" && TRANSPORT !== "grpc") throw new Error(`BENCH_AB_TRANSPORT must be rest or grpc, got "${TRANSPORT}"`);
@@ -365,7 +370,7 @@ try {
   type Participant = Side | Floor | Ceiling;
   const participants: Participant[] = [...sides, ...floors, ...(ceiling ? [ceiling] : [])];
   const isCeiling = (p: Participant): p is Ceiling => p.label === "ceiling";
-  const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS));
+  const slice = (p: Participant) => (isCeiling(p) ? ceilingSlice(p, SLICE_MS) : loops.slice(p, SLICE_MS, RATE));
   /** One round: a slice on each participant, in `order`; each one's figures for this round alone. */
   const runRound = async (order: readonly Participant[]): Promise<Map<Participant, Figures>> => {
     const figures = new Map<Participant, Figures>();

@@ -185,6 +185,28 @@ export async function loginOnce(
  * Login loops that run against one target of type T at a time, for slices of time: each slice
  * ends when every loop has finished the login it was in (nothing in flight between slices).
  */
+/** Start times `intervalMs` apart from `start`, each taken once: a loop waits for the one it takes. */
+class EvenSchedule {
+  private upcoming: number;
+
+  constructor(
+    start: number,
+    private readonly intervalMs: number,
+  ) {
+    this.upcoming = start;
+  }
+
+  /** Waits for the next start time; false when it falls at or after `end` (the slice is over). */
+  async next(end: number): Promise<boolean> {
+    const at = this.upcoming;
+    if (at >= end) return false;
+    this.upcoming = at + this.intervalMs;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    return true;
+  }
+}
+
 export class LoginLoops<T> {
   private readonly prepared: Map<string, PreparedKe1[]>;
   private readonly transports = new Map<T, LoginTransport>();
@@ -205,19 +227,28 @@ export class LoginLoops<T> {
     return opaqueReady;
   }
 
-  async slice(target: T, ms: number): Promise<{ logins: number; failures: number }> {
+  /**
+   * The loops log in for `ms`, each starting its next login when its last one ends; with
+   * `perSecond`, no faster than that many logins a second in all: each login takes the next start
+   * time of an even schedule, and its loop waits for it (so that two servers fed the same rate see
+   * the same load, whichever answers sooner).
+   */
+  async slice(target: T, ms: number, perSecond?: number): Promise<{ logins: number; failures: number }> {
     let transport = this.transports.get(target);
     if (!transport) {
       transport = this.transportOf(target);
       this.transports.set(target, transport);
     }
-    const end = performance.now() + ms;
+    const start = performance.now();
+    const end = start + ms;
+    const pace = perSecond ? new EvenSchedule(start, 1000 / perSecond) : undefined;
     let logins = 0;
     let failures = 0;
     await Promise.all(
       Array.from({ length: this.loops }, async (_, loop) => {
         const own = usersOfLoop(this.users, this.loops, loop);
         while (performance.now() < end) {
+          if (pace && !(await pace.next(end))) break;
           const round = this.rounds[loop] as number;
           this.rounds[loop] = round + 1;
           const user = own[round % own.length] as BenchUser;
