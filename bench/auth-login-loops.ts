@@ -181,10 +181,6 @@ export async function loginOnce(
   }
 }
 
-/**
- * Login loops that run against one target of type T at a time, for slices of time: each slice
- * ends when every loop has finished the login it was in (nothing in flight between slices).
- */
 /** Start times `intervalMs` apart from `start`, each taken once: a loop waits for the one it takes. */
 class EvenSchedule {
   private upcoming: number;
@@ -207,6 +203,10 @@ class EvenSchedule {
   }
 }
 
+/**
+ * Login loops that run against one target of type T at a time, for slices of time: each slice
+ * ends when every loop has finished the login it was in (nothing in flight between slices).
+ */
 export class LoginLoops<T> {
   private readonly prepared: Map<string, PreparedKe1[]>;
   private readonly transports = new Map<T, LoginTransport>();

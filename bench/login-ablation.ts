@@ -8,13 +8,16 @@
 // difference of their CPU per login is the layer's cost. "all" applies every ablation of the
 // transport at once and adds the login's floor (a bare server doing the OPAQUE calls and svault's
 // three statements) to the same rounds: what is left between svault without its layers and the
-// floor is the login's own domain work (throttle, audit-free bookkeeping, sealing, validation).
+// floor is the login's own domain work (the throttle, the pending logins, sealing, the
+// statements' rows).
 //
 // The patches are for measurement only: without the audit trail or the metrics, svault would not
 // be the product the API reference describes. They are made against the source as it is; one that
 // no longer applies is reported, not guessed at.
 //
 //   node --import tsx bench/login-ablation.ts [--ablations audit,metrics,hooks,spine-rest,all] [--transport rest|grpc] [--out NAME]
+//
+// Without --ablations: every ablation of the transport (over gRPC audit and metrics), then "all".
 //
 // BENCH_AB_ROUNDS and BENCH_AB_WARMUP_ROUNDS pass through to auth-login-ab.ts. Run it with this
 // checkout's src/ committed: the copy is made from HEAD, the other side runs the working tree.
@@ -51,14 +54,19 @@ const FLOOR_OF: Record<string, string> = { rest: "fastify-db", grpc: "http2-db" 
 
 const { values: args } = parseArgs({
   options: {
-    ablations: { type: "string", default: "audit,metrics,hooks,spine-rest,all" },
+    ablations: { type: "string" },
     transport: { type: "string", default: "rest" },
     out: { type: "string" },
   },
 });
 const transport = args.transport as string;
 if (!FLOOR_OF[transport]) throw new Error(`--transport rest or grpc, not ${transport}`);
-const names = (args.ablations as string).split(",").filter(Boolean);
+// By default every ablation of the transport, then all of them at once.
+const names = (
+  args.ablations ?? [...Object.keys(ABLATIONS).filter((key) => ABLATIONS[key]?.transports.includes(transport)), "all"].join(",")
+)
+  .split(",")
+  .filter(Boolean);
 for (const name of names) {
   if (name !== "all" && !ABLATIONS[name]) throw new Error(`unknown ablation ${name} (${Object.keys(ABLATIONS).join(", ")}, all)`);
   if (name !== "all" && !ABLATIONS[name]?.transports.includes(transport)) throw new Error(`ablation ${name} is not for ${transport}`);
