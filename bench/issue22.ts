@@ -33,10 +33,10 @@
 //   --login-loads LIST  the loads of the login runs (default partial,saturated)
 //   --ab-rounds N, --ab-warmup N   each login run's measured and warm-up rounds (default 12, 8)
 //   --out NAME        default issue22-<HHMM> (UTC)
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { LoginShare } from "./auth-login-ab.js";
+import { runScript } from "./run-script.js";
 import { median } from "./stats.js";
 
 const TOKEN_PATH = ["client_credentials", "refresh_token", "userinfo", "jwks", "discovery", "introspection"];
@@ -56,20 +56,7 @@ const { values: args } = parseArgs({
 const now = new Date();
 const out = args.out ?? `issue22-${now.toISOString().slice(11, 16).replace(":", "")}`;
 const resultsDir = new URL("results/", import.meta.url).pathname;
-const benchDir = new URL(".", import.meta.url).pathname;
 const log = (text: string) => process.stderr.write(`[issue22] ${text}\n`);
-
-/** Runs a bench script to its end (its output passed through to stderr); fails with it. */
-function runScript(script: string, scriptArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `${benchDir}${script}`, ...scriptArgs], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", process.stderr, process.stderr],
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}`))));
-  });
-}
 
 interface PeerMeasurement {
   readonly system: "svault" | "peer-postgres" | "peer-memory";

@@ -21,12 +21,13 @@
 //
 // BENCH_AB_ROUNDS and BENCH_AB_WARMUP_ROUNDS pass through to auth-login-ab.ts. Run it with this
 // checkout's src/ committed: the copy is made from HEAD, the other side runs the working tree.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { LoginShare } from "./auth-login-ab.js";
+import { runScript } from "./run-script.js";
 
 /** Each ablation: what it leaves out, and the transports it applies to. */
 const ABLATIONS: Record<string, { readonly leavesOut: string; readonly transports: readonly string[] }> = {
@@ -97,25 +98,14 @@ function ablatedCopy(name: string, patches: readonly string[]): { dir: string; r
 }
 
 /** One auth-login-ab run of this checkout against `dir`: each side's share of the ceiling. */
-function abRun(dir: string, floor: string | undefined, file: string): Promise<LoginShare[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", `${benchDir}auth-login-ab.ts`, dir], {
-      env: {
-        ...process.env,
-        BENCH_AB_CEILING: "1",
-        BENCH_AB_TRANSPORT: transport,
-        BENCH_AB_JSON: file,
-        ...(floor ? { BENCH_AB_FLOOR: floor } : {}),
-      },
-      stdio: ["ignore", process.stderr, process.stderr],
-    });
-    child.once("error", reject);
-    child.once("exit", (code) =>
-      code === 0
-        ? resolve(JSON.parse(readFileSync(file, "utf8")) as LoginShare[])
-        : reject(new Error(`auth-login-ab.ts exited with ${code}`)),
-    );
+async function abRun(dir: string, floor: string | undefined, file: string): Promise<LoginShare[]> {
+  await runScript("auth-login-ab.ts", [dir], {
+    BENCH_AB_CEILING: "1",
+    BENCH_AB_TRANSPORT: transport,
+    BENCH_AB_JSON: file,
+    ...(floor ? { BENCH_AB_FLOOR: floor } : {}),
   });
+  return JSON.parse(readFileSync(file, "utf8")) as LoginShare[];
 }
 
 const us = (value: number) => Math.round(value).toLocaleString("en-US");
