@@ -24,9 +24,15 @@ export const LOADER_CPU = "1";
 
 /** CPU time of a process (all threads), in seconds. */
 export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuTimes(pid);
+  return user + system;
+}
+
+/** CPU time of a process (all threads), in seconds, in user space and in the kernel. */
+export function processCpuTimes(pid: number): { readonly user: number; readonly system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime (fields 14, 15)
+  return { user: Number(fields[11]) / clockTicks, system: Number(fields[12]) / clockTicks }; // utime, stime (fields 14, 15)
 }
 
 /** CPU time (seconds) of each Postgres backend serving `database` (its process title names it). */

@@ -20,7 +20,15 @@
 //                       bench:auth's REST login loops): per request, half a login; the server's
 //                       OPAQUE work (wasm) is counted in it, the client's runs in this process
 //
+// --rung RUNG (with --built and --endpoint jwks) counts another server's JWKS answer instead of
+// svault's, for the ladder of bench:spine-floor in instructions: a lower rung of it
+// (bench/spine-floor-server.ts: node-http, fastify, fastify+headers, fastify+accounting,
+// fastify+cors), each answering FLOOR_JWKS_ANSWER below, or `peer` (oidc-provider with its
+// in-memory adapter, bench/peer/peer-server.ts, answering its own JWKS at /jwks, run as bench:peer
+// runs it: plain node).
+//
 //   node --import tsx bench/request-instructions.ts DIR --valgrind [--endpoint jwks] [--n 800] [--warm 3000] [--windows 5]
+//   node --import tsx bench/request-instructions.ts DIR --valgrind --built --endpoint jwks --rung peer
 //   node --import tsx bench/request-instructions.ts DIR   (CPU µs per request instead, server pinned to CPU 0)
 //
 // --built runs DIR compiled as production runs it, with `npm start`'s node flags
@@ -57,6 +65,7 @@ const { values: args, positionals } = parseArgs({
     built: { type: "boolean" },
     "reuse-build": { type: "boolean" },
     "cpu-prof": { type: "string" },
+    rung: { type: "string" },
   },
 });
 const dir = positionals[0] as string;
@@ -67,6 +76,22 @@ const N = Number(args.n ?? 2000),
   WARM = Number(args.warm ?? 1000),
   CONC = Number(args.conc ?? 8),
   WINDOWS = Number(args.windows ?? 1);
+const FLOOR_RUNGS = ["node-http", "fastify", "fastify+headers", "fastify+accounting", "fastify+cors", "peer"];
+const rung = args.rung;
+if (rung !== undefined && (!FLOOR_RUNGS.includes(rung) || !args.built || endpoint !== "jwks")) {
+  throw new Error(`--rung: one of ${FLOOR_RUNGS.join(", ")}, with --built and --endpoint jwks`);
+}
+/**
+ * The answer of the lower rungs: a JWKS of two Ed25519 public keys (a tenant's keys while one is
+ * rotated in) with the headers svault's JWKS answer carries besides those of the transport and the
+ * hooks (bench/copied-headers.ts).
+ */
+const FLOOR_JWKS_ANSWER = {
+  body: JSON.stringify({
+    keys: ["a", "b"].map((id) => ({ kty: "OKP", crv: "Ed25519", x: id.repeat(43), kid: `key-${id}`, alg: "EdDSA", use: "sig" })),
+  }),
+  headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300", etag: `"${"e".repeat(27)}"` },
+};
 const db = await createBenchDatabase();
 const kek = randomBytes(32).toString("base64");
 const adminKey = issueApiKey().key;
@@ -77,7 +102,13 @@ const built = args.built ? await compileCheckout(dir, (m) => console.error(m), a
 const profileDir = args["cpu-prof"];
 const nodeArgs = [
   ...(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
-  ...(built ? [...built.nodeFlags, built.benchServer] : ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`]),
+  ...(rung === "peer" && built
+    ? [built.peerServer]
+    : rung && built
+      ? [...built.nodeFlags, built.spineFloorServer, rung, JSON.stringify(FLOOR_JWKS_ANSWER)]
+      : built
+        ? [...built.nodeFlags, built.benchServer]
+        : ["--import", "tsx", `${dir}/bench/auth-bench-server.ts`]),
 ];
 const cmd = args.valgrind ? "valgrind" : "taskset";
 const cmdArgs = args.valgrind
@@ -98,6 +129,8 @@ const child = spawn(cmd, cmdArgs, {
     SVAULT_BOOTSTRAP_API_KEY: adminKey,
     TRUST_PROXY_HOPS: "1",
     LOG_LEVEL: "warn",
+    PEER_ADAPTER: "memory",
+    PEER_CLIENT_SECRET: randomBytes(16).toString("hex"),
   },
 });
 // A failing driver must not leave its valgrinded server behind.
@@ -117,7 +150,8 @@ const base = `http://127.0.0.1:${ready.port}`;
 const tenant = "bench";
 // The issuer the server names (PUBLIC_URL above): the login's OPAQUE identifiers include it.
 const target = { baseUrl: base, issuer: `${PUBLIC_URL}/${tenant}`, tenantId: tenant };
-const client = await createTenantAndClient(target, adminKey);
+// Another rung than svault's answers without a tenant or a client.
+const client = rung === undefined ? await createTenantAndClient(target, adminKey) : { basic: "" };
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONC });
 
 /** One request of a plain endpoint, expecting 200. */
@@ -169,7 +203,9 @@ async function loopOf(): Promise<(loop: number, count: number) => Promise<void>>
       : () =>
           send(
             "GET",
-            `${endpoint === "jwks-plain" ? "/__bench/copy" : ""}/${tenant}/.well-known/${endpoint === "discovery" ? "openid-configuration" : "jwks.json"}`,
+            rung === "peer"
+              ? "/jwks"
+              : `${endpoint === "jwks-plain" ? "/__bench/copy" : ""}/${tenant}/.well-known/${endpoint === "discovery" ? "openid-configuration" : "jwks.json"}`,
             { accept: "application/json" },
           );
   return async (_loop, count) => {
@@ -229,7 +265,7 @@ if (args.valgrind) {
     writeFileSync(`${profileDir}/window.json`, JSON.stringify({ from, to: Number(process.hrtime.bigint() / 1000n), requests: N }));
   result = `${endpoint}: cpu µs/request ${(((c1 - c0) * 1e6) / N).toFixed(1)} (${(N / ((Date.now() - t0) / 1000)).toFixed(0)} req/s)`;
 }
-console.log(`${dir}: ${result}`);
+console.log(`${dir}${rung ? ` (rung ${rung})` : ""}: ${result}`);
 agent.destroy();
 child.kill("SIGTERM");
 await new Promise((r) => child.once("exit", r));

@@ -19,7 +19,8 @@
 // Each window: one probe, warm-up, then the measured window, 16 connections closed loop
 // (bench/peer/load.ts); rounds alternate the rungs (the order reverses every other round). The
 // table gives medians over rounds with their spread: req/s, and server CPU per request (the
-// server process's utime+stime over the window, /proc/<pid>/stat, ÷ answers).
+// server process's utime+stime over the window, /proc/<pid>/stat, ÷ answers) with the kernel's
+// part of it (stime): the read and the write of each answer, which every rung and the peer pay.
 //
 // Every server runs compiled, as production runs it (bench/spine-floor-build.ts: the checkout's
 // scripts/build-app.mjs, the bench servers transpiled the same way), with plain `node`; svault and
@@ -46,7 +47,7 @@ import {
   machineBusySeconds,
   pinned,
   positive,
-  processCpuSeconds,
+  processCpuTimes,
   SERVER_CPU,
   spawnNode,
   spawnPlainNode,
@@ -178,23 +179,26 @@ interface Measurement {
   readonly rung: Rung;
   readonly result: LoadResult;
   readonly cpuUsPerRequest: number;
+  /** Of it, the kernel's (system time): the system calls and the network stack every server pays. */
+  readonly kernelUsPerRequest: number;
 }
 
 async function measure(rung: Rung, server: Server, path: string): Promise<Measurement> {
   const options = { target: `${server.baseUrl}${path}`, connections, warmupSeconds, durationSeconds, method: "GET", expect: "jwks" };
   const child = spawnNode(LOADER_CPU, [`${benchDir}peer/load.ts`, JSON.stringify(options)]);
-  let cpuBefore = 0;
+  let cpuBefore = { user: 0, system: 0 };
   let windowFrom = 0;
-  let cpu: number | undefined;
+  let cpu: { readonly user: number; readonly system: number } | undefined;
   let result: LoadResult | undefined;
   for await (const line of createInterface({ input: child.stdout as NodeJS.ReadableStream })) {
     const event = JSON.parse(line) as { event: string; result?: LoadResult; message?: string };
     if (event.event === "probe-failed") throw new Error(`${rung}: the probe failed: ${event.message}`);
     if (event.event === "measure-start") {
-      cpuBefore = processCpuSeconds(server.pid);
+      cpuBefore = processCpuTimes(server.pid);
       windowFrom = monotonicMicros();
     } else if (event.event === "result") {
-      cpu = processCpuSeconds(server.pid) - cpuBefore;
+      const after = processCpuTimes(server.pid);
+      cpu = { user: after.user - cpuBefore.user, system: after.system - cpuBefore.system };
       result = event.result;
       // The profiles' timestamps are on the same monotonic clock (bench/cpu-profile-summary.ts).
       if (cpuProfileDir) {
@@ -209,7 +213,8 @@ async function measure(rung: Rung, server: Server, path: string): Promise<Measur
   if (result.errors + result.non2xx + result.warmupFailures > 0) {
     throw new Error(`${rung}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.warmupFailures} in the warm-up`);
   }
-  return { rung, result, cpuUsPerRequest: (cpu / result.ok) * 1e6 };
+  const perRequest = (seconds: number) => (seconds / result.ok) * 1e6;
+  return { rung, result, cpuUsPerRequest: perRequest(cpu.user + cpu.system), kernelUsPerRequest: perRequest(cpu.system) };
 }
 
 const integer = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a");
@@ -234,8 +239,8 @@ function report(
       `${context.loadAfter.map((l) => l.toFixed(2)).join(" / ")} at the end; ${context.busy.toFixed(0)} % of one core busy on average over the run (everything)`,
     "",
   );
-  out.push("| rung | what it adds | req/s | server CPU µs/request | Δ µs/request vs the rung above |");
-  out.push("|---|---|---:|---:|---:|");
+  out.push("| rung | what it adds | req/s | server CPU µs/request | of which in the kernel | Δ µs/request vs the rung above |");
+  out.push("|---|---|---:|---:|---:|---:|");
   let previous: number | undefined;
   for (const rung of rungs) {
     const runs = all.filter((m) => m.rung === rung);
@@ -243,12 +248,14 @@ function report(
     const rps = runs.map((m) => m.result.requestsPerSecond);
     const cpu = runs.map((m) => m.cpuUsPerRequest);
     const cpuMedian = median(cpu);
+    const kernel = runs.map((m) => m.kernelUsPerRequest);
     // The references (the peer, the baseline) are no step of the ladder.
     const onLadder = rung !== "peer" && rung !== "svault@baseline";
     const delta = previous === undefined || !onLadder ? "" : `${cpuMedian - previous >= 0 ? "+" : ""}${(cpuMedian - previous).toFixed(1)}`;
     out.push(
       `| ${rung} | ${WHAT[rung]} | ${integer(median(rps))} (${integer(Math.min(...rps))}–${integer(Math.max(...rps))}) ` +
-        `| ${cpuMedian.toFixed(1)} (${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}) | ${delta} |`,
+        `| ${cpuMedian.toFixed(1)} (${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}) ` +
+        `| ${median(kernel).toFixed(1)} (${Math.min(...kernel).toFixed(1)}–${Math.max(...kernel).toFixed(1)}) | ${delta} |`,
     );
     if (onLadder) previous = cpuMedian;
   }
